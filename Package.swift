@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "cnpg-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "CNPGCore", targets: ["CNPGCore"]),
+        .executable(name: "cnpg-operator", targets: ["Operator"]),
+        .executable(name: "instance-manager", targets: ["InstanceManager"]),
+        .executable(name: "kubectl-cnpg", targets: ["KubectlCNPG"]),
+        .executable(name: "kube-sandbox", targets: ["KubeSandboxCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "CNPGCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "Operator",
+            dependencies: [
+                "CNPGCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "InstanceManager",
+            dependencies: [
+                "CNPGCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "KubectlCNPG",
+            dependencies: [
+                "CNPGCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kubectl-cnpg"
+        ),
+        .target(
+            name: "KubeSandbox",
+            dependencies: ["CNPGCore"]
+        ),
+        .executableTarget(
+            name: "KubeSandboxCLI",
+            dependencies: [
+                "KubeSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kube-sandbox"
+        ),
+        .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore"]),
+        .testTarget(name: "OperatorTests", dependencies: ["CNPGCore"]),
+    ]
+)
