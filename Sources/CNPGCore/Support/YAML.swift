@@ -74,7 +74,7 @@ public enum YAMLLoader {
 
     private static func convert(_ scalar: Node.Scalar) throws -> JSONValue {
         let text = scalar.string
-        switch Tag.Name(rawValue: scalar.tag.rawValue) {
+        switch Resolver.default.resolveTag(of: .scalar(scalar)) {
         case .null: return .null
         case .bool: return .bool(Bool.construct(from: scalar) ?? false)
         case .int:
