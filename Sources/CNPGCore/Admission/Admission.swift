@@ -72,7 +72,9 @@ public enum Admission {
         }
         report.unknownFields = ObjectCodec.unknownFields(original: document, decoded: ObjectCodec.encode(object))
         defaulting(&object)
-        let defaulted = ObjectCodec.encode(object)
+        // The API server applies schema defaults again after mutating admission.
+        let defaulted = SchemaDefaulter.apply(schema, to: ObjectCodec.encode(object))
+        if let redecoded = try? ObjectCodec.decode(type, from: defaulted) { object = redecoded }
         report.defaulted = defaulted
         // Defaults can only add valid values, but check the result like the API server does after mutation.
         for error in SchemaValidator.validate(defaulted, against: schema) where !report.errors.contains(error) {

@@ -15,7 +15,7 @@ public enum ObjectCodec {
 
     public static func encode<T: Encodable>(_ value: T) -> JSONValue {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         guard let data = try? encoder.encode(value), let json = try? JSONText.parse(Array(data)) else { return .null }
         return json
     }

@@ -20,11 +20,13 @@ public enum YAMLLoader {
     public static func documents(from text: String) throws -> [YAMLDocument] {
         var result: [YAMLDocument] = []
         do {
-            for node in try Yams.compose_all(yaml: text) {
+            var nodes = try Yams.compose_all(yaml: text)
+            while let node = nodes.next() {
                 let value = try convert(node, depth: 0)
                 if value == .null { continue }
                 result.append(YAMLDocument(value: value, line: node.mark?.line ?? 1))
             }
+            if let error = nodes.error { throw error }
         } catch let error as YAMLLoadError {
             throw error
         } catch let error as YamlError {
@@ -93,7 +95,8 @@ public enum YAMLLoader {
 /// Renders `JSONValue`s as block-style YAML that reads back to the same values.
 public enum YAMLWriter {
     public static func render(_ value: JSONValue) -> String {
-        (try? Yams.serialize(node: node(for: value), indent: 2, width: -1, allowUnicode: true)) ?? JSONText.serialize(value, pretty: true)
+        let text = (try? Yams.serialize(node: node(for: value), indent: 2, width: -1, allowUnicode: true)) ?? JSONText.serialize(value, pretty: true)
+        return text.hasSuffix("\n") ? text : text + "\n"
     }
 
     public static func render(documents: [JSONValue]) -> String {
