@@ -58,7 +58,9 @@ let package = Package(
             ],
             path: "Sources/kube-sandbox"
         ),
-        .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore"]),
-        .testTarget(name: "OperatorTests", dependencies: ["CNPGCore"]),
+        .target(name: "CNPGTestSupport", path: "Tests/Support"),
+        .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
+        .testTarget(name: "OperatorTests", dependencies: ["CNPGTestSupport"]),
+        .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import CNPGCore
+import CNPGTestSupport
 import Foundation
 import Testing
 

@@ -1,12 +1,12 @@
 import CNPGCore
+import CNPGTestSupport
 import Foundation
 import Testing
 
 /// Paths of the repository and of the shared CNPG samples beside it.
 enum TestPaths {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let samples: URL = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/samples")
+    static let repositoryRoot: URL = BuiltProducts.repositoryRoot
+    static let samples: URL = BuiltProducts.samples
 
     static func sampleFiles() -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []

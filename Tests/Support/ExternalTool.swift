@@ -1,14 +1,14 @@
 import Foundation
 
 /// Runs real external tools (validators, the built executables) from tests, with a time bound.
-enum ExternalTool {
-    struct Result {
-        var status: Int32
-        var output: String
-        var error: String
+public enum ExternalTool {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: String
+        public var error: String
     }
 
-    static func find(_ name: String) -> URL? {
+    public static func find(_ name: String) -> URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
@@ -17,7 +17,7 @@ enum ExternalTool {
         return nil
     }
 
-    static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Result {
+    public static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

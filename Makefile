@@ -1,0 +1,37 @@
+# The two commands a new machine needs: `make test` and `make demo`.
+SHELL := /bin/bash
+SWIFT ?= swift
+PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
+export PATH := $(PY_SCRIPTS):$(PATH)
+
+.PHONY: test build deps crds demo demo-down help
+
+help:
+	@echo "make test       install test dependencies, build everything, run all tests"
+	@echo "make demo       run the local demo (sandbox + operator + 3-instance cluster)"
+	@echo "make demo-down  stop the demo and remove .demo/"
+	@echo "make crds       regenerate manifests/crds.yaml from the Swift types"
+
+deps:
+	./scripts/install-test-deps.sh
+
+build:
+	$(SWIFT) build
+
+test: deps build
+	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" $(SWIFT) test
+
+crds: build
+	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate crds > manifests/crds.yaml
+
+demo: build
+	@bin="$$($(SWIFT) build --show-bin-path)"; \
+	echo "== cnpg-operator validates the demo cluster:"; \
+	"$$bin/cnpg-operator" validate ../shared/samples/cluster-example.yaml 2>/dev/null || "$$bin/cnpg-operator" validate docs/examples/cluster-example.yaml; \
+	echo; \
+	echo "The running demo needs the sandbox API server and kubelet (kube-sandbox), the instance"; \
+	echo "manager and the operator's controllers, which are not built yet. Nothing was started."; \
+	exit 1
+
+demo-down:
+	rm -rf .demo

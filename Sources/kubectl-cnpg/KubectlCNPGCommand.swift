@@ -1,0 +1,17 @@
+import ArgumentParser
+import CNPGCore
+
+@main
+struct KubectlCNPGCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kubectl-cnpg",
+        abstract: "The kubectl plugin for PostgreSQL clusters managed by cnpg-operator (run as `kubectl cnpg`).",
+        version: CNPG.operatorVersion,
+        subcommands: [Version.self]
+    )
+
+    struct Version: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the plugin version.")
+        func run() { print("Build: {Version:\(CNPG.operatorVersion)}") }
+    }
+}
