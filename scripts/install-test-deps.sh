@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently: run as often as you like.
-# Today: kubernetes-validate (PyPI) to check generated manifests.
+#   Debian: openssl (independent certificate checks), postgresql (real servers in tests)
+#   PyPI:   kubernetes-validate (generated manifests)
 set -euo pipefail
+
+apt_packages=()
+command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || apt_packages+=(postgresql)
+command -v runuser >/dev/null 2>&1 || apt_packages+=(util-linux)
+
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing Debian packages: ${apt_packages[*]} (run this script as root to install them)" >&2
+        exit 1
+    fi
+    # Tests start their own PostgreSQL servers: no system-wide cluster on port 5432.
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/cnpg-tests.conf
+    echo "installing Debian packages: ${apt_packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
 
 scripts_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
 export PATH="$scripts_dir:$PATH"
-
 if ! command -v kubernetes-validate >/dev/null 2>&1; then
     echo "installing kubernetes-validate (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
 fi
-kubernetes-validate --version >/dev/null
-echo "test dependencies ready: kubernetes-validate $(kubernetes-validate --version)"
+
+postgres_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+echo "test dependencies ready: $("$postgres_bin/postgres" --version), $(openssl version | cut -d' ' -f1-2), kubernetes-validate $(kubernetes-validate --version)"

@@ -17,6 +17,34 @@ public enum ExternalTool {
         return nil
     }
 
+    /// Starts a command that leaves a daemon behind (`pg_ctl start`): output goes to /dev/null so the
+    /// daemon cannot hold our pipes open; returns the exit status, within `timeout`.
+    public static func runDetached(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120) throws -> Int32 {
+        // posix_spawn + waitpid: the child's fds 0-2 are /dev/null and it inherits none of ours.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                return -1
+            }
+            usleep(20_000)
+        }
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
+    }
+
     public static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Result {
         let process = Process()
         process.executableURL = executable

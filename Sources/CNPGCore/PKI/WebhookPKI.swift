@@ -1,0 +1,43 @@
+import Foundation
+
+/// The operator's admission webhook PKI: CA `cnpg-ca-secret` and serving certificate
+/// `cnpg-webhook-cert` for `cnpg-webhook-service.<namespace>.svc`.
+public enum WebhookPKI {
+    public static let caSecretName = "cnpg-ca-secret"
+    public static let certificateSecretName = "cnpg-webhook-cert"
+    public static let serviceName = "cnpg-webhook-service"
+
+    public struct Plan: Sendable {
+        public var secrets: [CertificateSecretData]
+        /// The PEM to put in every webhook's `clientConfig.caBundle`. CNPG injects the serving
+        /// certificate itself (a pinned trust anchor), and so do we.
+        public var caBundle: String
+        public var serving: TLSKeyPair
+    }
+
+    public static func serviceDNSName(namespace: String) -> String { "\(serviceName).\(namespace).svc" }
+
+    public static func reconcile(namespace: String, existingCA: [String: String]?, existingCertificate: [String: String]?,
+                                 policy: CertificatePolicy, now: Date) throws -> Plan {
+        var secrets: [CertificateSecretData] = []
+        let (ca, caAction) = try CertificateRenewal.reconcileCA(existing: existingCA, secret: caSecretName, commonName: caSecretName,
+                                                                organizationalUnit: namespace, policy: policy, now: now)
+        if caAction.changed {
+            secrets.append(CertificateSecretData(name: caSecretName, kind: .certificateAuthority, data: [
+                CertificateMaterial.caCertificateKey: ca.keyPair.certificatePEM,
+                CertificateMaterial.caPrivateKeyKey: ca.keyPair.privateKeyPEM,
+            ], action: caAction))
+        }
+        let dnsName = serviceDNSName(namespace: namespace)
+        let (serving, action) = try CertificateRenewal.reconcileLeaf(existing: existingCertificate, secret: certificateSecretName, ca: ca,
+                                                                     commonName: dnsName, dnsNames: [dnsName], usage: .server,
+                                                                     policy: policy, now: now)
+        if action.changed {
+            secrets.append(CertificateSecretData(name: certificateSecretName, kind: .tls, data: [
+                CertificateMaterial.tlsCertificateKey: serving.certificatePEM,
+                CertificateMaterial.tlsPrivateKeyKey: serving.privateKeyPEM,
+            ], action: action))
+        }
+        return Plan(secrets: secrets, caBundle: serving.certificatePEM, serving: serving)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// A real PostgreSQL server for tests: its own data directory under /tmp, owned by the `postgres`
+/// user, listening on 127.0.0.1 only, stopped (by its own PID file) and removed by `stop()`.
+public final class PostgresServer: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let directory: URL
+    public let port: Int
+    public let binDirectory: URL
+    public var dataDirectory: URL { directory.appendingPathComponent("data") }
+    public var socketDirectory: URL { directory.appendingPathComponent("sock") }
+    private var started = false
+
+    /// Installed PostgreSQL binaries (highest major version under /usr/lib/postgresql).
+    public static func findBinaries() throws -> URL {
+        let root = URL(fileURLWithPath: "/usr/lib/postgresql")
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).compactMap(Int.init).sorted()
+        guard let newest = versions.last else { throw Failure(description: "PostgreSQL is not installed: run scripts/install-test-deps.sh") }
+        return root.appendingPathComponent("\(newest)/bin")
+    }
+
+    /// Initialises a data directory (trust for the local socket only; the caller writes the rest of pg_hba).
+    public init() throws {
+        binDirectory = try Self.findBinaries()
+        directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("cnpg-pg-\(UUID().uuidString.prefix(8))")
+        port = try Self.freePort()
+        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        try chownToPostgres(directory)
+        try chownToPostgres(socketDirectory)
+        let initdb = try runAsPostgres("initdb", ["-D", dataDirectory.path, "--auth-local=trust", "--auth-host=reject", "-U", "postgres", "--no-sync"])
+        guard initdb.status == 0 else { throw Failure(description: "initdb failed: \(initdb.error)") }
+    }
+
+    /// Writes a file into the data directory, owned by postgres with the given mode.
+    public func writeDataFile(_ name: String, _ contents: String, mode: Int = 0o600) throws {
+        let url = dataDirectory.appendingPathComponent(name)
+        try contents.write(to: url, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+        try chownToPostgres(url)
+    }
+
+    public func appendConfiguration(_ lines: [String]) throws {
+        let url = dataDirectory.appendingPathComponent("postgresql.conf")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        text += "\n" + lines.joined(separator: "\n") + "\n"
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    public func start() throws {
+        try appendConfiguration([
+            "listen_addresses = '127.0.0.1'", "port = \(port)", "unix_socket_directories = '\(socketDirectory.path)'",
+            "fsync = off", "shared_buffers = 16MB",
+        ])
+        let status = try ExternalTool.runDetached(URL(fileURLWithPath: "/usr/sbin/runuser"), [
+            "-u", "postgres", "--", binDirectory.appendingPathComponent("pg_ctl").path,
+            "-D", dataDirectory.path, "-l", directory.appendingPathComponent("server.log").path, "-w", "-t", "60", "start",
+        ])
+        started = true
+        guard status == 0 else {
+            let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+            stop()
+            throw Failure(description: "PostgreSQL did not start (pg_ctl exit \(status)):\n\(log)")
+        }
+    }
+
+    /// Runs SQL as the superuser over the local socket.
+    @discardableResult
+    public func sql(_ statement: String) throws -> String {
+        let result = try runAsPostgres("psql", ["-h", socketDirectory.path, "-p", String(port), "-U", "postgres", "-d", "postgres",
+                                                "-v", "ON_ERROR_STOP=1", "-Atc", statement])
+        guard result.status == 0 else { throw Failure(description: "psql failed: \(result.error)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public func reload() throws { try sql("SELECT pg_reload_conf()") }
+
+    public func stop() {
+        if started {
+            _ = try? runAsPostgres("pg_ctl", ["-D", dataDirectory.path, "-m", "immediate", "-w", "-t", "30", "stop"])
+            started = false
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+
+    public func runAsPostgres(_ tool: String, _ arguments: [String]) throws -> ExternalTool.Result {
+        try ExternalTool.run(URL(fileURLWithPath: "/usr/sbin/runuser"),
+                             ["-u", "postgres", "--", binDirectory.appendingPathComponent(tool).path] + arguments, timeout: 120)
+    }
+
+    private func chownToPostgres(_ url: URL) throws {
+        try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: url.path)
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw Failure(description: "bind() failed") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
