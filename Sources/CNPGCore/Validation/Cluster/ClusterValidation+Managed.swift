@@ -16,6 +16,9 @@ extension ClusterValidation {
             let rolePath = path.child("roles").index(i)
             if role.name.isEmpty { result.add(.required(rolePath.child("name"))) }
             if !roleNames.insert(role.name).inserted { result.add(.duplicate(rolePath.child("name"), role.name)) }
+            if containsLineBreakOrNUL(role.name) {
+                result.add(.invalid(rolePath.child("name"), "<name>", "role names cannot contain line breaks or NUL characters"))
+            }
             if isReservedRoleName(role.name) {
                 result.add(.invalid(rolePath.child("name"), role.name, "this role name is reserved for the operator"))
             }

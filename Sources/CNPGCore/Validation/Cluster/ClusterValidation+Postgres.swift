@@ -19,6 +19,15 @@ extension ClusterValidation {
             }
         }
 
+        for key in parameters.keys.sorted() where containsLineBreakOrNUL(parameters[key]!) {
+            result.add(.invalid(parametersPath.key(key), "<value>", "configuration values cannot contain line breaks or NUL characters"))
+        }
+        for (field, lines) in [("pg_hba", spec.postgresql?.pg_hba ?? []), ("pg_ident", spec.postgresql?.pg_ident ?? [])] {
+            for (i, line) in lines.enumerated() where containsLineBreakOrNUL(line) {
+                result.add(.invalid(path.child(field).index(i), "<line>", "each entry must be a single line"))
+            }
+        }
+
         let walLevel = parameters["wal_level"] ?? "logical"
         if !["logical", "replica", "minimal"].contains(walLevel) {
             result.add(.notSupported(parametersPath.key("wal_level"), walLevel, ["logical", "replica", "minimal"]))
@@ -181,6 +190,10 @@ extension ClusterValidation {
             }
         }
         return result
+    }
+
+    static func containsLineBreakOrNUL(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0 == "\n" || $0 == "\r" || $0 == "\0" }
     }
 
     /// Names CNPG reserves in `spec.env` (case-insensitive): `CNPG_*`, `PG*`, `POD_NAME`, `NAMESPACE`, `CLUSTER_NAME`.
