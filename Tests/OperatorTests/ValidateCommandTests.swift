@@ -118,3 +118,13 @@ enum OperatorBinary {
         #expect(bad.status != 0)
     }
 }
+
+@Suite struct GenerateRBACTests {
+    @Test func printsTheOperatorClusterRole() throws {
+        let result = try BuiltProducts.run("cnpg-operator", ["generate", "rbac"])
+        #expect(result.status == 0)
+        #expect(result.output.hasPrefix("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"))
+        #expect(result.output.contains("name: cnpg-manager"))
+        #expect(result.output.contains("- validatingwebhookconfigurations"))
+    }
+}
