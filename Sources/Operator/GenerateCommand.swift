@@ -8,18 +8,24 @@ struct GenerateCommand: ParsableCommand {
         subcommands: [CRDs.self, RBAC.self]
     )
 
+    struct OutputOptions: ParsableArguments {
+        @Option(name: [.short, .customLong("output")], help: "Output format: yaml or json.")
+        var output: ValidateCommand.OutputFormat = .yaml
+
+        func emit(_ objects: [JSONValue]) {
+            print(ManifestValidator.render(objects, format: output.rawValue), terminator: "")
+        }
+    }
+
     struct CRDs: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "crds",
             abstract: "Print the CustomResourceDefinitions of Cluster, Pooler, Backup and ScheduledBackup."
         )
 
-        @Option(name: [.short, .customLong("output")], help: "Output format: yaml or json.")
-        var output: ValidateCommand.OutputFormat = .yaml
+        @OptionGroup var options: OutputOptions
 
-        func run() {
-            print(ManifestValidator.render(CRDGenerator.customResourceDefinitions(), format: output.rawValue), terminator: "")
-        }
+        func run() { options.emit(CRDGenerator.customResourceDefinitions()) }
     }
 
     struct RBAC: ParsableCommand {
@@ -28,11 +34,8 @@ struct GenerateCommand: ParsableCommand {
             abstract: "Print the operator's ClusterRole (the least privilege the controller manager needs)."
         )
 
-        @Option(name: [.short, .customLong("output")], help: "Output format: yaml or json.")
-        var output: ValidateCommand.OutputFormat = .yaml
+        @OptionGroup var options: OutputOptions
 
-        func run() {
-            print(ManifestValidator.render([ObjectCodec.encode(OperatorRBAC.clusterRole())], format: output.rawValue), terminator: "")
-        }
+        func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole())]) }
     }
 }

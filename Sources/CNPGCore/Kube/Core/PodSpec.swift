@@ -1,8 +1,9 @@
-/// corev1.PodSpec.
+/// corev1.PodSpec. `containers` is optional because CNPG's Pooler template may leave it out;
+/// every generated pod sets it.
 public struct PodSpec: Codable, Sendable, Equatable {
     public var volumes: [Volume]?
     public var initContainers: [Container]?
-    public var containers: [Container]
+    public var containers: [Container]?
     public var restartPolicy: String?
     public var terminationGracePeriodSeconds: Int64?
     public var activeDeadlineSeconds: Int64?
@@ -66,48 +67,7 @@ public struct PodOS: Codable, Sendable, Equatable {
 /// A pod template whose spec may be partial (CNPG's Pooler template: containers are optional).
 public struct PodTemplateSpec: Codable, Sendable, Equatable {
     public var metadata: EmbeddedMetadata?
-    public var spec: PartialPodSpec?
-    public init() {}
-}
-
-/// corev1.PodSpec with `containers` optional, as CNPG's Pooler template allows.
-public struct PartialPodSpec: Codable, Sendable, Equatable {
-    public var volumes: [Volume]?
-    public var initContainers: [Container]?
-    public var containers: [Container]?
-    public var restartPolicy: String?
-    public var terminationGracePeriodSeconds: Int64?
-    public var activeDeadlineSeconds: Int64?
-    public var dnsPolicy: String?
-    public var nodeSelector: [String: String]?
-    public var serviceAccountName: String?
-    public var automountServiceAccountToken: Bool?
-    public var nodeName: String?
-    public var hostNetwork: Bool?
-    public var hostPID: Bool?
-    public var hostIPC: Bool?
-    public var shareProcessNamespace: Bool?
-    public var securityContext: PodSecurityContext?
-    public var imagePullSecrets: [LocalObjectReference]?
-    public var hostname: String?
-    public var subdomain: String?
-    public var affinity: Affinity?
-    public var schedulerName: String?
-    public var tolerations: [Toleration]?
-    public var hostAliases: [HostAlias]?
-    public var priorityClassName: String?
-    public var priority: Int32?
-    public var dnsConfig: PodDNSConfig?
-    public var readinessGates: [PodReadinessGate]?
-    public var runtimeClassName: String?
-    public var enableServiceLinks: Bool?
-    public var preemptionPolicy: String?
-    public var overhead: [String: Quantity]?
-    public var topologySpreadConstraints: [TopologySpreadConstraint]?
-    public var setHostnameAsFQDN: Bool?
-    public var os: PodOS?
-    public var hostUsers: Bool?
-    public var resources: ResourceRequirements?
+    public var spec: PodSpec?
     public init() {}
 }
 
