@@ -1,11 +1,12 @@
 import ArgumentParser
 import CNPGCore
+import Foundation
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Print manifests generated from the code.",
-        subcommands: [CRDs.self, RBAC.self]
+        subcommands: [CRDs.self, RBAC.self, Manifests.self]
     )
 
     struct OutputOptions: ParsableArguments {
@@ -37,5 +38,45 @@ struct GenerateCommand: ParsableCommand {
         @OptionGroup var options: OutputOptions
 
         func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole())]) }
+    }
+
+    struct Manifests: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "manifests",
+            abstract: "Print every object the operator would create to bring up the Clusters in a file.",
+            discussion: """
+            The Clusters are defaulted and validated first; an invalid one is reported on standard error \
+            and nothing is printed. Generated secrets (CA, server and replication certificates, \
+            application credentials) hold new keys and passwords each time.
+            """
+        )
+
+        @Option(name: .shortAndLong, help: "The Cluster manifest ('-' for standard input).")
+        var file: String
+
+        @Option(name: .shortAndLong, help: "Namespace of the Cluster when its manifest has none (default: default).")
+        var namespace: String?
+
+        @OptionGroup var options: OutputOptions
+
+        func run() throws {
+            let configuration = OperatorConfiguration(settings: ProcessInfo.processInfo.environment)
+            let text = try ManifestInput.read(file)
+            var objects: [JSONValue] = []
+            var failed = false
+            for document in try YAMLLoader.documents(from: text) where document.value["kind"] == .string(Cluster.kind) {
+                guard case .reviewed(let report) = Admission.review(document.value, configuration: configuration) else { continue }
+                guard report.isValid, let defaulted = report.defaulted else {
+                    FileHandle.standardError.write(Data(("\(file): Cluster/\(report.name): invalid\n" + report.errors.map { "  - \($0)\n" }.joined()).utf8))
+                    failed = true
+                    continue
+                }
+                var cluster = try ObjectCodec.decode(Cluster.self, from: defaulted)
+                if cluster.metadata.namespace == nil || namespace != nil { cluster.metadata.namespace = namespace ?? "default" }
+                objects += try ClusterManifests.objects(for: cluster, configuration: configuration)
+            }
+            if failed { throw ExitCode(1) }
+            options.emit(objects)
+        }
     }
 }

@@ -43,7 +43,7 @@ struct ValidateCommand: ParsableCommand {
             let label = file == "-" ? "<stdin>" : file
             let text: String
             do {
-                text = try readInput(file)
+                text = try ManifestInput.read(file)
             } catch {
                 printReport("\(label): cannot read: \(error.localizedDescription)")
                 status = .unreadable
@@ -67,8 +67,11 @@ struct ValidateCommand: ParsableCommand {
             print(line)
         }
     }
+}
 
-    private func readInput(_ file: String) throws -> String {
+/// Reads a manifest from a file, or from standard input for "-".
+enum ManifestInput {
+    static func read(_ file: String) throws -> String {
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
         guard let text = String(data: data, encoding: .utf8) else {
             throw CocoaError(.fileReadInapplicableStringEncoding)

@@ -128,3 +128,18 @@ enum OperatorBinary {
         #expect(result.output.contains("- validatingwebhookconfigurations"))
     }
 }
+
+@Suite struct GenerateManifestsCommandTests {
+    @Test func printsObjectsForAValidClusterAndRefusesAnInvalidOne() throws {
+        let result = try BuiltProducts.run("cnpg-operator", ["generate", "manifests", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path, "-n", "demo"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("kind: Pod"))
+        #expect(result.output.contains("namespace: demo"))
+        #expect(result.output.components(separatedBy: "\n---\n").count == 21)
+        let bad = try BuiltProducts.run("cnpg-operator", ["generate", "manifests", "-f", "-"],
+                                        stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: x}\nspec: {instances: 1}\n")
+        #expect(bad.status == 1)
+        #expect(bad.error.contains("spec.storage.size: Required value"))
+        #expect(bad.output.isEmpty)
+    }
+}

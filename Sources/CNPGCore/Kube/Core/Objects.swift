@@ -68,3 +68,37 @@ public struct PodDisruptionBudgetSpec: Codable, Sendable, Equatable {
 }
 
 import Foundation
+
+public struct Pod: Codable, Sendable, Equatable {
+    public var apiVersion = "v1"
+    public var kind = "Pod"
+    public var metadata: ObjectMeta
+    public var spec: PodSpec?
+    public var status: JSONValue?
+    public init(metadata: ObjectMeta, spec: PodSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+}
+
+public struct Job: Codable, Sendable, Equatable {
+    public var apiVersion = "batch/v1"
+    public var kind = "Job"
+    public var metadata: ObjectMeta
+    public var spec: JobSpec?
+    public var status: JSONValue?
+    public init(metadata: ObjectMeta, spec: JobSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+}
+
+public struct JobSpec: Codable, Sendable, Equatable {
+    public var parallelism: Int32?
+    public var completions: Int32?
+    public var activeDeadlineSeconds: Int64?
+    public var backoffLimit: Int32?
+    public var ttlSecondsAfterFinished: Int32?
+    public var template: PodTemplateSpec
+    public init(template: PodTemplateSpec) { self.template = template }
+}

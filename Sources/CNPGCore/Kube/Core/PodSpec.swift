@@ -37,7 +37,7 @@ public struct PodSpec: Codable, Sendable, Equatable {
     public var os: PodOS?
     public var hostUsers: Bool?
     public var resources: ResourceRequirements?
-    public init(containers: [Container]) { self.containers = containers }
+    public init(containers: [Container]? = nil) { self.containers = containers }
 }
 
 public struct HostAlias: Codable, Sendable, Equatable {
