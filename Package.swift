@@ -69,5 +69,6 @@ let package = Package(
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGTestSupport"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),
+        .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore"]),
     ]
 )

@@ -1,0 +1,66 @@
+import CNPGCore
+
+/// A failed API request, answered as a Kubernetes `Status` object.
+public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var code: Int
+    public var reason: String
+    public var message: String
+    public var details: JSONValue?
+
+    public var description: String { "\(code) \(reason): \(message)" }
+
+    public static func notFound(_ resource: ResourceType, _ name: String) -> StatusError {
+        StatusError(code: 404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+                    details: detailsObject(resource, name))
+    }
+
+    public static func alreadyExists(_ resource: ResourceType, _ name: String) -> StatusError {
+        StatusError(code: 409, reason: "AlreadyExists", message: "\(resource.groupResource) \"\(name)\" already exists",
+                    details: detailsObject(resource, name))
+    }
+
+    public static func conflict(_ resource: ResourceType, _ name: String) -> StatusError {
+        StatusError(code: 409, reason: "Conflict",
+                    message: "Operation cannot be fulfilled on \(resource.groupResource) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+                    details: detailsObject(resource, name))
+    }
+
+    public static func invalid(_ resource: ResourceType, _ name: String, _ errors: [FieldError]) -> StatusError {
+        let causes: [JSONValue] = errors.map { error in
+            .object([("reason", .string("Field\(error.kind.rawValue.replacingOccurrences(of: " ", with: ""))")),
+                      ("message", .string(error.description)), ("field", .string(error.path))])
+        }
+        var details = detailsObject(resource, name)
+        details = details.setting("causes", to: .array(causes))
+        return StatusError(code: 422, reason: "Invalid",
+                           message: "\(resource.kind) \"\(name)\" is invalid: " + errors.map(\.description).joined(separator: ", "),
+                           details: details)
+    }
+
+    public static func badRequest(_ message: String) -> StatusError {
+        StatusError(code: 400, reason: "BadRequest", message: message)
+    }
+
+    public static func gone(_ message: String) -> StatusError {
+        StatusError(code: 410, reason: "Expired", message: message)
+    }
+
+    public static func methodNotAllowed(_ message: String) -> StatusError {
+        StatusError(code: 405, reason: "MethodNotAllowed", message: message)
+    }
+
+    static func detailsObject(_ resource: ResourceType, _ name: String) -> JSONValue {
+        .object([("name", .string(name)), ("group", .string(resource.group)), ("kind", .string(resource.plural))])
+    }
+
+    /// The `Status` object the API server returns.
+    public var status: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("kind", .string("Status")), ("apiVersion", .string("v1")), ("metadata", .object([])),
+            ("status", .string("Failure")), ("message", .string(message)), ("reason", .string(reason)),
+        ]
+        if let details { members.append(("details", details)) }
+        members.append(("code", .int(Int64(code))))
+        return .object(members)
+    }
+}
