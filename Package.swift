@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -55,7 +57,13 @@ let package = Package(
         ),
         .target(
             name: "KubeSandbox",
-            dependencies: ["CNPGCore"]
+            dependencies: [
+                "CNPGCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "KubeSandboxCLI",
@@ -69,6 +77,6 @@ let package = Package(
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGTestSupport"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),
-        .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore"]),
+        .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),
     ]
 )

@@ -28,9 +28,9 @@ public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
     public static func invalid(_ resource: ResourceType, _ name: String, _ errors: [FieldError]) -> StatusError {
         let causes: [JSONValue] = errors.map { error in
             .object([("reason", .string("Field\(error.kind.rawValue.replacingOccurrences(of: " ", with: ""))")),
-                      ("message", .string(error.description)), ("field", .string(error.path))])
+                      ("message", .string(String(error.description.dropFirst(error.path.count + 2)))), ("field", .string(error.path))])
         }
-        var details = detailsObject(resource, name)
+        var details: JSONValue = .object([("name", .string(name)), ("group", .string(resource.group)), ("kind", .string(resource.kind))])
         details = details.setting("causes", to: .array(causes))
         return StatusError(code: 422, reason: "Invalid",
                            message: "\(resource.kind) \"\(name)\" is invalid: " + errors.map(\.description).joined(separator: ", "),

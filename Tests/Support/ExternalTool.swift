@@ -85,3 +85,9 @@ public enum ExternalTool {
         func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
     }
 }
+
+/// A test precondition that failed (a tool missing, a process that did not start).
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

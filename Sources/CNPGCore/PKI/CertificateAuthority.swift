@@ -60,8 +60,8 @@ public struct CertificateAuthority: Sendable {
 
     /// Issues a leaf certificate. A server certificate also lists each comma-separated part of
     /// the common name as a SAN (IP or DNS), as CNPG does.
-    public func issue(commonName: String, dnsNames: [String], usage: CertificateUsage, policy: CertificatePolicy,
-                      now: Date, reusing key: P256.Signing.PrivateKey? = nil) throws -> TLSKeyPair {
+    public func issue(commonName: String, dnsNames: [String], ipAddresses extraIPs: [String] = [], usage: CertificateUsage,
+                      policy: CertificatePolicy, now: Date, reusing key: P256.Signing.PrivateKey? = nil) throws -> TLSKeyPair {
         let key = key ?? P256.Signing.PrivateKey()
         var names: [GeneralName] = []
         var seenDNS: Set<String> = []
@@ -78,6 +78,7 @@ public struct CertificateAuthority: Sendable {
         for name in dnsNames where seenDNS.insert(name).inserted {
             names.append(.dnsName(name))
         }
+        ipAddresses += extraIPs.compactMap(IPAddress.bytes(of:)).map { ASN1OctetString(contentBytes: ArraySlice($0)) }
         names += ipAddresses.map { .ipAddress($0) }
         let subject = try DistinguishedName { CommonName(commonName) }
         let validity = policy.validity(from: now)

@@ -1,0 +1,132 @@
+import CNPGCore
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+
+/// The sandbox API server over HTTPS on 127.0.0.1, with its own CA and an admin bearer token,
+/// writing `DIR/kubeconfig` once it listens.
+public struct SandboxServer: Sendable {
+    public var directory: URL
+    public var port: Int
+
+    public init(directory: URL, port: Int) {
+        self.directory = directory
+        self.port = port
+    }
+
+    /// Material the server needs: CA, serving certificate (127.0.0.1, localhost) and the admin token.
+    struct Credentials {
+        var ca: CertificateAuthority
+        var serving: TLSKeyPair
+        var adminToken: String
+    }
+
+    static func makeCredentials(now: Date = Date()) throws -> Credentials {
+        let policy = CertificatePolicy(validityDays: 365)
+        let ca = try CertificateAuthority.generate(commonName: "kube-sandbox-ca", organizationalUnit: nil, policy: policy, now: now)
+        let serving = try ca.issue(commonName: "kube-sandbox", dnsNames: ["localhost", "kube-sandbox"], ipAddresses: ["127.0.0.1"],
+                                   usage: .server, policy: policy, now: now)
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        return Credentials(ca: ca, serving: serving, adminToken: token)
+    }
+
+    /// Runs until SIGTERM or SIGINT.
+    public func run(logger: Logger = Logger(label: "kube-sandbox")) async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let credentials = try Self.makeCredentials()
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(credentials.serving.certificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(credentials.serving.privateKeyPEM.utf8), format: .pem)))
+        tls.minimumTLSVersion = .tlsv13
+        let directory = self.directory
+        let caPEM = credentials.ca.keyPair.certificatePEM
+        let token = credentials.adminToken
+        let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)")
+        let app = Application(
+            responder: SandboxResponder(api: api, adminToken: token, logger: logger),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
+            onServerRunning: { channel in
+                let boundPort = channel.localAddress?.port ?? 0
+                do {
+                    try Kubeconfig.write(to: directory.appendingPathComponent("kubeconfig"), server: "https://127.0.0.1:\(boundPort)",
+                                         caPEM: caPEM, token: token)
+                    try caPEM.write(to: directory.appendingPathComponent("ca.crt"), atomically: true, encoding: .utf8)
+                    logger.info("kube-sandbox listening", metadata: ["address": "https://127.0.0.1:\(boundPort)",
+                                                                      "kubeconfig": "\(directory.appendingPathComponent("kubeconfig").path)"])
+                } catch {
+                    logger.error("cannot write the kubeconfig: \(error)")
+                }
+            },
+            logger: logger
+        )
+        try await app.runService()
+    }
+}
+
+/// Adapts HTTP requests to `SandboxAPI`: authentication, body collection, JSON and watch streams.
+struct SandboxResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let api: SandboxAPI
+    let adminToken: String
+    let logger: Logger
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let authorization = request.headers[.authorization] ?? ""
+        guard authorization == "Bearer \(adminToken)" || request.uri.path == "/version" else {
+            return Self.json(status: 401, StatusError(code: 401, reason: "Unauthorized", message: "Unauthorized").status)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: SandboxAPI.maxBodyBytes)
+        } catch {
+            return Self.json(status: 413, StatusError(code: 413, reason: "RequestEntityTooLarge",
+                                                      message: "the request body is larger than \(SandboxAPI.maxBodyBytes) bytes").status)
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value).removingPercentEncoding ?? String(value) }
+        let apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+                                    contentType: request.headers[.contentType], body: Array(buffer: body))
+        switch await api.handle(apiRequest) {
+        case .json(let status, let value):
+            return Self.json(status: status, value)
+        case .watch(let stream):
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                for await event in stream {
+                    try await writer.write(ByteBuffer(string: JSONText.serialize(event) + "\n"))
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+
+    static func json(status: Int, _ value: JSONValue) -> Response {
+        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(value))))
+    }
+}
+
+/// Writes a kubeconfig for the sandbox.
+public enum Kubeconfig {
+    public static func write(to url: URL, server: String, caPEM: String, token: String) throws {
+        let document: JSONValue = .object([
+            ("apiVersion", .string("v1")), ("kind", .string("Config")),
+            ("clusters", .array([.object([("name", .string("kube-sandbox")), ("cluster", .object([
+                ("server", .string(server)), ("certificate-authority-data", .string(Data(caPEM.utf8).base64EncodedString())),
+            ]))])])),
+            ("users", .array([.object([("name", .string("admin")), ("user", .object([("token", .string(token))]))])])),
+            ("contexts", .array([.object([("name", .string("kube-sandbox")), ("context", .object([
+                ("cluster", .string("kube-sandbox")), ("user", .string("admin")), ("namespace", .string("default")),
+            ]))])])),
+            ("current-context", .string("kube-sandbox")),
+        ])
+        let temporary = url.appendingPathExtension("tmp")
+        try YAMLWriter.render(document).write(to: temporary, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
+        _ = try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: temporary, to: url)
+    }
+}

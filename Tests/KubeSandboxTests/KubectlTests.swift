@@ -1,0 +1,100 @@
+import CNPGTestSupport
+import Foundation
+import Testing
+
+/// The real `kubectl` against a running `kube-sandbox` process.
+final class RunningSandbox: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let process = Process()
+    var kubeconfig: String { directory.url.appendingPathComponent("state/kubeconfig").path }
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "cnpg-sandbox")
+        process.executableURL = try BuiltProducts.executable("kube-sandbox")
+        process.arguments = ["up", "--dir", directory.url.appendingPathComponent("state").path, "--port", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: kubeconfig), Date() < deadline, process.isRunning { usleep(50_000) }
+        guard FileManager.default.fileExists(atPath: kubeconfig) else {
+            process.terminate()
+            throw TestFailure("kube-sandbox did not write its kubeconfig")
+        }
+    }
+
+    func kubectl(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> ExternalTool.Result {
+        guard let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("kubectl is not installed") }
+        return try ExternalTool.run(kubectl, ["--kubeconfig", kubeconfig, "--cache-dir", directory.url.appendingPathComponent("cache").path] + arguments,
+                                    stdin: stdin, timeout: timeout)
+    }
+
+    /// SIGTERM, and the exit status.
+    func stop() -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { _ = stop() }
+}
+
+@Suite(.serialized) struct KubectlTests {
+    @Test func kubectlManagesCoreObjectsAndCustomResources() throws {
+        let sandbox = try RunningSandbox()
+        #expect(try sandbox.kubectl(["version"]).output.contains("Server Version: v1.32.0"))
+        let namespaces = try sandbox.kubectl(["get", "namespaces", "-o", "name"])
+        #expect(namespaces.output.contains("namespace/default"), "\(namespaces.error)")
+
+        let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: \"1\"\n"
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap).output == "configmap/demo created\n")
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap).output == "configmap/demo unchanged\n")
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap.replacingOccurrences(of: "\"1\"", with: "\"2\"")).output == "configmap/demo configured\n")
+        #expect(try sandbox.kubectl(["label", "configmap", "demo", "tier=db"]).status == 0)
+        #expect(try sandbox.kubectl(["get", "configmaps", "-l", "tier=db", "-o", "name"]).output == "configmap/demo\n")
+        #expect(try sandbox.kubectl(["patch", "configmap", "demo", "--type=json", "-p", #"[{"op":"add","path":"/data/b","value":"3"}]"#]).status == 0)
+        #expect(try sandbox.kubectl(["get", "configmap", "demo", "-o", "jsonpath={.data.a}{.data.b}"]).output == "23")
+        let missing = try sandbox.kubectl(["get", "configmap", "nope"])
+        #expect(missing.status == 1)
+        #expect(missing.error.contains(#"Error from server (NotFound): configmaps "nope" not found"#))
+
+        let crds = try String(contentsOf: BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml"), encoding: .utf8)
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: crds).status == 0)
+        let sample = BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path
+        let applied = try sandbox.kubectl(["apply", "-f", sample])
+        #expect(applied.output == "cluster.postgresql.cnpg.io/cluster-example created\n", "\(applied.error)")
+        let defaults = try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.primaryUpdateStrategy} {.spec.enablePDB}"])
+        #expect(defaults.output == "unsupervised true", "CRD schema defaults are applied by the API server")
+        let invalid = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: bad\nspec:\n  instances: 0\n")
+        #expect(invalid.status == 1)
+        #expect(invalid.error.contains("spec.instances: Invalid value: 0: should be greater than or equal to 1"), "\(invalid.error)")
+
+        #expect(try sandbox.kubectl(["delete", "configmap", "demo"]).output == "configmap \"demo\" deleted\n")
+        #expect(sandbox.stop() == 0, "kube-sandbox exits cleanly on SIGTERM")
+    }
+
+    @Test func kubectlWatchSeesChanges() throws {
+        let sandbox = try RunningSandbox()
+        #expect(try sandbox.kubectl(["create", "namespace", "w"], timeout: 30).status != 0, "imperative create sends protobuf, which the sandbox refuses with 415 for now")
+        let watcher = Process()
+        watcher.executableURL = ExternalTool.find("kubectl")
+        watcher.arguments = ["--kubeconfig", sandbox.kubeconfig, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache").path,
+                             "get", "configmaps", "-w", "-o", "name", "--request-timeout=20s"]
+        let output = Pipe()
+        watcher.standardOutput = output
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        defer { if watcher.isRunning { watcher.terminate() } }
+        usleep(1_500_000)
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n").status == 0)
+        usleep(1_000_000)
+        watcher.terminate()
+        watcher.waitUntilExit()
+        let seen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(seen.contains("configmap/watched"), "\(seen)")
+    }
+}
