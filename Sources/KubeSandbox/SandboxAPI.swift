@@ -49,23 +49,64 @@ public actor SandboxAPI {
         var continuation: AsyncStream<JSONValue>.Continuation
     }
 
-    public init(serverAddress: String, store: ObjectStore = ObjectStore()) {
+    /// Bearer tokens issued for service accounts: token -> identity and expiry.
+    var serviceAccountTokens: [String: (user: UserInfo, expires: Date)] = [:]
+    let adminToken: String?
+    let clock: @Sendable () -> Date
+    var auditSink: (@Sendable (JSONValue) -> Void)?
+
+    public init(serverAddress: String, store: ObjectStore = ObjectStore(), adminToken: String? = nil,
+                clock: @escaping @Sendable () -> Date = Date.init) {
         self.serverAddress = serverAddress
+        self.adminToken = adminToken
+        self.clock = clock
         self.store = store
         self.broadcastRevision = store.revision
     }
 
-    public func handle(_ request: APIRequest) -> APIResponse {
+    /// Every request is audited: one JSON object with the user, verb, resource and returned code.
+    public func setAuditSink(_ sink: @escaping @Sendable (JSONValue) -> Void) { auditSink = sink }
+
+    public func handle(_ request: APIRequest, user: UserInfo = .admin) -> APIResponse {
+        var attributes = RequestAttributes(verb: request.method.lowercased(), path: request.path)
+        let response: APIResponse
         do {
-            return try route(request)
+            response = try route(request, user: user, attributes: &attributes)
         } catch let error as StatusError {
-            return .json(status: error.code, error.status)
+            response = .json(status: error.code, error.status)
         } catch {
-            return .json(status: 500, StatusError(code: 500, reason: "InternalError", message: "\(error)").status)
+            response = .json(status: 500, StatusError(code: 500, reason: "InternalError", message: "\(error)").status)
         }
+        audit(user, attributes, code: response.status)
+        return response
     }
 
-    func route(_ request: APIRequest) throws -> APIResponse {
+    func audit(_ user: UserInfo, _ attributes: RequestAttributes, code: Int) {
+        guard let auditSink else { return }
+        var entry: [(String, JSONValue)] = [
+            ("timestamp", .string(ObjectStore.timestamp(clock()))), ("user", .string(user.name)), ("verb", .string(attributes.verb)),
+        ]
+        if let path = attributes.path {
+            entry.append(("path", .string(path)))
+        } else {
+            entry += [("group", .string(attributes.group)), ("resource", .string(attributes.resource)),
+                      ("subresource", attributes.subresource.map(JSONValue.string) ?? .null),
+                      ("namespace", attributes.namespace.map(JSONValue.string) ?? .null), ("name", attributes.name.map(JSONValue.string) ?? .null)]
+        }
+        entry.append(("code", .int(Int64(code))))
+        auditSink(.object(entry))
+    }
+
+    /// The identity behind an `Authorization` header: the admin token or an issued service-account token.
+    public func authenticate(_ authorization: String?) -> UserInfo? {
+        guard let authorization, authorization.hasPrefix("Bearer ") else { return nil }
+        let token = String(authorization.dropFirst("Bearer ".count))
+        if let adminToken, token == adminToken { return .admin }
+        guard let issued = serviceAccountTokens[token], issued.expires > clock() else { return nil }
+        return issued.user
+    }
+
+    func route(_ request: APIRequest, user: UserInfo, attributes: inout RequestAttributes) throws -> APIResponse {
         let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
         switch path {
         case "/version": return .json(status: 200, Discovery.version())
@@ -106,6 +147,13 @@ public actor SandboxAPI {
         }
         if !resource.namespaced, apiPath.namespace != nil {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        attributes = RequestAttributes(verb: Self.verb(request, apiPath), group: resource.group, resource: resource.plural,
+                                       subresource: apiPath.subresource, namespace: apiPath.namespace, name: apiPath.name)
+        let decision = RBACAuthorizer.authorize(user, attributes, in: store)
+        guard decision.allowed else { throw StatusError.forbidden(user, attributes) }
+        if apiPath.subresource == "token", resource.plural == "serviceaccounts", request.method == "POST", let name = apiPath.name {
+            return try issueToken(namespace: apiPath.namespace ?? "default", serviceAccount: name, request: request)
         }
         if let subresource = apiPath.subresource, subresource != "status" || !resource.hasStatusSubresource {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(resource.plural)/\(subresource))")
@@ -223,6 +271,35 @@ public actor SandboxAPI {
         } catch {
             throw StatusError.badRequest("unable to parse requirement: \(error.description)")
         }
+    }
+
+    static func verb(_ request: APIRequest, _ path: APIPath) -> String {
+        switch request.method {
+        case "GET": return path.name != nil ? "get" : (request.query["watch"] == "true" || request.query["watch"] == "1" ? "watch" : "list")
+        case "POST": return "create"
+        case "PUT": return "update"
+        case "PATCH": return "patch"
+        case "DELETE": return path.name != nil ? "delete" : "deletecollection"
+        default: return request.method.lowercased()
+        }
+    }
+
+    /// TokenRequest: a bearer token for a service account, valid for `expirationSeconds` (default 1 h).
+    func issueToken(namespace: String, serviceAccount: String, request: APIRequest) throws -> APIResponse {
+        let accounts = store.resource("serviceaccounts")!
+        _ = try store.get(accounts, namespace: namespace, name: serviceAccount)
+        let body = request.body.isEmpty ? JSONValue.object([]) : try decodeBody(request)
+        var seconds: Int64 = 3600
+        if case .int(let requested)? = body["spec"]?["expirationSeconds"] { seconds = max(600, requested) }
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let expires = clock().addingTimeInterval(TimeInterval(seconds))
+        serviceAccountTokens[token] = (UserInfo.serviceAccount(namespace: namespace, name: serviceAccount), expires)
+        return .json(status: 201, .object([
+            ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
+            ("metadata", .object([("name", .string(serviceAccount)), ("namespace", .string(namespace))])),
+            ("spec", .object([("expirationSeconds", .int(seconds))])),
+            ("status", .object([("token", .string(token)), ("expirationTimestamp", .string(ObjectStore.timestamp(expires)))])),
+        ]))
     }
 
     static func encodeContinue(_ token: String) -> String { Data(token.utf8).base64EncodedString() }

@@ -44,9 +44,11 @@ public struct SandboxServer: Sendable {
         let directory = self.directory
         let caPEM = credentials.ca.keyPair.certificatePEM
         let token = credentials.adminToken
-        let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)")
+        let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)", adminToken: token)
+        let auditLog = try AuditLog(url: directory.appendingPathComponent("audit.jsonl"))
+        await api.setAuditSink { entry in auditLog.append(entry) }
         let app = Application(
-            responder: SandboxResponder(api: api, adminToken: token, logger: logger),
+            responder: SandboxResponder(api: api, logger: logger),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
             onServerRunning: { channel in
@@ -71,12 +73,13 @@ public struct SandboxServer: Sendable {
 struct SandboxResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let api: SandboxAPI
-    let adminToken: String
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let authorization = request.headers[.authorization] ?? ""
-        guard authorization == "Bearer \(adminToken)" || request.uri.path == "/version" else {
+        let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
+        let user = await api.authenticate(request.headers[.authorization])
+        guard user != nil || request.uri.path == "/version" else {
+            await api.audit(anonymous, RequestAttributes(verb: request.method.rawValue.lowercased(), path: request.uri.path), code: 401)
             return Self.json(status: 401, StatusError(code: 401, reason: "Unauthorized", message: "Unauthorized").status)
         }
         let body: ByteBuffer
@@ -90,7 +93,7 @@ struct SandboxResponder: HTTPResponder {
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value).removingPercentEncoding ?? String(value) }
         let apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
                                     contentType: request.headers[.contentType], body: Array(buffer: body))
-        switch await api.handle(apiRequest) {
+        switch await api.handle(apiRequest, user: user ?? anonymous) {
         case .json(let status, let value):
             return Self.json(status: status, value)
         case .watch(let stream):
@@ -128,5 +131,25 @@ public enum Kubeconfig {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
         _ = try? FileManager.default.removeItem(at: url)
         try FileManager.default.moveItem(at: temporary, to: url)
+    }
+}
+
+/// Appends one JSON line per request to `audit.jsonl`.
+final class AuditLog: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    init(url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) {
+            FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        handle = try FileHandle(forWritingTo: url)
+        handle.seekToEndOfFile()
+    }
+
+    func append(_ entry: JSONValue) {
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(Data((JSONText.serialize(entry) + "\n").utf8))
     }
 }

@@ -37,6 +37,16 @@ public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
                            details: details)
     }
 
+    /// 403 in Kubernetes' words: `configmaps "x" is forbidden: User "u" cannot get resource "configmaps" in API group "" in the namespace "ns"`.
+    public static func forbidden(_ user: UserInfo, _ attributes: RequestAttributes) -> StatusError {
+        let resource = attributes.subresource.map { "\(attributes.resource)/\($0)" } ?? attributes.resource
+        let subject = attributes.name.map { "\(attributes.resource) \"\($0)\"" } ?? attributes.resource
+        let scope = attributes.namespace.map { "in the namespace \"\($0)\"" } ?? "at the cluster scope"
+        return StatusError(code: 403, reason: "Forbidden",
+                           message: "\(subject) is forbidden: User \"\(user.name)\" cannot \(attributes.verb) resource \"\(resource)\" in API group \"\(attributes.group)\" \(scope)",
+                           details: .object([("name", .string(attributes.name ?? "")), ("group", .string(attributes.group)), ("kind", .string(attributes.resource))]))
+    }
+
     public static func badRequest(_ message: String) -> StatusError {
         StatusError(code: 400, reason: "BadRequest", message: message)
     }

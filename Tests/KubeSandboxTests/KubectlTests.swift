@@ -98,3 +98,36 @@ final class RunningSandbox: @unchecked Sendable {
         #expect(seen.contains("configmap/watched"), "\(seen)")
     }
 }
+
+@Suite(.serialized) struct KubectlAuthorizationTests {
+    @Test func aServiceAccountWithoutRightsIsForbiddenAndAudited() throws {
+        let sandbox = try RunningSandbox()
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: nobody\n").status == 0)
+        let created = try sandbox.kubectl(["create", "--raw", "/api/v1/namespaces/default/serviceaccounts/nobody/token", "-f", "-"],
+                                          stdin: #"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}"#)
+        #expect(created.status == 0, "\(created.error)")
+        let token = try #require(try JSONText.parseTokenStatus(created.output))
+        let config = try String(contentsOfFile: sandbox.kubeconfig, encoding: .utf8)
+            .replacingOccurrences(of: #"token: [0-9a-f]+"#, with: "token: \(token)", options: .regularExpression)
+        let restricted = sandbox.directory.url.appendingPathComponent("restricted.kubeconfig")
+        try config.write(to: restricted, atomically: true, encoding: .utf8)
+        let denied = try ExternalTool.run(try #require(ExternalTool.find("kubectl")),
+                                          ["--kubeconfig", restricted.path, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache2").path,
+                                           "get", "secrets"])
+        #expect(denied.status == 1)
+        #expect(denied.error.contains(#"Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "secrets" in API group "" in the namespace "default""#), "\(denied.error)")
+        #expect(sandbox.stop() == 0)
+        let audit = try String(contentsOf: sandbox.directory.url.appendingPathComponent("state/audit.jsonl"), encoding: .utf8)
+        #expect(audit.contains(#""user":"system:serviceaccount:default:nobody","verb":"list","group":"","resource":"secrets""#), "\(audit.suffix(600))")
+        #expect(audit.contains(#""code":403"#))
+    }
+}
+
+import CNPGCore
+
+extension JSONText {
+    /// The token of a TokenRequest response.
+    static func parseTokenStatus(_ text: String) throws -> String? {
+        try parse(text)["status"]?["token"]?.stringValue
+    }
+}
