@@ -32,7 +32,7 @@ extension SandboxAPI {
         let id = UUID()
         watchers[id] = Watcher(resource: resource.groupResource, namespace: namespace, labelSelector: labels, fieldSelector: fields,
                                continuation: continuation)
-        let timeout = query["timeoutSeconds"].flatMap(Double.init) ?? 1800
+        let timeout = query["timeoutSeconds"].flatMap(Double.init) ?? 600
         let task = Task { [weak self] in
             let deadline = Date().addingTimeInterval(timeout)
             while !Task.isCancelled, Date() < deadline {
@@ -54,6 +54,10 @@ extension SandboxAPI {
 
     func endWatch(_ id: UUID) {
         watchers.removeValue(forKey: id)?.continuation.finish()
+    }
+
+    public func endAllWatches() {
+        for id in Array(watchers.keys) { endWatch(id) }
     }
 
     /// Number of open watches (for tests and metrics).

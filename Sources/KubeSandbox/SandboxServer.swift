@@ -65,6 +65,8 @@ public struct SandboxServer: Sendable {
             },
             logger: logger
         )
+        let signalSources = WatchShutdown.install(api: api)
+        defer { signalSources.forEach { $0.cancel() } }
         try await app.runService()
     }
 }
@@ -151,5 +153,18 @@ final class AuditLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         handle.write(Data((JSONText.serialize(entry) + "\n").utf8))
+    }
+}
+
+/// Ends every open watch as soon as SIGTERM or SIGINT arrives. Graceful shutdown waits for open
+/// requests, and a watch is a request that would otherwise stay open until its timeout.
+enum WatchShutdown {
+    static func install(api: SandboxAPI) -> [DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { signalNumber in
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { Task { await api.endAllWatches() } }
+            source.resume()
+            return source
+        }
     }
 }

@@ -96,6 +96,17 @@ final class RunningSandbox: @unchecked Sendable {
         watcher.waitUntilExit()
         let seen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(seen.contains("configmap/watched"), "\(seen)")
+        let lingering = Process()
+        lingering.executableURL = ExternalTool.find("kubectl")
+        lingering.arguments = ["--kubeconfig", sandbox.kubeconfig, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache").path,
+                               "get", "configmaps", "-w"]
+        lingering.standardOutput = FileHandle.nullDevice
+        lingering.standardError = FileHandle.nullDevice
+        try lingering.run()
+        usleep(1_500_000)
+        #expect(sandbox.stop() == 0, "an open watch does not keep the sandbox from stopping on SIGTERM")
+        lingering.waitUntilExit()
+        #expect(lingering.terminationStatus == 0, "kubectl sees the watch end")
     }
 }
 
