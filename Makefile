@@ -24,14 +24,9 @@ test: deps build
 crds: build
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate crds > manifests/crds.yaml
 
-demo: build
-	@bin="$$($(SWIFT) build --show-bin-path)"; \
-	echo "== cnpg-operator validates the demo cluster:"; \
-	"$$bin/cnpg-operator" validate ../shared/samples/cluster-example.yaml 2>/dev/null || "$$bin/cnpg-operator" validate docs/examples/cluster-example.yaml; \
-	echo; \
-	echo "The running demo needs the sandbox API server and kubelet (kube-sandbox), the instance"; \
-	echo "manager and the operator's controllers, which are not built yet. Nothing was started."; \
-	exit 1
+demo:
+	./scripts/demo.sh
 
 demo-down:
+	@if [ -f .demo/sandbox.pid ] && kill -0 "$$(cat .demo/sandbox.pid)" 2>/dev/null; then kill "$$(cat .demo/sandbox.pid)"; fi
 	rm -rf .demo
