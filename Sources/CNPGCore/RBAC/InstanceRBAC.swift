@@ -70,7 +70,7 @@ public enum InstanceRBAC {
         return selectors.compactMap { $0?.name }
     }
 
-    public static func role(for cluster: Cluster, backupCredentials: [String] = [], databaseRolePasswordSecrets: [String] = []) -> Role {
+    public static func role(for cluster: Cluster, backupCredentials: [String] = [], databaseRolePasswordSecrets: [String] = []) -> RBACRole {
         let name = cluster.metadata.name ?? ""
         let group = CNPG.group
         let rules = [
@@ -94,12 +94,12 @@ public enum InstanceRBAC {
             PolicyRule(apiGroups: [group], resources: ["databaseroles"], verbs: ["get", "update", "list", "watch"], resourceNames: []),
             PolicyRule(apiGroups: [group], resources: ["databaseroles/status"], verbs: ["get", "patch", "update"]),
         ]
-        return Role(metadata: ClusterObjectMetadata.make(for: cluster, name: name), rules: rules)
+        return RBACRole(kind: "Role", metadata: ClusterObjectMetadata.make(for: cluster, name: name), rules: rules)
     }
 
-    public static func roleBinding(for cluster: Cluster) -> RoleBinding {
+    public static func roleBinding(for cluster: Cluster) -> RBACBinding {
         let name = cluster.metadata.name ?? ""
-        return RoleBinding(metadata: ClusterObjectMetadata.make(for: cluster, name: name),
+        return RBACBinding(kind: "RoleBinding", metadata: ClusterObjectMetadata.make(for: cluster, name: name),
                            subjects: [Subject(kind: "ServiceAccount", name: serviceAccountName(for: cluster), namespace: cluster.metadata.namespace)],
                            roleRef: RoleRef(kind: "Role", name: name))
     }

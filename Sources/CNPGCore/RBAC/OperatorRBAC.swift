@@ -34,12 +34,12 @@ public enum OperatorRBAC {
         PolicyRule(apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "list", "patch", "watch"]),
     ]
 
-    public static func clusterRole(name: String = clusterRoleName) -> ClusterRole {
-        ClusterRole(metadata: ObjectMeta(name: name, labels: [CNPGLabels.appName: "cloudnative-pg"]), rules: rules)
+    public static func clusterRole(name: String = clusterRoleName) -> RBACRole {
+        RBACRole(kind: "ClusterRole", metadata: ObjectMeta(name: name, labels: [CNPGLabels.appName: "cloudnative-pg"]), rules: rules)
     }
 
-    public static func clusterRoleBinding(namespace: String = defaultNamespace) -> ClusterRoleBinding {
-        ClusterRoleBinding(metadata: ObjectMeta(name: clusterRoleBindingName, labels: [CNPGLabels.appName: "cloudnative-pg"]),
+    public static func clusterRoleBinding(namespace: String = defaultNamespace) -> RBACBinding {
+        RBACBinding(kind: "ClusterRoleBinding", metadata: ObjectMeta(name: clusterRoleBindingName, labels: [CNPGLabels.appName: "cloudnative-pg"]),
                            subjects: [Subject(kind: "ServiceAccount", name: serviceAccountName, namespace: namespace)],
                            roleRef: RoleRef(kind: "ClusterRole", name: clusterRoleName))
     }

@@ -14,23 +14,15 @@ public struct PolicyRule: Codable, Sendable, Equatable {
     }
 }
 
-public struct Role: Codable, Sendable, Equatable {
+/// A Role or a ClusterRole (same shape, `kind` tells them apart).
+public struct RBACRole: Codable, Sendable, Equatable {
     public var apiVersion = "rbac.authorization.k8s.io/v1"
-    public var kind = "Role"
+    public var kind: String
     public var metadata: ObjectMeta
     public var rules: [PolicyRule]?
-    public init(metadata: ObjectMeta, rules: [PolicyRule]) {
-        self.metadata = metadata
-        self.rules = rules
-    }
-}
 
-public struct ClusterRole: Codable, Sendable, Equatable {
-    public var apiVersion = "rbac.authorization.k8s.io/v1"
-    public var kind = "ClusterRole"
-    public var metadata: ObjectMeta
-    public var rules: [PolicyRule]?
-    public init(metadata: ObjectMeta, rules: [PolicyRule]) {
+    public init(kind: String, metadata: ObjectMeta, rules: [PolicyRule]) {
+        self.kind = kind
         self.metadata = metadata
         self.rules = rules
     }
@@ -60,26 +52,16 @@ public struct RoleRef: Codable, Sendable, Equatable {
     }
 }
 
-public struct RoleBinding: Codable, Sendable, Equatable {
+/// A RoleBinding or a ClusterRoleBinding (same shape, `kind` tells them apart).
+public struct RBACBinding: Codable, Sendable, Equatable {
     public var apiVersion = "rbac.authorization.k8s.io/v1"
-    public var kind = "RoleBinding"
+    public var kind: String
     public var metadata: ObjectMeta
     public var subjects: [Subject]?
     public var roleRef: RoleRef
-    public init(metadata: ObjectMeta, subjects: [Subject], roleRef: RoleRef) {
-        self.metadata = metadata
-        self.subjects = subjects
-        self.roleRef = roleRef
-    }
-}
 
-public struct ClusterRoleBinding: Codable, Sendable, Equatable {
-    public var apiVersion = "rbac.authorization.k8s.io/v1"
-    public var kind = "ClusterRoleBinding"
-    public var metadata: ObjectMeta
-    public var subjects: [Subject]?
-    public var roleRef: RoleRef
-    public init(metadata: ObjectMeta, subjects: [Subject], roleRef: RoleRef) {
+    public init(kind: String, metadata: ObjectMeta, subjects: [Subject], roleRef: RoleRef) {
+        self.kind = kind
         self.metadata = metadata
         self.subjects = subjects
         self.roleRef = roleRef
