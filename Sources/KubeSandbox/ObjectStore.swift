@@ -20,19 +20,6 @@ public struct WatchEvent: Sendable, Equatable {
     public var object: JSONValue
 }
 
-public enum PatchType: String, Sendable {
-    case merge = "application/merge-patch+json"
-    case json = "application/json-patch+json"
-    case strategicMerge = "application/strategic-merge-patch+json"
-    case apply = "application/apply-patch+yaml"
-}
-
-public enum DeletionPropagation: String, Sendable {
-    case background = "Background"
-    case foreground = "Foreground"
-    case orphan = "Orphan"
-}
-
 /// The sandbox API server's state: Kubernetes object semantics over `JSONValue`s, without I/O.
 /// resourceVersion is one monotonic counter; every change is logged for watches.
 public struct ObjectStore: Sendable {

@@ -11,10 +11,13 @@ import NIOSSL
 public struct SandboxServer: Sendable {
     public var directory: URL
     public var port: Int
+    /// How many changes watches can replay; older resourceVersions get 410 Gone.
+    public var eventHistory: Int
 
-    public init(directory: URL, port: Int) {
+    public init(directory: URL, port: Int, eventHistory: Int = 50_000) {
         self.directory = directory
         self.port = port
+        self.eventHistory = eventHistory
     }
 
     /// Material the server needs: CA, serving certificate (127.0.0.1, localhost) and the admin token.
@@ -44,7 +47,7 @@ public struct SandboxServer: Sendable {
         let directory = self.directory
         let caPEM = credentials.ca.keyPair.certificatePEM
         let token = credentials.adminToken
-        let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)", adminToken: token)
+        let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)", store: ObjectStore(logCapacity: eventHistory), adminToken: token)
         let auditLog = try AuditLog(url: directory.appendingPathComponent("audit.jsonl"))
         await api.setAuditSink { entry in auditLog.append(entry) }
         let app = Application(

@@ -23,8 +23,16 @@ struct KubeSandboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Port on 127.0.0.1 (0 picks a free one).")
         var port: Int = 0
 
+        @Option(name: .long, help: "How many changes a watch can replay before older resourceVersions get 410 Gone.")
+        var eventHistory: Int = 50_000
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            guard eventHistory > 0 else { throw ValidationError("--event-history must be positive") }
+        }
+
         func run() async throws {
-            try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port).run()
+            try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port, eventHistory: eventHistory).run()
         }
     }
 }

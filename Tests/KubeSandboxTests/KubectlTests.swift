@@ -8,10 +8,10 @@ final class RunningSandbox: @unchecked Sendable {
     let process = Process()
     var kubeconfig: String { directory.url.appendingPathComponent("state/kubeconfig").path }
 
-    init() throws {
+    init(extraArguments: [String] = []) throws {
         directory = try TemporaryDirectory(prefix: "cnpg-sandbox")
         process.executableURL = try BuiltProducts.executable("kube-sandbox")
-        process.arguments = ["up", "--dir", directory.url.appendingPathComponent("state").path, "--port", "0"]
+        process.arguments = ["up", "--dir", directory.url.appendingPathComponent("state").path, "--port", "0"] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -1,4 +1,4 @@
-import CNPGCore
+
 
 /// One kind of object the sandbox serves.
 public struct ResourceType: Sendable, Hashable {
@@ -57,3 +57,18 @@ public enum BuiltinResources {
         ResourceType(group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"], hasStatusSubresource: true),
     ]
 }
+
+/// How a PATCH body is to be read.
+public enum PatchType: String, Sendable {
+    case merge = "application/merge-patch+json"
+    case json = "application/json-patch+json"
+    case strategicMerge = "application/strategic-merge-patch+json"
+    case apply = "application/apply-patch+yaml"
+}
+
+public enum DeletionPropagation: String, Sendable {
+    case background = "Background"
+    case foreground = "Foreground"
+    case orphan = "Orphan"
+}
+
