@@ -5,7 +5,7 @@ extension SandboxAPI {
     /// A watch: replays what changed after `resourceVersion` (or the current objects as ADDED when
     /// none is given), then streams live changes; ERROR 410 when the version is too old.
     func watch(_ resource: ResourceType, namespace: String?, labels: SelectorExpression, fields: SelectorExpression,
-               query: [String: String]) throws -> APIResponse {
+               query: [String: String], maximumDuration: Duration? = nil) throws -> APIResponse {
         let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(10_000))
         let bookmarks = query["allowWatchBookmarks"] == "true"
         let requested = query["resourceVersion"] ?? ""
@@ -32,7 +32,11 @@ extension SandboxAPI {
         let id = UUID()
         watchers[id] = Watcher(resource: resource.groupResource, namespace: namespace, labelSelector: labels, fieldSelector: fields,
                                continuation: continuation)
-        let timeout = query["timeoutSeconds"].flatMap(Double.init) ?? 600
+        var timeout = query["timeoutSeconds"].flatMap(Double.init) ?? 600
+        if let maximumDuration {
+            let (seconds, attoseconds) = maximumDuration.components
+            timeout = min(timeout, Double(seconds) + Double(attoseconds) / 1e18)
+        }
         let task = Task { [weak self] in
             let deadline = Date().addingTimeInterval(timeout)
             while !Task.isCancelled, Date() < deadline {

@@ -8,6 +8,8 @@ public struct APIRequest: Sendable {
     public var query: [String: String]
     public var contentType: String?
     public var body: [UInt8]
+    /// Ends a watch early, as a dropped connection would (fault injection).
+    public var maximumWatchDuration: Duration?
 
     public init(method: String, path: String, query: [String: String] = [:], contentType: String? = nil, body: [UInt8] = []) {
         self.method = method
@@ -170,7 +172,8 @@ public actor SandboxAPI {
             let labels = try selector(request.query["labelSelector"], field: false)
             let fields = try selector(request.query["fieldSelector"], field: true)
             if request.query["watch"] == "true" || request.query["watch"] == "1" {
-                return try watch(resource, namespace: path.namespace, labels: labels, fields: fields, query: request.query)
+                return try watch(resource, namespace: path.namespace, labels: labels, fields: fields, query: request.query,
+                                 maximumDuration: request.maximumWatchDuration)
             }
             let limit = request.query["limit"].flatMap(Int.init)
             let result = store.list(resource, namespace: path.namespace, labelSelector: labels, fieldSelector: fields,

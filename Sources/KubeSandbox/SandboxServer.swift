@@ -13,11 +13,13 @@ public struct SandboxServer: Sendable {
     public var port: Int
     /// How many changes watches can replay; older resourceVersions get 410 Gone.
     public var eventHistory: Int
+    public var faults: FaultSpec?
 
-    public init(directory: URL, port: Int, eventHistory: Int = 50_000) {
+    public init(directory: URL, port: Int, eventHistory: Int = 50_000, faults: FaultSpec? = nil) {
         self.directory = directory
         self.port = port
         self.eventHistory = eventHistory
+        self.faults = faults
     }
 
     /// Material the server needs: CA, serving certificate (127.0.0.1, localhost) and the admin token.
@@ -51,7 +53,7 @@ public struct SandboxServer: Sendable {
         let auditLog = try AuditLog(url: directory.appendingPathComponent("audit.jsonl"))
         await api.setAuditSink { entry in auditLog.append(entry) }
         let app = Application(
-            responder: SandboxResponder(api: api, logger: logger),
+            responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)), logger: logger),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
             onServerRunning: { channel in
@@ -78,6 +80,7 @@ public struct SandboxServer: Sendable {
 struct SandboxResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let api: SandboxAPI
+    let faults: FaultInjector?
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -96,8 +99,15 @@ struct SandboxResponder: HTTPResponder {
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value).removingPercentEncoding ?? String(value) }
-        let apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+        // Faults spare discovery so clients can always find the API; they hit resource requests.
+        let segments = request.uri.path.split(separator: "/")
+        let isResourceRequest = (segments.first == "api" && segments.count >= 3) || (segments.first == "apis" && segments.count >= 4)
+        let fault = isResourceRequest ? faults?.decide(isWatch: query["watch"] == "true") : nil
+        if let delay = fault?.delay { try? await Task.sleep(for: delay) }
+        if let code = fault?.errorCode { return Self.json(status: code, FaultInjector.status(for: code).status) }
+        var apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
                                     contentType: request.headers[.contentType], body: Array(buffer: body))
+        apiRequest.maximumWatchDuration = fault?.dropWatchAfter
         switch await api.handle(apiRequest, user: user ?? anonymous) {
         case .json(let status, let value):
             return Self.json(status: status, value)

@@ -26,13 +26,20 @@ struct KubeSandboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "How many changes a watch can replay before older resourceVersions get 410 Gone.")
         var eventHistory: Int = 50_000
 
+        @Option(name: .long, help: "Inject faults, e.g. \"seed=7,error=0.1:500/429/409,latency=0.2:150ms,drop-watch=0.5:2s\".")
+        var faults: String?
+
         func validate() throws {
+            if let faults {
+                do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError(error.description) }
+            }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard eventHistory > 0 else { throw ValidationError("--event-history must be positive") }
         }
 
         func run() async throws {
-            try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port, eventHistory: eventHistory).run()
+            let spec = try faults.map { text throws -> FaultSpec in try FaultSpec(parsing: text) }
+            try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port, eventHistory: eventHistory, faults: spec).run()
         }
     }
 }
