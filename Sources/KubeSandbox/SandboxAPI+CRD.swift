@@ -23,6 +23,17 @@ extension SandboxAPI {
                                     hasStatusSubresource: version["subresources"]?["status"] != nil)
             store.register(type)
             served.insert(type.groupResource)
+            var printerColumns: [(name: String, type: String, jsonPath: String, priority: Int64)] = []
+            if case .array(let columns)? = version["additionalPrinterColumns"] {
+                for column in columns {
+                    guard let name = column["name"]?.stringValue, let jsonPath = column["jsonPath"]?.stringValue else { continue }
+                    var priority: Int64 = 0
+                    if case .int(let value)? = column["priority"] { priority = value }
+                    printerColumns.append((name, column["type"]?.stringValue ?? "string", jsonPath, priority))
+                }
+            }
+            crdPrinterColumns[type.groupResource] = printerColumns.isEmpty
+                ? [("Age", "date", ".metadata.creationTimestamp", 0)] : printerColumns
             if let schema = version["schema"]?["openAPIV3Schema"] {
                 crdSchemas[type.groupResource] = OpenAPISchema(json: schema)
                 crdSchemaJSON[type.groupResource] = schema
@@ -40,6 +51,7 @@ extension SandboxAPI {
         for (groupResource, _) in crdSchemas where !served.contains(groupResource) {
             crdSchemas[groupResource] = nil
             crdSchemaJSON[groupResource] = nil
+            crdPrinterColumns[groupResource] = nil
             store.unregister(groupResource)
         }
     }

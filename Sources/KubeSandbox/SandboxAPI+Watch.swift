@@ -5,8 +5,9 @@ extension SandboxAPI {
     /// A watch: replays what changed after `resourceVersion` (or the current objects as ADDED when
     /// none is given), then streams live changes; ERROR 410 when the version is too old.
     func watch(_ resource: ResourceType, namespace: String?, labels: SelectorExpression, fields: SelectorExpression,
-               query: [String: String], maximumDuration: Duration? = nil) throws -> APIResponse {
-        let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(10_000))
+               query: [String: String], maximumDuration: Duration? = nil, asTable: Bool = false) throws -> APIResponse {
+        let (raw, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(10_000))
+        let stream = asTable ? tableEvents(raw, resource: resource) : raw
         let bookmarks = query["allowWatchBookmarks"] == "true"
         let requested = query["resourceVersion"] ?? ""
         if requested.isEmpty || requested == "0" || query["sendInitialEvents"] == "true" {
@@ -58,6 +59,27 @@ extension SandboxAPI {
 
     func endWatch(_ id: UUID) {
         watchers.removeValue(forKey: id)?.continuation.finish()
+    }
+
+    /// Watch events whose objects are one-row Tables; only the first carries the column headers.
+    func tableEvents(_ events: AsyncStream<JSONValue>, resource: ResourceType) -> AsyncStream<JSONValue> {
+        AsyncStream { continuation in
+            let task = Task {
+                var first = true
+                for await event in events {
+                    guard let type = event["type"]?.stringValue, type != "ERROR", type != "BOOKMARK", let object = event["object"] else {
+                        continuation.yield(event)
+                        continue
+                    }
+                    let row = await self.table(resource, items: [object], resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? "",
+                                               includeHeaders: first)
+                    first = false
+                    continuation.yield(Self.event(type, row))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     public func endAllWatches() {

@@ -8,6 +8,8 @@ public struct APIRequest: Sendable {
     public var query: [String: String]
     public var contentType: String?
     public var body: [UInt8]
+    /// The Accept header (`as=Table` asks for server-side printing).
+    public var accept: String?
     /// Ends a watch early, as a dropped connection would (fault injection).
     public var maximumWatchDuration: Duration?
 
@@ -39,6 +41,7 @@ public actor SandboxAPI {
     /// CRD schemas by group-resource, for defaulting, pruning and validation of custom resources.
     var crdSchemas: [String: OpenAPISchema] = [:]
     var crdSchemaJSON: [String: JSONValue] = [:]
+    var crdPrinterColumns: [String: [(name: String, type: String, jsonPath: String, priority: Int64)]] = [:]
     /// The last revision delivered to watchers.
     var broadcastRevision: UInt64 = 0
     public static let maxBodyBytes = 3 * 1024 * 1024
@@ -167,17 +170,28 @@ public actor SandboxAPI {
         let dryRun = request.query["dryRun"] == "All"
         switch (request.method, path.name) {
         case ("GET", let name?):
-            return .json(status: 200, try store.get(resource, namespace: path.namespace, name: name))
+            let object = try store.get(resource, namespace: path.namespace, name: name)
+            if Self.wantsTable(request) {
+                return .json(status: 200, table(resource, items: [object], resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? ""))
+            }
+            return .json(status: 200, object)
         case ("GET", nil):
             let labels = try selector(request.query["labelSelector"], field: false)
             let fields = try selector(request.query["fieldSelector"], field: true)
             if request.query["watch"] == "true" || request.query["watch"] == "1" {
                 return try watch(resource, namespace: path.namespace, labels: labels, fields: fields, query: request.query,
-                                 maximumDuration: request.maximumWatchDuration)
+                                 maximumDuration: request.maximumWatchDuration, asTable: Self.wantsTable(request))
             }
             let limit = request.query["limit"].flatMap(Int.init)
             let result = store.list(resource, namespace: path.namespace, labelSelector: labels, fieldSelector: fields,
                                     limit: limit, continueAfter: request.query["continue"].flatMap(Self.decodeContinue))
+            if Self.wantsTable(request) {
+                var printed = table(resource, items: result.items, resourceVersion: result.resourceVersion)
+                if let token = result.continueToken {
+                    printed = printed.setting("metadata", to: (printed["metadata"] ?? .object([])).setting("continue", to: .string(Self.encodeContinue(token))))
+                }
+                return .json(status: 200, printed)
+            }
             var metadata: [(String, JSONValue)] = [("resourceVersion", .string(result.resourceVersion))]
             if let token = result.continueToken { metadata.append(("continue", .string(Self.encodeContinue(token)))) }
             return .json(status: 200, .object([("kind", .string(resource.kind + "List")), ("apiVersion", .string(resource.apiVersion)),

@@ -108,6 +108,7 @@ struct SandboxResponder: HTTPResponder {
         var apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
                                     contentType: request.headers[.contentType], body: Array(buffer: body))
         apiRequest.maximumWatchDuration = fault?.dropWatchAfter
+        apiRequest.accept = request.headers[.accept]
         switch await api.handle(apiRequest, user: user ?? anonymous) {
         case .json(let status, let value):
             return Self.json(status: status, value)

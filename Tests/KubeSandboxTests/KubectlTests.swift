@@ -69,6 +69,9 @@ final class RunningSandbox: @unchecked Sendable {
         #expect(applied.output == "cluster.postgresql.cnpg.io/cluster-example created\n", "\(applied.error)")
         let defaults = try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.primaryUpdateStrategy} {.spec.enablePDB}"])
         #expect(defaults.output == "unsupervised true", "CRD schema defaults are applied by the API server")
+        let printed = try sandbox.kubectl(["get", "clusters"]).output.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(printed.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "AGE", "INSTANCES", "READY", "STATUS", "PRIMARY"],
+                "kubectl prints the CRD's printer columns from the server's Table")
         let invalid = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: bad\nspec:\n  instances: 0\n")
         #expect(invalid.status == 1)
         #expect(invalid.error.contains("spec.instances: Invalid value: 0: should be greater than or equal to 1"), "\(invalid.error)")
