@@ -27,6 +27,9 @@ public struct ObjectStore: Sendable {
     var objects: [ObjectKey: JSONValue] = [:]
     /// owner uid -> dependents, for garbage collection.
     var dependents: [String: Set<ObjectKey>] = [:]
+    /// uid -> key, and group-resource -> keys: indexes so lookups do not scan every object.
+    var keysByUID: [String: ObjectKey] = [:]
+    var keysByResource: [String: Set<ObjectKey>] = [:]
     public private(set) var revision: UInt64 = 1
     var log: [WatchEvent] = []
     let logCapacity: Int
@@ -65,7 +68,7 @@ public struct ObjectStore: Sendable {
     /// Objects of a type, optionally in one namespace, filtered by selectors, in name order, paginated.
     public func list(_ resource: ResourceType, namespace: String?, labelSelector: SelectorExpression = SelectorExpression(),
                      fieldSelector: SelectorExpression = SelectorExpression(), limit: Int? = nil, continueAfter: String? = nil) -> ListResult {
-        let keys = objects.keys.filter { $0.resource == resource.groupResource && (namespace == nil || $0.namespace == namespace) }.sorted()
+        let keys = (keysByResource[resource.groupResource] ?? []).filter { namespace == nil || $0.namespace == namespace }.sorted()
         var items: [JSONValue] = []
         var lastKey: ObjectKey?
         var more = false
@@ -299,6 +302,8 @@ public struct ObjectStore: Sendable {
         if let old = objects[key] { unindex(key, old) }
         objects[key] = object
         for owner in Self.ownerUIDs(of: object) { dependents[owner, default: []].insert(key) }
+        if let uid = object["metadata"]?["uid"]?.stringValue { keysByUID[uid] = key }
+        keysByResource[key.resource, default: []].insert(key)
     }
 
     mutating func unindex(_ key: ObjectKey, _ object: JSONValue) {
@@ -306,10 +311,12 @@ public struct ObjectStore: Sendable {
             dependents[owner]?.remove(key)
             if dependents[owner]?.isEmpty == true { dependents[owner] = nil }
         }
+        if let uid = object["metadata"]?["uid"]?.stringValue { keysByUID[uid] = nil }
+        keysByResource[key.resource]?.remove(key)
     }
 
     mutating func remove(_ key: ObjectKey, resource: ResourceType, object: JSONValue) {
-        unindex(key, object)
+        unindex(key, objects[key] ?? object)
         objects[key] = nil
         revision += 1
         let deleted = object.setting("metadata", to: (object["metadata"] ?? .object([])).setting("resourceVersion", to: .string(String(revision))))
@@ -331,18 +338,17 @@ public struct ObjectStore: Sendable {
         }
     }
 
-    func ownerExists(_ uid: String) -> Bool {
-        objects.values.contains { $0["metadata"]?["uid"]?.stringValue == uid }
-    }
+    func ownerExists(_ uid: String) -> Bool { keysByUID[uid] != nil }
 
     func ownerIsBeingDeletedInForeground(_ uid: String) -> Bool {
-        objects.values.contains { $0["metadata"]?["uid"]?.stringValue == uid && Self.finalizers(of: $0).contains(Self.foregroundFinalizer) }
+        guard let key = keysByUID[uid], let owner = objects[key] else { return false }
+        return Self.finalizers(of: owner).contains(Self.foregroundFinalizer)
     }
 
     /// A foreground-deleted owner goes away once its last dependent has.
     mutating func finishOwnersWaitingFor(_ dependent: JSONValue) {
         for ownerUID in Self.ownerUIDs(of: dependent) where (dependents[ownerUID] ?? []).isEmpty {
-            guard let (key, owner) = objects.first(where: { $0.value["metadata"]?["uid"]?.stringValue == ownerUID }),
+            guard let key = keysByUID[ownerUID], let owner = objects[key],
                   Self.finalizers(of: owner).contains(Self.foregroundFinalizer), let resource = resources[key.resource] else { continue }
             let remaining = Self.finalizers(of: owner).filter { $0 != Self.foregroundFinalizer }
             let metadata = (owner["metadata"] ?? .object([])).setting("finalizers", to: .array(remaining.map(JSONValue.string)))
