@@ -308,7 +308,7 @@ public actor SandboxAPI {
         let body = request.body.isEmpty ? JSONValue.object([]) : try decodeBody(request)
         var seconds: Int64 = 3600
         if case .int(let requested)? = body["spec"]?["expirationSeconds"] { seconds = max(600, requested) }
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let token = randomHexToken()
         let expires = clock().addingTimeInterval(TimeInterval(seconds))
         serviceAccountTokens[token] = (UserInfo.serviceAccount(namespace: namespace, name: serviceAccount), expires)
         return .json(status: 201, .object([

@@ -34,7 +34,7 @@ public struct SandboxServer: Sendable {
         let ca = try CertificateAuthority.generate(commonName: "kube-sandbox-ca", organizationalUnit: nil, policy: policy, now: now)
         let serving = try ca.issue(commonName: "kube-sandbox", dnsNames: ["localhost", "kube-sandbox"], ipAddresses: ["127.0.0.1"],
                                    usage: .server, policy: policy, now: now)
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let token = randomHexToken()
         return Credentials(ca: ca, serving: serving, adminToken: token)
     }
 

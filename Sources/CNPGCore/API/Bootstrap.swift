@@ -4,6 +4,14 @@ public struct BootstrapConfiguration: Codable, Sendable, Equatable {
     public var recovery: BootstrapRecovery?
     public var pg_basebackup: BootstrapPgBaseBackup?
     public init() {}
+
+    /// The application database, its owner and the user's credentials secret, whichever method bootstraps.
+    public var application: (database: String?, owner: String?, secret: LocalObjectReference?) {
+        if let initdb { return (initdb.database, initdb.owner, initdb.secret) }
+        if let recovery { return (recovery.database, recovery.owner, recovery.secret) }
+        if let basebackup = pg_basebackup { return (basebackup.database, basebackup.owner, basebackup.secret) }
+        return (nil, nil, nil)
+    }
 }
 
 public struct BootstrapInitDB: Codable, Sendable, Equatable {

@@ -29,6 +29,6 @@ public enum OperatorClientCertificate {
     public static func fingerprint(of certificate: Certificate) throws -> String {
         var serializer = DER.Serializer()
         try serializer.serialize(certificate.publicKey)
-        return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: serializer.serializedBytes).hexString
     }
 }

@@ -82,7 +82,7 @@ public enum PostgresConfigurationRenderer {
         for key in all.keys.sorted() where key.hasPrefix("cnpg.") {
             text += "\(key) = \(try SQLQuoting.configurationValue(all[key]!))\n"
         }
-        let digest = SHA256.hash(data: Data(regular.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(regular.utf8)).hexString
         text += "cnpg.config_sha256 = '\(digest)'\n"
         return text
     }

@@ -54,9 +54,8 @@ public enum InstanceRBAC {
 
     /// The application credentials secret: the bootstrap's `secret.name`, else `<cluster>-app`.
     public static func applicationSecretName(for cluster: Cluster) -> String {
-        let bootstrap = cluster.spec.bootstrap
-        let given = bootstrap?.initdb?.secret?.name ?? bootstrap?.recovery?.secret?.name ?? bootstrap?.pg_basebackup?.secret?.name
-        return (given ?? "").isEmpty ? "\(cluster.metadata.name ?? "")-app" : given!
+        let given = cluster.spec.bootstrap?.application.secret?.name ?? ""
+        return given.isEmpty ? "\(cluster.metadata.name ?? "")-app" : given
     }
 
     static func barmanSecrets(_ store: BarmanObjectStoreConfiguration?) -> [String] {

@@ -34,11 +34,8 @@ public enum ClusterManifests {
     public static func credentialSecrets(for cluster: Cluster, configuration: OperatorConfiguration) -> [Secret] {
         let name = cluster.metadata.name ?? ""
         var secrets: [Secret] = []
-        let bootstrap = cluster.spec.bootstrap
-        let userSecret = bootstrap?.initdb?.secret ?? bootstrap?.recovery?.secret ?? bootstrap?.pg_basebackup?.secret
-        let database = bootstrap?.initdb?.database ?? bootstrap?.recovery?.database ?? bootstrap?.pg_basebackup?.database
-        let owner = bootstrap?.initdb?.owner ?? bootstrap?.recovery?.owner ?? bootstrap?.pg_basebackup?.owner
-        if userSecret == nil, let database, let owner {
+        let application = cluster.spec.bootstrap?.application
+        if application?.secret == nil, let database = application?.database, let owner = application?.owner {
             secrets.append(SecretBuilder.credentials(for: cluster, name: "\(name)-app", userType: .app, username: owner,
                                                      password: PasswordGenerator.generate(), database: database,
                                                      clusterDomain: configuration.kubernetesClusterDomain))
