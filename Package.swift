@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -48,6 +50,12 @@ let package = Package(
             dependencies: [
                 "CNPGCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -80,6 +88,7 @@ let package = Package(
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGTestSupport"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),
+        .testTarget(name: "InstanceManagerTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),
     ]
 )

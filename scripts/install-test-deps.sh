@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently: run as often as you like.
-#   Debian: openssl (independent certificate checks), postgresql (real servers in tests)
+#   Debian: openssl (independent certificate checks), postgresql (real servers in tests),
+#           libnss-wrapper (host names such as <cluster>-rw for instance processes, without /etc/hosts)
 #   PyPI:   kubernetes-validate (generated manifests)
 set -euo pipefail
 
@@ -8,6 +9,7 @@ apt_packages=()
 command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || apt_packages+=(postgresql)
 command -v runuser >/dev/null 2>&1 || apt_packages+=(util-linux)
+compgen -G "/usr/lib/*/libnss_wrapper.so" >/dev/null || apt_packages+=(libnss-wrapper)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

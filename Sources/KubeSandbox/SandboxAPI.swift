@@ -154,7 +154,8 @@ public actor SandboxAPI {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         attributes = RequestAttributes(verb: Self.verb(request, apiPath), group: resource.group, resource: resource.plural,
-                                       subresource: apiPath.subresource, namespace: apiPath.namespace, name: apiPath.name)
+                                       subresource: apiPath.subresource, namespace: apiPath.namespace,
+                                       name: apiPath.name ?? Self.singleName(fieldSelector: request.query["fieldSelector"]))
         let decision = RBACAuthorizer.authorize(user, attributes, in: store)
         guard decision.allowed else { throw StatusError.forbidden(user, attributes) }
         if apiPath.subresource == "token", resource.plural == "serviceaccounts", request.method == "POST", let name = apiPath.name {
@@ -230,8 +231,13 @@ public actor SandboxAPI {
             var scratch = store
             var result = try scratch.patch(resource, namespace: path.namespace, name: name, type: type, patch, subresource: path.subresource)
             if path.subresource == nil, crdSchemas[resource.groupResource] != nil {
-                let admitted = try admitCustomResource(resource, result)
+                var admitted = try admitCustomResource(resource, result)
                 scratch = store
+                if existed, let current = try? store.get(resource, namespace: path.namespace, name: name) {
+                    // The trial patch bumped the version in the scratch copy; the real write applies to the stored one.
+                    admitted = admitted.setting("metadata", to: (admitted["metadata"] ?? .object([]))
+                        .setting("resourceVersion", to: current["metadata"]?["resourceVersion"] ?? .null))
+                }
                 result = existed
                     ? try scratch.update(resource, namespace: path.namespace, name: name, admitted)
                     : try scratch.create(resource, namespace: path.namespace, admitted)
@@ -278,6 +284,14 @@ public actor SandboxAPI {
         } catch {
             throw StatusError.badRequest("the request body is neither JSON nor YAML: \(error)")
         }
+    }
+
+    /// As kube-apiserver does, a list or watch narrowed by `metadata.name=X` is authorised as a request for X
+    /// (so a Role with resourceNames can watch its one object).
+    static func singleName(fieldSelector: String?) -> String? {
+        guard let selector = fieldSelector, !selector.contains(","), selector.hasPrefix("metadata.name=") else { return nil }
+        let name = String(selector.dropFirst("metadata.name=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "="))
+        return name.isEmpty ? nil : name
     }
 
     func selector(_ text: String?, field: Bool) throws -> SelectorExpression {

@@ -2,47 +2,6 @@ import CNPGTestSupport
 import Foundation
 import Testing
 
-/// The real `kubectl` against a running `kube-sandbox` process.
-final class RunningSandbox: @unchecked Sendable {
-    let directory: TemporaryDirectory
-    let process = Process()
-    var kubeconfig: String { directory.url.appendingPathComponent("state/kubeconfig").path }
-
-    init(extraArguments: [String] = []) throws {
-        directory = try TemporaryDirectory(prefix: "cnpg-sandbox")
-        process.executableURL = try BuiltProducts.executable("kube-sandbox")
-        process.arguments = ["up", "--dir", directory.url.appendingPathComponent("state").path, "--port", "0"] + extraArguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: kubeconfig), Date() < deadline, process.isRunning { usleep(50_000) }
-        guard FileManager.default.fileExists(atPath: kubeconfig) else {
-            process.terminate()
-            throw TestFailure("kube-sandbox did not write its kubeconfig")
-        }
-    }
-
-    func kubectl(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> ExternalTool.Result {
-        guard let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("kubectl is not installed") }
-        return try ExternalTool.run(kubectl, ["--kubeconfig", kubeconfig, "--cache-dir", directory.url.appendingPathComponent("cache").path] + arguments,
-                                    stdin: stdin, timeout: timeout)
-    }
-
-    /// SIGTERM, and the exit status.
-    func stop() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    deinit { _ = stop() }
-}
-
 @Suite(.serialized) struct KubectlTests {
     @Test func kubectlManagesCoreObjectsAndCustomResources() throws {
         let sandbox = try RunningSandbox()

@@ -26,7 +26,7 @@ public final class PostgresServer: @unchecked Sendable {
     public init() throws {
         binDirectory = try Self.findBinaries()
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("cnpg-pg-\(UUID().uuidString.prefix(8))")
-        port = try Self.freePort()
+        port = try FreePort.find()
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         try chownToPostgres(directory)
         try chownToPostgres(socketDirectory)
@@ -94,20 +94,5 @@ public final class PostgresServer: @unchecked Sendable {
 
     private func chownToPostgres(_ url: URL) throws {
         try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: url.path)
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw Failure(description: "bind() failed") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -14,6 +14,14 @@ public struct InstanceTopology: Sendable, Equatable {
         self.healthyStandbys = healthyStandbys
         self.otherStandbys = otherStandbys
     }
+
+    /// The topology the cluster's status records (what an instance manager knows).
+    public init(status: ClusterStatus?) {
+        let primary = (status?.currentPrimary ?? "").isEmpty ? nil : status?.currentPrimary
+        let healthy = (status?.instancesStatus?["healthy"] ?? []).filter { $0 != primary }
+        let others = (status?.instanceNames ?? []).filter { $0 != primary && !healthy.contains($0) }
+        self.init(primary: primary, healthyStandbys: healthy, otherStandbys: others)
+    }
 }
 
 /// Renders `custom.conf`, the PostgreSQL configuration the instance manager writes, following
@@ -36,8 +44,9 @@ public enum PostgresConfigurationRenderer {
 
     /// Every parameter with its final value. `overrides` replace values last: instance-local paths
     /// where files do not live at CNPG's in-pod locations (tests, the sandbox without mount namespaces).
+    /// `preserveMode` is `instance init`'s: the mandatory block is left out and nothing else changes.
     public static func parameters(cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
-                                  overrides: [String: String] = [:]) -> [String: String] {
+                                  overrides: [String: String] = [:], preserveMode: Bool = false) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in PostgresParameters.defaults { result[key] = value }
         let user = cluster.spec.postgresql?.parameters ?? [:]
@@ -45,7 +54,9 @@ public enum PostgresConfigurationRenderer {
             result[key] = value
         }
         // Blocked logging settings keep the operator's values, which the defaults already hold.
-        for (key, value) in mandatory { result[key] = value }
+        if !preserveMode {
+            for (key, value) in mandatory { result[key] = value }
+        }
         if majorVersion >= 17 { result["allow_alter_system"] = cluster.spec.postgresql?.enableAlterSystem == true ? "on" : "off" }
         result["archive_mode"] = ClusterDefaulting.computedArchiveMode(cluster)
         if let standbyNames = synchronousStandbyNames(cluster: cluster, topology: topology) {
@@ -72,8 +83,9 @@ public enum PostgresConfigurationRenderer {
 
     /// `custom.conf`: regular keys sorted, then `cnpg.*` keys, then the SHA-256 of the regular part.
     public static func customConf(cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
-                                  overrides: [String: String] = [:]) throws(SQLQuoting.UnsafeText) -> String {
-        let all = parameters(cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides)
+                                  overrides: [String: String] = [:], preserveMode: Bool = false) throws(SQLQuoting.UnsafeText) -> String {
+        let all = parameters(cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
+                             preserveMode: preserveMode)
         var regular = ""
         for key in all.keys.sorted() where !key.hasPrefix("cnpg.") {
             regular += "\(key) = \(try SQLQuoting.configurationValue(all[key]!))\n"

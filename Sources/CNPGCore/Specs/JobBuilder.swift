@@ -96,4 +96,45 @@ public enum ShellQuoting {
     }
 
     public static func join(_ words: [String]) -> String { words.map(quote).joined(separator: " ") }
+
+    public struct Unterminated: Error, CustomStringConvertible {
+        public var description: String { "unterminated quote in a shell-quoted list" }
+    }
+
+    /// The words of a shell-quoted list (single quotes, double quotes, backslash escapes); the
+    /// inverse of `join`. No expansion of any kind.
+    public static func split(_ text: String) throws(Unterminated) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var iterator = text.makeIterator()
+        while let character = iterator.next() {
+            switch character {
+            case " ", "\t", "\n":
+                if inWord { words.append(current); current = ""; inWord = false }
+            case "'":
+                inWord = true
+                while true {
+                    guard let next = iterator.next() else { throw Unterminated() }
+                    if next == "'" { break }
+                    current.append(next)
+                }
+            case "\"":
+                inWord = true
+                while true {
+                    guard let next = iterator.next() else { throw Unterminated() }
+                    if next == "\"" { break }
+                    if next == "\\", let escaped = iterator.next() { current.append(escaped) } else { current.append(next) }
+                }
+            case "\\":
+                inWord = true
+                if let escaped = iterator.next() { current.append(escaped) }
+            default:
+                inWord = true
+                current.append(character)
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
 }

@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// Lowercase hexadecimal rendering of bytes (digests, fingerprints, tokens).
 extension Sequence where Element == UInt8 {
     public var hexString: String {
@@ -15,4 +18,9 @@ extension Sequence where Element == UInt8 {
 public func randomHexToken(bytes: Int = 32) -> String {
     var generator = SystemRandomNumberGenerator()
     return (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
+}
+
+/// Lowercase hex SHA-256 of bytes (executable hashes, configuration hashes).
+public func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).hexString
 }

@@ -80,10 +80,11 @@ public final class HTTPKubeClient: KubeClient, Sendable {
     }
 
     public func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-                      timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
+                      fieldSelector: String?, timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
         var query: [(String, String)] = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds))]
         if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
+        if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
         let url = self.url(path(type, namespace, nil), query)
         let deadline = TimeAmount.seconds(Int64(timeoutSeconds) + 30)
         return AsyncThrowingStream { continuation in
@@ -126,6 +127,19 @@ public final class HTTPKubeClient: KubeClient, Sendable {
             throw KubeAPIError.transport("unexpected watch event \(type)")
         }
         continuation.yield(KubeWatchEvent(kind: kind, object: object))
+    }
+
+    /// A bound token for a ServiceAccount (TokenRequest), as the kubelet projects into pods.
+    public func requestToken(serviceAccount: String, namespace: String, expirationSeconds: Int = 3600) async throws -> String {
+        let body: JSONValue = .object([
+            ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
+            ("spec", .object([("expirationSeconds", .int(Int64(expirationSeconds)))])),
+        ])
+        let answer = try await send("POST", path(.serviceAccounts, namespace, serviceAccount, "token"), body: body)
+        guard let token = answer["status"]?["token"]?.stringValue else {
+            throw KubeAPIError.transport("the TokenRequest answer has no status.token")
+        }
+        return token
     }
 
     // MARK: plumbing

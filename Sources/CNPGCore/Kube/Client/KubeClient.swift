@@ -26,12 +26,18 @@ public protocol KubeClient: Sendable {
     /// Changes after `resourceVersion`; the stream fails with `KubeAPIError` 410 when that version
     /// is too old (relist, then watch again).
     func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-               timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error>
+               fieldSelector: String?, timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error>
 }
 
 extension KubeClient {
     public func get<T: Decodable>(_ decoded: T.Type, _ type: ResourceType, namespace: String?, name: String) async throws -> T {
         try ObjectCodec.decode(T.self, from: try await get(type, namespace: namespace, name: name))
+    }
+
+    public func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
+                      timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
+        watch(type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector, fieldSelector: nil,
+              timeoutSeconds: timeoutSeconds)
     }
 
     public func list(_ type: ResourceType, namespace: String?) async throws -> KubeList {

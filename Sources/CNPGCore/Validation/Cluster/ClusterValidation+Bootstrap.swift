@@ -202,20 +202,6 @@ extension ClusterValidation {
     }
 }
 
-/// A PostgreSQL log sequence number `X/Y` (both hexadecimal).
-public struct LSN: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let value: UInt64
-    public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 8 }),
-              let high = UInt64(parts[0], radix: 16), let low = UInt64(parts[1], radix: 16) else { return nil }
-        value = high << 32 | low
-    }
-    public init(value: UInt64) { self.value = value }
-    public var description: String { String(value >> 32, radix: 16, uppercase: true) + "/" + String(value & 0xFFFF_FFFF, radix: 16, uppercase: true) }
-    public static func < (lhs: LSN, rhs: LSN) -> Bool { lhs.value < rhs.value }
-}
-
 /// Go-style durations (`1h30m`, `45s`, `500ms`) as CNPG's API accepts them.
 public enum GoDuration {
     public static func seconds(_ text: String) -> Double? {

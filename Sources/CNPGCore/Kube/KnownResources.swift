@@ -1,0 +1,29 @@
+/// The resource types the operator, the instance manager and the plugin address by name.
+extension ResourceType {
+    static func builtin(_ plural: String) -> ResourceType {
+        guard let type = BuiltinResources.all.first(where: { $0.plural == plural }) else {
+            preconditionFailure("\(plural) is not a built-in resource")
+        }
+        return type
+    }
+
+    public static let pods = builtin("pods")
+    public static let services = builtin("services")
+    public static let secrets = builtin("secrets")
+    public static let configMaps = builtin("configmaps")
+    public static let serviceAccounts = builtin("serviceaccounts")
+    public static let events = builtin("events")
+    public static let persistentVolumeClaims = builtin("persistentvolumeclaims")
+    public static let jobs = builtin("jobs")
+    public static let roles = builtin("roles")
+    public static let roleBindings = builtin("rolebindings")
+
+    public static let clusters = ResourceType(group: CNPG.group, version: CNPG.version, plural: "clusters", kind: "Cluster",
+                                              namespaced: true, hasStatusSubresource: true)
+    public static let poolers = ResourceType(group: CNPG.group, version: CNPG.version, plural: "poolers", kind: "Pooler",
+                                             namespaced: true, hasStatusSubresource: true)
+    public static let backups = ResourceType(group: CNPG.group, version: CNPG.version, plural: "backups", kind: "Backup",
+                                             namespaced: true, hasStatusSubresource: true)
+    public static let scheduledBackups = ResourceType(group: CNPG.group, version: CNPG.version, plural: "scheduledbackups",
+                                                      kind: "ScheduledBackup", namespaced: true, hasStatusSubresource: true)
+}

@@ -1,0 +1,163 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with posix_spawn and reaped by its own PID only (never `wait(-1)`), so
+/// supervisors can run several children without stealing each other's exit statuses.
+public struct ChildProcess: Sendable {
+    public enum Output: Sendable, Equatable {
+        case inherit
+        case discard
+        /// Appended to, created with mode 0600.
+        case file(String)
+    }
+
+    public enum Termination: Sendable, Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+
+        public var succeeded: Bool { self == .exited(0) }
+        public var description: String {
+            switch self {
+            case .exited(let code): "exit status \(code)"
+            case .signaled(let signal): "killed by signal \(signal)"
+            }
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let pid: pid_t
+    public let executable: String
+
+    /// Starts `executable` (an absolute path) with `arguments`. `environment` nil inherits ours.
+    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                             workingDirectory: String? = nil, stdout: Output = .inherit, stderr: Output = .inherit) throws -> ChildProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for (fd, output) in [(Int32(1), stdout), (Int32(2), stderr)] {
+            switch output {
+            case .inherit: break
+            case .discard: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
+            case .file(let path): posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            }
+        }
+        if let workingDirectory {
+            guard let addChdir = Self.addChdir else { throw Failure(description: "this C library cannot set a child's working directory") }
+            addChdir(&actions, workingDirectory)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Children start with default signal handling and an empty mask, whatever ours are.
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let environmentEntries = environment.map { $0.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { environmentEntries?.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status: Int32
+        if let environmentEntries {
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, environmentEntries)
+        } else {
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        }
+        guard status == 0 else {
+            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(status)))")
+        }
+        return ChildProcess(pid: pid, executable: executable)
+    }
+
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    /// glibc (2.29+) has it, but its header hides it behind _GNU_SOURCE.
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
+
+    public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// The termination if the child has ended (and reaps it), nil while it runs.
+    public func poll() -> Termination? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        guard result == pid else { return result < 0 ? .exited(-1) : nil }
+        return Self.termination(status)
+    }
+
+    /// Waits for the child to end, checking every `interval`. Cancellation does not end the wait
+    /// (a supervisor must still learn how its child ended), and does not make it spin.
+    public func wait(interval: Duration = .milliseconds(50)) async -> Termination {
+        while true {
+            if let termination = poll() { return termination }
+            await Self.pause(interval)
+        }
+    }
+
+    /// A sleep that ignores the caller's cancellation.
+    static func pause(_ interval: Duration) async {
+        if Task.isCancelled {
+            await Task.detached { try? await Task.sleep(for: interval) }.value
+        } else {
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Waits at most `timeout`; nil if the child still runs.
+    public func wait(timeout: Duration, interval: Duration = .milliseconds(50)) async -> Termination? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if let termination = poll() { return termination }
+            await Self.pause(interval)
+        }
+        return poll()
+    }
+
+    static func termination(_ status: Int32) -> Termination {
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+    }
+}
+
+/// The outcome of a command run to completion.
+public struct CommandResult: Sendable {
+    public var termination: ChildProcess.Termination
+    public var output: String
+    public var error: String
+    public var succeeded: Bool { termination.succeeded }
+}
+
+extension ChildProcess {
+    /// Runs a command to completion within `timeout` (then SIGKILL). Output is collected through
+    /// files in `scratchDirectory`, so a daemon the command leaves behind cannot hold it open.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           workingDirectory: String? = nil, timeout: Duration = .seconds(120),
+                           scratchDirectory: String = NSTemporaryDirectory()) async throws -> CommandResult {
+        let token = UUID().uuidString
+        let outputPath = (scratchDirectory as NSString).appendingPathComponent("cmd-\(token).out")
+        let errorPath = (scratchDirectory as NSString).appendingPathComponent("cmd-\(token).err")
+        defer {
+            unlink(outputPath)
+            unlink(errorPath)
+        }
+        let child = try spawn(executable, arguments, environment: environment, workingDirectory: workingDirectory,
+                              stdout: .file(outputPath), stderr: .file(errorPath))
+        var termination = await child.wait(timeout: timeout)
+        if termination == nil {
+            child.signal(SIGKILL)
+            termination = await child.wait()
+        }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let error = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        return CommandResult(termination: termination!, output: output, error: error)
+    }
+}

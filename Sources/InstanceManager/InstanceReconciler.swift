@@ -1,0 +1,156 @@
+import CNPGCore
+import Foundation
+import Logging
+
+/// The instance side of the Cluster: on every change (and periodically) it refreshes TLS and
+/// configuration files and reloads, promotes when the operator targets this instance, and on the
+/// primary keeps system roles, replication slots and passwords as the Cluster says.
+actor InstanceReconciler {
+    struct Unsupported: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let podName: String
+    let clusterName: String
+    let access: ClusterAccess
+    let writer: InstanceFilesWriter
+    let postmaster: Postmaster
+    let database: LocalDatabase
+    let logger: Logger
+    private(set) var cluster: Cluster?
+    private var appliedPasswordVersions: [String: String] = [:]
+    private var systemRolesReady = false
+
+    init(podName: String, clusterName: String, access: ClusterAccess, writer: InstanceFilesWriter, postmaster: Postmaster,
+         database: LocalDatabase, logger: Logger) {
+        self.podName = podName
+        self.clusterName = clusterName
+        self.access = access
+        self.writer = writer
+        self.postmaster = postmaster
+        self.database = database
+        self.logger = logger
+    }
+
+    var primaryHost: String { "\(clusterName)-rw" }
+
+    /// Before the first start: which role PGDATA is in, and every file written for it.
+    func prepare(initial: Cluster) async throws {
+        var cluster = initial
+        if !writer.isStandbyOnDisk {
+            // A primary on disk runs as primary only when the operator targets it.
+            while (cluster.status?.targetPrimary ?? "").isEmpty {
+                logger.info("waiting for the operator to choose the target primary")
+                try await Task.sleep(for: .seconds(1))
+                cluster = try await access.cluster()
+            }
+            guard cluster.status?.targetPrimary == podName else {
+                throw Unsupported(description: "PGDATA holds a former primary but \(cluster.status?.targetPrimary ?? "") is the target primary; rejoining it as a replica with pg_rewind is not implemented yet")
+            }
+            if (cluster.status?.currentPrimary ?? "").isEmpty {
+                try await access.patchStatus([("currentPrimary", .string(podName)), ("currentPrimaryTimestamp", .string(Self.now()))])
+            }
+        }
+        self.cluster = cluster
+        _ = try await writer.writeCertificates(cluster: cluster, access: access)
+        _ = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk))
+        chmod(writer.paths.dataDirectory, 0o700)
+    }
+
+    func role(onDiskStandby: Bool) -> InstanceConfigurationFiles.Role {
+        onDiskStandby ? .standby(primaryHost: primaryHost) : .primary
+    }
+
+    /// The postmaster (re)started: system roles must be checked again.
+    func postmasterStarted() { systemRolesReady = false }
+
+    /// One pass; failures are logged and retried on the next pass.
+    func reconcile() async {
+        do {
+            try await reconcileOnce()
+        } catch {
+            logger.error("instance reconcile failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func reconcileOnce() async throws {
+        let cluster = try await access.cluster()
+        self.cluster = cluster
+        guard await postmaster.isRunning, await database.isAccepting() else { return }
+        var changed = try await writer.writeCertificates(cluster: cluster, access: access)
+        let isTarget = cluster.status?.targetPrimary == podName
+        if writer.isStandbyOnDisk, isTarget {
+            try await promote()
+        }
+        changed = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk)) || changed
+        if changed {
+            try await reloadConfiguration()
+        }
+        if !writer.isStandbyOnDisk {
+            let duties = PrimaryDuties(database: database, podName: podName)
+            if !systemRolesReady {
+                try await duties.ensureSystemRoles()
+                systemRolesReady = true
+            }
+            try await duties.reconcileReplicationSlots(cluster: cluster)
+            try await reconcilePasswords(cluster: cluster, duties: duties)
+        }
+    }
+
+    /// `pg_ctl promote`, then the status records this instance as the current primary.
+    private func promote() async throws {
+        logger.info("promoting this instance to primary")
+        try await postmaster.promote()
+        for _ in 0..<600 where writer.isStandbyOnDisk { try await Task.sleep(for: .milliseconds(100)) }
+        try await database.execute(["CHECKPOINT"])
+        try await access.patchStatus([("currentPrimary", .string(podName)), ("currentPrimaryTimestamp", .string(Self.now()))])
+        logger.info("promoted", metadata: ["pod": "\(podName)"])
+    }
+
+    /// Reload and wait until the server runs the configuration just written (its hash).
+    private func reloadConfiguration() async throws {
+        try await postmaster.reload()
+        let custom = (try? String(contentsOfFile: writer.paths.dataFile("custom.conf"), encoding: .utf8)) ?? ""
+        let expected = custom.split(separator: "\n").first { $0.hasPrefix("cnpg.config_sha256 = ") }
+            .map { $0.dropFirst("cnpg.config_sha256 = '".count).dropLast() }.map(String.init) ?? ""
+        for _ in 0..<100 {
+            let loaded = try await database.withConnection { connection in
+                try await connection.text("SELECT COALESCE(current_setting('cnpg.config_sha256', true), '')", logger: self.logger)
+            }
+            if loaded == expected { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        logger.info("configuration reloaded")
+    }
+
+    /// The app owner's password from the app secret; `postgres`'s from the superuser secret when
+    /// superuser access is enabled, else none at all.
+    private func reconcilePasswords(cluster: Cluster, duties: PrimaryDuties) async throws {
+        let appSecret = InstanceRBAC.applicationSecretName(for: cluster)
+        if let secret = try await access.secret(appSecret), let user = secret.values["username"], let password = secret.values["password"],
+           appliedPasswordVersions[user] != secret.resourceVersion, user != "postgres" {
+            try await duties.setPassword(role: user, password: password)
+            appliedPasswordVersions[user] = secret.resourceVersion
+            logger.info("password updated", metadata: ["role": "\(user)", "secret": "\(appSecret)"])
+        }
+        if cluster.spec.enableSuperuserAccess == true {
+            let name = cluster.spec.superuserSecret?.name ?? "\(clusterName)-superuser"
+            guard let secret = try await access.secret(name), appliedPasswordVersions["postgres"] != secret.resourceVersion else { return }
+            guard secret.values["username"] == "postgres", let password = secret.values["password"] else {
+                logger.error("the superuser secret must have username postgres and a password", metadata: ["secret": "\(name)"])
+                return
+            }
+            try await duties.setPassword(role: "postgres", password: password)
+            appliedPasswordVersions["postgres"] = secret.resourceVersion
+            logger.info("superuser password updated", metadata: ["secret": "\(name)"])
+        } else {
+            appliedPasswordVersions["postgres"] = nil
+            if try await duties.hasPassword(role: "postgres") {
+                try await duties.setPassword(role: "postgres", password: nil)
+                logger.info("superuser access disabled: postgres has no password")
+            }
+        }
+    }
+
+    static func now() -> String { Date().formatted(.iso8601) }
+}

@@ -1,0 +1,69 @@
+import CNPGCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// SQL on the local instance over its Unix socket, as the `postgres` role by peer authentication
+/// (the manager runs as the OS user that owns PGDATA). One connection per call: the manager's
+/// SQL is rare and short, and a dead postmaster then costs nothing to recover from.
+struct LocalDatabase: Sendable {
+    let socketDirectory: String
+    let port: Int
+    let logger: Logger
+
+    var socketPath: String { "\(socketDirectory)/.s.PGSQL.\(port)" }
+
+    func withConnection<T: Sendable>(database: String = "postgres",
+                                     _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: "postgres", password: nil, database: database)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs statements one by one (each its own implicit transaction).
+    func execute(_ statements: [String], database: String = "postgres") async throws {
+        try await withConnection(database: database) { connection in
+            for statement in statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+    }
+
+    /// Whether a connection succeeds (the postmaster accepts connections).
+    func isAccepting() async -> Bool {
+        (try? await withConnection { connection in
+            try await connection.query("SELECT 1", logger: logger)
+        }) != nil
+    }
+}
+
+extension PostgresConnection {
+    /// The first column of the first row as text (the query casts what it selects to text), nil
+    /// for no row or SQL NULL.
+    func text(_ sql: String, logger: Logger) async throws -> String? {
+        let rows = try await query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        for try await row in rows {
+            return try row.decode(String?.self)
+        }
+        return nil
+    }
+
+    func rows(_ sql: String, logger: Logger) async throws -> [[String?]] {
+        var result: [[String?]] = []
+        for try await row in try await query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+            var values: [String?] = []
+            for cell in row {
+                values.append(try cell.decode(String?.self))
+            }
+            result.append(values)
+        }
+        return result
+    }
+}

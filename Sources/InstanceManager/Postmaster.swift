@@ -1,0 +1,109 @@
+import CNPGCore
+import Foundation
+import Logging
+
+/// The PostgreSQL server process this manager supervises: started directly as a child (as CNPG's
+/// `instance run` does), stopped and reloaded through `pg_ctl`.
+actor Postmaster {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    enum ShutdownMode: String, Sendable {
+        case smart, fast, immediate
+    }
+
+    let binaries: PostgresBinaries
+    let paths: InstancePaths
+    let logger: Logger
+    private(set) var child: ChildProcess?
+    /// Set while the manager itself stops the server, so its exit is not a crash.
+    private(set) var stopping = false
+
+    init(binaries: PostgresBinaries, paths: InstancePaths, logger: Logger) {
+        self.binaries = binaries
+        self.paths = paths
+        self.logger = logger
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGDATA"] = paths.dataDirectory
+        environment["TMPDIR"] = paths.temporaryDirectory
+        return environment
+    }
+
+    /// Starts `postgres -D PGDATA`, after removing a stale pid file left by a crash.
+    func start(extraArguments: [String] = []) throws {
+        guard child == nil else { return }
+        removeStalePidFile()
+        stopping = false
+        child = try ChildProcess.spawn(binaries.path("postgres"), ["-D", paths.dataDirectory] + extraArguments,
+                                       environment: environment)
+        logger.info("postmaster started", metadata: ["pid": "\(child!.pid)"])
+    }
+
+    /// Waits for the running postmaster to exit and returns how it ended.
+    func waitForExit() async -> ChildProcess.Termination? {
+        guard let child else { return nil }
+        let termination = await child.wait()
+        if self.child?.pid == child.pid { self.child = nil }
+        return termination
+    }
+
+    var isRunning: Bool { child != nil }
+    var wasStoppedOnPurpose: Bool { stopping }
+
+    /// `pg_ctl stop -m MODE -w [-t TIMEOUT]`; true when the server stopped.
+    func stop(_ mode: ShutdownMode, timeoutSeconds: Int? = nil) async -> Bool {
+        guard child != nil else { return true }
+        stopping = true
+        var arguments = ["-D", paths.dataDirectory, "-m", mode.rawValue, "stop", "-w"]
+        if let timeoutSeconds { arguments += ["-t", String(timeoutSeconds)] }
+        let result = try? await ChildProcess.run(binaries.path("pg_ctl"), arguments, environment: environment,
+                                                 timeout: .seconds(Int64(timeoutSeconds ?? 60) + 30),
+                                                 scratchDirectory: paths.temporaryDirectory)
+        logger.info("pg_ctl stop", metadata: ["mode": "\(mode.rawValue)", "result": "\(result?.termination.description ?? "not run")"])
+        return result?.succeeded ?? false
+    }
+
+    /// CNPG's Smart→Fast: smart within smartShutdownTimeout (skipped when stopDelay is not longer),
+    /// then fast within stopDelay, then immediate as the last resort.
+    func shutdownSmartFast(smartShutdownTimeout: Int, stopDelay: Int) async {
+        if stopDelay > smartShutdownTimeout, await stop(.smart, timeoutSeconds: smartShutdownTimeout) { return }
+        if await stop(.fast, timeoutSeconds: stopDelay) { return }
+        _ = await stop(.immediate)
+    }
+
+    /// CNPG's Fast→Immediate (demotion, fencing).
+    func shutdownFastImmediate(timeoutSeconds: Int) async {
+        if await stop(.fast, timeoutSeconds: timeoutSeconds) { return }
+        _ = await stop(.immediate)
+    }
+
+    func reload() async throws {
+        let result = try await ChildProcess.run(binaries.path("pg_ctl"), ["-D", paths.dataDirectory, "reload"],
+                                                environment: environment, timeout: .seconds(30), scratchDirectory: paths.temporaryDirectory)
+        guard result.succeeded else { throw Failure(description: "pg_ctl reload failed: \(result.error)") }
+    }
+
+    func promote(timeoutSeconds: Int = 60) async throws {
+        let result = try await ChildProcess.run(binaries.path("pg_ctl"), ["-D", paths.dataDirectory, "-w", "promote", "-t", String(timeoutSeconds)],
+                                                environment: environment, timeout: .seconds(Int64(timeoutSeconds) + 30),
+                                                scratchDirectory: paths.temporaryDirectory)
+        guard result.succeeded else { throw Failure(description: "pg_ctl promote failed: \(result.error)") }
+    }
+
+    /// A pid file whose process is gone (a crash or a SIGKILLed pod) would stop postgres from starting.
+    private func removeStalePidFile() {
+        let pidFile = paths.dataFile("postmaster.pid")
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = Int32(text.split(separator: "\n").first ?? "") else { return }
+        if kill(pid, 0) == 0 || errno == EPERM {
+            logger.warning("postmaster.pid names a live process; leaving it", metadata: ["pid": "\(pid)"])
+            return
+        }
+        unlink(pidFile)
+        logger.info("removed a stale postmaster.pid", metadata: ["pid": "\(pid)"])
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import CNPGCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `instance run`: the pod's main process. Supervises PostgreSQL, serves the status API, follows
+/// the Cluster, and on SIGTERM stops PostgreSQL Smart→Fast before exiting.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run and supervise PostgreSQL as the pod's main process, with the status API on --status-port."
+    )
+
+    @OptionGroup var options: InstanceOptions
+
+    @Flag(name: .customLong("status-port-tls"), help: "Serve the status API over TLS 1.3 with the cluster's server certificate.")
+    var statusPortTLS = false
+
+    @Flag(name: .customLong("metrics-port-tls"), help: "Serve metrics over TLS (accepted for compatibility; metrics are not served yet).")
+    var metricsPortTLS = false
+
+    @Option(name: .customLong("status-port"), help: "Port of the status API.")
+    var statusPort = 8000
+
+    @Option(name: .customLong("resync-seconds"), help: "Reconcile at least this often, even without Cluster changes.")
+    var resyncSeconds = 30
+
+    func run() async throws {
+        let logger = options.logger("instance-manager")
+        try options.prepareDirectories()
+        let client = try options.kubeClient()
+        let access = ClusterAccess(client: client, namespace: options.namespace, clusterName: options.clusterName)
+        let cluster = try await access.waitForCluster(logger: logger)
+        let binaries = try await PostgresBinaries.locate(options.binDirectory)
+        let paths = options.paths
+        guard FileManager.default.fileExists(atPath: paths.dataFile("PG_VERSION")) else {
+            throw ValidationError("\(paths.dataDirectory) is not a PostgreSQL data directory: run `instance init` or `instance join` first")
+        }
+        let writer = InstanceFilesWriter(paths: paths, podName: options.podName, majorVersion: binaries.majorVersion,
+                                         listening: options.listening, osUser: InstanceFilesWriter.currentOSUser())
+        let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
+        let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
+        let reconciler = InstanceReconciler(podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
+                                            postmaster: postmaster, database: database, logger: logger)
+        try await reconciler.prepare(initial: cluster)
+        try LogPipes.start(logDirectory: paths.logDirectory, podName: options.podName)
+
+        let collector = StatusCollector(database: database, clusterName: options.clusterName, podName: options.podName,
+                                        sessionID: UUID().uuidString.lowercased())
+        let address = options.listenAddresses == "*" ? "0.0.0.0" : options.listenAddresses
+        let statusServer = try StatusServer.application(
+            address: address, port: statusPort,
+            certificateFiles: statusPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil,
+            collector: collector, postmaster: postmaster, logger: logger)
+        let supervisor = PostmasterService(postmaster: postmaster, reconciler: reconciler,
+                                           smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
+                                           stopDelay: Int(cluster.spec.stopDelay ?? 1800), logger: logger)
+        let follower = ClusterFollower(access: access, reconciler: reconciler, resync: .seconds(resyncSeconds), logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            // Graceful shutdown runs in reverse order: PostgreSQL stops first, then the rest.
+            services: [
+                .init(service: statusServer),
+                .init(service: follower),
+                .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        logger.info("instance manager stopped")
+    }
+}
+
+/// Starts PostgreSQL and waits on it: an unexpected exit ends the manager (the kubelet restarts
+/// the container, as CNPG runs with restart_after_crash off); graceful shutdown stops it Smart→Fast.
+struct PostmasterService: ServiceLifecycle.Service {
+    struct Exited: Error, CustomStringConvertible {
+        let termination: ChildProcess.Termination
+        var description: String { "postgres exited unexpectedly (\(termination))" }
+    }
+
+    let postmaster: Postmaster
+    let reconciler: InstanceReconciler
+    let smartShutdownTimeout: Int
+    let stopDelay: Int
+    let logger: Logger
+
+    func run() async throws {
+        try await postmaster.start()
+        await reconciler.postmasterStarted()
+        let postmaster = self.postmaster
+        let (smart, stopDelay) = (smartShutdownTimeout, self.stopDelay)
+        // Cancellation (another service failed) stops PostgreSQL too: never leave it running alone.
+        let termination = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await postmaster.waitForExit()
+            } onGracefulShutdown: {
+                Task { await postmaster.shutdownSmartFast(smartShutdownTimeout: smart, stopDelay: stopDelay) }
+            }
+        } onCancel: {
+            Task { await postmaster.shutdownFastImmediate(timeoutSeconds: stopDelay) }
+        }
+        if await postmaster.wasStoppedOnPurpose {
+            logger.info("postgres stopped", metadata: ["result": "\(termination?.description ?? "not running")"])
+            return
+        }
+        throw Exited(termination: termination ?? .exited(-1))
+    }
+}
+
+/// Reconciles on every change of the Cluster (a watch narrowed to its name) and at least every
+/// `resync`; the watch is re-established after errors.
+struct ClusterFollower: ServiceLifecycle.Service {
+    let access: ClusterAccess
+    let reconciler: InstanceReconciler
+    let resync: Duration
+    let logger: Logger
+
+    func run() async throws {
+        let access = self.access
+        let reconciler = self.reconciler
+        let resync = self.resync
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await reconciler.reconcile()
+                            try await Task.sleep(for: resync)
+                        }
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            let stream = access.client.watch(.clusters, namespace: access.namespace, resourceVersion: nil, labelSelector: nil,
+                                                             fieldSelector: "metadata.name=\(access.clusterName)", timeoutSeconds: 300)
+                            do {
+                                for try await event in stream where event.kind != .bookmark {
+                                    await reconciler.reconcile()
+                                }
+                            } catch is CancellationError {
+                                return
+                            } catch {
+                                self.logger.debug("cluster watch ended", metadata: ["error": "\(error)"])
+                            }
+                            try await Task.sleep(for: .seconds(1))
+                        }
+                    }
+                    do {
+                        try await group.next()
+                    } catch is CancellationError {}
+                    group.cancelAll()
+                }
+            }
+        } catch is CancellationError {}
+    }
+}
+
+/// `instance status`: this instance's `/pg/status`, as JSON on stdout.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Print this instance's status (the JSON of GET /pg/status) read from the local PostgreSQL."
+    )
+
+    @OptionGroup var options: InstanceOptions
+
+    func run() async throws {
+        let logger = options.logger("instance-status")
+        let database = LocalDatabase(socketDirectory: options.paths.socketDirectory, port: options.port, logger: logger)
+        let collector = StatusCollector(database: database, clusterName: options.clusterName, podName: options.podName, sessionID: "")
+        print(JSONText.serialize(ObjectCodec.encode(try await collector.collect())))
+    }
+}

@@ -1,0 +1,56 @@
+import CNPGCore
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import ServiceLifecycle
+
+/// The instance's HTTP API on 8000 (CNPG's "remote" server): probes and `/pg/status`. With TLS it
+/// serves the cluster's server certificate and accepts TLS 1.3 only.
+enum StatusServer {
+    static func application(address: String, port: Int, certificateFiles: (certificate: String, key: String)?,
+                            collector: StatusCollector, postmaster: Postmaster, logger: Logger) throws -> any ServiceLifecycle.Service {
+        let router = Router()
+        router.get("healthz") { _, _ -> Response in
+            await postmaster.isRunning ? text(.ok, "OK") : text(.internalServerError, "liveness check failed: postgres is not running")
+        }
+        router.get("readyz") { _, _ -> Response in
+            guard await postmaster.isRunning else { return text(.internalServerError, "instance is not ready yet") }
+            return await collector.database.isAccepting()
+                ? text(.ok, "OK") : text(.internalServerError, "readiness check failed: postgres does not accept connections")
+        }
+        router.get("startupz") { _, _ -> Response in
+            guard await postmaster.isRunning else { return text(.internalServerError, "startup check failed: postgres is not running") }
+            return await collector.database.isAccepting()
+                ? text(.ok, "OK") : text(.internalServerError, "startup check failed: postgres does not accept connections")
+        }
+        router.get("failsafe") { _, _ -> Response in text(.ok, "OK") }
+        router.get("pg/status") { _, _ -> Response in
+            do {
+                let status = try await collector.collect()
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                return Response(status: .ok, headers: headers,
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(ObjectCodec.encode(status)))))
+            } catch {
+                return text(.internalServerError, "\(error)")
+            }
+        }
+        let configuration = ApplicationConfiguration(address: .hostname(address, port: port), serverName: "instance-manager")
+        if let files = certificateFiles {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem)))
+            tls.minimumTLSVersion = .tlsv13
+            return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+        }
+        return Application(router: router, server: .http1(), configuration: configuration, logger: logger)
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

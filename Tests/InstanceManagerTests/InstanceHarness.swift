@@ -1,0 +1,222 @@
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+
+/// A sandbox API server holding one Cluster with its secrets and instance RBAC, and instance
+/// managers run as the `postgres` user with the cluster's service-account token (so they have
+/// exactly the per-cluster Role), each on its own loopback address.
+final class InstanceHarness: @unchecked Sendable {
+    let sandbox: RunningSandbox
+    let admin: HTTPKubeClient
+    let root: URL
+    let clusterName = "cluster-example"
+    let namespace = "default"
+    let port: Int
+    let statusPort: Int
+    let subnet = Int.random(in: 10...250)
+    var cluster: Cluster
+    var secrets: [String: [String: String]] = [:]
+    private var processes: [String: ChildProcess] = [:]
+
+    init() async throws {
+        sandbox = try RunningSandbox()
+        admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
+        root = URL(fileURLWithPath: "/tmp/cnpg-im-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try Self.chownToPostgres(root.path)
+        port = try FreePort.find()
+        statusPort = try FreePort.find()
+
+        let crds = try sandbox.kubectl(["apply", "-f", BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml").path])
+        guard crds.status == 0 else { throw TestFailure("CRDs: \(crds.error)") }
+        let manifest = """
+            apiVersion: postgresql.cnpg.io/v1
+            kind: Cluster
+            metadata:
+              name: \(clusterName)
+              namespace: \(namespace)
+            spec:
+              instances: 2
+              smartShutdownTimeout: 5
+              stopDelay: 30
+              storage:
+                size: 1Gi
+              bootstrap:
+                initdb:
+                  database: app
+                  owner: app
+            """
+        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: manifest)
+        guard applied.status == 0 else { throw TestFailure("Cluster: \(applied.error)") }
+        cluster = try await admin.get(Cluster.self, .clusters, namespace: namespace, name: clusterName)
+        for object in try ClusterManifests.objects(for: cluster) {
+            let kind = object["kind"]?.stringValue ?? ""
+            let types: [String: ResourceType] = ["Secret": .secrets, "ServiceAccount": .serviceAccounts, "Role": .roles, "RoleBinding": .roleBindings]
+            guard let type = types[kind] else { continue }
+            _ = try await admin.create(type, namespace: namespace, object)
+            if kind == "Secret", let secret = try? ObjectCodec.decode(Secret.self, from: object) {
+                secrets[secret.metadata.name ?? ""] = (secret.data ?? [:]).compactMapValues { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } }
+            }
+        }
+        try await setStatus([("targetPrimary", .string("\(clusterName)-1")),
+                             ("instanceNames", .array([.string("\(clusterName)-1"), .string("\(clusterName)-2")]))])
+
+        let token = try await admin.requestToken(serviceAccount: clusterName, namespace: namespace)
+        let caPEM = try String(contentsOfFile: sandbox.directory.url.appendingPathComponent("state/ca.crt").path, encoding: .utf8)
+        let server = try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig).server
+        let kubeconfig = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: sandbox
+              cluster:
+                server: \(server)
+                certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())
+            users:
+            - name: instance
+              user:
+                token: \(token)
+            contexts:
+            - name: instance
+              context: {cluster: sandbox, user: instance, namespace: \(namespace)}
+            current-context: instance
+            """
+        try write("kubeconfig", kubeconfig)
+        // How instance processes resolve the -rw service: nss_wrapper's hosts file, no /etc/hosts change.
+        try write("hosts", "\(address(1)) \(clusterName)-rw\n")
+    }
+
+    func address(_ serial: Int) -> String { "127.0.\(subnet).\(serial)" }
+    func dataDirectory(_ serial: Int) -> String { root.appendingPathComponent("pod-\(serial)/pgdata").path }
+    func controllerDirectory(_ serial: Int) -> String { root.appendingPathComponent("pod-\(serial)/controller").path }
+    func logFile(_ name: String) -> String { root.appendingPathComponent("\(name).log").path }
+    var podLogs: String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return files.filter { $0.hasSuffix(".log") }.sorted().map { (try? String(contentsOfFile: root.appendingPathComponent($0).path, encoding: .utf8)) ?? "" }.joined()
+    }
+
+    /// The end of every manager's log, for failure messages.
+    var recentLogs: String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return files.filter { $0.hasSuffix(".log") }.sorted().map { file in
+            let text = (try? String(contentsOfFile: root.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
+            return "== \(file)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    func setStatus(_ fields: [(String, JSONValue)]) async throws {
+        _ = try await admin.patch(.clusters, namespace: namespace, name: clusterName, .object([("status", .object(fields))]),
+                                  patchType: .merge, subresource: "status", fieldManager: "test")
+    }
+
+    /// Runs `instance-manager instance SUBCOMMAND` as postgres for pod `serial`; `wait` false leaves it running.
+    @discardableResult
+    func manager(_ subcommand: [String], serial: Int, name: String, wait: Bool) async throws -> ChildProcess.Termination? {
+        for directory in [root.appendingPathComponent("pod-\(serial)").path, controllerDirectory(serial)] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Self.chownToPostgres(directory)
+        }
+        let binaries = try PostgresServer.findBinaries()
+        let environment = [
+            "PATH": "/usr/bin:/bin", "HOME": root.path,
+            "POD_NAME": name, "CLUSTER_NAME": clusterName, "NAMESPACE": namespace,
+            "PGDATA": dataDirectory(serial), "CNPG_CONTROLLER_DIR": controllerDirectory(serial),
+            "KUBECONFIG": root.appendingPathComponent("kubeconfig").path, "CNPG_PG_BIN_DIR": binaries.path,
+            "CNPG_LISTEN_ADDRESSES": address(serial), "PGPORT": String(port),
+            "LD_PRELOAD": try Self.nssWrapper(), "NSS_WRAPPER_HOSTS": root.appendingPathComponent("hosts").path,
+        ]
+        let arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--",
+                         try BuiltProducts.executable("instance-manager").path, "instance"] + subcommand
+        let child = try ChildProcess.spawn("/usr/bin/setpriv", arguments, environment: environment,
+                                           stdout: .file(logFile(name)), stderr: .file(logFile(name)))
+        guard wait else {
+            processes[name] = child
+            return nil
+        }
+        guard let termination = await child.wait(timeout: .seconds(300)) else {
+            child.signal(SIGKILL)
+            _ = await child.wait()
+            throw TestFailure("\(subcommand.first ?? "") did not finish: \(podLogs)")
+        }
+        return termination
+    }
+
+    /// SIGTERM to a running manager; its termination within `timeout`.
+    func stop(_ name: String, timeout: Duration = .seconds(60)) async -> ChildProcess.Termination? {
+        guard let child = processes.removeValue(forKey: name) else { return nil }
+        child.signal(SIGTERM)
+        if let termination = await child.wait(timeout: timeout) { return termination }
+        child.signal(SIGKILL)
+        _ = await child.wait()
+        return nil
+    }
+
+    /// Everything started here stops, by PID; postgres servers left by a killed manager too.
+    func shutdown() async {
+        for name in Array(processes.keys) { _ = await stop(name, timeout: .seconds(30)) }
+        for serial in 1...2 {
+            let pidFile = dataDirectory(serial) + "/postmaster.pid"
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.split(separator: "\n").first ?? "") {
+                kill(pid, SIGQUIT)
+            }
+        }
+        try? await admin.shutdown()
+        _ = sandbox.stop()
+        // CNPG_KEEP_TEST_DIRECTORY=1 keeps data directories and logs for a post-mortem.
+        if ProcessInfo.processInfo.environment["CNPG_KEEP_TEST_DIRECTORY"] != "1" { try? FileManager.default.removeItem(at: root) }
+    }
+
+    /// GET on an instance's status API over TLS 1.3, verifying its certificate against the cluster CA.
+    func statusAPI(_ serial: Int, _ path: String) throws -> (status: Int32, body: String) {
+        let caFile = root.appendingPathComponent("server-ca.crt").path
+        if !FileManager.default.fileExists(atPath: caFile) { try write("server-ca.crt", secrets["\(clusterName)-ca"]?["ca.crt"] ?? "") }
+        guard let curl = ExternalTool.find("curl") else { throw TestFailure("curl is not installed") }
+        let result = try ExternalTool.run(curl, ["-sS", "--tlsv1.3", "--cacert", caFile, "--resolve", "\(clusterName)-rw:\(statusPort):\(address(serial))",
+                                                 "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(statusPort)\(path)"])
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    func psql(_ serial: Int, _ conninfo: String, _ sql: String) throws -> ExternalTool.Result {
+        let binaries = try PostgresServer.findBinaries()
+        return try ExternalTool.run(binaries.appendingPathComponent("psql"), ["-w", "-X", "-Atc", sql,
+                                                                              "host=\(address(serial)) port=\(port) connect_timeout=5 \(conninfo)"], timeout: 30)
+    }
+
+    /// SQL as postgres over the instance's Unix socket (peer authentication as the OS user).
+    func localSQL(_ serial: Int, _ sql: String, database: String = "postgres") throws -> ExternalTool.Result {
+        let binaries = try PostgresServer.findBinaries()
+        return try ExternalTool.run(URL(fileURLWithPath: "/usr/sbin/runuser"), [
+            "-u", "postgres", "--", binaries.appendingPathComponent("psql").path, "-w", "-X", "-Atc", sql,
+            "host=\(controllerDirectory(serial))/run port=\(port) dbname=\(database) user=postgres",
+        ], timeout: 30)
+    }
+
+    @discardableResult
+    func write(_ name: String, _ contents: String) throws -> String {
+        let path = root.appendingPathComponent(name).path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        try Self.chownToPostgres(path)
+        return path
+    }
+
+    static func chownToPostgres(_ path: String) throws {
+        try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: path)
+    }
+
+    static func nssWrapper() throws -> String {
+        for candidate in ["/usr/lib/x86_64-linux-gnu/libnss_wrapper.so", "/usr/lib/aarch64-linux-gnu/libnss_wrapper.so"]
+        where FileManager.default.fileExists(atPath: candidate) { return candidate }
+        throw TestFailure("libnss-wrapper is not installed: run scripts/install-test-deps.sh")
+    }
+
+    /// Polls `condition` every 200 ms for at most `seconds`.
+    func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return try await condition()
+    }
+}

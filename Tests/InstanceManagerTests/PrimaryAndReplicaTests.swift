@@ -1,0 +1,139 @@
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+import Testing
+
+/// The instance manager with real PostgreSQL, its Cluster and Secrets read from the sandbox API
+/// server with the cluster's own service-account token: init + run a primary, join + run a
+/// streaming replica over TLS 1.3 with certificate authentication, passwords and the superuser
+/// toggle, promotion, and clean shutdown on SIGTERM.
+@Suite(.serialized) struct PrimaryAndReplicaTests {
+    @Test func primaryAndReplicaLifecycle() async throws {
+        let harness = try await InstanceHarness()
+        do {
+            try await lifecycle(harness)
+        } catch {
+            Issue.record("\(error)\n\(harness.recentLogs)")
+        }
+        await harness.shutdown()
+    }
+
+    func lifecycle(_ harness: InstanceHarness) async throws {
+        let cluster = harness.clusterName
+        let primary = "\(cluster)-1"
+        let replica = "\(cluster)-2"
+        let runArguments = ["run", "--status-port-tls", "--status-port", String(harness.statusPort), "--resync-seconds", "2"]
+
+        // init: a new primary with the application database and owner.
+        let initialised = try await harness.manager(["init", "--app-db-name", "app", "--app-user", "app"], serial: 1,
+                                                     name: "\(primary)-initdb", wait: true)
+        #expect(initialised == .exited(0), "\(harness.recentLogs)")
+        try await harness.manager(runArguments, serial: 1, name: primary, wait: false)
+        let primaryReady = try await harness.eventually(60) { try harness.statusAPI(1, "/readyz").status == 200 }
+        #expect(primaryReady, "\(harness.recentLogs)")
+        let status = try harness.statusAPI(1, "/pg/status")
+        let reported = try ObjectCodec.decode(InstanceStatus.self, from: try JSONText.parse(status.body))
+        #expect(reported.isPrimary)
+        #expect(!reported.systemID.isEmpty)
+        #expect(reported.currentLsn != nil)
+        #expect(reported.pod.metadata.name == primary)
+
+        // The app owner logs in over TLS with the secret's password (scram-sha-256); postgres cannot.
+        let appPassword = try #require(harness.secrets["\(cluster)-app"]?["password"])
+        let appLogin = try await harness.eventually(30) {
+            try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=require", "SELECT current_user").output == "app\n"
+        }
+        #expect(appLogin, "\(harness.recentLogs)")
+        let tlsVersion = try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=require",
+                                          "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        #expect(tlsVersion.output == "TLSv1.3\n", "\(tlsVersion.error)")
+        let plaintext = try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=disable", "SELECT 1")
+        #expect(plaintext.status != 0, "a connection without TLS must be refused")
+        let superuser = try harness.psql(1, "dbname=postgres user=postgres password=anything sslmode=require", "SELECT 1")
+        #expect(superuser.status != 0, "superuser access is off by default")
+        let tls12 = try OpenSSL.run(["s_client", "-connect", "\(harness.address(1)):\(harness.port)", "-starttls", "postgres", "-tls1_2"], stdin: "")
+        #expect(tls12.status != 0, "a TLS 1.2 client must be refused")
+        let replicationByPassword = try harness.psql(1, "dbname=postgres user=streaming_replica password=x sslmode=require replication=database",
+                                                     "IDENTIFY_SYSTEM")
+        #expect(replicationByPassword.status != 0, "replication needs the client certificate")
+
+        // join + run: a replica cloned over TLS with the replication certificate, streaming.
+        let joined = try await harness.manager(["join", "--parent-node", "\(cluster)-rw"], serial: 2, name: "\(replica)-join", wait: true)
+        #expect(joined == .exited(0), "\(harness.recentLogs)")
+        try await harness.manager(runArguments, serial: 2, name: replica, wait: false)
+        let streaming = try await harness.eventually(60) {
+            let body = try harness.statusAPI(1, "/pg/status").body
+            guard let status = try? ObjectCodec.decode(InstanceStatus.self, from: try JSONText.parse(body)) else { return false }
+            return status.replicationInfo?.contains { $0.applicationName == replica && $0.state == "streaming" } ?? false
+        }
+        #expect(streaming, "\(harness.recentLogs)")
+        let replicaStatus = try ObjectCodec.decode(InstanceStatus.self, from: try JSONText.parse(try harness.statusAPI(2, "/pg/status").body))
+        #expect(!replicaStatus.isPrimary)
+        #expect(replicaStatus.isWalReceiverActive)
+        #expect(replicaStatus.systemID == reported.systemID)
+        let slot = try harness.localSQL(1, "SELECT active FROM pg_replication_slots WHERE slot_name = '_cnpg_cluster_example_2'")
+        #expect(slot.output == "t\n", "\(slot.error)")
+
+        _ = try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=require", "CREATE TABLE rows (id int); INSERT INTO rows SELECT generate_series(1, 100)")
+        let replicated = try await harness.eventually(30) {
+            try harness.localSQL(2, "SELECT count(*) FROM rows", database: "app").output == "100\n"
+        }
+        #expect(replicated, "\(harness.recentLogs)")
+
+        // Superuser toggle: on with a secret, login works; off again, the password is removed.
+        let superuserPassword = PasswordGenerator.generate()
+        let secret = SecretBuilder.credentials(for: harness.cluster, name: "\(cluster)-superuser", userType: .superuser, username: "postgres",
+                                               password: superuserPassword, database: "*", clusterDomain: "cluster.local")
+        _ = try await harness.admin.create(.secrets, namespace: harness.namespace, ObjectCodec.encode(secret))
+        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,
+                                          .object([("spec", .object([("enableSuperuserAccess", .bool(true))]))]))
+        let superuserOn = try await harness.eventually(30) {
+            try harness.psql(1, "dbname=postgres user=postgres password=\(superuserPassword) sslmode=require", "SELECT 1").output == "1\n"
+        }
+        #expect(superuserOn, "\(harness.recentLogs)")
+        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,
+                                          .object([("spec", .object([("enableSuperuserAccess", .bool(false))]))]))
+        let superuserOff = try await harness.eventually(30) {
+            try harness.localSQL(1, "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'postgres'").output == "t\n"
+        }
+        #expect(superuserOff, "\(harness.recentLogs)")
+
+        // A parameter change reaches both instances by reload.
+        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,
+                                          .object([("spec", .object([("postgresql", .object([("parameters", .object([("work_mem", .string("7MB"))]))]))]))]))
+        let reloaded = try await harness.eventually(30) {
+            try harness.localSQL(1, "SHOW work_mem").output == "7MB\n" && harness.localSQL(2, "SHOW work_mem").output == "7MB\n"
+        }
+        #expect(reloaded, "\(harness.recentLogs)")
+
+        // SIGTERM stops the primary cleanly (Smart→Fast) and the manager exits 0.
+        let stopped = await harness.stop(primary)
+        #expect(stopped == .exited(0), "\(harness.recentLogs)")
+        #expect(!FileManager.default.fileExists(atPath: harness.dataDirectory(1) + "/postmaster.pid"))
+
+        // The operator's failover choice: the replica promotes itself and records it.
+        try await harness.setStatus([("targetPrimary", .string(replica))])
+        let promoted = try await harness.eventually(60) {
+            try harness.localSQL(2, "SELECT pg_is_in_recovery()").output == "f\n"
+        }
+        #expect(promoted, "\(harness.recentLogs)")
+        let currentPrimary = try await harness.eventually(30) {
+            let object = try await harness.admin.get(Cluster.self, .clusters, namespace: harness.namespace, name: cluster)
+            return object.status?.currentPrimary == replica
+        }
+        #expect(currentPrimary)
+        #expect(try harness.localSQL(2, "SELECT count(*) FROM rows", database: "app").output == "100\n", "no committed row lost")
+        let replicaStopped = await harness.stop(replica)
+        #expect(replicaStopped == .exited(0), "\(harness.recentLogs)")
+
+        // Nothing secret reached the logs.
+        let logs = harness.podLogs
+        for (name, values) in harness.secrets {
+            for (key, value) in values where ["password", "tls.key", "ca.key"].contains(key) && !value.isEmpty {
+                #expect(!logs.contains(value), "\(name)/\(key) appears in the logs")
+            }
+        }
+        #expect(!logs.contains(superuserPassword))
+        #expect(!logs.contains("SCRAM-SHA-256$"))
+    }
+}
