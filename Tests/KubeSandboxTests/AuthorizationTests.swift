@@ -67,6 +67,15 @@ private func request(_ method: String, _ path: String, query: [String: String] =
         #expect(await api.handle(request("DELETE", "/api/v1/namespaces/default/secrets/shop-app"), user: user).status == 403)
         #expect(await api.handle(request("POST", "/api/v1/namespaces/default/events", body: .object([("metadata", .object([("name", .string("e"))]))])), user: user).status == 201)
         #expect(await api.handle(request("GET", "/api/v1/namespaces/kube-system/secrets/shop-app"), user: user).status == 403)
+        // As kube-apiserver: a watch narrowed to one name by field selector is a request for that name
+        // (the Role grants get and watch on its secrets, not list).
+        func watch(_ selector: String) -> [String: String] { ["watch": "true", "timeoutSeconds": "1", "fieldSelector": selector] }
+        #expect(await api.handle(request("GET", "/api/v1/namespaces/default/secrets", query: watch("metadata.name=shop-app")), user: user).status == 200)
+        #expect(await api.handle(request("GET", "/api/v1/namespaces/default/secrets", query: watch("metadata.name=billing-app")), user: user).status == 403)
+        #expect(await api.handle(request("GET", "/api/v1/namespaces/default/secrets", query: watch("metadata.name=shop-app,type=Opaque")),
+                                 user: user).status == 403)
+        #expect(await api.handle(request("GET", "/api/v1/namespaces/default/secrets", query: ["fieldSelector": "metadata.name=shop-app"]),
+                                 user: user).status == 403, "no list verb")
 
         let entries = audit.entries
         #expect(entries.contains { $0["code"] == .int(403) && $0["name"] == .string("billing-app") && $0["user"] == .string(user.name) && $0["verb"] == .string("get") })
