@@ -6,23 +6,21 @@ import Logging
 /// configuration files and reloads, promotes when the operator targets this instance, and on the
 /// primary keeps system roles, replication slots and passwords as the Cluster says.
 actor InstanceReconciler {
-    struct Unsupported: Error, CustomStringConvertible {
-        let description: String
-    }
-
     let podName: String
     let clusterName: String
     let access: ClusterAccess
     let writer: InstanceFilesWriter
     let postmaster: Postmaster
     let database: LocalDatabase
+    let formerPrimary: FormerPrimary
     let logger: Logger
     private(set) var cluster: Cluster?
     private var appliedPasswordVersions: [String: String] = [:]
     private var systemRolesReady = false
 
     init(podName: String, clusterName: String, access: ClusterAccess, writer: InstanceFilesWriter, postmaster: Postmaster,
-         database: LocalDatabase, logger: Logger) {
+         database: LocalDatabase, formerPrimary: FormerPrimary, logger: Logger) {
+        self.formerPrimary = formerPrimary
         self.podName = podName
         self.clusterName = clusterName
         self.access = access
@@ -44,10 +42,9 @@ actor InstanceReconciler {
                 try await Task.sleep(for: .seconds(1))
                 cluster = try await access.cluster()
             }
-            guard cluster.status?.targetPrimary == podName else {
-                throw Unsupported(description: "PGDATA holds a former primary but \(cluster.status?.targetPrimary ?? "") is the target primary; rejoining it as a replica with pg_rewind is not implemented yet")
-            }
-            if (cluster.status?.currentPrimary ?? "").isEmpty {
+            if cluster.status?.targetPrimary != podName {
+                cluster = try await rejoinAsReplica(cluster)
+            } else if (cluster.status?.currentPrimary ?? "").isEmpty {
                 try await access.patchStatus([("currentPrimary", .string(podName)), ("currentPrimaryTimestamp", .string(Self.now()))])
             }
         }
@@ -55,6 +52,22 @@ actor InstanceReconciler {
         _ = try await writer.writeCertificates(cluster: cluster, access: access)
         _ = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk))
         chmod(writer.paths.dataDirectory, 0o700)
+    }
+
+    /// A former primary: wait until the new primary is in place (CNPG: currentPrimary equals
+    /// targetPrimary), rewind onto its timeline and become its standby.
+    private func rejoinAsReplica(_ initial: Cluster) async throws -> Cluster {
+        var cluster = initial
+        while cluster.status?.currentPrimary != cluster.status?.targetPrimary {
+            logger.info("waiting for the new primary before rejoining", metadata: ["target": "\(cluster.status?.targetPrimary ?? "")"])
+            try await Task.sleep(for: .seconds(1))
+            cluster = try await access.cluster()
+        }
+        logger.info("this instance was a primary: rejoining as a replica", metadata: ["primary": "\(cluster.status?.targetPrimary ?? "")"])
+        _ = try await writer.writeCertificates(cluster: cluster, access: access)
+        try await formerPrimary.rewind(primaryHost: primaryHost)
+        _ = try writer.writeConfiguration(cluster: cluster, role: .standby(primaryHost: primaryHost))
+        return cluster
     }
 
     func role(onDiskStandby: Bool) -> InstanceConfigurationFiles.Role {
@@ -78,7 +91,15 @@ actor InstanceReconciler {
         self.cluster = cluster
         guard await postmaster.isRunning, await database.isAccepting() else { return }
         var changed = try await writer.writeCertificates(cluster: cluster, access: access)
-        let isTarget = cluster.status?.targetPrimary == podName
+        let target = cluster.status?.targetPrimary ?? ""
+        let isTarget = target == podName
+        if !writer.isStandbyOnDisk, !target.isEmpty, !isTarget {
+            // CNPG's old-primary duty: stop (Fast→Immediate) so no write lands after the switch; the
+            // manager then exits, and on restart rewinds and rejoins as a replica.
+            logger.info("another instance is the target primary: shutting down to rejoin as its replica", metadata: ["target": "\(target)"])
+            await postmaster.shutdownFastImmediate(timeoutSeconds: Int(cluster.spec.switchoverDelay ?? 3600))
+            return
+        }
         if writer.isStandbyOnDisk, isTarget {
             try await promote()
         }

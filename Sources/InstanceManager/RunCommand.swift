@@ -42,7 +42,10 @@ struct RunCommand: AsyncParsableCommand {
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
         let reconciler = InstanceReconciler(podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
-                                            postmaster: postmaster, database: database, logger: logger)
+                                            postmaster: postmaster, database: database,
+                                            formerPrimary: FormerPrimary(binaries: binaries, paths: paths, podName: options.podName,
+                                                                         port: options.port, logger: logger),
+                                            logger: logger)
         try await reconciler.prepare(initial: cluster)
         try LogPipes.start(logDirectory: paths.logDirectory, podName: options.podName)
 

@@ -83,7 +83,7 @@ final class InstanceHarness: @unchecked Sendable {
             """
         try write("kubeconfig", kubeconfig)
         // How instance processes resolve the -rw service: nss_wrapper's hosts file, no /etc/hosts change.
-        try write("hosts", "\(address(1)) \(clusterName)-rw\n")
+        try pointReadWriteService(to: 1)
     }
 
     func address(_ serial: Int) -> String { "127.0.\(subnet).\(serial)" }
@@ -110,8 +110,9 @@ final class InstanceHarness: @unchecked Sendable {
     }
 
     /// Runs `instance-manager instance SUBCOMMAND` as postgres for pod `serial`; `wait` false leaves it running.
+    /// `name` labels the process and its log; POD_NAME is `pod` when given (a restarted container), else `name`.
     @discardableResult
-    func manager(_ subcommand: [String], serial: Int, name: String, wait: Bool) async throws -> ChildProcess.Termination? {
+    func manager(_ subcommand: [String], serial: Int, name: String, pod: String? = nil, wait: Bool) async throws -> ChildProcess.Termination? {
         for directory in [root.appendingPathComponent("pod-\(serial)").path, controllerDirectory(serial)] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Self.chownToPostgres(directory)
@@ -119,7 +120,7 @@ final class InstanceHarness: @unchecked Sendable {
         let binaries = try PostgresServer.findBinaries()
         let environment = [
             "PATH": "/usr/bin:/bin", "HOME": root.path,
-            "POD_NAME": name, "CLUSTER_NAME": clusterName, "NAMESPACE": namespace,
+            "POD_NAME": pod ?? name, "CLUSTER_NAME": clusterName, "NAMESPACE": namespace,
             "PGDATA": dataDirectory(serial), "CNPG_CONTROLLER_DIR": controllerDirectory(serial),
             "KUBECONFIG": root.appendingPathComponent("kubeconfig").path, "CNPG_PG_BIN_DIR": binaries.path,
             "CNPG_LISTEN_ADDRESSES": address(serial), "PGPORT": String(port),
@@ -138,6 +139,18 @@ final class InstanceHarness: @unchecked Sendable {
             _ = await child.wait()
             throw TestFailure("\(subcommand.first ?? "") did not finish: \(podLogs)")
         }
+        return termination
+    }
+
+    /// What the -rw Service does when the primary changes: the name now resolves to `serial`.
+    func pointReadWriteService(to serial: Int) throws {
+        try write("hosts", "\(address(serial)) \(clusterName)-rw\n")
+    }
+
+    /// Waits for a running manager to end by itself.
+    func exit(of name: String, timeout: Duration = .seconds(60)) async -> ChildProcess.Termination? {
+        guard let child = processes[name], let termination = await child.wait(timeout: timeout) else { return nil }
+        processes[name] = nil
         return termination
     }
 

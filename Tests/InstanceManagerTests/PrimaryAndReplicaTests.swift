@@ -6,7 +6,8 @@ import Testing
 /// The instance manager with real PostgreSQL, its Cluster and Secrets read from the sandbox API
 /// server with the cluster's own service-account token: init + run a primary, join + run a
 /// streaming replica over TLS 1.3 with certificate authentication, passwords and the superuser
-/// toggle, promotion, and clean shutdown on SIGTERM.
+/// toggle, reload, clean shutdown on SIGTERM, promotion, pg_rewind rejoin of the former primary and
+/// a switchover back, with no committed row lost.
 @Suite(.serialized) struct PrimaryAndReplicaTests {
     @Test func primaryAndReplicaLifecycle() async throws {
         let harness = try await InstanceHarness()
@@ -123,8 +124,33 @@ import Testing
         }
         #expect(currentPrimary)
         #expect(try harness.localSQL(2, "SELECT count(*) FROM rows", database: "app").output == "100\n", "no committed row lost")
-        let replicaStopped = await harness.stop(replica)
-        #expect(replicaStopped == .exited(0), "\(harness.recentLogs)")
+
+        // The former primary comes back: pg_rewind onto the new timeline, then it streams from the new primary.
+        try harness.pointReadWriteService(to: 2)
+        try await harness.manager(runArguments, serial: 1, name: "\(primary)-rejoined", pod: primary, wait: false)
+        let rejoined = try await harness.eventually(90) {
+            let body = try harness.statusAPI(2, "/pg/status").body
+            guard let status = try? ObjectCodec.decode(InstanceStatus.self, from: try JSONText.parse(body)) else { return false }
+            return status.isPrimary && (status.replicationInfo?.contains { $0.applicationName == primary && $0.state == "streaming" } ?? false)
+        }
+        #expect(rejoined, "\(harness.recentLogs)")
+        _ = try harness.psql(2, "dbname=app user=app password=\(appPassword) sslmode=require", "INSERT INTO rows SELECT generate_series(101, 150)")
+        let followed = try await harness.eventually(30) {
+            try harness.localSQL(1, "SELECT count(*) FROM rows", database: "app").output == "150\n"
+        }
+        #expect(followed, "\(harness.recentLogs)")
+
+        // Switchover back: the running primary, no longer the target, stops and exits by itself; the replica promotes.
+        try await harness.setStatus([("targetPrimary", .string(primary))])
+        let oldPrimaryExit = await harness.exit(of: replica)
+        #expect(oldPrimaryExit == .exited(0), "\(harness.recentLogs)")
+        let switchedBack = try await harness.eventually(60) {
+            try harness.localSQL(1, "SELECT pg_is_in_recovery()").output == "f\n"
+        }
+        #expect(switchedBack, "\(harness.recentLogs)")
+        #expect(try harness.localSQL(1, "SELECT count(*) FROM rows", database: "app").output == "150\n", "no committed row lost")
+        let rejoinedStopped = await harness.stop("\(primary)-rejoined")
+        #expect(rejoinedStopped == .exited(0), "\(harness.recentLogs)")
 
         // Nothing secret reached the logs.
         let logs = harness.podLogs
