@@ -41,14 +41,11 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = options.logger("instance-init")
-        try options.prepareDirectories()
-        let client = try options.kubeClient()
-        defer { Task { try? await client.shutdown() } }
-        let access = ClusterAccess(client: client, namespace: options.namespace, clusterName: options.clusterName)
-        let cluster = try await access.waitForCluster(logger: logger)
-        let binaries = try await PostgresBinaries.locate(options.binDirectory)
-        let paths = options.paths
+        try await options.withContext("instance-init", initialise)
+    }
+
+    func initialise(_ context: InstanceContext) async throws {
+        let (logger, binaries, paths) = (context.logger, context.binaries, options.paths)
 
         try await DataDirectory.clear(paths: paths, binaries: binaries, logger: logger)
         umask(0o077)
@@ -60,9 +57,7 @@ struct InitCommand: AsyncParsableCommand {
         guard initdb.succeeded else { throw Postmaster.Failure(description: "initdb failed (\(initdb.termination)): \(initdb.error)") }
         logger.info("initdb done", metadata: ["pgdata": "\(paths.dataDirectory)"])
 
-        let writer = InstanceFilesWriter(paths: paths, podName: options.podName, majorVersion: binaries.majorVersion,
-                                         listening: options.listening, osUser: InstanceFilesWriter.currentOSUser())
-        _ = try writer.writeConfiguration(cluster: cluster, role: .primary, preserveMode: true)
+        _ = try context.writer.writeConfiguration(cluster: context.cluster, role: .primary, preserveMode: true)
 
         // A temporary server on the Unix socket only: no TLS files exist yet, and nothing may connect.
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)

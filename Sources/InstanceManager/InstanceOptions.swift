@@ -86,3 +86,36 @@ struct InstanceOptions: ParsableArguments {
         chmod(paths.temporaryDirectory, 0o1777)
     }
 }
+
+/// What every `instance` subcommand starts from: its logger, the API client (shut down on the way
+/// out), the Cluster once it can be read, and the PostgreSQL executables.
+struct InstanceContext: Sendable {
+    let logger: Logger
+    let client: HTTPKubeClient
+    let access: ClusterAccess
+    let cluster: Cluster
+    let binaries: PostgresBinaries
+    let writer: InstanceFilesWriter
+}
+
+extension InstanceOptions {
+    func withContext<T: Sendable>(_ label: String, _ body: (InstanceContext) async throws -> T) async throws -> T {
+        let logger = logger(label)
+        try prepareDirectories()
+        let client = try kubeClient()
+        do {
+            let access = ClusterAccess(client: client, namespace: namespace, clusterName: clusterName)
+            let cluster = try await access.waitForCluster(logger: logger)
+            let binaries = try await PostgresBinaries.locate(binDirectory)
+            let writer = InstanceFilesWriter(paths: paths, podName: podName, majorVersion: binaries.majorVersion,
+                                             listening: listening, osUser: InstanceFilesWriter.currentOSUser())
+            let result = try await body(InstanceContext(logger: logger, client: client, access: access, cluster: cluster,
+                                                        binaries: binaries, writer: writer))
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}

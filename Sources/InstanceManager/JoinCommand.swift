@@ -20,17 +20,12 @@ struct JoinCommand: AsyncParsableCommand {
     var timeoutSeconds = 3600
 
     func run() async throws {
-        let logger = options.logger("instance-join")
-        try options.prepareDirectories()
-        let client = try options.kubeClient()
-        defer { Task { try? await client.shutdown() } }
-        let access = ClusterAccess(client: client, namespace: options.namespace, clusterName: options.clusterName)
-        let cluster = try await access.waitForCluster(logger: logger)
-        let binaries = try await PostgresBinaries.locate(options.binDirectory)
-        let paths = options.paths
-        let writer = InstanceFilesWriter(paths: paths, podName: options.podName, majorVersion: binaries.majorVersion,
-                                         listening: options.listening, osUser: InstanceFilesWriter.currentOSUser())
-        _ = try await writer.writeCertificates(cluster: cluster, access: access)
+        try await options.withContext("instance-join", clone)
+    }
+
+    func clone(_ context: InstanceContext) async throws {
+        let (logger, binaries, paths, writer, cluster) = (context.logger, context.binaries, options.paths, context.writer, context.cluster)
+        _ = try await writer.writeCertificates(cluster: cluster, access: context.access)
         try await DataDirectory.clear(paths: paths, binaries: binaries, logger: logger)
 
         let conninfo = PrimaryConnInfo.make(host: parentNode, port: options.port, applicationName: options.podName, paths: paths,

@@ -27,18 +27,15 @@ struct RunCommand: AsyncParsableCommand {
     var resyncSeconds = 30
 
     func run() async throws {
-        let logger = options.logger("instance-manager")
-        try options.prepareDirectories()
-        let client = try options.kubeClient()
-        let access = ClusterAccess(client: client, namespace: options.namespace, clusterName: options.clusterName)
-        let cluster = try await access.waitForCluster(logger: logger)
-        let binaries = try await PostgresBinaries.locate(options.binDirectory)
-        let paths = options.paths
+        try await options.withContext("instance-manager", supervise)
+    }
+
+    func supervise(_ context: InstanceContext) async throws {
+        let (logger, access, cluster, binaries, writer, paths) = (context.logger, context.access, context.cluster, context.binaries,
+                                                                  context.writer, options.paths)
         guard FileManager.default.fileExists(atPath: paths.dataFile("PG_VERSION")) else {
             throw ValidationError("\(paths.dataDirectory) is not a PostgreSQL data directory: run `instance init` or `instance join` first")
         }
-        let writer = InstanceFilesWriter(paths: paths, podName: options.podName, majorVersion: binaries.majorVersion,
-                                         listening: options.listening, osUser: InstanceFilesWriter.currentOSUser())
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
         let reconciler = InstanceReconciler(podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
@@ -69,13 +66,7 @@ struct RunCommand: AsyncParsableCommand {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try? await client.shutdown()
+        try await group.run()
         logger.info("instance manager stopped")
     }
 }

@@ -13,6 +13,23 @@ import Testing
         #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1.30.0")
     }
 
+    /// Bad input names the flag and never starts anything.
+    @Test func instanceManagerRejectsMissingAndBadFlags() throws {
+        let missing = try BuiltProducts.run("instance-manager", ["instance", "run", "--pod-name", "p", "--cluster-name", "c"])
+        #expect(missing.status != 0)
+        #expect(missing.error.contains("--namespace is required"), "\(missing.error)")
+        let port = try BuiltProducts.run("instance-manager", ["instance", "run", "--pod-name", "p", "--cluster-name", "c", "--namespace", "n",
+                                                              "--port", "70000"])
+        #expect(port.status != 0)
+        #expect(port.error.contains("--port must be between 1 and 65535"), "\(port.error)")
+        let quoting = try BuiltProducts.run("instance-manager", ["instance", "init", "--pod-name", "p", "--cluster-name", "c", "--namespace", "n",
+                                                                 "--initdb-flags", "'unterminated"])
+        #expect(quoting.status != 0)
+        #expect(quoting.error.contains("--initdb-flags: unterminated quote"), "\(quoting.error)")
+        let help = try BuiltProducts.run("instance-manager", ["instance", "run", "--help"])
+        #expect(help.output.contains("--status-port-tls"))
+    }
+
     @Test func unknownArgumentsFailWithUsage() throws {
         let result = try BuiltProducts.run("kubectl-cnpg", ["frobnicate"])
         #expect(result.status != 0)
