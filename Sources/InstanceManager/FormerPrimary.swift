@@ -14,13 +14,12 @@ struct FormerPrimary: Sendable {
     let logger: Logger
 
     /// Retries until pg_rewind succeeds against `primaryHost` (the new primary must be reachable).
+    /// The caller removes a stale postmaster.pid first (`Postmaster.removeStalePidFile`).
     func rewind(primaryHost: String, attempts: Int = 120) async throws {
         let conninfo = PrimaryConnInfo.make(host: primaryHost, port: port, applicationName: podName, paths: paths,
                                             extra: [("connect_timeout", "5")])
-        let pidFile = paths.dataFile("postmaster.pid")
         var lastError = ""
         for attempt in 1...attempts {
-            if FileManager.default.fileExists(atPath: pidFile) { unlink(pidFile) }
             // pg_control is kept aside before each attempt, as CNPG does, for a post-mortem.
             let control = paths.dataFile("global/pg_control")
             let backup = control + ".old"

@@ -57,7 +57,7 @@ struct InitCommand: AsyncParsableCommand {
         guard initdb.succeeded else { throw Postmaster.Failure(description: "initdb failed (\(initdb.termination)): \(initdb.error)") }
         logger.info("initdb done", metadata: ["pgdata": "\(paths.dataDirectory)"])
 
-        _ = try context.writer.writeConfiguration(cluster: context.cluster, role: .primary, preserveMode: true)
+        try context.writer.writeConfiguration(cluster: context.cluster, role: .primary, preserveMode: true)
 
         // A temporary server on the Unix socket only: no TLS files exist yet, and nothing may connect.
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)

@@ -34,8 +34,15 @@ struct InstanceFilesWriter: Sendable {
         return changed
     }
 
+    /// What a configuration write did, and the hash the server reports once it runs that configuration.
+    struct ConfigurationWrite {
+        var changed: Bool
+        var configurationHash: String
+    }
+
     /// custom.conf, override.conf, pg_hba.conf, pg_ident.conf, standby.signal and the include lines.
-    func writeConfiguration(cluster: Cluster, role: InstanceConfigurationFiles.Role, preserveMode: Bool = false) throws -> Bool {
+    @discardableResult
+    func writeConfiguration(cluster: Cluster, role: InstanceConfigurationFiles.Role, preserveMode: Bool = false) throws -> ConfigurationWrite {
         let files = try InstanceConfigurationFiles.render(cluster: cluster, podName: podName, role: role, paths: paths,
                                                           majorVersion: majorVersion, listening: listening, osUser: osUser,
                                                           preserveMode: preserveMode)
@@ -49,7 +56,7 @@ struct InstanceFilesWriter: Sendable {
         changed = try ManagedFile.write(paths.dataFile("pg_hba.conf"), files.pgHBA) || changed
         changed = try ManagedFile.write(paths.dataFile("pg_ident.conf"), files.pgIdent) || changed
         changed = try ManagedFile.setMarker(paths.dataFile("standby.signal"), present: files.standbySignal) || changed
-        return changed
+        return ConfigurationWrite(changed: changed, configurationHash: files.configurationHash)
     }
 
     /// Whether PGDATA holds a standby (CNPG: `standby.signal`, or a legacy recovery.conf).

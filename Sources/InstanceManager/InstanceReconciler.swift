@@ -35,7 +35,9 @@ actor InstanceReconciler {
     /// Before the first start: which role PGDATA is in, and every file written for it.
     func prepare(initial: Cluster) async throws {
         var cluster = initial
-        if !writer.isStandbyOnDisk {
+        _ = try await writer.writeCertificates(cluster: cluster, access: access)
+        var standby = writer.isStandbyOnDisk
+        if !standby {
             // A primary on disk runs as primary only when the operator targets it.
             while (cluster.status?.targetPrimary ?? "").isEmpty {
                 logger.info("waiting for the operator to choose the target primary")
@@ -44,18 +46,18 @@ actor InstanceReconciler {
             }
             if cluster.status?.targetPrimary != podName {
                 cluster = try await rejoinAsReplica(cluster)
+                standby = true
             } else if (cluster.status?.currentPrimary ?? "").isEmpty {
                 try await access.patchStatus([("currentPrimary", .string(podName)), ("currentPrimaryTimestamp", .string(Self.now()))])
             }
         }
         self.cluster = cluster
-        _ = try await writer.writeCertificates(cluster: cluster, access: access)
-        _ = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk))
+        try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: standby))
         chmod(writer.paths.dataDirectory, 0o700)
     }
 
     /// A former primary: wait until the new primary is in place (CNPG: currentPrimary equals
-    /// targetPrimary), rewind onto its timeline and become its standby.
+    /// targetPrimary), then rewind onto its timeline; the caller makes it that primary's standby.
     private func rejoinAsReplica(_ initial: Cluster) async throws -> Cluster {
         var cluster = initial
         while cluster.status?.currentPrimary != cluster.status?.targetPrimary {
@@ -64,9 +66,8 @@ actor InstanceReconciler {
             cluster = try await access.cluster()
         }
         logger.info("this instance was a primary: rejoining as a replica", metadata: ["primary": "\(cluster.status?.targetPrimary ?? "")"])
-        _ = try await writer.writeCertificates(cluster: cluster, access: access)
+        await postmaster.removeStalePidFile()
         try await formerPrimary.rewind(primaryHost: primaryHost)
-        _ = try writer.writeConfiguration(cluster: cluster, role: .standby(primaryHost: primaryHost))
         return cluster
     }
 
@@ -90,7 +91,7 @@ actor InstanceReconciler {
         let cluster = try await access.cluster()
         self.cluster = cluster
         guard await postmaster.isRunning, await database.isAccepting() else { return }
-        var changed = try await writer.writeCertificates(cluster: cluster, access: access)
+        let changed = try await writer.writeCertificates(cluster: cluster, access: access)
         let target = cluster.status?.targetPrimary ?? ""
         let isTarget = target == podName
         if !writer.isStandbyOnDisk, !target.isEmpty, !isTarget {
@@ -103,9 +104,9 @@ actor InstanceReconciler {
         if writer.isStandbyOnDisk, isTarget {
             try await promote()
         }
-        changed = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk)) || changed
-        if changed {
-            try await reloadConfiguration()
+        let configuration = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk))
+        if changed || configuration.changed {
+            try await reloadConfiguration(expectedHash: configuration.configurationHash)
         }
         if !writer.isStandbyOnDisk {
             let duties = PrimaryDuties(database: database, podName: podName)
@@ -129,11 +130,8 @@ actor InstanceReconciler {
     }
 
     /// Reload and wait until the server runs the configuration just written (its hash).
-    private func reloadConfiguration() async throws {
+    private func reloadConfiguration(expectedHash expected: String) async throws {
         try await postmaster.reload()
-        let custom = (try? String(contentsOfFile: writer.paths.dataFile("custom.conf"), encoding: .utf8)) ?? ""
-        let expected = custom.split(separator: "\n").first { $0.hasPrefix("cnpg.config_sha256 = ") }
-            .map { $0.dropFirst("cnpg.config_sha256 = '".count).dropLast() }.map(String.init) ?? ""
         for _ in 0..<100 {
             let loaded = try await database.withConnection { connection in
                 try await connection.text("SELECT COALESCE(current_setting('cnpg.config_sha256', true), '')", logger: self.logger)

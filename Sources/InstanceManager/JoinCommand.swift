@@ -48,7 +48,7 @@ struct JoinCommand: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: paths.dataDirectory)
             try await Task.sleep(for: .seconds(2))
         }
-        _ = try writer.writeConfiguration(cluster: cluster, role: .standby(primaryHost: "\(options.clusterName)-rw"))
+        try writer.writeConfiguration(cluster: cluster, role: .standby(primaryHost: "\(options.clusterName)-rw"))
         logger.info("replica cloned", metadata: ["from": "\(parentNode)"])
     }
 }

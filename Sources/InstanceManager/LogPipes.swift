@@ -9,21 +9,18 @@ enum LogPipes {
         let csv = logDirectory + "/postgres.csv"
         let raw = logDirectory + "/postgres"
         for path in [csv, raw] { try makeFIFO(path) }
-        reader(path: csv) { parser, bytes in
-            var parser = parser
+        reader(path: csv, state: PostgresCSVLog()) { parser, bytes in
             for record in parser.feed(bytes) {
                 let named = PostgresCSVLog.named(record).map { ($0.0, JSONValue.string($0.1)) }
-                emit([("level", .string("info")), ("ts", .string(timestamp())), ("logger", .string("postgres")),
+                emit([("level", .string("info")), ("ts", .string(JSONLogHandler.timestamp())), ("logger", .string("postgres")),
                       ("msg", .string("record")), ("logging_pod", .string(podName)), ("record", .object(named))])
             }
-            return parser
         }
-        reader(path: raw) { parser, bytes in
+        reader(path: raw, state: ()) { _, bytes in
             for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-                emit([("level", .string("info")), ("ts", .string(timestamp())), ("logger", .string("postgres")),
+                emit([("level", .string("info")), ("ts", .string(JSONLogHandler.timestamp())), ("logger", .string("postgres")),
                       ("msg", .string(String(line))), ("logging_pod", .string(podName)), ("source", .string(raw))])
             }
-            return parser
         }
     }
 
@@ -39,12 +36,13 @@ enum LogPipes {
     }
 
     /// A thread that owns the FIFO for the process lifetime (opened read-write so it never sees EOF
-    /// when PostgreSQL restarts).
-    private static func reader(path: String, handle: @escaping @Sendable (PostgresCSVLog, [UInt8]) -> PostgresCSVLog) {
+    /// when PostgreSQL restarts), and the state its handler keeps between reads.
+    private static func reader<State: Sendable>(path: String, state initial: State,
+                                                handle: @escaping @Sendable (inout State, [UInt8]) -> Void) {
         let thread = Thread {
             let fd = open(path, O_RDWR)
             guard fd >= 0 else { return }
-            var parser = PostgresCSVLog()
+            var state = initial
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
                 let count = read(fd, &buffer, buffer.count)
@@ -52,7 +50,7 @@ enum LogPipes {
                     if count < 0, errno == EINTR { continue }
                     break
                 }
-                parser = handle(parser, Array(buffer[0..<count]))
+                handle(&state, Array(buffer[0..<count]))
             }
         }
         thread.name = "log-pipe"
@@ -66,9 +64,5 @@ enum LogPipes {
         output.lock()
         FileHandle.standardOutput.write(Data(line.utf8))
         output.unlock()
-    }
-
-    static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }

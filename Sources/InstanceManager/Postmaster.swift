@@ -58,11 +58,9 @@ actor Postmaster {
     func stop(_ mode: ShutdownMode, timeoutSeconds: Int? = nil) async -> Bool {
         guard child != nil else { return true }
         stopping = true
-        var arguments = ["-D", paths.dataDirectory, "-m", mode.rawValue, "stop", "-w"]
+        var arguments = ["-m", mode.rawValue, "stop", "-w"]
         if let timeoutSeconds { arguments += ["-t", String(timeoutSeconds)] }
-        let result = try? await ChildProcess.run(binaries.path("pg_ctl"), arguments, environment: environment,
-                                                 timeout: .seconds(Int64(timeoutSeconds ?? 60) + 30),
-                                                 scratchDirectory: paths.temporaryDirectory)
+        let result = try? await pgCtl(arguments, timeoutSeconds: (timeoutSeconds ?? 60) + 30)
         logger.info("pg_ctl stop", metadata: ["mode": "\(mode.rawValue)", "result": "\(result?.termination.description ?? "not run")"])
         return result?.succeeded ?? false
     }
@@ -82,20 +80,23 @@ actor Postmaster {
     }
 
     func reload() async throws {
-        let result = try await ChildProcess.run(binaries.path("pg_ctl"), ["-D", paths.dataDirectory, "reload"],
-                                                environment: environment, timeout: .seconds(30), scratchDirectory: paths.temporaryDirectory)
+        let result = try await pgCtl(["reload"], timeoutSeconds: 30)
         guard result.succeeded else { throw Failure(description: "pg_ctl reload failed: \(result.error)") }
     }
 
     func promote(timeoutSeconds: Int = 60) async throws {
-        let result = try await ChildProcess.run(binaries.path("pg_ctl"), ["-D", paths.dataDirectory, "-w", "promote", "-t", String(timeoutSeconds)],
-                                                environment: environment, timeout: .seconds(Int64(timeoutSeconds) + 30),
-                                                scratchDirectory: paths.temporaryDirectory)
+        let result = try await pgCtl(["-w", "promote", "-t", String(timeoutSeconds)], timeoutSeconds: timeoutSeconds + 30)
         guard result.succeeded else { throw Failure(description: "pg_ctl promote failed: \(result.error)") }
     }
 
+    /// `pg_ctl -D PGDATA ARGUMENTS`, killed after `timeoutSeconds`.
+    private func pgCtl(_ arguments: [String], timeoutSeconds: Int) async throws -> CommandResult {
+        try await ChildProcess.run(binaries.path("pg_ctl"), ["-D", paths.dataDirectory] + arguments, environment: environment,
+                                   timeout: .seconds(timeoutSeconds), scratchDirectory: paths.temporaryDirectory)
+    }
+
     /// A pid file whose process is gone (a crash or a SIGKILLed pod) would stop postgres from starting.
-    private func removeStalePidFile() {
+    func removeStalePidFile() {
         let pidFile = paths.dataFile("postmaster.pid")
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(text.split(separator: "\n").first ?? "") else { return }

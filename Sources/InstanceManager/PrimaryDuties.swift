@@ -36,9 +36,7 @@ struct PrimaryDuties: Sendable {
 
     /// A physical slot for every other instance; inactive HA slots of instances that are gone are dropped.
     func reconcileReplicationSlots(cluster: Cluster) async throws {
-        let configuration = cluster.spec.replicationSlots?.highAvailability
-        let prefix = configuration?.slotPrefix ?? "_cnpg_"
-        let enabled = configuration?.enabled ?? true
+        let (enabled, prefix) = PostgresConfigurationRenderer.highAvailabilitySlots(cluster)
         let expected = enabled ? Set((cluster.status?.instanceNames ?? []).filter { $0 != podName }
             .map { PostgresConfigurationRenderer.replicationSlotName(prefix: prefix, instance: $0) }) : []
         let logger = database.logger

@@ -204,6 +204,20 @@ public struct ObjectStore: Sendable {
             if type == .apply { return try create(resource, namespace: namespace.isEmpty ? nil : namespace, patch) }
             throw .notFound(resource, name)
         }
+        let patched = try Self.applying(patch, type: type, to: current)
+        return try update(resource, namespace: namespace.isEmpty ? nil : namespace, name: name, patched, subresource: subresource)
+    }
+
+    /// The stored object with a patch applied, not stored: what an update would then write. A patch
+    /// may carry a resourceVersion precondition; otherwise it applies to the current version.
+    public func patched(_ resource: ResourceType, namespace: String?, name: String, type: PatchType,
+                        _ patch: JSONValue) throws(StatusError) -> JSONValue {
+        let namespace = resource.namespaced ? (namespace ?? "default") : ""
+        guard let current = objects[key(resource, namespace, name)] else { throw .notFound(resource, name) }
+        return try Self.applying(patch, type: type, to: current)
+    }
+
+    static func applying(_ patch: JSONValue, type: PatchType, to current: JSONValue) throws(StatusError) -> JSONValue {
         var patched: JSONValue
         switch type {
         case .json:
@@ -211,11 +225,10 @@ public struct ObjectStore: Sendable {
         case .merge, .strategicMerge, .apply:
             patched = JSONPatch.mergePatch(current, with: patch)
         }
-        // A patch may carry a resourceVersion precondition; otherwise it applies to the current object.
         if patch["metadata"]?["resourceVersion"] == nil {
             patched = patched.setting("metadata", to: (patched["metadata"] ?? .object([])).setting("resourceVersion", to: current["metadata"]?["resourceVersion"] ?? .null))
         }
-        return try update(resource, namespace: namespace.isEmpty ? nil : namespace, name: name, patched, subresource: subresource)
+        return patched
     }
 
     /// DELETE: with finalizers the object only gets a deletionTimestamp; dependents are collected

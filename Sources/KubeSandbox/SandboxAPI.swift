@@ -229,18 +229,17 @@ public actor SandboxAPI {
             let patch = try decodeBody(request)
             let existed = (try? store.get(resource, namespace: path.namespace, name: name)) != nil
             var scratch = store
-            var result = try scratch.patch(resource, namespace: path.namespace, name: name, type: type, patch, subresource: path.subresource)
+            let result: JSONValue
             if path.subresource == nil, crdSchemas[resource.groupResource] != nil {
-                var admitted = try admitCustomResource(resource, result)
-                scratch = store
-                if existed, let current = try? store.get(resource, namespace: path.namespace, name: name) {
-                    // The trial patch bumped the version in the scratch copy; the real write applies to the stored one.
-                    admitted = admitted.setting("metadata", to: (admitted["metadata"] ?? .object([]))
-                        .setting("resourceVersion", to: current["metadata"]?["resourceVersion"] ?? .null))
+                // Custom resources pass admission (prune, default, validate) between the patch and the write.
+                if existed || type != .apply {
+                    let patched = try store.patched(resource, namespace: path.namespace, name: name, type: type, patch)
+                    result = try scratch.update(resource, namespace: path.namespace, name: name, try admitCustomResource(resource, patched))
+                } else {
+                    result = try scratch.create(resource, namespace: path.namespace, try admitCustomResource(resource, patch))
                 }
-                result = existed
-                    ? try scratch.update(resource, namespace: path.namespace, name: name, admitted)
-                    : try scratch.create(resource, namespace: path.namespace, admitted)
+            } else {
+                result = try scratch.patch(resource, namespace: path.namespace, name: name, type: type, patch, subresource: path.subresource)
             }
             if !dryRun {
                 store = scratch

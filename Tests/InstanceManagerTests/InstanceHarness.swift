@@ -23,7 +23,7 @@ final class InstanceHarness: @unchecked Sendable {
         admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
         root = URL(fileURLWithPath: "/tmp/cnpg-im-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try Self.chownToPostgres(root.path)
+        try PostgresServer.chownToPostgres(root.path)
         port = try FreePort.find()
         statusPort = try FreePort.find()
 
@@ -90,18 +90,19 @@ final class InstanceHarness: @unchecked Sendable {
     func dataDirectory(_ serial: Int) -> String { root.appendingPathComponent("pod-\(serial)/pgdata").path }
     func controllerDirectory(_ serial: Int) -> String { root.appendingPathComponent("pod-\(serial)/controller").path }
     func logFile(_ name: String) -> String { root.appendingPathComponent("\(name).log").path }
-    var podLogs: String {
+    /// Every manager's log, by file name.
+    var logs: [(file: String, text: String)] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return files.filter { $0.hasSuffix(".log") }.sorted().map { (try? String(contentsOfFile: root.appendingPathComponent($0).path, encoding: .utf8)) ?? "" }.joined()
+        return files.filter { $0.hasSuffix(".log") }.sorted().map { file in
+            (file, (try? String(contentsOfFile: root.appendingPathComponent(file).path, encoding: .utf8)) ?? "")
+        }
     }
+
+    var podLogs: String { logs.map(\.text).joined() }
 
     /// The end of every manager's log, for failure messages.
     var recentLogs: String {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return files.filter { $0.hasSuffix(".log") }.sorted().map { file in
-            let text = (try? String(contentsOfFile: root.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
-            return "== \(file)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
-        }.joined(separator: "\n")
+        logs.map { "== \($0.file)\n" + $0.text.split(separator: "\n").suffix(15).joined(separator: "\n") }.joined(separator: "\n")
     }
 
     func setStatus(_ fields: [(String, JSONValue)]) async throws {
@@ -115,7 +116,7 @@ final class InstanceHarness: @unchecked Sendable {
     func manager(_ subcommand: [String], serial: Int, name: String, pod: String? = nil, wait: Bool) async throws -> ChildProcess.Termination? {
         for directory in [root.appendingPathComponent("pod-\(serial)").path, controllerDirectory(serial)] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Self.chownToPostgres(directory)
+            try PostgresServer.chownToPostgres(directory)
         }
         let binaries = try PostgresServer.findBinaries()
         let environment = [
@@ -209,12 +210,8 @@ final class InstanceHarness: @unchecked Sendable {
     func write(_ name: String, _ contents: String) throws -> String {
         let path = root.appendingPathComponent(name).path
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
-        try Self.chownToPostgres(path)
+        try PostgresServer.chownToPostgres(path)
         return path
-    }
-
-    static func chownToPostgres(_ path: String) throws {
-        try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: path)
     }
 
     static func nssWrapper() throws -> String {

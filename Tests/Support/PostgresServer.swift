@@ -28,8 +28,8 @@ public final class PostgresServer: @unchecked Sendable {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("cnpg-pg-\(UUID().uuidString.prefix(8))")
         port = try FreePort.find()
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
-        try chownToPostgres(directory)
-        try chownToPostgres(socketDirectory)
+        try Self.chownToPostgres(directory.path)
+        try Self.chownToPostgres(socketDirectory.path)
         let initdb = try runAsPostgres("initdb", ["-D", dataDirectory.path, "--auth-local=trust", "--auth-host=reject", "-U", "postgres", "--no-sync"])
         guard initdb.status == 0 else { throw Failure(description: "initdb failed: \(initdb.error)") }
     }
@@ -39,7 +39,7 @@ public final class PostgresServer: @unchecked Sendable {
         let url = dataDirectory.appendingPathComponent(name)
         try contents.write(to: url, atomically: false, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
-        try chownToPostgres(url)
+        try Self.chownToPostgres(url.path)
     }
 
     public func appendConfiguration(_ lines: [String]) throws {
@@ -92,7 +92,8 @@ public final class PostgresServer: @unchecked Sendable {
                              ["-u", "postgres", "--", binDirectory.appendingPathComponent(tool).path] + arguments, timeout: 120)
     }
 
-    private func chownToPostgres(_ url: URL) throws {
-        try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: url.path)
+    /// Gives a file or directory to the `postgres` user, which PostgreSQL and the instance manager run as.
+    public static func chownToPostgres(_ path: String) throws {
+        try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: path)
     }
 }

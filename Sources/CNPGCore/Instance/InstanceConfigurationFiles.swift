@@ -18,6 +18,8 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
     }
 
     public var customConf: String
+    /// custom.conf's `cnpg.config_sha256`: after a reload, the server runs this configuration once it reports it.
+    public var configurationHash: String
     public var overrideConf: String
     public var pgHBA: String
     public var pgIdent: String
@@ -35,7 +37,7 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
             // initdb's temporary start: only the locations, not the mandatory block.
             overrides = overrides.filter { $0.key == "log_directory" }
         }
-        let custom = try PostgresConfigurationRenderer.customConf(
+        let custom = try PostgresConfigurationRenderer.customConfAndHash(
             cluster: cluster, majorVersion: majorVersion, topology: InstanceTopology(status: cluster.status),
             overrides: overrides, preserveMode: preserveMode)
         var override = ""
@@ -44,7 +46,7 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
             standby = true
             override = try standbyOverride(cluster: cluster, podName: podName, primaryHost: host, paths: paths, port: listening.port)
         }
-        return InstanceConfigurationFiles(customConf: custom, overrideConf: override,
+        return InstanceConfigurationFiles(customConf: custom.text, configurationHash: custom.hash, overrideConf: override,
                                           pgHBA: HostBasedAccess.pgHBA(cluster: cluster, majorVersion: majorVersion),
                                           pgIdent: HostBasedAccess.pgIdent(cluster: cluster, osUser: osUser),
                                           standbySignal: standby)
@@ -55,10 +57,9 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
                                 port: Int) throws(SQLQuoting.UnsafeText) -> String {
         let conninfo = PrimaryConnInfo.make(host: primaryHost, port: port, applicationName: podName, paths: paths)
         var settings: [(String, String)] = [("primary_conninfo", conninfo)]
-        let slots = cluster.spec.replicationSlots?.highAvailability
-        if slots?.enabled ?? true {
-            settings.append(("primary_slot_name", PostgresConfigurationRenderer.replicationSlotName(
-                prefix: slots?.slotPrefix ?? "_cnpg_", instance: podName)))
+        let slots = PostgresConfigurationRenderer.highAvailabilitySlots(cluster)
+        if slots.enabled {
+            settings.append(("primary_slot_name", PostgresConfigurationRenderer.replicationSlotName(prefix: slots.prefix, instance: podName)))
         }
         settings.append(("recovery_target_timeline", "latest"))
         var text = ""

@@ -84,6 +84,13 @@ public enum PostgresConfigurationRenderer {
     /// `custom.conf`: regular keys sorted, then `cnpg.*` keys, then the SHA-256 of the regular part.
     public static func customConf(cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
                                   overrides: [String: String] = [:], preserveMode: Bool = false) throws(SQLQuoting.UnsafeText) -> String {
+        try customConfAndHash(cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
+                              preserveMode: preserveMode).text
+    }
+
+    /// `custom.conf` and its `cnpg.config_sha256`, which the server reports once it runs that configuration.
+    public static func customConfAndHash(cluster: Cluster, majorVersion: Int, topology: InstanceTopology, overrides: [String: String] = [:],
+                                         preserveMode: Bool = false) throws(SQLQuoting.UnsafeText) -> (text: String, hash: String) {
         let all = parameters(cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
                              preserveMode: preserveMode)
         var regular = ""
@@ -96,7 +103,13 @@ public enum PostgresConfigurationRenderer {
         }
         let digest = SHA256.hash(data: Data(regular.utf8)).hexString
         text += "cnpg.config_sha256 = '\(digest)'\n"
-        return text
+        return (text, digest)
+    }
+
+    /// Whether the cluster uses high-availability slots (CNPG's default) and their prefix (`_cnpg_`).
+    public static func highAvailabilitySlots(_ cluster: Cluster) -> (enabled: Bool, prefix: String) {
+        let configuration = cluster.spec.replicationSlots?.highAvailability
+        return (configuration?.enabled ?? true, configuration?.slotPrefix ?? "_cnpg_")
     }
 
     /// `synchronous_standby_names` for the explicit (`spec.postgresql.synchronous`) or legacy

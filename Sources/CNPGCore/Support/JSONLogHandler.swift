@@ -45,7 +45,8 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    static func timestamp(_ date: Date) -> String {
+    /// CNPG's `ts` format: ISO 8601 in UTC with milliseconds.
+    public static func timestamp(_ date: Date = Date()) -> String {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
