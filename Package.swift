@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "instance-manager", targets: ["InstanceManager"]),
         .executable(name: "kubectl-cnpg", targets: ["KubectlCNPG"]),
         .executable(name: "kube-sandbox", targets: ["KubeSandboxCLI"]),
+        .executable(name: "kube-sandbox-exec", targets: ["KubeSandboxExec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -73,6 +75,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -84,6 +90,8 @@ let package = Package(
             ],
             path: "Sources/kube-sandbox"
         ),
+        .target(name: "CSandboxExec", path: "Sources/CSandboxExec"),
+        .executableTarget(name: "KubeSandboxExec", dependencies: ["CSandboxExec"], path: "Sources/kube-sandbox-exec"),
         .target(name: "CNPGTestSupport", path: "Tests/Support"),
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGTestSupport"]),

@@ -36,6 +36,9 @@ public struct ObjectStore: Sendable {
     let clock: @Sendable () -> Date
 
     public static let foregroundFinalizer = "foregroundDeletion"
+    /// With a kubelet, deleting a scheduled pod only marks it; the kubelet stops its containers and
+    /// then deletes it with a grace period of 0.
+    public var gracefulPodDeletion = false
 
     public init(logCapacity: Int = 50_000, clock: @escaping @Sendable () -> Date = Date.init) {
         self.logCapacity = logCapacity
@@ -235,7 +238,8 @@ public struct ObjectStore: Sendable {
     /// (background), deleted first (foreground) or released (orphan).
     @discardableResult
     public mutating func delete(_ resource: ResourceType, namespace: String?, name: String,
-                                propagation: DeletionPropagation = .background, preconditionUID: String? = nil) throws(StatusError) -> JSONValue {
+                                propagation: DeletionPropagation = .background, preconditionUID: String? = nil,
+                                gracePeriodSeconds: Int64? = nil) throws(StatusError) -> JSONValue {
         let namespace = resource.namespaced ? (namespace ?? "default") : ""
         let key = key(resource, namespace, name)
         guard let current = objects[key] else { throw .notFound(resource, name) }
@@ -247,6 +251,9 @@ public struct ObjectStore: Sendable {
             finalizers.append(Self.foregroundFinalizer)
         }
         if resource.plural == "namespaces" { return deleteNamespace(key: key, current: current) }
+        if resource.plural == "pods", gracefulPodDeletion, gracePeriodSeconds != 0, current["spec"]?["nodeName"]?.stringValue != nil {
+            return markPodTerminating(resource, key: key, current: current, gracePeriodSeconds: gracePeriodSeconds)
+        }
         guard finalizers.isEmpty else {
             if current["metadata"]?["deletionTimestamp"] != nil, Self.finalizers(of: current) == finalizers { return current }
             var metadata = current["metadata"] ?? .object([])
@@ -262,6 +269,24 @@ public struct ObjectStore: Sendable {
     }
 
     // MARK: internals
+
+    /// A pod the kubelet is still stopping stays until the kubelet deletes it with a grace period of 0.
+    func isTerminatingGracefully(_ resource: ResourceType, _ object: JSONValue) -> Bool {
+        guard resource.plural == "pods", gracefulPodDeletion, case .int(let grace)? = object["metadata"]?["deletionGracePeriodSeconds"] else { return false }
+        return grace > 0
+    }
+
+    mutating func markPodTerminating(_ resource: ResourceType, key: ObjectKey, current: JSONValue, gracePeriodSeconds: Int64?) -> JSONValue {
+        var grace = gracePeriodSeconds ?? 30
+        if gracePeriodSeconds == nil, case .int(let declared)? = current["spec"]?["terminationGracePeriodSeconds"] { grace = declared }
+        var metadata = current["metadata"] ?? .object([])
+        if case .int(let existing)? = metadata["deletionGracePeriodSeconds"], metadata["deletionTimestamp"] != nil, existing <= grace {
+            return current
+        }
+        metadata = metadata.setting("deletionTimestamp", to: metadata["deletionTimestamp"] ?? .string(Self.timestamp(clock())))
+        metadata = metadata.setting("deletionGracePeriodSeconds", to: .int(grace))
+        return commit(resource, key: key, current: current, next: current.setting("metadata", to: metadata), finishDeletion: false)
+    }
 
     func key(_ resource: ResourceType, _ namespace: String?, _ name: String) -> ObjectKey {
         ObjectKey(resource: resource.groupResource, namespace: resource.namespaced ? (namespace ?? "default") : "", name: name)
@@ -302,7 +327,8 @@ public struct ObjectStore: Sendable {
         }
         if Self.finalizers(of: next).isEmpty { metadata = Self.removing(["finalizers"], from: metadata) }
         next = next.setting("metadata", to: metadata)
-        if finishDeletion, resource.plural != "namespaces", next["metadata"]?["deletionTimestamp"] != nil, Self.finalizers(of: next).isEmpty {
+        if finishDeletion, resource.plural != "namespaces", next["metadata"]?["deletionTimestamp"] != nil, Self.finalizers(of: next).isEmpty,
+           !isTerminatingGracefully(resource, next) {
             remove(key, resource: resource, object: next)
             return next
         }

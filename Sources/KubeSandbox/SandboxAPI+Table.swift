@@ -36,8 +36,25 @@ extension SandboxAPI {
             return [name, Column(name: "Type", type: "string") { object, _ in object["type"] ?? .string("Opaque") },
                     Column(name: "Data", type: "integer") { object, _ in .int(Int64(object["data"]?.objectMembers?.count ?? 0)) }, age]
         case "pods":
-            return [name, Column(name: "Status", type: "string") { object, _ in object["status"]?["phase"] ?? .string("Pending") },
-                    Column(name: "IP", type: "string", priority: 1) { object, _ in object["status"]?["podIP"] ?? .string("<none>") }, age]
+            return [name,
+                    Column(name: "Ready", type: "string") { object, _ in .string(PodSummary(object).ready) },
+                    Column(name: "Status", type: "string") { object, _ in .string(PodSummary(object).status) },
+                    Column(name: "Restarts", type: "string") { object, _ in .string(String(PodSummary(object).restarts)) }, age,
+                    Column(name: "IP", type: "string", priority: 1) { object, _ in object["status"]?["podIP"] ?? .string("<none>") },
+                    Column(name: "Node", type: "string", priority: 1) { object, _ in object["spec"]?["nodeName"] ?? .string("<none>") }]
+        case "services":
+            return [name,
+                    Column(name: "Type", type: "string") { object, _ in object["spec"]?["type"] ?? .string("ClusterIP") },
+                    Column(name: "Cluster-IP", type: "string") { object, _ in object["spec"]?["clusterIP"] ?? .string("<none>") },
+                    Column(name: "External-IP", type: "string") { _, _ in .string("<none>") },
+                    Column(name: "Port(s)", type: "string") { object, _ in
+                        guard case .array(let ports)? = object["spec"]?["ports"] else { return .string("<none>") }
+                        return .string(ports.map { port in
+                            let number: String
+                            if case .int(let value)? = port["port"] { number = String(value) } else { number = "?" }
+                            return "\(number)/\(port["protocol"]?.stringValue ?? "TCP")"
+                        }.joined(separator: ","))
+                    }, age]
         default:
             return [name, age]
         }

@@ -26,10 +26,15 @@ public struct APIRequest: Sendable {
 public enum APIResponse: Sendable {
     case json(status: Int, JSONValue)
     case watch(AsyncStream<JSONValue>)
+    /// Plain text (`pods/log`), whole or as it is written (`follow=true`).
+    case text(status: Int, String)
+    case textStream(AsyncStream<String>)
 
     public var status: Int {
-        if case .json(let status, _) = self { return status }
-        return 200
+        switch self {
+        case .json(let status, _), .text(let status, _): return status
+        case .watch, .textStream: return 200
+        }
     }
 }
 
@@ -59,6 +64,8 @@ public actor SandboxAPI {
     let adminToken: String?
     let clock: @Sendable () -> Date
     var auditSink: (@Sendable (JSONValue) -> Void)?
+    /// Container output written by the kubelet, served by `pods/NAME/log`.
+    var podLogs: PodLogDirectory?
 
     public init(serverAddress: String, store: ObjectStore = ObjectStore(), adminToken: String? = nil,
                 clock: @escaping @Sendable () -> Date = Date.init) {
@@ -71,6 +78,12 @@ public actor SandboxAPI {
 
     /// Every request is audited: one JSON object with the user, verb, resource and returned code.
     public func setAuditSink(_ sink: @escaping @Sendable (JSONValue) -> Void) { auditSink = sink }
+
+    /// Turns on what a node brings: graceful pod deletion and container logs.
+    public func attachKubelet(logs: PodLogDirectory) {
+        podLogs = logs
+        store.gracefulPodDeletion = true
+    }
 
     public func handle(_ request: APIRequest, user: UserInfo = .admin) -> APIResponse {
         var attributes = RequestAttributes(verb: request.method.lowercased(), path: request.path)
@@ -161,6 +174,9 @@ public actor SandboxAPI {
         if apiPath.subresource == "token", resource.plural == "serviceaccounts", request.method == "POST", let name = apiPath.name {
             return try issueToken(namespace: apiPath.namespace ?? "default", serviceAccount: name, request: request)
         }
+        if apiPath.subresource == "log", resource.plural == "pods", request.method == "GET", let name = apiPath.name {
+            return try podLog(namespace: apiPath.namespace ?? "default", name: name, request: try PodLogRequest(query: request.query))
+        }
         if let subresource = apiPath.subresource, subresource != "status" || !resource.hasStatusSubresource {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(resource.plural)/\(subresource))")
         }
@@ -200,6 +216,7 @@ public actor SandboxAPI {
         case ("POST", nil):
             var body = try decodeBody(request)
             body = try admitCustomResource(resource, body)
+            if resource.plural == "pods", resource.group.isEmpty { body = PodAdmission.admit(body) }
             if dryRun {
                 var scratch = store
                 return .json(status: 201, try scratch.create(resource, namespace: path.namespace, body))
@@ -249,14 +266,17 @@ public actor SandboxAPI {
         case ("DELETE", let name?):
             var propagation = DeletionPropagation.background
             var preconditionUID: String?
+            var gracePeriodSeconds = request.query["gracePeriodSeconds"].flatMap { Int64($0) }
             if !request.body.isEmpty, let options = try? decodeBody(request) {
+                if case .int(let grace)? = options["gracePeriodSeconds"] { gracePeriodSeconds = grace }
                 if let value = options["propagationPolicy"]?.stringValue, let parsed = DeletionPropagation(rawValue: value) { propagation = parsed }
                 if options["orphanDependents"] == .bool(true) { propagation = .orphan }
                 preconditionUID = options["preconditions"]?["uid"]?.stringValue
             }
             if let value = request.query["propagationPolicy"], let parsed = DeletionPropagation(rawValue: value) { propagation = parsed }
             if dryRun { return .json(status: 200, try store.get(resource, namespace: path.namespace, name: name)) }
-            let result = try store.delete(resource, namespace: path.namespace, name: name, propagation: propagation, preconditionUID: preconditionUID)
+            let result = try store.delete(resource, namespace: path.namespace, name: name, propagation: propagation,
+                                          preconditionUID: preconditionUID, gracePeriodSeconds: gracePeriodSeconds)
             afterWrite(resource, result)
             return .json(status: 200, result)
         default:

@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// The sandbox API server over HTTPS on 127.0.0.1, with its own CA and an admin bearer token,
 /// writing `DIR/kubeconfig` once it listens.
@@ -14,12 +15,27 @@ public struct SandboxServer: Sendable {
     /// How many changes watches can replay; older resourceVersions get 410 Gone.
     public var eventHistory: Int
     public var faults: FaultSpec?
+    /// The process kubelet's image map and helper; nil runs the API server alone (`--no-kubelet`).
+    public var kubelet: KubeletSettings?
 
-    public init(directory: URL, port: Int, eventHistory: Int = 50_000, faults: FaultSpec? = nil) {
+    public struct KubeletSettings: Sendable {
+        public var imageMap: ImageMap
+        public var helperPath: String
+        public var addressBlock: Int
+
+        public init(imageMap: ImageMap, helperPath: String, addressBlock: Int = 0) {
+            self.imageMap = imageMap
+            self.helperPath = helperPath
+            self.addressBlock = addressBlock
+        }
+    }
+
+    public init(directory: URL, port: Int, eventHistory: Int = 50_000, faults: FaultSpec? = nil, kubelet: KubeletSettings? = nil) {
         self.directory = directory
         self.port = port
         self.eventHistory = eventHistory
         self.faults = faults
+        self.kubelet = kubelet
     }
 
     /// Material the server needs: CA, serving certificate (127.0.0.1, localhost) and the admin token.
@@ -51,6 +67,7 @@ public struct SandboxServer: Sendable {
         let token = credentials.adminToken
         let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)", store: ObjectStore(logCapacity: eventHistory), adminToken: token)
         let auditLog = try AuditLog(url: directory.appendingPathComponent("audit.jsonl"))
+        let (boundPorts, boundPortContinuation) = AsyncStream<Int>.makeStream()
         await api.setAuditSink { entry in auditLog.append(entry) }
         let app = Application(
             responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)), logger: logger),
@@ -58,6 +75,8 @@ public struct SandboxServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
             onServerRunning: { channel in
                 let boundPort = channel.localAddress?.port ?? 0
+                boundPortContinuation.yield(boundPort)
+                boundPortContinuation.finish()
                 do {
                     try Kubeconfig.write(to: directory.appendingPathComponent("kubeconfig"), server: "https://127.0.0.1:\(boundPort)",
                                          caPEM: caPEM, token: token)
@@ -72,7 +91,34 @@ public struct SandboxServer: Sendable {
         )
         let signalSources = WatchShutdown.install(api: api)
         defer { signalSources.forEach { $0.cancel() } }
-        try await app.runService()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let kubelet {
+            var configuration = KubeletConfiguration(stateDirectory: directory, imageMap: kubelet.imageMap, helperPath: kubelet.helperPath,
+                                                     caPEM: caPEM)
+            configuration.addressBlock = kubelet.addressBlock
+            // Last in the group, so first to stop: pods end while the API still serves them.
+            services.append(.init(service: KubeletService(kubelet: Kubelet(api: api, configuration: configuration, logger: logger),
+                                                          apiServerPorts: boundPorts)))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                                          logger: logger))
+        try await group.run()
+    }
+}
+
+/// Runs the kubelet once the API server listens, until the sandbox shuts down.
+struct KubeletService: ServiceLifecycle.Service {
+    let kubelet: Kubelet
+    let apiServerPorts: AsyncStream<Int>
+
+    func run() async throws {
+        var port: Int?
+        for await bound in apiServerPorts {
+            port = bound
+            break
+        }
+        guard let port else { return }
+        await cancelWhenGracefulShutdown { await kubelet.run(apiServerPort: port) }
     }
 }
 
@@ -117,6 +163,14 @@ struct SandboxResponder: HTTPResponder {
                 for await event in stream {
                     try await writer.write(ByteBuffer(string: JSONText.serialize(event) + "\n"))
                 }
+                try await writer.finish(nil)
+            })
+        case .text(let status, let text):
+            return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        case .textStream(let stream):
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
+                for await chunk in stream { try await writer.write(ByteBuffer(string: chunk)) }
                 try await writer.finish(nil)
             })
         }

@@ -13,7 +13,7 @@ final class InstanceHarness: @unchecked Sendable {
     let namespace = "default"
     let port: Int
     let statusPort: Int
-    let subnet = Int.random(in: 10...250)
+    let subnet = Int.random(in: 10...150)
     var cluster: Cluster
     var secrets: [String: [String: String]] = [:]
     private var processes: [String: ChildProcess] = [:]
@@ -220,13 +220,7 @@ final class InstanceHarness: @unchecked Sendable {
         throw TestFailure("libnss-wrapper is not installed: run scripts/install-test-deps.sh")
     }
 
-    /// Polls `condition` every 200 ms for at most `seconds`.
     func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        return try await condition()
+        try await Eventually.check(within: seconds, condition)
     }
 }

@@ -6,12 +6,19 @@ public final class RunningSandbox: @unchecked Sendable {
     public let process = Process()
     public var kubeconfig: String { directory.url.appendingPathComponent("state/kubeconfig").path }
 
-    public init(extraArguments: [String] = []) throws {
+    public var stateDirectory: URL { directory.url.appendingPathComponent("state") }
+    /// Where the sandbox's own output goes (kept for failure messages).
+    public var logPath: String { directory.url.appendingPathComponent("sandbox.log").path }
+
+    /// Without `kubelet`, the API server alone (`--no-kubelet`): pods stay Pending.
+    public init(kubelet: Bool = false, extraArguments: [String] = []) throws {
         directory = try TemporaryDirectory(prefix: "cnpg-sandbox")
         process.executableURL = try BuiltProducts.executable("kube-sandbox")
-        process.arguments = ["up", "--dir", directory.url.appendingPathComponent("state").path, "--port", "0"] + extraArguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.arguments = ["up", "--dir", stateDirectory.path, "--port", "0"] + (kubelet ? [] : ["--no-kubelet"]) + extraArguments
+        FileManager.default.createFile(atPath: directory.url.appendingPathComponent("sandbox.log").path, contents: nil)
+        let log = try FileHandle(forWritingTo: directory.url.appendingPathComponent("sandbox.log"))
+        process.standardOutput = log
+        process.standardError = log
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: kubeconfig), Date() < deadline, process.isRunning { usleep(50_000) }
@@ -31,7 +38,7 @@ public final class RunningSandbox: @unchecked Sendable {
     public func stop() -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
         process.terminate()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(30)
         while process.isRunning, Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

@@ -17,6 +17,10 @@ extension ResourceType {
     public static let jobs = builtin("jobs")
     public static let roles = builtin("roles")
     public static let roleBindings = builtin("rolebindings")
+    public static let namespaces = builtin("namespaces")
+    public static let nodes = builtin("nodes")
+    public static let endpoints = builtin("endpoints")
+    public static let endpointSlices = builtin("endpointslices")
 
     public static let clusters = ResourceType(group: CNPG.group, version: CNPG.version, plural: "clusters", kind: "Cluster",
                                               namespaced: true, hasStatusSubresource: true)

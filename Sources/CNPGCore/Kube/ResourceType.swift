@@ -26,6 +26,16 @@ public struct ResourceType: Sendable, Hashable {
 
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     public var groupResource: String { group.isEmpty ? plural : "\(plural).\(group)" }
+
+    /// The REST path of a collection, an object or one of its subresources.
+    public func path(namespace: String?, name: String?, subresource: String? = nil) -> String {
+        var path = group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)"
+        if namespaced, let namespace { path += "/namespaces/\(HTTPKubeClient.escape(namespace))" }
+        path += "/\(plural)"
+        if let name { path += "/\(HTTPKubeClient.escape(name))" }
+        if let subresource { path += "/\(subresource)" }
+        return path
+    }
 }
 
 /// The built-in resources the sandbox knows before any CRD is registered.

@@ -115,7 +115,7 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         }
     }
 
-    static func deliver(_ event: JSONValue, to continuation: AsyncThrowingStream<KubeWatchEvent, Error>.Continuation) throws {
+    public static func deliver(_ event: JSONValue, to continuation: AsyncThrowingStream<KubeWatchEvent, Error>.Continuation) throws {
         let type = event["type"]?.stringValue ?? ""
         if type == "ERROR" {
             let status = event["object"]
@@ -145,12 +145,7 @@ public final class HTTPKubeClient: KubeClient, Sendable {
     // MARK: plumbing
 
     func path(_ type: ResourceType, _ namespace: String?, _ name: String?, _ subresource: String? = nil) -> String {
-        var path = type.group.isEmpty ? "/api/\(type.version)" : "/apis/\(type.group)/\(type.version)"
-        if type.namespaced, let namespace { path += "/namespaces/\(Self.escape(namespace))" }
-        path += "/\(type.plural)"
-        if let name { path += "/\(Self.escape(name))" }
-        if let subresource { path += "/\(subresource)" }
-        return path
+        type.path(namespace: namespace, name: name, subresource: subresource)
     }
 
     func url(_ path: String, _ query: [(String, String)]) -> String {
@@ -160,7 +155,7 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         return url
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text

@@ -28,7 +28,7 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func from(status code: Int, body: JSONValue?) -> KubeAPIError {
+    public static func from(status code: Int, body: JSONValue?) -> KubeAPIError {
         .status(code: code, reason: body?["reason"]?.stringValue ?? "Unknown",
                 message: body?["message"]?.stringValue ?? "the server answered HTTP \(code)")
     }

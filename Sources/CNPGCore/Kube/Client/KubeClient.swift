@@ -10,6 +10,11 @@ public struct KubeWatchEvent: Sendable, Equatable {
 public struct KubeList: Sendable, Equatable {
     public var items: [JSONValue]
     public var resourceVersion: String
+
+    public init(items: [JSONValue], resourceVersion: String) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+    }
 }
 
 /// The one seam between the operator (and plugin, instance manager) and Kubernetes.

@@ -1,0 +1,115 @@
+import CNPGCore
+import Foundation
+import Logging
+
+/// Runs Jobs as the job controller does for `completions: 1`: one pod at a time from the template,
+/// a new pod after each failure up to `backoffLimit`, then `Complete` or `Failed`.
+actor JobController {
+    let client: LoopbackKubeClient
+    let logger: Logger
+
+    init(client: LoopbackKubeClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// What the job's pods add up to.
+    struct Tally: Equatable {
+        var active = 0
+        var ready = 0
+        var succeeded = 0
+        var failed = 0
+    }
+
+    static func tally(_ pods: [JSONValue]) -> Tally {
+        var tally = Tally()
+        for pod in pods {
+            switch pod["status"]?["phase"]?.stringValue {
+            case "Succeeded": tally.succeeded += 1
+            case "Failed": tally.failed += 1
+            default:
+                guard pod["metadata"]?["deletionTimestamp"] == nil else { continue }
+                tally.active += 1
+                if case .array(let conditions)? = pod["status"]?["conditions"],
+                   conditions.contains(where: { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }) {
+                    tally.ready += 1
+                }
+            }
+        }
+        return tally
+    }
+
+    func reconcile(_ job: JSONValue) async {
+        guard let namespace = job["metadata"]?["namespace"]?.stringValue, let name = job["metadata"]?["name"]?.stringValue,
+              let uid = job["metadata"]?["uid"]?.stringValue, job["metadata"]?["deletionTimestamp"] == nil else { return }
+        if case .array(let conditions)? = job["status"]?["conditions"],
+           conditions.contains(where: { ["Complete", "Failed"].contains($0["type"]?.stringValue ?? "") && $0["status"]?.stringValue == "True" }) {
+            return
+        }
+        guard let pods = try? await client.list(.pods, namespace: namespace, labelSelector: "batch.kubernetes.io/controller-uid=\(uid)", fieldSelector: nil) else { return }
+        let tally = Self.tally(pods.items)
+        var completions = 1
+        if case .int(let value)? = job["spec"]?["completions"] { completions = Int(value) }
+        var backoffLimit = 6
+        if case .int(let value)? = job["spec"]?["backoffLimit"] { backoffLimit = Int(value) }
+        let now = ObjectStore.timestamp(Date())
+        var status: [(String, JSONValue)] = [("startTime", job["status"]?["startTime"] ?? .string(now))]
+        var conditions: [JSONValue] = []
+        var create = false
+        if tally.succeeded >= completions {
+            for type in ["SuccessCriteriaMet", "Complete"] {
+                conditions.append(.object([("type", .string(type)), ("status", .string("True")), ("reason", .string("CompletionsReached")),
+                                           ("message", .string("Reached expected number of succeeded pods")),
+                                           ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now))]))
+            }
+            status.append(("completionTime", .string(now)))
+        } else if tally.failed > backoffLimit {
+            for type in ["FailureTarget", "Failed"] {
+                conditions.append(.object([("type", .string(type)), ("status", .string("True")), ("reason", .string("BackoffLimitExceeded")),
+                                           ("message", .string("Job has reached the specified backoff limit")),
+                                           ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now))]))
+            }
+        } else if tally.active == 0 {
+            create = true
+        }
+        if create { await createPod(for: job, namespace: namespace, name: name, uid: uid) }
+        status += [("active", .int(Int64(create ? 1 : (conditions.isEmpty ? tally.active : 0)))), ("ready", .int(Int64(tally.ready))),
+                   ("succeeded", .int(Int64(tally.succeeded))), ("failed", .int(Int64(tally.failed))), ("terminating", .int(0))]
+        if !conditions.isEmpty { status.append(("conditions", .array(conditions))) }
+        let next = JSONValue.object(status)
+        let previous = job["status"] ?? .object([])
+        let comparable = { (value: JSONValue) in
+            ["active", "ready", "succeeded", "failed", "conditions"].map { value[$0] ?? .null }
+        }
+        guard comparable(next) != comparable(previous) || previous["startTime"] == nil else { return }
+        do {
+            _ = try await client.patch(.jobs, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
+                                       subresource: "status", fieldManager: nil)
+        } catch {
+            logger.debug("cannot write job status \(namespace)/\(name): \(error)")
+        }
+    }
+
+    func createPod(for job: JSONValue, namespace: String, name: String, uid: String) async {
+        let template = job["spec"]?["template"] ?? .object([])
+        var labels = template["metadata"]?["labels"]?.objectMembers ?? []
+        for (key, value) in [("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
+                             ("controller-uid", uid), ("job-name", name)] where !labels.contains(where: { $0.0 == key }) {
+            labels.append((key, .string(value)))
+        }
+        let owner: JSONValue = .object([("apiVersion", .string("batch/v1")), ("kind", .string("Job")), ("name", .string(name)),
+                                        ("uid", .string(uid)), ("controller", .bool(true)), ("blockOwnerDeletion", .bool(true))])
+        var metadata = template["metadata"] ?? .object([])
+        metadata = metadata.setting("generateName", to: .string("\(name)-"))
+        metadata = metadata.setting("namespace", to: .string(namespace))
+        metadata = metadata.setting("labels", to: .object(labels))
+        metadata = metadata.setting("ownerReferences", to: .array([owner]))
+        let pod: JSONValue = .object([("apiVersion", .string("v1")), ("kind", .string("Pod")), ("metadata", metadata),
+                                      ("spec", template["spec"] ?? .object([]))])
+        do {
+            _ = try await client.create(.pods, namespace: namespace, pod)
+        } catch {
+            logger.warning("cannot create a pod for job \(namespace)/\(name): \(error)")
+        }
+    }
+}

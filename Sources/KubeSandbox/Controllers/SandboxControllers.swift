@@ -1,0 +1,137 @@
+import CNPGCore
+import Foundation
+import Logging
+
+/// The controllers a cluster's control plane would run, scaled down to what the sandbox needs:
+/// namespace defaults, PVC binding, Jobs, and Services (addresses, endpoints, proxies, names).
+struct SandboxControllers: Sendable {
+    let client: LoopbackKubeClient
+    let caPEM: String
+    let persistentVolumes: PersistentVolumePaths
+    let names: ServiceNames
+    let proxy: ServiceProxy
+    let serviceAddressBlock: Int
+    let logger: Logger
+
+    /// Runs until cancelled.
+    func run() async {
+        let services = ServiceController(client: client, names: names, proxy: proxy, addressBlock: serviceAddressBlock, logger: logger)
+        let jobs = JobController(client: client, logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await Informer(client: client, type: .namespaces, resyncPeriod: .seconds(60)).run { event in
+                    guard case let object? = event.current else { return }
+                    await NamespaceDefaults.ensure(in: object, client: client, caPEM: caPEM, logger: logger)
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .persistentVolumeClaims, resyncPeriod: .seconds(60)).run { event in
+                    await VolumeClaimBinder.handle(event, client: client, paths: persistentVolumes, logger: logger)
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .jobs, resyncPeriod: .seconds(10)).run { event in
+                    guard case let job? = event.current else { return }
+                    await jobs.reconcile(job)
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .pods, labelSelector: "batch.kubernetes.io/job-name", resyncPeriod: .seconds(60)).run { event in
+                    let pod = event.current ?? event.previous
+                    guard let namespace = pod?["metadata"]?["namespace"]?.stringValue,
+                          let job = pod?["metadata"]?["labels"]?["batch.kubernetes.io/job-name"]?.stringValue,
+                          let object = try? await client.get(.jobs, namespace: namespace, name: job) else { return }
+                    await jobs.reconcile(object)
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .services, resyncPeriod: .seconds(30)).run { event in
+                    let service = event.current ?? event.previous
+                    guard let namespace = service?["metadata"]?["namespace"]?.stringValue else { return }
+                    await services.reconcile(namespace: namespace, deleted: event.current == nil ? service : nil)
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .pods, resyncPeriod: .seconds(30)).run { event in
+                    guard let namespace = (event.current ?? event.previous)?["metadata"]?["namespace"]?.stringValue else { return }
+                    await services.reconcile(namespace: namespace, deleted: nil)
+                }
+            }
+        }
+    }
+}
+
+extension InformerEvent {
+    /// The object as it is now; nil once deleted.
+    var current: JSONValue? {
+        switch self {
+        case .added(let object), .resync(let object): return object
+        case .updated(_, let object): return object
+        case .deleted: return nil
+        }
+    }
+
+    /// The object before the change (the deleted object for deletions).
+    var previous: JSONValue? {
+        switch self {
+        case .updated(let old, _): return old
+        case .deleted(let object): return object
+        case .added, .resync: return nil
+        }
+    }
+}
+
+/// Every namespace gets ServiceAccount `default` and ConfigMap `kube-root-ca.crt` (the CA pods use
+/// to trust the API server), as kube-controller-manager provides.
+enum NamespaceDefaults {
+    static func ensure(in namespace: JSONValue, client: LoopbackKubeClient, caPEM: String, logger: Logger) async {
+        guard let name = namespace["metadata"]?["name"]?.stringValue, namespace["metadata"]?["deletionTimestamp"] == nil else { return }
+        if (try? await client.get(.serviceAccounts, namespace: name, name: "default")) == nil {
+            _ = try? await client.create(.serviceAccounts, namespace: name, .object([
+                ("apiVersion", .string("v1")), ("kind", .string("ServiceAccount")),
+                ("metadata", .object([("name", .string("default")), ("namespace", .string(name))])),
+            ]))
+        }
+        if (try? await client.get(.configMaps, namespace: name, name: "kube-root-ca.crt")) == nil {
+            _ = try? await client.create(.configMaps, namespace: name, .object([
+                ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
+                ("metadata", .object([("name", .string("kube-root-ca.crt")), ("namespace", .string(name))])),
+                ("data", .object([("ca.crt", .string(caPEM))])),
+            ]))
+        }
+    }
+}
+
+/// Binds every PVC at once to a directory (its "volume"), and removes the directory with the PVC.
+enum VolumeClaimBinder {
+    static func handle(_ event: InformerEvent, client: LoopbackKubeClient, paths: PersistentVolumePaths, logger: Logger) async {
+        switch event {
+        case .deleted(let claim):
+            guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
+                  let uid = claim["metadata"]?["uid"]?.stringValue else { return }
+            try? FileManager.default.removeItem(at: paths.directory(namespace: namespace, claim: name, uid: uid))
+        case .added(let claim), .updated(_, let claim), .resync(let claim):
+            guard claim["status"]?["phase"]?.stringValue != "Bound", claim["metadata"]?["deletionTimestamp"] == nil,
+                  let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
+                  let uid = claim["metadata"]?["uid"]?.stringValue else { return }
+            let directory = paths.directory(namespace: namespace, claim: name, uid: uid)
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                if claim["spec"]?["volumeName"]?.stringValue == nil {
+                    _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
+                                               .object([("spec", .object([("volumeName", .string("pvc-\(uid)"))]))]),
+                                               patchType: .merge, subresource: nil, fieldManager: nil)
+                }
+                let status: JSONValue = .object([
+                    ("phase", .string("Bound")),
+                    ("accessModes", claim["spec"]?["accessModes"] ?? .array([.string("ReadWriteOnce")])),
+                    ("capacity", .object([("storage", claim["spec"]?["resources"]?["requests"]?["storage"] ?? .string("1Gi"))])),
+                ])
+                _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, .object([("status", status)]),
+                                           patchType: .merge, subresource: "status", fieldManager: nil)
+            } catch {
+                logger.debug("cannot bind pvc \(namespace)/\(name): \(error)")
+            }
+        }
+    }
+}
