@@ -290,4 +290,38 @@ struct KubeletTests {
         #expect(Self.processes(containing: "sleep \(marker)").isEmpty)
         if let helper { #expect(!Self.processExists(helper)) }
     }
+
+    @Test("a sandbox killed outright stops the containers it left behind when it starts again")
+    func leftoversAreStoppedOnRestart() async throws {
+        let sandbox = try Self.startSandbox()
+        defer { _ = sandbox.stop() }
+        let marker = String(UInt32.random(in: 100_000...999_999))
+        try Self.apply(sandbox, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: orphan}
+            spec:
+              containers:
+              - name: main
+                image: debian:bookworm
+                command: ["/bin/sleep", "\(marker)"]
+            """)
+        let running = await Eventually.check(within: 30) { Self.processes(containing: "sleep \(marker)").count >= 2 }
+        #expect(running)
+        kill(sandbox.process.processIdentifier, SIGKILL)
+        _ = await Eventually.check(within: 10) { !sandbox.process.isRunning }
+        #expect(!Self.processes(containing: "sleep \(marker)").isEmpty, "the container should outlive a SIGKILLed sandbox")
+
+        let again = Process()
+        again.executableURL = try BuiltProducts.executable("kube-sandbox")
+        again.arguments = ["up", "--dir", sandbox.stateDirectory.path, "--port", "0", "--address-block", "252"]
+        again.standardOutput = FileHandle.nullDevice
+        again.standardError = FileHandle.nullDevice
+        try again.run()
+        let cleaned = await Eventually.check(within: 30) { Self.processes(containing: "sleep \(marker)").isEmpty }
+        if again.isRunning { again.terminate() }
+        _ = await Eventually.check(within: 30) { !again.isRunning }
+        #expect(cleaned)
+        for pid in Self.processes(containing: "sleep \(marker)") { kill(pid, SIGKILL) }
+    }
 }

@@ -38,7 +38,7 @@ public struct ImageMap: Sendable, Codable, Equatable {
         images.first { $0.matches(reference) } ?? Entry(image: reference)
     }
 
-    public struct LoadError: Error, CustomStringConvertible {
+    public struct LoadError: Error, Equatable, CustomStringConvertible {
         public var description: String
     }
 

@@ -72,6 +72,8 @@ public actor Kubelet {
             hostPasswd: (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "root:x:0:0:root:/root:/bin/sh\n",
             hostGroup: (try? String(contentsOfFile: "/etc/group", encoding: .utf8)) ?? "root:x:0:\n",
             names: names)
+        let leftovers = context.killLeftovers()
+        if !leftovers.isEmpty { logger.warning("stopped containers left by an earlier run", metadata: ["pids": "\(leftovers)"]) }
         await registerNode()
         let proxy = ServiceProxy(group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let controllers = SandboxControllers(client: client, caPEM: configuration.caPEM, persistentVolumes: context.persistentVolumes,

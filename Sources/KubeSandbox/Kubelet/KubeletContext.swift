@@ -25,6 +25,32 @@ struct KubeletContext: Sendable {
 
     func podDirectory(uid: String) -> URL { directory.appendingPathComponent("pods").appendingPathComponent(uid) }
 
+    /// Container helpers started and not yet reaped, one file per PID, so a sandbox that was
+    /// killed outright can stop what it left behind when it starts again.
+    var runningDirectory: URL { directory.appendingPathComponent("running") }
+
+    func recordRunning(_ pid: Int32) {
+        try? FileManager.default.createDirectory(at: runningDirectory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: runningDirectory.appendingPathComponent(String(pid)).path, contents: Data(helperPath.utf8))
+    }
+
+    func forgetRunning(_ pid: Int32) {
+        unlink(runningDirectory.appendingPathComponent(String(pid)).path)
+    }
+
+    /// Kills helpers recorded by an earlier run that are still alive (checked by their command line).
+    func killLeftovers() -> [Int32] {
+        var killed: [Int32] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: runningDirectory.path)) ?? [] {
+            defer { unlink(runningDirectory.appendingPathComponent(name).path) }
+            guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: data, as: UTF8.self).contains("kube-sandbox-exec") else { continue }
+            kill(pid, SIGKILL)
+            killed.append(pid)
+        }
+        return killed
+    }
+
     func backoff(afterRestarts restarts: Int) -> Duration {
         var delay = restartBackoff
         for _ in 0..<min(restarts, 16) where delay < maximumBackoff { delay = delay * 2 }

@@ -219,6 +219,7 @@ actor PodWorker {
                                                  environment: Dictionary(environment, uniquingKeysWith: { _, last in last }),
                                                  stdout: .file(logFile.path), stderr: .file(logFile.path))
             processes[container.name] = process
+            context.recordRunning(process.pid)
             update(index: index, isInit: isInit) { record in
                 record.state = .running(startedAt: Date())
                 record.processID = process.pid
@@ -274,7 +275,7 @@ actor PodWorker {
     }
 
     func finished(_ container: Container, index: Int, isInit: Bool, termination: ChildProcess.Termination) async {
-        processes[container.name] = nil
+        if let process = processes.removeValue(forKey: container.name) { context.forgetRunning(process.pid) }
         containerPIDs[container.name] = nil
         let exitCode: Int32
         var signal: Int32?
@@ -454,6 +455,7 @@ actor PodWorker {
         for process in processes.values {
             process.signal(SIGKILL)
             _ = await process.wait()
+            context.forgetRunning(process.pid)
         }
         await context.names.unsubscribe(subscription)
         try? FileManager.default.removeItem(at: directory)
