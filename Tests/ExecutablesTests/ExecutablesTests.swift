@@ -30,6 +30,21 @@ import Testing
         #expect(help.output.contains("--status-port-tls"))
     }
 
+    @Test func kubeSandboxRejectsBadFlagsAndTheHelperNeedsACommand() throws {
+        let block = try BuiltProducts.run("kube-sandbox", ["up", "--dir", "/tmp/unused-sandbox", "--address-block", "254"])
+        #expect(block.status != 0)
+        #expect(block.error.contains("--address-block must be between 0 and 253"), "\(block.error)")
+        let map = try BuiltProducts.run("kube-sandbox", ["up", "--dir", "/tmp/unused-sandbox", "--image-map", "/nonexistent/map.yaml"])
+        #expect(map.status != 0)
+        #expect(map.error.contains("--image-map: cannot read /nonexistent/map.yaml"), "\(map.error)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/unused-sandbox"))
+        let helper = try BuiltProducts.run("kube-sandbox-exec", ["--root", "/tmp/x"])
+        #expect(helper.status != 0)
+        #expect(helper.error.contains("no command after --"), "\(helper.error)")
+        let relative = try BuiltProducts.run("kube-sandbox-exec", ["--root", "relative", "--", "/bin/true"])
+        #expect(relative.error.contains("--root must be an absolute directory"), "\(relative.error)")
+    }
+
     @Test func unknownArgumentsFailWithUsage() throws {
         let result = try BuiltProducts.run("kubectl-cnpg", ["frobnicate"])
         #expect(result.status != 0)

@@ -46,7 +46,7 @@ struct KubeletTests {
               containers:
               - name: main
                 image: debian:bookworm
-                command: ["/bin/sh", "-c", "echo uid=$(id -u) ip=$MY_IP host=$(hostname) ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace); trap 'echo stopping; exit 0' TERM; while true; do sleep 0.2; done; echo \(marker)"]
+                command: ["/bin/sh", "-c", "echo uid=$(id -u) ip=$MY_IP host=$(hostname) ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace); trap 'echo stopping; exit 0' TERM; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done; echo \(marker)"]
                 env:
                 - {name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
             """)
@@ -57,6 +57,9 @@ struct KubeletTests {
         let expected = "uid=1000 ip=\(ip) host=hello ns=default"
         let logged = await Eventually.check(within: 15) { (try? sandbox.kubectl(["logs", "hello"]).output)?.contains(expected) == true }
         #expect(logged, "logs: \((try? sandbox.kubectl(["logs", "hello"]).output) ?? "")")
+        let followed = try sandbox.kubectl(["logs", "hello", "-f", "--tail=1", "--pod-running-timeout=5s"], timeout: 4)
+        let ticks = followed.output.split(separator: "\n").filter { $0.hasPrefix("tick ") }
+        #expect(!followed.output.contains("uid=") && ticks.count >= 5, "follow with --tail=1: \(followed.output)")
         let table = try sandbox.kubectl(["get", "pods"]).output
         #expect(table.contains("1/1") && table.contains("Running"), "\(table)")
         let containerID = Self.jsonpath(sandbox, "pod/hello", ".status.containerStatuses[0].containerID")
