@@ -46,7 +46,10 @@ struct KubeletTests {
               containers:
               - name: main
                 image: debian:bookworm
-                command: ["/bin/sh", "-c", "echo uid=$(id -u) ip=$MY_IP host=$(hostname) ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace); trap 'echo stopping; exit 0' TERM; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done; echo \(marker)"]
+                command: ["/bin/sh", "-c", "echo uid=$(id -u) ip=$MY_IP host=$(hostname) ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace); touch /tmp/ready-inside; trap 'echo stopping; exit 0' TERM; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done; echo \(marker)"]
+                readinessProbe:
+                  exec: {command: ["/bin/cat", "/tmp/ready-inside"]}
+                  periodSeconds: 1
                 env:
                 - {name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
             """)
@@ -60,6 +63,10 @@ struct KubeletTests {
         let followed = try sandbox.kubectl(["logs", "hello", "-f", "--tail=1", "--pod-running-timeout=5s"], timeout: 4)
         let ticks = followed.output.split(separator: "\n").filter { $0.hasPrefix("tick ") }
         #expect(!followed.output.contains("uid=") && ticks.count >= 5, "follow with --tail=1: \(followed.output)")
+        // Ready comes from the exec probe, which reads a file that exists only inside the container's root.
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/ready-inside"))
+        let ready = await Eventually.check(within: 15) { Self.jsonpath(sandbox, "pod/hello", ".status.containerStatuses[0].ready") == "true" }
+        #expect(ready)
         let table = try sandbox.kubectl(["get", "pods"]).output
         #expect(table.contains("1/1") && table.contains("Running"), "\(table)")
         let containerID = Self.jsonpath(sandbox, "pod/hello", ".status.containerStatuses[0].containerID")
