@@ -12,7 +12,7 @@ struct InitCommand: AsyncParsableCommand {
 
     @OptionGroup var options: InstanceOptions
 
-    @Option(name: .customLong("initdb-flags"), help: "Extra initdb flags, as one shell-quoted list.")
+    @Option(name: .customLong("initdb-flags"), parsing: .unconditional, help: "Extra initdb flags, as one shell-quoted list.")
     var initdbFlags = ""
 
     @Option(name: .customLong("app-db-name"), help: "The application database to create.")
@@ -21,13 +21,13 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .customLong("app-user"), help: "The owner of the application database.")
     var applicationUser: String?
 
-    @Option(name: .customLong("post-init-sql"), help: "SQL run on the postgres database, as one shell-quoted list.")
+    @Option(name: .customLong("post-init-sql"), parsing: .unconditional, help: "SQL run on the postgres database, as one shell-quoted list.")
     var postInitSQL = ""
 
-    @Option(name: .customLong("post-init-template-sql"), help: "SQL run on template1, as one shell-quoted list.")
+    @Option(name: .customLong("post-init-template-sql"), parsing: .unconditional, help: "SQL run on template1, as one shell-quoted list.")
     var postInitTemplateSQL = ""
 
-    @Option(name: .customLong("post-init-application-sql"), help: "SQL run on the application database, as one shell-quoted list.")
+    @Option(name: .customLong("post-init-application-sql"), parsing: .unconditional, help: "SQL run on the application database, as one shell-quoted list.")
     var postInitApplicationSQL = ""
 
     func validate() throws {
@@ -63,7 +63,7 @@ struct InitCommand: AsyncParsableCommand {
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         try await postmaster.start(extraArguments: [
             "-c", "listen_addresses=", "-c", "port=\(options.port)", "-c", "unix_socket_directories=\(paths.socketDirectory)",
-            "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "archive_mode=off",
+            "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "archive_mode=off", "-c", "synchronous_standby_names=",
         ])
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
         do {

@@ -5,7 +5,8 @@ import PostgresNIO
 
 /// SQL on the local instance over its Unix socket, as the `postgres` role by peer authentication
 /// (the manager runs as the OS user that owns PGDATA). One connection per call: the manager's
-/// SQL is rare and short, and a dead postmaster then costs nothing to recover from.
+/// SQL is rare and short, and a dead postmaster then costs nothing to recover from. Commits are
+/// local (`synchronous_commit = local`).
 struct LocalDatabase: Sendable {
     let socketDirectory: String
     let port: Int
@@ -18,6 +19,9 @@ struct LocalDatabase: Sendable {
         let configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: "postgres", password: nil, database: database)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
+            // The manager's own statements (roles, passwords, slots) must not wait for a synchronous
+            // standby: the first standby cannot join before they are done.
+            try await connection.query("SET synchronous_commit TO local", logger: logger)
             let result = try await body(connection)
             try? await connection.close()
             return result

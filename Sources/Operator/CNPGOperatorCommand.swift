@@ -2,11 +2,11 @@ import ArgumentParser
 import CNPGCore
 
 @main
-struct CNPGOperatorCommand: ParsableCommand {
+struct CNPGOperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cnpg-operator",
         abstract: "A Kubernetes operator for PostgreSQL, compatible with CloudNativePG.",
         version: CNPG.operatorVersion,
-        subcommands: [ValidateCommand.self, GenerateCommand.self]
+        subcommands: [ControllerCommand.self, ValidateCommand.self, GenerateCommand.self]
     )
 }

@@ -165,7 +165,15 @@ func dropPrivileges(_ plan: Plan) {
     if setuid(plan.uid) != 0 { systemError("setuid \(plan.uid)") }
 }
 
+/// Only standard input, output and error reach the container: descriptors the sandbox had open
+/// (its audit log, sockets) must not leak into pods.
+func closeInheritedDescriptors() {
+    let limit = min(Int32(sysconf(Int32(_SC_OPEN_MAX))), 1 << 16)
+    if limit > 3 { for descriptor in 3..<limit { close(descriptor) } }
+}
+
 func execute(_ command: [String]) -> Never {
+    closeInheritedDescriptors()
     let argv = command.map { strdup($0) } + [nil]
     execvp(command[0], argv)
     systemError("exec \(command[0])")

@@ -7,6 +7,12 @@ import Logging
 actor JobController {
     let client: LoopbackKubeClient
     let logger: Logger
+    /// Per job: how many failures were seen and when the last one was, for the retry back-off.
+    var failuresSeen: [String: (count: Int, at: ContinuousClock.Instant)] = [:]
+    /// First delay before a failed job's next pod, doubled per failure (the job controller's 10 s,
+    /// shortened for the sandbox).
+    let retryBackoff: Duration = .seconds(1)
+    var retriesScheduled: Set<String> = []
 
     init(client: LoopbackKubeClient, logger: Logger) {
         self.client = client
@@ -70,9 +76,10 @@ actor JobController {
                                            ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now))]))
             }
         } else if tally.active == 0 {
-            create = true
+            create = readyToRetry(uid: uid, failed: tally.failed, namespace: namespace, name: name)
         }
         if create { await createPod(for: job, namespace: namespace, name: name, uid: uid) }
+        if !conditions.isEmpty { failuresSeen[uid] = nil }
         status += [("active", .int(Int64(create ? 1 : (conditions.isEmpty ? tally.active : 0)))), ("ready", .int(Int64(tally.ready))),
                    ("succeeded", .int(Int64(tally.succeeded))), ("failed", .int(Int64(tally.failed))), ("terminating", .int(0))]
         if !conditions.isEmpty { status.append(("conditions", .array(conditions))) }
@@ -89,6 +96,27 @@ actor JobController {
             logger.debug("cannot write job status \(namespace)/\(name): \(error)")
         }
     }
+
+    /// After a failure the next pod waits 1 s, 2 s, 4 s ... (at most 60 s); a later reconcile is scheduled.
+    func readyToRetry(uid: String, failed: Int, namespace: String, name: String) -> Bool {
+        guard failed > 0 else { return true }
+        let now = ContinuousClock.now
+        if failuresSeen[uid]?.count != failed { failuresSeen[uid] = (failed, now) }
+        var delay = retryBackoff
+        for _ in 1..<min(failed, 7) { delay = delay * 2 }
+        let due = failuresSeen[uid]!.at.advanced(by: min(delay, .seconds(60)))
+        guard now < due else { return true }
+        guard retriesScheduled.insert(uid).inserted else { return false }
+        let client = self.client
+        Task {
+            try? await Task.sleep(until: due)
+            await self.retryDone(uid)
+            if let job = try? await client.get(.jobs, namespace: namespace, name: name) { await self.reconcile(job) }
+        }
+        return false
+    }
+
+    func retryDone(_ uid: String) { retriesScheduled.remove(uid) }
 
     func createPod(for job: JSONValue, namespace: String, name: String, uid: String) async {
         let template = job["spec"]?["template"] ?? .object([])

@@ -1,0 +1,171 @@
+import Foundation
+
+/// A Cluster's observed status, computed from its instances, their `/pg/status` reports and the
+/// step the planner chose. Only the fields the operator owns are produced; `currentPrimary` belongs
+/// to the instance managers and is left alone.
+public enum ClusterStatusBuilder {
+    public enum Phase {
+        public static let healthy = "Cluster in healthy state"
+        public static let firstPrimary = "Setting up primary"
+        public static let creatingReplica = "Creating a new replica"
+        public static let failingOver = "Failing over"
+        public static let switchover = "Switchover in progress"
+        public static let waitingForInstances = "Waiting for the instances to become active"
+        public static let unrecoverable = "Cluster is unrecoverable and needs manual intervention"
+        public static let scalingDown = "Scaling down"
+    }
+
+    public struct Input: Sendable {
+        public var cluster: Cluster
+        public var observed: ObservedInstances
+        /// `/pg/status` of each pod that answered, by pod name.
+        public var reports: [String: InstanceStatus]
+        public var action: InstancePlanner.Action
+        /// Set when this pass chose a new target primary (first primary, failover).
+        public var targetPrimary: String?
+        public var failingOver: Bool
+        public var certificateExpirations: [String: Date]
+        public var certificateNames: ClusterCertificateNames?
+        public var now: Date
+
+        public init(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
+                    targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
+                    certificateNames: ClusterCertificateNames? = nil, now: Date = Date()) {
+            self.cluster = cluster
+            self.observed = observed
+            self.reports = reports
+            self.action = action
+            self.targetPrimary = targetPrimary
+            self.failingOver = failingOver
+            self.certificateExpirations = certificateExpirations
+            self.certificateNames = certificateNames
+            self.now = now
+        }
+    }
+
+    public static func phase(for input: Input) -> (phase: String, reason: String) {
+        let name = input.cluster.metadata.name ?? ""
+        if input.failingOver, let target = input.targetPrimary { return (Phase.failingOver, "Failing over to \(target)") }
+        if let target = input.cluster.status?.targetPrimary, let current = input.cluster.status?.currentPrimary, target != current {
+            return (Phase.switchover, "Switching over to \(target)")
+        }
+        switch input.action {
+        case .createPrimary(let serial): return (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")
+        case .createReplica(let serial): return (Phase.creatingReplica, "Creating replica \(name)-\(serial)-join")
+        case .createPod(let serial):
+            return input.cluster.status?.currentPrimary == nil ? (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")
+                : (Phase.creatingReplica, "Creating replica \(name)-\(serial)")
+        case .unrecoverable(let job): return (Phase.unrecoverable, "Job \(job) failed")
+        case .deleteInstance(let serial): return (Phase.scalingDown, "Scaling down - removing instance: \(name)-\(serial)")
+        case .wait(let reason):
+            if input.cluster.status?.currentPrimary == nil { return (Phase.firstPrimary, reason) }
+            return (Phase.waitingForInstances, reason)
+        case .none:
+            let desired = max(input.cluster.spec.instances ?? 1, 1)
+            return input.observed.readyPodNames.count == desired ? (Phase.healthy, "") : (Phase.waitingForInstances, "")
+        }
+    }
+
+    /// The status fields the operator writes, as a merge patch body for `status`.
+    public static func fields(for input: Input) -> [(String, JSONValue)] {
+        let name = input.cluster.metadata.name ?? ""
+        let pods = input.observed.activePods.map(ObservedInstances.name).sorted { lhs, rhs in
+            (input.observed.serial(of: lhs) ?? 0) < (input.observed.serial(of: rhs) ?? 0)
+        }
+        let ready = input.observed.readyPodNames
+        let healthy = pods.filter { ready.contains($0) }
+        let failed = pods.filter { !ready.contains($0) }
+        var byStatus: [(String, JSONValue)] = []
+        if !healthy.isEmpty { byStatus.append(("healthy", .array(healthy.map(JSONValue.string)))) }
+        if !failed.isEmpty { byStatus.append(("failed", .array(failed.map(JSONValue.string)))) }
+        var latest = input.cluster.status?.latestGeneratedNode ?? 0
+        switch input.action {
+        case .createPrimary(let serial), .createReplica(let serial): latest = max(latest, serial)
+        default: break
+        }
+        let (phase, reason) = phase(for: input)
+        var fields: [(String, JSONValue)] = [
+            ("instances", .int(Int64(pods.count))),
+            ("readyInstances", .int(Int64(healthy.count))),
+            ("instanceNames", .array(pods.map(JSONValue.string))),
+            ("instancesStatus", .object(byStatus)),
+            ("latestGeneratedNode", .int(Int64(latest))),
+            ("writeService", .string("\(name)-rw")),
+            ("readService", .string("\(name)-r")),
+            ("image", .string(InstancePodBuilder.image(for: input.cluster))),
+            ("phase", .string(phase)),
+            ("phaseReason", .string(reason)),
+        ]
+        if let target = input.targetPrimary {
+            fields.append(("targetPrimary", .string(target)))
+            fields.append(("targetPrimaryTimestamp", .string(Self.timestamp(input.now))))
+        }
+        var reported: [(String, JSONValue)] = []
+        var timeline: Int?
+        var systemIDs: Set<String> = []
+        for pod in pods {
+            guard let report = input.reports[pod] else { continue }
+            let ip = input.observed.activePods.first { ObservedInstances.name($0) == pod }?["status"]?["podIP"]?.stringValue ?? ""
+            var state: [(String, JSONValue)] = [("isPrimary", .bool(report.isPrimary))]
+            if let line = report.timeLineID { state.append(("timeLineID", .int(Int64(line)))) }
+            state.append(("ip", .string(ip)))
+            reported.append((pod, .object(state)))
+            if report.isPrimary { timeline = report.timeLineID }
+            if !report.systemID.isEmpty { systemIDs.insert(report.systemID) }
+        }
+        if !reported.isEmpty { fields.append(("instancesReportedState", .object(reported))) }
+        if let timeline { fields.append(("timelineID", .int(Int64(timeline)))) }
+        if systemIDs.count == 1, let systemID = systemIDs.first { fields.append(("systemID", .string(systemID))) }
+        if let names = input.certificateNames {
+            var certificates: [(String, JSONValue)] = [
+                ("serverCASecret", .string(names.serverCASecret)), ("serverTLSSecret", .string(names.serverTLSSecret)),
+                ("replicationTLSSecret", .string(names.replicationTLSSecret)), ("clientCASecret", .string(names.clientCASecret)),
+            ]
+            if !input.certificateExpirations.isEmpty {
+                certificates.append(("expirations", .object(input.certificateExpirations.sorted { $0.key < $1.key }
+                    .map { ($0.key, .string(Self.expirationText($0.value))) })))
+            }
+            fields.append(("certificates", .object(certificates)))
+        }
+        let isHealthy = phase == Phase.healthy
+        let previous = input.cluster.status?.conditions?.first { $0.type == "Ready" }
+        let status = isHealthy ? "True" : "False"
+        let transition = previous?.status == status ? previous!.lastTransitionTime : Self.timestamp(input.now)
+        fields.append(("conditions", .array([.object([
+            ("type", .string("Ready")), ("status", .string(status)), ("lastTransitionTime", .string(transition)),
+            ("reason", .string(isHealthy ? "ClusterIsReady" : "ClusterIsNotReady")),
+            ("message", .string(isHealthy ? "Cluster is Ready" : "Cluster Is Not Ready")),
+        ])])))
+        return fields
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// CNPG writes expirations as Go's time.String(), e.g. `2026-02-21 10:00:00 +0000 UTC`.
+    static func expirationText(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss '+0000 UTC'"
+        return formatter.string(from: date)
+    }
+
+    /// The new status fields differ from the current status (so a write is needed).
+    public static func differs(_ fields: [(String, JSONValue)], from current: JSONValue?) -> Bool {
+        fields.contains { key, value in
+            if key == "targetPrimaryTimestamp" { return false }
+            if key == "conditions" {
+                let strip = { (conditions: JSONValue?) -> JSONValue? in
+                    guard case .array(let items)? = conditions else { return conditions }
+                    return .array(items.map { $0.setting("lastTransitionTime", to: .null) })
+                }
+                return strip(value) != strip(current?["conditions"])
+            }
+            return current?[key] != value
+        }
+    }
+}

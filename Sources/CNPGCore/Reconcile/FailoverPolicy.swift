@@ -1,0 +1,41 @@
+import Foundation
+
+/// When the current primary is lost, which replica takes over: CNPG's order — ready replicas whose
+/// status answered, most received WAL first, then most replayed, then by name.
+public enum FailoverPolicy {
+    public enum Decision: Equatable, Sendable {
+        case keep
+        /// The primary is unhealthy and no replica can take over (yet).
+        case noCandidate(reason: String)
+        case promote(String, reason: String)
+    }
+
+    /// Why the primary counts as lost, or nil while it is healthy.
+    public static func primaryProblem(primary: String, observed: ObservedInstances, reports: [String: InstanceStatus]) -> String? {
+        guard let pod = observed.activePods.first(where: { ObservedInstances.name($0) == primary }) else {
+            return "primary pod \(primary) is gone"
+        }
+        guard ObservedInstances.isReady(pod) else { return "primary pod \(primary) is not ready" }
+        guard let report = reports[primary] else { return "the instance manager of \(primary) does not answer" }
+        guard report.isPrimary else { return "\(primary) does not report itself as primary" }
+        return nil
+    }
+
+    public static func decide(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus]) -> Decision {
+        guard let current = cluster.status?.currentPrimary, !current.isEmpty else { return .keep }
+        // A switchover or failover already under way is left to finish.
+        if let target = cluster.status?.targetPrimary, target != current { return .keep }
+        guard let problem = primaryProblem(primary: current, observed: observed, reports: reports) else { return .keep }
+        let ready = observed.readyPodNames
+        let candidates = reports.filter { name, report in name != current && ready.contains(name) && !report.isPrimary }
+            .sorted { lhs, rhs in
+                let left = (lhs.value.receivedLsn ?? lhs.value.replayLsn ?? LSN(value: 0), lhs.value.replayLsn ?? LSN(value: 0))
+                let right = (rhs.value.receivedLsn ?? rhs.value.replayLsn ?? LSN(value: 0), rhs.value.replayLsn ?? LSN(value: 0))
+                if left.0 != right.0 { return left.0 > right.0 }
+                if left.1 != right.1 { return left.1 > right.1 }
+                return lhs.key < rhs.key
+            }
+        guard let chosen = candidates.first else { return .noCandidate(reason: problem) }
+        return .promote(chosen.key, reason: problem)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The next step towards a Cluster's desired instances, one step per reconcile, in CNPG's order:
+/// first primary (PVCs + initdb job, then its pod), then one replica at a time (PVCs + join job,
+/// then its pod) once every instance is ready, and scale-down from the highest serial.
+public enum InstancePlanner {
+    public enum Action: Equatable, Sendable {
+        /// PVCs and the bootstrap job of the first instance; targetPrimary becomes it.
+        case createPrimary(serial: Int)
+        /// PVCs and the join job of a new replica.
+        case createReplica(serial: Int)
+        /// The instance's job succeeded: mark its PVCs ready and create its pod.
+        case createPod(serial: Int)
+        /// Remove the instance (pod, PVCs, jobs).
+        case deleteInstance(serial: Int)
+        /// A job failed: the cluster needs manual intervention.
+        case unrecoverable(job: String)
+        case wait(reason: String)
+        case none
+    }
+
+    public static func next(cluster: Cluster, observed: ObservedInstances) -> Action {
+        let desired = max(cluster.spec.instances ?? 1, 1)
+        let serials = observed.serials
+        let primary = cluster.status?.targetPrimary ?? cluster.status?.currentPrimary
+        for job in observed.jobs where ObservedInstances.state(of: job) == .failed {
+            return .unrecoverable(job: ObservedInstances.name(job))
+        }
+        // An instance without its pod: wait for its job, then create the pod.
+        for serial in serials where observed.pod(serial: serial) == nil {
+            let jobs = observed.jobs(serial: serial)
+            if jobs.contains(where: { ObservedInstances.state(of: $0) == .running }) {
+                return .wait(reason: "waiting for the job of \(observed.clusterName)-\(serial)")
+            }
+            let claimReady = observed.dataClaim(serial: serial)?["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue == "ready"
+            if claimReady || jobs.contains(where: { ObservedInstances.state(of: $0) == .succeeded }) {
+                return .createPod(serial: serial)
+            }
+            let isFirst = serials.count == 1 && (primary == nil || primary == "\(observed.clusterName)-\(serial)")
+            return isFirst ? .createPrimary(serial: serial) : .createReplica(serial: serial)
+        }
+        if serials.isEmpty {
+            return .createPrimary(serial: (cluster.status?.latestGeneratedNode ?? 0) + 1)
+        }
+        let ready = observed.readyPodNames
+        let unready = observed.activePods.map(ObservedInstances.name).filter { !ready.contains($0) }.sorted()
+        guard unready.isEmpty else { return .wait(reason: "waiting for \(unready.joined(separator: ", ")) to become ready") }
+        if serials.count < desired {
+            let next = max(cluster.status?.latestGeneratedNode ?? 0, serials.max() ?? 0) + 1
+            return .createReplica(serial: next)
+        }
+        if serials.count > desired {
+            let candidates = serials.filter { "\(observed.clusterName)-\($0)" != primary && "\(observed.clusterName)-\($0)" != cluster.status?.currentPrimary }
+            if let highest = candidates.max() { return .deleteInstance(serial: highest) }
+        }
+        return .none
+    }
+}

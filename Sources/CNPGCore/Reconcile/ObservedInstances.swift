@@ -1,0 +1,74 @@
+import Foundation
+
+/// What exists for a Cluster's instances: its pods, jobs and PVCs (objects labelled `cnpg.io/cluster`).
+public struct ObservedInstances: Sendable {
+    public var clusterName: String
+    public var pods: [JSONValue]
+    public var jobs: [JSONValue]
+    public var claims: [JSONValue]
+
+    public init(clusterName: String, pods: [JSONValue], jobs: [JSONValue], claims: [JSONValue]) {
+        self.clusterName = clusterName
+        self.pods = pods
+        self.jobs = jobs
+        self.claims = claims
+    }
+
+    /// `<cluster>-<serial>` -> serial; nil for other names.
+    public func serial(of name: String) -> Int? {
+        let prefix = clusterName + "-"
+        guard name.hasPrefix(prefix) else { return nil }
+        return Int(name.dropFirst(prefix.count))
+    }
+
+    static func name(_ object: JSONValue) -> String { object["metadata"]?["name"]?.stringValue ?? "" }
+
+    /// The instance an object belongs to (label `cnpg.io/instanceName`).
+    static func instance(_ object: JSONValue) -> String? { object["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue }
+
+    /// Instance pods (label `cnpg.io/podRole=instance`, not job pods) that are not terminal and not being deleted.
+    public var activePods: [JSONValue] {
+        pods.filter { pod in
+            let phase = pod["status"]?["phase"]?.stringValue
+            return pod["metadata"]?["labels"]?[CNPGLabels.podRole]?.stringValue == "instance"
+                && pod["metadata"]?["deletionTimestamp"] == nil && phase != "Succeeded" && phase != "Failed"
+        }
+    }
+
+    public static func isReady(_ pod: JSONValue) -> Bool {
+        guard case .array(let conditions)? = pod["status"]?["conditions"] else { return false }
+        return conditions.contains { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }
+    }
+
+    public var readyPodNames: Set<String> { Set(activePods.filter(Self.isReady).map(Self.name)) }
+
+    /// Serials that have data: a data PVC (named exactly like the instance) or a pod.
+    public var serials: [Int] {
+        let fromClaims = claims.compactMap { claim -> Int? in
+            let name = Self.name(claim)
+            guard Self.instance(claim) == name else { return nil }
+            return serial(of: name)
+        }
+        let fromPods = activePods.compactMap { serial(of: Self.name($0)) }
+        return Array(Set(fromClaims + fromPods)).sorted()
+    }
+
+    public func pod(serial: Int) -> JSONValue? { activePods.first { Self.name($0) == "\(clusterName)-\(serial)" } }
+
+    public func dataClaim(serial: Int) -> JSONValue? { claims.first { Self.name($0) == "\(clusterName)-\(serial)" } }
+
+    /// Jobs of one instance (initdb, join, ...).
+    public func jobs(serial: Int) -> [JSONValue] { jobs.filter { Self.instance($0) == "\(clusterName)-\(serial)" } }
+
+    public enum JobState: Equatable { case running, succeeded, failed }
+
+    public static func state(of job: JSONValue) -> JobState {
+        if case .array(let conditions)? = job["status"]?["conditions"] {
+            for condition in conditions where condition["status"]?.stringValue == "True" {
+                if condition["type"]?.stringValue == "Complete" { return .succeeded }
+                if condition["type"]?.stringValue == "Failed" { return .failed }
+            }
+        }
+        return .running
+    }
+}

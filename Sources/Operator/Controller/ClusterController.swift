@@ -1,0 +1,70 @@
+import CNPGCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Watches Clusters and what they own (pods, jobs, PVCs labelled `cnpg.io/cluster`) and feeds
+/// their keys to workers that run `ClusterReconciler`, until graceful shutdown.
+struct ClusterController: ServiceLifecycle.Service {
+    let client: any KubeClient
+    let namespace: String?
+    let reconciler: ClusterReconciler
+    let workers: Int
+    let logger: Logger
+
+    func run() async throws {
+        let queue = WorkQueue<ClusterReconciler.Key>()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await Informer(client: client, type: .clusters, namespace: namespace, resyncPeriod: .seconds(300)).run { event in
+                        if let key = Self.clusterKey(of: event, owned: false) { await queue.add(key) }
+                    }
+                }
+                for type in [ResourceType.pods, .jobs, .persistentVolumeClaims] {
+                    group.addTask {
+                        await Informer(client: client, type: type, namespace: namespace, labelSelector: CNPGLabels.cluster,
+                                       resyncPeriod: .seconds(600)).run { event in
+                            if let key = Self.clusterKey(of: event, owned: true) { await queue.add(key) }
+                        }
+                    }
+                }
+                for _ in 0..<workers {
+                    group.addTask { await work(queue) }
+                }
+                await withTaskCancellationHandler {
+                    await group.next()
+                } onCancel: {
+                    Task { await queue.shutDown() }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    func work(_ queue: WorkQueue<ClusterReconciler.Key>) async {
+        while let key = await queue.next() {
+            do {
+                let requeue = try await reconciler.reconcile(key)
+                await queue.forget(key)
+                if let requeue { queue.add(key, after: requeue) }
+            } catch {
+                logger.warning("reconcile failed", metadata: ["cluster": "\(key)", "error": "\(error)"])
+                await queue.retry(key)
+            }
+            await queue.done(key)
+        }
+    }
+
+    /// The Cluster an event is about: the object itself, or the owner named by `cnpg.io/cluster`.
+    static func clusterKey(of event: InformerEvent, owned: Bool) -> ClusterReconciler.Key? {
+        let object: JSONValue
+        switch event {
+        case .added(let value), .deleted(let value), .resync(let value): object = value
+        case .updated(_, let value): object = value
+        }
+        guard let namespace = object["metadata"]?["namespace"]?.stringValue else { return nil }
+        let name = owned ? object["metadata"]?["labels"]?[CNPGLabels.cluster]?.stringValue : object["metadata"]?["name"]?.stringValue
+        return name.map { ClusterReconciler.Key(namespace: namespace, name: $0) }
+    }
+}

@@ -1,0 +1,94 @@
+import CNPGCore
+import Foundation
+
+/// Creating, starting and removing instances, and the role labels the services select on.
+extension ClusterReconciler {
+    func perform(_ action: InstancePlanner.Action, cluster: Cluster, observed: ObservedInstances) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        let name = cluster.metadata.name ?? ""
+        switch action {
+        case .createPrimary(let serial):
+            try await createClaims(cluster, serial: serial)
+            let role = JobBuilder.bootstrapRole(for: cluster)
+            let job = ObjectCodec.encode(JobBuilder.job(for: cluster, serial: serial, role: role, configuration: configuration))
+            if try await sync.ensure(.jobs, namespace: namespace, job) == .created {
+                await events.record(cluster, reason: "CreatingInstance", message: "Primary instance (\(role.rawValue))")
+            }
+        case .createReplica(let serial):
+            try await createClaims(cluster, serial: serial)
+            let job = ObjectCodec.encode(JobBuilder.job(for: cluster, serial: serial, role: .join, configuration: configuration))
+            if try await sync.ensure(.jobs, namespace: namespace, job) == .created {
+                await events.record(cluster, reason: "CreatingInstance", message: "Creating instance \(name)-\(serial)")
+            }
+        case .createPod(let serial):
+            for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == "\(name)-\(serial)" {
+                guard claim["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue != "ready",
+                      let claimName = claim["metadata"]?["name"]?.stringValue else { continue }
+                let patch: JSONValue = .object([("metadata", .object([("annotations", .object([("cnpg.io/pvcStatus", .string("ready"))]))]))])
+                _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: claimName, patch, patchType: .merge,
+                                           subresource: nil, fieldManager: nil)
+            }
+            var cluster = cluster
+            if cluster.status == nil { cluster.status = ClusterStatus() }
+            let pod = ObjectCodec.encode(InstancePodBuilder.pod(for: cluster, serial: serial, configuration: configuration))
+            try await sync.ensure(.pods, namespace: namespace, podWithRole(pod, cluster: cluster))
+        case .deleteInstance(let serial):
+            let instance = "\(name)-\(serial)"
+            await events.record(cluster, reason: "ScaleDown", message: "Scaling down - removing instance: \(instance)")
+            try? await client.delete(.pods, namespace: namespace, name: instance, propagation: .background)
+            for job in observed.jobs(serial: serial) {
+                if let jobName = job["metadata"]?["name"]?.stringValue { try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background) }
+            }
+            for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == instance {
+                if let claimName = claim["metadata"]?["name"]?.stringValue {
+                    try? await client.delete(.persistentVolumeClaims, namespace: namespace, name: claimName, propagation: .background)
+                }
+            }
+        case .unrecoverable(let job):
+            logger.error("instance job failed; the cluster needs manual intervention", metadata: ["job": "\(job)"])
+        case .wait, .none:
+            break
+        }
+    }
+
+    func createClaims(_ cluster: Cluster, serial: Int) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        for claim in try PVCBuilder.claims(for: cluster, serial: serial) {
+            try await sync.ensure(.persistentVolumeClaims, namespace: namespace, ObjectCodec.encode(claim))
+        }
+    }
+
+    /// The role a pod should carry: primary for the current (or, before it reports, the target) primary.
+    static func role(of pod: String, cluster: Cluster) -> String {
+        let primary = cluster.status?.currentPrimary ?? cluster.status?.targetPrimary
+        return pod == primary ? "primary" : "replica"
+    }
+
+    func podWithRole(_ pod: JSONValue, cluster: Cluster) -> JSONValue {
+        let role = Self.role(of: pod["metadata"]?["name"]?.stringValue ?? "", cluster: cluster)
+        var labels = pod["metadata"]?["labels"] ?? .object([])
+        labels = labels.setting(CNPGLabels.instanceRole, to: .string(role)).setting(CNPGLabels.legacyRole, to: .string(role))
+        return pod.setting("metadata", to: (pod["metadata"] ?? .object([])).setting("labels", to: labels))
+    }
+
+    /// Keeps `cnpg.io/instanceRole` (and the legacy `role`) in step with the current primary, which
+    /// moves the -rw and -ro services.
+    func syncRoleLabels(_ cluster: Cluster, observed: ObservedInstances) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        guard cluster.status?.currentPrimary != nil || cluster.status?.targetPrimary != nil else { return }
+        // Demotions first, so two pods never carry the primary label at once.
+        let ordered = observed.activePods.sorted { lhs, _ in
+            Self.role(of: lhs["metadata"]?["name"]?.stringValue ?? "", cluster: cluster) == "replica"
+        }
+        for pod in ordered {
+            guard let name = pod["metadata"]?["name"]?.stringValue else { continue }
+            let role = Self.role(of: name, cluster: cluster)
+            let labels = pod["metadata"]?["labels"]
+            guard labels?[CNPGLabels.instanceRole]?.stringValue != role || labels?[CNPGLabels.legacyRole]?.stringValue != role else { continue }
+            let patch: JSONValue = .object([("metadata", .object([("labels", .object([
+                (CNPGLabels.instanceRole, .string(role)), (CNPGLabels.legacyRole, .string(role)),
+            ]))]))])
+            _ = try await client.patch(.pods, namespace: namespace, name: name, patch, patchType: .merge, subresource: nil, fieldManager: nil)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import CNPGCore
+import Foundation
+import Logging
+
+/// One reconcile of one Cluster: its objects, its instances one step at a time, failover, and its
+/// status. Idempotent; returns when to look again.
+struct ClusterReconciler: Sendable {
+    let client: any KubeClient
+    let configuration: OperatorConfiguration
+    let statuses: InstanceStatusClient
+    let logger: Logger
+    var sync: ObjectSync { ObjectSync(client: client) }
+    var events: EventRecorder { EventRecorder(client: client) }
+    /// How often a converged cluster is looked at again (instances are polled then).
+    let resyncPeriod: Duration
+
+    struct Key: Hashable, Sendable, CustomStringConvertible {
+        var namespace: String
+        var name: String
+        var description: String { "\(namespace)/\(name)" }
+    }
+
+    func reconcile(_ key: Key) async throws -> Duration? {
+        let object: JSONValue
+        do {
+            object = try await client.get(.clusters, namespace: key.namespace, name: key.name)
+        } catch let error as KubeAPIError where error.code == 404 {
+            return nil
+        }
+        var cluster = try ObjectCodec.decode(Cluster.self, from: object)
+        guard cluster.metadata.deletionTimestamp == nil else { return nil }
+        if cluster.metadata.annotation("cnpg.io/reconciliationLoop") == "disabled" { return nil }
+        ClusterDefaulting.apply(to: &cluster, configuration: configuration)
+
+        try await ensureRBAC(cluster)
+        let pki = try await ensurePKI(cluster)
+        try await ensureCredentials(cluster)
+        try await ensureServices(cluster)
+        try await ensureDisruptionBudgets(cluster)
+
+        let observed = try await observe(cluster)
+        let reports = await statuses.poll(observed.activePods, caPEM: pki.caPEM)
+        try await syncRoleLabels(cluster, observed: observed)
+
+        var targetPrimary: String?
+        var failingOver = false
+        switch FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports) {
+        case .keep: break
+        case .noCandidate(let reason):
+            logger.warning("primary lost and no replica can take over", metadata: ["cluster": "\(key)", "reason": "\(reason)"])
+        case .promote(let candidate, let reason):
+            let current = cluster.status?.currentPrimary ?? ""
+            logger.info("failing over", metadata: ["cluster": "\(key)", "from": "\(current)", "to": "\(candidate)", "reason": "\(reason)"])
+            await events.record(cluster, reason: "FailingOver", message: "Current primary isn't healthy, initiating a failover from \(current)")
+            await events.record(cluster, reason: "FailoverTarget", message: "Failing over from \(current) to \(candidate)")
+            targetPrimary = candidate
+            failingOver = true
+        }
+
+        let action = failingOver ? InstancePlanner.Action.wait(reason: "failing over") : InstancePlanner.next(cluster: cluster, observed: observed)
+        if case .createPrimary(let serial) = action { targetPrimary = "\(key.name)-\(serial)" }
+        try await perform(action, cluster: cluster, observed: observed)
+
+        let input = ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: action,
+                                               targetPrimary: targetPrimary, failingOver: failingOver,
+                                               certificateExpirations: pki.expirations, certificateNames: pki.names)
+        let fields = ClusterStatusBuilder.fields(for: input)
+        if ClusterStatusBuilder.differs(fields, from: object["status"]) {
+            _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object([("status", .object(fields))]),
+                                       patchType: .merge, subresource: "status", fieldManager: nil)
+        }
+        switch action {
+        case .none: return resyncPeriod
+        case .unrecoverable: return resyncPeriod
+        default: return .seconds(2)
+        }
+    }
+
+    func observe(_ cluster: Cluster) async throws -> ObservedInstances {
+        let namespace = cluster.metadata.namespace ?? "default"
+        let name = cluster.metadata.name ?? ""
+        let selector = "\(CNPGLabels.cluster)=\(name)"
+        async let pods = client.list(.pods, namespace: namespace, labelSelector: selector, fieldSelector: nil)
+        async let jobs = client.list(.jobs, namespace: namespace, labelSelector: selector, fieldSelector: nil)
+        async let claims = client.list(.persistentVolumeClaims, namespace: namespace, labelSelector: selector, fieldSelector: nil)
+        return ObservedInstances(clusterName: name, pods: try await pods.items, jobs: try await jobs.items, claims: try await claims.items)
+    }
+}

@@ -1,0 +1,85 @@
+import CNPGCore
+import Foundation
+
+/// The objects a Cluster needs before any instance: RBAC, certificates, credentials, services, PDBs.
+extension ClusterReconciler {
+    struct PKIState {
+        var caPEM: String?
+        var names: ClusterCertificateNames
+        var expirations: [String: Date]
+    }
+
+    func ensureRBAC(_ cluster: Cluster) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        if let account = InstanceRBAC.serviceAccount(for: cluster) {
+            if try await sync.ensure(.serviceAccounts, namespace: namespace, ObjectCodec.encode(account)) == .created {
+                await events.record(cluster, reason: "CreatingServiceAccount", message: "Creating ServiceAccount")
+            }
+        }
+        let role = ObjectCodec.encode(InstanceRBAC.role(for: cluster))
+        switch try await sync.ensure(.roles, namespace: namespace, role, update: ObjectSync.replacing(["rules"], from: role)) {
+        case .created: await events.record(cluster, reason: "CreatingRole", message: "Creating Cluster Role")
+        case .updated: await events.record(cluster, reason: "UpdatingRole", message: "Updating Cluster Role")
+        case .unchanged: break
+        }
+        let binding = ObjectCodec.encode(InstanceRBAC.roleBinding(for: cluster))
+        try await sync.ensure(.roleBindings, namespace: namespace, binding, update: ObjectSync.replacing(["subjects", "roleRef"], from: binding))
+    }
+
+    /// Creates missing certificates and renews those inside the expiry threshold.
+    func ensurePKI(_ cluster: Cluster) async throws -> PKIState {
+        let namespace = cluster.metadata.namespace ?? "default"
+        let names = ClusterCertificateNames(cluster: cluster)
+        var existing: [String: [String: String]] = [:]
+        for name in Set([names.serverCASecret, names.serverTLSSecret, names.replicationTLSSecret, names.clientCASecret]) {
+            guard let secret = try? await client.get(.secrets, namespace: namespace, name: name) else { continue }
+            var data: [String: String] = [:]
+            for (key, value) in secret["data"]?.objectMembers ?? [] {
+                if let text = value.stringValue, let decoded = Data(base64Encoded: text) { data[key] = String(decoding: decoded, as: UTF8.self) }
+            }
+            existing[name] = data
+        }
+        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: CertificatePolicy(configuration: configuration),
+                                            now: Date(), clusterDomain: configuration.kubernetesClusterDomain)
+        for planned in plan.secrets where planned.action.changed {
+            let secret = ObjectCodec.encode(SecretBuilder.certificate(for: cluster, planned))
+            try await sync.ensure(.secrets, namespace: namespace, secret, update: ObjectSync.replacing(["data"], from: secret))
+            if case .renewed(let reason) = planned.action {
+                await events.record(cluster, reason: "CertificateRenewed", message: "Renewed \(planned.name): \(reason)")
+            }
+            existing[planned.name] = planned.data
+        }
+        return PKIState(caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations)
+    }
+
+    /// The app (and, when enabled, superuser) credentials; never rewritten once they exist.
+    func ensureCredentials(_ cluster: Cluster) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        for secret in ClusterManifests.credentialSecrets(for: cluster, configuration: configuration) {
+            let name = secret.metadata.name ?? ""
+            if (try? await client.get(.secrets, namespace: namespace, name: name)) != nil { continue }
+            try await sync.ensure(.secrets, namespace: namespace, ObjectCodec.encode(secret))
+        }
+    }
+
+    func ensureServices(_ cluster: Cluster) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        let services = ServiceBuilder.defaultServices(for: cluster, createAnyService: configuration.createAnyService)
+            + ServiceBuilder.managedServices(for: cluster)
+        for service in services {
+            let desired = ObjectCodec.encode(service)
+            try await sync.ensure(.services, namespace: namespace, desired,
+                                  update: ObjectSync.replacingSpec(["selector", "ports", "type", "publishNotReadyAddresses"], from: desired))
+        }
+    }
+
+    func ensureDisruptionBudgets(_ cluster: Cluster) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        let type = ResourceType(group: "policy", version: "v1", plural: "poddisruptionbudgets", kind: "PodDisruptionBudget",
+                                namespaced: true, hasStatusSubresource: true)
+        for budget in DisruptionBudgetBuilder.budgets(for: cluster) {
+            let desired = ObjectCodec.encode(budget)
+            try await sync.ensure(type, namespace: namespace, desired, update: ObjectSync.replacingSpec(["minAvailable", "selector"], from: desired))
+        }
+    }
+}

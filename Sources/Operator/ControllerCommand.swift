@@ -1,0 +1,80 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CNPGCore
+import Foundation
+import Logging
+import NIOSSL
+import ServiceLifecycle
+
+/// `cnpg-operator controller`: the controller manager.
+struct ControllerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "controller",
+        abstract: "Run the controller manager: reconcile Clusters into PostgreSQL instances until SIGTERM.",
+        discussion: """
+            Talks to Kubernetes with --kubeconfig (else KUBECONFIG, else the pod's service account). \\
+            Creates each Cluster's RBAC, certificates, credentials, services and disruption budgets, \\
+            then its instances (initdb job and first primary, then one replica at a time), keeps the \\
+            pods' role labels on the current primary, fails over to the most advanced ready replica \\
+            when the primary is lost, and reports status. Logs are JSON lines on standard output.
+            """
+    )
+
+    @Option(name: .long, help: "Kubeconfig file (default: KUBECONFIG, else in-cluster configuration).")
+    var kubeconfig: String?
+
+    @Option(name: .long, help: "Kubeconfig context to use.")
+    var context: String?
+
+    @Option(name: .long, help: "Watch only this namespace (default: all namespaces).")
+    var namespace: String?
+
+    @Option(name: .long, help: "Log level: error, warning, info, debug or trace.")
+    var logLevel: String = "info"
+
+    @Option(name: .long, help: "How many Clusters are reconciled at once.")
+    var workers: Int = 4
+
+    @Option(name: .long, help: "Seconds between reconciles of a converged Cluster (its instances are polled then).")
+    var resyncSeconds: Int = 10
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of: trace, debug, info, notice, warning, error, critical")
+        }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
+        guard resyncSeconds > 0 else { throw ValidationError("--resync-seconds must be positive") }
+    }
+
+    func run() async throws {
+        JSONLogHandler.bootstrap(level: logLevel)
+        let logger = Logger(label: "cnpg-operator")
+        let configuration: KubeClientConfiguration
+        do {
+            if kubeconfig != nil || ProcessInfo.processInfo.environment["KUBECONFIG"] != nil || ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] == nil {
+                configuration = try KubeClientConfiguration.fromKubeconfig(path: kubeconfig, context: context)
+            } else {
+                configuration = try KubeClientConfiguration.inCluster()
+            }
+        } catch {
+            throw ValidationError("cannot configure the Kubernetes client: \(error)")
+        }
+        let client = try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(30))
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let reconciler = ClusterReconciler(client: client, configuration: OperatorConfiguration(),
+                                           statuses: InstanceStatusClient(http: http, timeout: .seconds(5)), logger: logger,
+                                           resyncPeriod: .seconds(Int64(resyncSeconds)))
+        let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, workers: workers, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: controller)],
+                                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("starting the controller manager", metadata: ["namespace": "\(namespace ?? "all")", "version": "\(CNPG.operatorVersion)"])
+        do {
+            try await group.run()
+        } catch {
+            logger.error("controller manager stopped: \(error)")
+        }
+        try? await http.shutdown()
+        try? await client.shutdown()
+        logger.info("controller manager stopped")
+    }
+}
