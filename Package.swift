@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(name: "KubeSandboxExec", dependencies: ["CSandboxExec"], path: "Sources/kube-sandbox-exec"),
         .target(name: "CNPGTestSupport", path: "Tests/Support"),
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
-        .testTarget(name: "OperatorTests", dependencies: ["CNPGTestSupport"]),
+        .testTarget(name: "OperatorTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),
         .testTarget(name: "InstanceManagerTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),

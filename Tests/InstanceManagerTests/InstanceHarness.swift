@@ -62,25 +62,7 @@ final class InstanceHarness: @unchecked Sendable {
                              ("instanceNames", .array([.string("\(clusterName)-1"), .string("\(clusterName)-2")]))])
 
         let token = try await admin.requestToken(serviceAccount: clusterName, namespace: namespace)
-        let caPEM = try String(contentsOfFile: sandbox.directory.url.appendingPathComponent("state/ca.crt").path, encoding: .utf8)
-        let server = try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig).server
-        let kubeconfig = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: sandbox
-              cluster:
-                server: \(server)
-                certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())
-            users:
-            - name: instance
-              user:
-                token: \(token)
-            contexts:
-            - name: instance
-              context: {cluster: sandbox, user: instance, namespace: \(namespace)}
-            current-context: instance
-            """
+        let kubeconfig = try sandbox.kubeconfig(bearerToken: token, namespace: namespace)
         try write("kubeconfig", kubeconfig)
         // How instance processes resolve the -rw service: nss_wrapper's hosts file, no /etc/hosts change.
         try pointReadWriteService(to: 1)

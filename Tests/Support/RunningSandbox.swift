@@ -34,6 +34,33 @@ public final class RunningSandbox: @unchecked Sendable {
                                     stdin: stdin, timeout: timeout)
     }
 
+    /// A kubeconfig for the same server that authenticates with `bearerToken` (a service account's).
+    public func kubeconfig(bearerToken: String, namespace: String) throws -> String {
+        let admin = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+        guard let server = admin.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("server:") })?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) else {
+            throw TestFailure("the sandbox kubeconfig names no server")
+        }
+        let caPEM = try String(contentsOfFile: stateDirectory.appendingPathComponent("ca.crt").path, encoding: .utf8)
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: sandbox
+              cluster:
+                server: \(server)
+                certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())
+            users:
+            - name: account
+              user:
+                token: \(bearerToken)
+            contexts:
+            - name: account
+              context: {cluster: sandbox, user: account, namespace: \(namespace)}
+            current-context: account
+            """
+    }
+
     /// SIGTERM, and the exit status.
     public func stop() -> Int32 {
         guard process.isRunning else { return process.terminationStatus }

@@ -1,0 +1,154 @@
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+import Testing
+
+/// The whole product on the sandbox with RBAC enforced: the operator (with only its ClusterRole)
+/// turns CNPG's `cluster-example` into three PostgreSQL pods run by the kubelet, with streaming
+/// replication over TLS, and fails over when the primary's processes are killed.
+@Suite("Cluster lifecycle end to end", .serialized)
+struct ClusterLifecycleTests {
+    final class Operator: @unchecked Sendable {
+        let process: ChildProcess
+        let log: String
+
+        init(kubeconfig: String, log: String) throws {
+            self.log = log
+            process = try ChildProcess.spawn(try BuiltProducts.executable("cnpg-operator").path,
+                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"],
+                                             stdout: .file(log), stderr: .file(log))
+        }
+
+        func stop() async -> ChildProcess.Termination {
+            process.signal(SIGTERM)
+            if let ended = await process.wait(timeout: .seconds(20)) { return ended }
+            process.signal(SIGKILL)
+            return await process.wait()
+        }
+    }
+
+    static func jsonpath(_ sandbox: RunningSandbox, _ object: String, _ path: String) -> String {
+        (try? sandbox.kubectl(["get", object, "-o", "jsonpath={\(path)}"]).output) ?? ""
+    }
+
+    /// Installs the CRDs and the operator's RBAC, and returns a kubeconfig with the operator's token.
+    static func installOperator(_ sandbox: RunningSandbox) async throws -> String {
+        let crds = try sandbox.kubectl(["apply", "-f", BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml").path])
+        guard crds.status == 0 else { throw TestFailure("CRDs: \(crds.error)") }
+        let rbac = try BuiltProducts.run("cnpg-operator", ["generate", "rbac"])
+        guard rbac.status == 0 else { throw TestFailure("generate rbac: \(rbac.error)") }
+        let account = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: cnpg-system}
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: cnpg-manager, namespace: cnpg-system}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: cnpg-manager}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cnpg-manager}
+            subjects:
+            - {kind: ServiceAccount, name: cnpg-manager, namespace: cnpg-system}
+            """
+        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: rbac.output + "\n---\n" + account)
+        guard applied.status == 0 else { throw TestFailure("operator RBAC: \(applied.error)") }
+        let admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
+        defer { Task { try? await admin.shutdown() } }
+        let token = try await admin.requestToken(serviceAccount: "cnpg-manager", namespace: "cnpg-system")
+        let path = sandbox.directory.url.appendingPathComponent("operator.kubeconfig").path
+        try sandbox.kubeconfig(bearerToken: token, namespace: "cnpg-system").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func psql(_ binaries: URL, host: String, password: String, _ sql: String) throws -> ExternalTool.Result {
+        // env(1) passes the password without putting it on a command line.
+        guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
+        return try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=require", "PGCONNECT_TIMEOUT=5",
+                                          binaries.appendingPathComponent("psql").path, "-h", host, "-U", "app", "-d", "app", "-Atc", sql],
+                                    timeout: 30)
+    }
+
+    @Test("cluster-example becomes three healthy instances; killing the primary fails over without losing rows")
+    func bootstrapAndFailover() async throws {
+        let binaries = try PostgresServer.findBinaries()
+        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
+        defer { _ = sandbox.stop() }
+        let kubeconfig = try await Self.installOperator(sandbox)
+        let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
+        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
+        var stopped = false
+        defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
+
+        let sample = BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path
+        let applied = try sandbox.kubectl(["apply", "-f", sample])
+        #expect(applied.status == 0, "\(applied.error)")
+        let healthy = { () -> Bool in
+            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == "3"
+                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
+        }
+        let converged = await Eventually.check(within: 180, healthy)
+        let log = (try? String(contentsOfFile: operatorLog, encoding: .utf8)) ?? ""
+        try #require(converged, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status")) operator: \(log.suffix(2000))")
+
+        // The objects CNPG creates, with its names.
+        for object in ["secret/cluster-example-ca", "secret/cluster-example-server", "secret/cluster-example-replication",
+                       "secret/cluster-example-app", "service/cluster-example-rw", "service/cluster-example-ro", "service/cluster-example-r",
+                       "serviceaccount/cluster-example", "role/cluster-example", "rolebinding/cluster-example",
+                       "poddisruptionbudget/cluster-example", "poddisruptionbudget/cluster-example-primary",
+                       "pvc/cluster-example-1", "pvc/cluster-example-2", "pvc/cluster-example-3"] {
+            #expect(try sandbox.kubectl(["get", object]).status == 0, "\(object) is missing")
+        }
+        #expect(try sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status != 0, "superuser access is off by default")
+        let primary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+        #expect(primary == "cluster-example-1")
+        let roles = try sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o",
+                                         "jsonpath={range .items[*]}{.metadata.name}={.metadata.labels.cnpg\\.io/instanceRole} {end}"]).output
+        #expect(roles.split(separator: " ").sorted() == ["cluster-example-1=primary", "cluster-example-2=replica", "cluster-example-3=replica"])
+
+        let password = String(decoding: Data(base64Encoded: Self.jsonpath(sandbox, "secret/cluster-example-app", ".data.password")) ?? Data(),
+                              as: UTF8.self)
+        let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
+        let created = try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
+        #expect(created.status == 0, "\(created.error)")
+        let streaming = await Eventually.check(within: 30) {
+            (try? Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM pg_stat_replication").output)?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "2"
+        }
+        #expect(streaming, "two standbys stream from the primary")
+
+        // Unplanned failover: every process of the primary's container is killed.
+        let helper = Self.jsonpath(sandbox, "pod/\(primary)", ".status.containerStatuses[0].containerID").replacingOccurrences(of: "sandbox://", with: "")
+        let helperPID = try #require(Int32(helper))
+        kill(helperPID, SIGKILL)
+        let failedOver = await Eventually.check(within: 60) {
+            let current = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+            return !current.isEmpty && current != primary
+        }
+        #expect(failedOver, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
+        let newPrimary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+        let written = await Eventually.check(within: 30) {
+            (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
+        }
+        #expect(written, "the -rw service should reach \(newPrimary)")
+        let rows = try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*), bool_and(NOT pg_is_in_recovery()) FROM t")
+        #expect(rows.output.trimmingCharacters(in: .whitespacesAndNewlines) == "2|t", "\(rows.output) \(rows.error)")
+        let rejoined = await Eventually.check(within: 90, healthy)
+        #expect(rejoined, "the former primary should rejoin: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
+        #expect(Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.labels.cnpg\\.io/instanceRole") == "replica")
+
+        // Least privilege held: neither the operator nor any instance manager was refused anything.
+        let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
+        let refusals = audit.split(separator: "\n").filter { $0.contains("\"code\":403") }
+        #expect(refusals.isEmpty, "\(refusals.prefix(5).joined(separator: "\n"))")
+        #expect(audit.contains("system:serviceaccount:cnpg-system:cnpg-manager"))
+        #expect(audit.contains("system:serviceaccount:default:cluster-example"))
+
+        stopped = true
+        #expect(await controller.stop() == .exited(0))
+        let logs = (try? String(contentsOfFile: operatorLog, encoding: .utf8)) ?? ""
+        #expect(!logs.contains(password), "the operator must never log a password")
+    }
+}
