@@ -28,5 +28,4 @@ demo:
 	./scripts/demo.sh
 
 demo-down:
-	@if [ -f .demo/sandbox.pid ] && kill -0 "$$(cat .demo/sandbox.pid)" 2>/dev/null; then kill "$$(cat .demo/sandbox.pid)"; fi
-	rm -rf .demo
+	./scripts/demo-down.sh

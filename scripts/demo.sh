@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# The local demo. Today: the sandbox API server with the CNPG CRDs and the example Cluster.
-# Running it twice is safe: a running sandbox is reused. `make demo-down` stops it.
+# The local demo: kube-sandbox (API server + process kubelet), the operator with only its
+# ClusterRole, and a three-instance PostgreSQL cluster. Safe to run twice: what runs is reused.
+# `make demo-down` stops everything and removes .demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 demo=.demo
+if [ "$(id -u)" -ne 0 ]; then
+    echo "the demo needs root: the sandbox kubelet gives each pod its own mount namespace" >&2
+    exit 1
+fi
+./scripts/install-test-deps.sh >/dev/null
+echo "building (the first build takes several minutes)..."
 swift build >/dev/null
 bin=$(swift build --show-bin-path)
 mkdir -p "$demo"
+running() { [ -f "$demo/$1.pid" ] && kill -0 "$(cat "$demo/$1.pid")" 2>/dev/null; }
 
-if [ -f "$demo/sandbox.pid" ] && kill -0 "$(cat "$demo/sandbox.pid")" 2>/dev/null; then
+if running sandbox; then
     echo "kube-sandbox already running (pid $(cat "$demo/sandbox.pid"))"
 else
     rm -f "$demo/kubeconfig"
@@ -20,15 +28,84 @@ else
 fi
 
 kubectl() { command kubectl --kubeconfig "$demo/kubeconfig" --cache-dir "$demo/cache" "$@"; }
-kubectl apply -f manifests/crds.yaml
-kubectl apply -f docs/examples/cluster-example.yaml
-kubectl get clusters.postgresql.cnpg.io
+kubectl apply -f manifests/crds.yaml >/dev/null
 
+if running operator; then
+    echo "cnpg-operator already running (pid $(cat "$demo/operator.pid"))"
+else
+    # The operator runs as service account cnpg-system/cnpg-manager with exactly its ClusterRole.
+    { "$bin/cnpg-operator" generate rbac; cat <<'YAML'
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: cnpg-system}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: cnpg-manager, namespace: cnpg-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: cnpg-manager}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cnpg-manager}
+subjects:
+- {kind: ServiceAccount, name: cnpg-manager, namespace: cnpg-system}
+YAML
+    } | kubectl apply -f - >/dev/null
+    echo '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":86400}}' >"$demo/token-request.json"
+    token=$(kubectl create --raw /api/v1/namespaces/cnpg-system/serviceaccounts/cnpg-manager/token -f "$demo/token-request.json" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["token"])')
+    server=$(sed -n 's/^ *server: //p' "$demo/kubeconfig")
+    ca=$(base64 -w0 <"$demo/ca.crt")
+    umask 077
+    cat >"$demo/operator.kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters: [{name: sandbox, cluster: {server: $server, certificate-authority-data: $ca}}]
+users: [{name: cnpg-manager, user: {token: $token}}]
+contexts: [{name: operator, context: {cluster: sandbox, user: cnpg-manager, namespace: cnpg-system}}]
+current-context: operator
+YAML
+    umask 022
+    nohup "$bin/cnpg-operator" controller --kubeconfig "$demo/operator.kubeconfig" >"$demo/operator.log" 2>&1 &
+    echo $! >"$demo/operator.pid"
+    echo "cnpg-operator started (pid $(cat "$demo/operator.pid"), log $demo/operator.log)"
+fi
+
+kubectl apply -f docs/examples/cluster-example.yaml
+echo "waiting for cluster-example to become healthy..."
+deadline=$((SECONDS + 300))
+last=""
+while :; do
+    state=$(kubectl get cluster cluster-example -o jsonpath='{.status.readyInstances}/{.spec.instances} ready - {.status.phase}' 2>/dev/null || true)
+    [ "$state" != "$last" ] && { echo "  $state"; last=$state; }
+    case $state in "3/3 ready - Cluster in healthy state") break ;; esac
+    if [ $SECONDS -gt $deadline ]; then
+        echo "cluster-example did not become healthy in 5 minutes; see $demo/operator.log and $demo/sandbox.log" >&2
+        exit 1
+    fi
+    sleep 1
+done
+
+kubectl get cluster cluster-example
+kubectl get pods -L cnpg.io/instanceRole -o wide
+rw=$(kubectl get service cluster-example-rw -o jsonpath='{.spec.clusterIP}')
+primary=$(kubectl get cluster cluster-example -o jsonpath='{.status.currentPrimary}')
 cat <<MSG
 
-The sandbox API server is running, with the CNPG CRDs and the example Cluster stored and defaulted:
-  kubectl --kubeconfig $demo/kubeconfig get cluster cluster-example -o yaml
+A three-instance PostgreSQL cluster managed by cnpg-operator is running (TLS 1.3, scram-sha-256,
+streaming replication by client certificate, superuser access disabled).
 
-Not there yet: the operator's controllers and the sandbox kubelet, so no PostgreSQL pods run.
+  export KUBECONFIG=$PWD/$demo/kubeconfig
+  kubectl get cluster cluster-example -o yaml              # status: primary, instances, certificates
+
+Connect as the application user through the read-write service ($rw is its address):
+  PGPASSWORD=\$(kubectl get secret cluster-example-app -o jsonpath='{.data.password}' | base64 -d) \\
+    psql "host=$rw user=app dbname=app sslmode=require"
+
+Try a failover: kill every process of the primary's container, then watch another instance take over:
+  kill -9 \$(kubectl get pod $primary -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|sandbox://||')
+  kubectl get pods -L cnpg.io/instanceRole -w
+
 Stop everything with: make demo-down
 MSG
