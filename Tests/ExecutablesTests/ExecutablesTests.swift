@@ -45,6 +45,19 @@ import Testing
         #expect(relative.error.contains("--root must be an absolute directory"), "\(relative.error)")
     }
 
+    @Test func operatorControllerRejectsBadFlags() throws {
+        let workers = try BuiltProducts.run("cnpg-operator", ["controller", "--workers", "0"])
+        #expect(workers.status != 0)
+        #expect(workers.error.contains("--workers must be between 1 and 64"), "\(workers.error)")
+        let level = try BuiltProducts.run("cnpg-operator", ["controller", "--log-level", "loud"])
+        #expect(level.error.contains("--log-level must be one of"), "\(level.error)")
+        let missing = try BuiltProducts.run("cnpg-operator", ["controller", "--kubeconfig", "/nonexistent/kubeconfig"])
+        #expect(missing.status != 0)
+        #expect(missing.error.contains("cannot configure the Kubernetes client"), "\(missing.error)")
+        let help = try BuiltProducts.run("cnpg-operator", ["controller", "--help"])
+        #expect(help.output.contains("--resync-seconds"))
+    }
+
     @Test func unknownArgumentsFailWithUsage() throws {
         let result = try BuiltProducts.run("kubectl-cnpg", ["frobnicate"])
         #expect(result.status != 0)

@@ -1,0 +1,147 @@
+import CNPGCore
+import Foundation
+import Testing
+
+/// The operator's pure decisions: the next instance step, the failover choice and the status.
+@Suite struct ReconcileDecisionTests {
+    static func cluster(instances: Int, current: String? = nil, target: String? = nil, latest: Int? = nil) throws -> Cluster {
+        var cluster = try decodeDefaultedCluster(try review(try clusterDocument("instances: \(instances)\nstorage:\n  size: 1Gi")))
+        var status = ClusterStatus()
+        status.currentPrimary = current
+        status.targetPrimary = target ?? current
+        status.latestGeneratedNode = latest
+        cluster.status = status
+        return cluster
+    }
+
+    static func json(_ text: String) throws -> JSONValue { try JSONText.parse(Array(text.utf8)) }
+
+    static func pod(_ serial: Int, ready: Bool, ip: String? = nil) throws -> JSONValue {
+        let address = ip ?? "127.0.1.\(serial)"
+        return try json(#"{"metadata":{"name":"cluster-example-\#(serial)","labels":{"cnpg.io/podRole":"instance","cnpg.io/instanceName":"cluster-example-\#(serial)"}},"status":{"phase":"Running","podIP":"\#(address)","conditions":[{"type":"Ready","status":"\#(ready ? "True" : "False")"}]}}"#)
+    }
+
+    static func claim(_ serial: Int, ready: Bool) throws -> JSONValue {
+        try json(#"{"metadata":{"name":"cluster-example-\#(serial)","labels":{"cnpg.io/instanceName":"cluster-example-\#(serial)"},"annotations":{"cnpg.io/pvcStatus":"\#(ready ? "ready" : "initializing")"}}}"#)
+    }
+
+    static func job(_ serial: Int, role: String, condition: String?) throws -> JSONValue {
+        let conditions = condition.map { #"[{"type":"\#($0)","status":"True"}]"# } ?? "[]"
+        return try json(#"{"metadata":{"name":"cluster-example-\#(serial)-\#(role)","labels":{"cnpg.io/instanceName":"cluster-example-\#(serial)"}},"status":{"conditions":\#(conditions)}}"#)
+    }
+
+    static func observed(pods: [JSONValue] = [], jobs: [JSONValue] = [], claims: [JSONValue] = []) -> ObservedInstances {
+        ObservedInstances(clusterName: "cluster-example", pods: pods, jobs: jobs, claims: claims)
+    }
+
+    @Test func instancesComeUpOneStepAtATime() throws {
+        let empty = try Self.cluster(instances: 3)
+        #expect(InstancePlanner.next(cluster: empty, observed: Self.observed()) == .createPrimary(serial: 1))
+        let bootstrapping = try Self.cluster(instances: 3, target: "cluster-example-1", latest: 1)
+        #expect(InstancePlanner.next(cluster: bootstrapping, observed: Self.observed(jobs: [try Self.job(1, role: "initdb", condition: nil)],
+                                                                                 claims: [try Self.claim(1, ready: false)]))
+            == .wait(reason: "waiting for the job of cluster-example-1"))
+        #expect(InstancePlanner.next(cluster: bootstrapping, observed: Self.observed(jobs: [try Self.job(1, role: "initdb", condition: "Complete")],
+                                                                                 claims: [try Self.claim(1, ready: false)]))
+            == .createPod(serial: 1))
+        let running = try Self.cluster(instances: 3, current: "cluster-example-1", latest: 1)
+        #expect(InstancePlanner.next(cluster: running, observed: Self.observed(pods: [try Self.pod(1, ready: false)], claims: [try Self.claim(1, ready: true)]))
+            == .wait(reason: "waiting for cluster-example-1 to become ready"))
+        #expect(InstancePlanner.next(cluster: running, observed: Self.observed(pods: [try Self.pod(1, ready: true)], claims: [try Self.claim(1, ready: true)]))
+            == .createReplica(serial: 2))
+        // A replica whose PVC exists but whose join job is gone gets its job again.
+        #expect(InstancePlanner.next(cluster: running, observed: Self.observed(pods: [try Self.pod(1, ready: true)],
+                                                                            claims: [try Self.claim(1, ready: true), try Self.claim(2, ready: false)]))
+            == .createReplica(serial: 2))
+        let failed = Self.observed(jobs: [try Self.job(2, role: "join", condition: "Failed")], claims: [try Self.claim(2, ready: false)])
+        #expect(InstancePlanner.next(cluster: running, observed: failed) == .unrecoverable(job: "cluster-example-2-join"))
+    }
+
+    @Test func scaleDownRemovesTheHighestSerialReplicaNeverThePrimary() throws {
+        let pods = try [1, 2, 3].map { try Self.pod($0, ready: true) }
+        let claims = try [1, 2, 3].map { try Self.claim($0, ready: true) }
+        let cluster = try Self.cluster(instances: 2, current: "cluster-example-3", latest: 3)
+        #expect(InstancePlanner.next(cluster: cluster, observed: Self.observed(pods: pods, claims: claims)) == .deleteInstance(serial: 2))
+        let steady = try Self.cluster(instances: 3, current: "cluster-example-1", latest: 3)
+        #expect(InstancePlanner.next(cluster: steady, observed: Self.observed(pods: pods, claims: claims)) == .none)
+        // Job pods are not instances.
+        let jobPod = try Self.json(#"{"metadata":{"name":"cluster-example-4-join-abcde","labels":{"cnpg.io/instanceName":"cluster-example-4"}},"status":{"phase":"Running"}}"#)
+        #expect(Self.observed(pods: pods + [jobPod], claims: claims).activePods.count == 3)
+    }
+
+    static func report(primary: Bool, received: String? = nil, replayed: String? = nil) -> InstanceStatus {
+        var status = InstanceStatus()
+        status.isPrimary = primary
+        status.receivedLsn = received.flatMap(LSN.init)
+        status.replayLsn = replayed.flatMap(LSN.init)
+        status.systemID = "7300000000000000001"
+        status.timeLineID = 1
+        return status
+    }
+
+    @Test func failoverPicksTheReplicaWithTheMostWAL() throws {
+        let cluster = try Self.cluster(instances: 3, current: "cluster-example-1")
+        let healthy = Self.observed(pods: try [1, 2, 3].map { try Self.pod($0, ready: true) })
+        var reports = ["cluster-example-1": Self.report(primary: true),
+                       "cluster-example-2": Self.report(primary: false, received: "0/3000060", replayed: "0/3000060"),
+                       "cluster-example-3": Self.report(primary: false, received: "0/3000100", replayed: "0/3000000")]
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: healthy, reports: reports) == .keep)
+
+        let lost = Self.observed(pods: try [2, 3].map { try Self.pod($0, ready: true) })
+        reports["cluster-example-1"] = nil
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: lost, reports: reports)
+            == .promote("cluster-example-3", reason: "primary pod cluster-example-1 is gone"))
+
+        let unready = Self.observed(pods: [try Self.pod(1, ready: false), try Self.pod(2, ready: true), try Self.pod(3, ready: false)])
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: unready, reports: reports)
+            == .promote("cluster-example-2", reason: "primary pod cluster-example-1 is not ready"))
+
+        let silent = Self.observed(pods: [try Self.pod(1, ready: true)])
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: silent, reports: [:])
+            == .noCandidate(reason: "the instance manager of cluster-example-1 does not answer"))
+
+        let switching = try Self.cluster(instances: 3, current: "cluster-example-1", target: "cluster-example-2")
+        #expect(FailoverPolicy.decide(cluster: switching, observed: lost, reports: reports) == .keep)
+    }
+
+    @Test func statusUsesCNPGPhasesAndOnlyChangesWhenSomethingDid() throws {
+        let cluster = try Self.cluster(instances: 2, current: "cluster-example-1", latest: 2)
+        let observed = Self.observed(pods: try [1, 2].map { try Self.pod($0, ready: true) }, claims: try [1, 2].map { try Self.claim($0, ready: true) })
+        let reports = ["cluster-example-1": Self.report(primary: true), "cluster-example-2": Self.report(primary: false, received: "0/1")]
+        let input = ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: .none,
+                                               now: Date(timeIntervalSince1970: 1_800_000_000))
+        let fields = ClusterStatusBuilder.fields(for: input)
+        let status = JSONValue.object(fields)
+        #expect(status["phase"] == .string("Cluster in healthy state"))
+        #expect(status["readyInstances"] == .int(2))
+        #expect(status["instanceNames"] == .array([.string("cluster-example-1"), .string("cluster-example-2")]))
+        #expect(status["systemID"] == .string("7300000000000000001"))
+        #expect(status["instancesReportedState"]?["cluster-example-1"]?["isPrimary"] == .bool(true))
+        #expect(status["writeService"] == .string("cluster-example-rw"))
+        #expect(!ClusterStatusBuilder.differs(fields, from: status))
+        // A later pass at another time with the same facts writes nothing.
+        var later = input
+        later.now = Date(timeIntervalSince1970: 1_800_000_100)
+        #expect(!ClusterStatusBuilder.differs(ClusterStatusBuilder.fields(for: later), from: status))
+
+        var failing = input
+        failing.failingOver = true
+        failing.targetPrimary = "cluster-example-2"
+        let failover = JSONValue.object(ClusterStatusBuilder.fields(for: failing))
+        #expect(failover["phase"] == .string("Failing over"))
+        #expect(failover["targetPrimary"] == .string("cluster-example-2"))
+        #expect(failover["conditions"]?.arrayFirst?["status"] == .string("False"))
+
+        var creating = input
+        creating.action = .createReplica(serial: 3)
+        #expect(JSONValue.object(ClusterStatusBuilder.fields(for: creating))["phase"] == .string("Creating a new replica"))
+        #expect(JSONValue.object(ClusterStatusBuilder.fields(for: creating))["latestGeneratedNode"] == .int(3))
+    }
+}
+
+extension JSONValue {
+    var arrayFirst: JSONValue? {
+        guard case .array(let items) = self else { return nil }
+        return items.first
+    }
+}
