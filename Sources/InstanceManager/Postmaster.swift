@@ -61,8 +61,24 @@ actor Postmaster {
         var arguments = ["-m", mode.rawValue, "stop", "-w"]
         if let timeoutSeconds { arguments += ["-t", String(timeoutSeconds)] }
         let result = try? await pgCtl(arguments, timeoutSeconds: (timeoutSeconds ?? 60) + 30)
-        logger.info("pg_ctl stop", metadata: ["mode": "\(mode.rawValue)", "result": "\(result?.termination.description ?? "not run")"])
+        var metadata: Logger.Metadata = ["mode": "\(mode.rawValue)", "result": "\(result?.termination.description ?? "not run")"]
+        if let result, !result.succeeded { metadata["error"] = "\(result.error.trimmingCharacters(in: .whitespacesAndNewlines))" }
+        logger.info("pg_ctl stop", metadata: metadata)
         return result?.succeeded ?? false
+    }
+
+    /// When pg_ctl cannot stop the server (its data directory is gone, say), signal the postmaster
+    /// directly: SIGQUIT (immediate shutdown), then SIGKILL.
+    func signalStop(graceSeconds: Int = 10) async {
+        guard let child else { return }
+        stopping = true
+        child.signal(SIGQUIT)
+        if await child.wait(timeout: .seconds(Int64(graceSeconds))) == nil {
+            child.signal(SIGKILL)
+            _ = await child.wait()
+        }
+        logger.warning("postmaster stopped by signal after pg_ctl failed", metadata: ["pid": "\(child.pid)"])
+        if self.child?.pid == child.pid { self.child = nil }
     }
 
     /// CNPG's Smart→Fast: smart within smartShutdownTimeout (skipped when stopDelay is not longer),
@@ -70,13 +86,15 @@ actor Postmaster {
     func shutdownSmartFast(smartShutdownTimeout: Int, stopDelay: Int) async {
         if stopDelay > smartShutdownTimeout, await stop(.smart, timeoutSeconds: smartShutdownTimeout) { return }
         if await stop(.fast, timeoutSeconds: stopDelay) { return }
-        _ = await stop(.immediate)
+        if await stop(.immediate) { return }
+        await signalStop()
     }
 
     /// CNPG's Fast→Immediate (demotion, fencing).
     func shutdownFastImmediate(timeoutSeconds: Int) async {
         if await stop(.fast, timeoutSeconds: timeoutSeconds) { return }
-        _ = await stop(.immediate)
+        if await stop(.immediate) { return }
+        await signalStop()
     }
 
     func reload() async throws {

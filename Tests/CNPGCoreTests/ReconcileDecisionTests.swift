@@ -62,6 +62,10 @@ import Testing
         let claims = try [1, 2, 3].map { try Self.claim($0, ready: true) }
         let cluster = try Self.cluster(instances: 2, current: "cluster-example-3", latest: 3)
         #expect(InstancePlanner.next(cluster: cluster, observed: Self.observed(pods: pods, claims: claims)) == .deleteInstance(serial: 2))
+        // Once the removed instance's pod is gone, its PVC goes too; the pod is never recreated.
+        let podless = Self.observed(pods: Array(pods.prefix(2)), claims: claims)
+        #expect(InstancePlanner.next(cluster: try Self.cluster(instances: 2, current: "cluster-example-1", latest: 3), observed: podless)
+            == .deleteInstance(serial: 3))
         let steady = try Self.cluster(instances: 3, current: "cluster-example-1", latest: 3)
         #expect(InstancePlanner.next(cluster: steady, observed: Self.observed(pods: pods, claims: claims)) == .none)
         // Job pods are not instances.

@@ -13,7 +13,7 @@ final class InstanceHarness: @unchecked Sendable {
     let namespace = "default"
     let port: Int
     let statusPort: Int
-    let subnet = Int.random(in: 10...150)
+    let subnet = Int.random(in: 10...60)
     var cluster: Cluster
     var secrets: [String: [String: String]] = [:]
     private var processes: [String: ChildProcess] = [:]

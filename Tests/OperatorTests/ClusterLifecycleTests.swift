@@ -63,11 +63,12 @@ struct ClusterLifecycleTests {
         return path
     }
 
-    static func psql(_ binaries: URL, host: String, password: String, _ sql: String) throws -> ExternalTool.Result {
+    static func psql(_ binaries: URL, host: String, password: String, user: String = "app", database: String = "app",
+                     _ sql: String) throws -> ExternalTool.Result {
         // env(1) passes the password without putting it on a command line.
         guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
         return try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=require", "PGCONNECT_TIMEOUT=5",
-                                          binaries.appendingPathComponent("psql").path, "-h", host, "-U", "app", "-d", "app", "-Atc", sql],
+                                          binaries.appendingPathComponent("psql").path, "-h", host, "-U", user, "-d", database, "-Atc", sql],
                                     timeout: 30)
     }
 
@@ -150,5 +151,85 @@ struct ClusterLifecycleTests {
         #expect(await controller.stop() == .exited(0))
         let logs = (try? String(contentsOfFile: operatorLog, encoding: .utf8)) ?? ""
         #expect(!logs.contains(password), "the operator must never log a password")
+    }
+
+    static func secretValue(_ sandbox: RunningSandbox, _ secret: String, _ key: String) -> String {
+        String(decoding: Data(base64Encoded: jsonpath(sandbox, "secret/\(secret)", ".data.\(key)")) ?? Data(), as: UTF8.self)
+    }
+
+    @Test("switchover by targetPrimary, scale 3 -> 5 -> 2, superuser toggle, and deletion collects everything")
+    func switchoverScalingSuperuserAndDeletion() async throws {
+        let binaries = try PostgresServer.findBinaries()
+        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
+        defer { _ = sandbox.stop() }
+        let kubeconfig = try await Self.installOperator(sandbox)
+        let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
+        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
+        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
+        let healthy = { (count: Int) -> Bool in
+            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == String(count)
+                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.instances") == String(count)
+                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
+        }
+        let status = { Self.jsonpath(sandbox, "cluster/cluster-example", ".status") }
+        try #require(await Eventually.check(within: 180) { healthy(3) }, "status: \(status())")
+        let password = Self.secretValue(sandbox, "cluster-example-app", "password")
+        let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
+        #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").status == 0)
+
+        // Switchover: the user (kubectl cnpg promote) sets status.targetPrimary.
+        let promote = try sandbox.kubectl(["patch", "cluster", "cluster-example", "--subresource=status", "--type=merge",
+                                           "-p", #"{"status":{"targetPrimary":"cluster-example-2"}}"#])
+        #expect(promote.status == 0, "\(promote.error)")
+        let switched = await Eventually.check(within: 90) {
+            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
+        }
+        #expect(switched, "status: \(status())")
+        let afterSwitchover = await Eventually.check(within: 30) {
+            (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
+        }
+        #expect(afterSwitchover)
+        #expect(try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
+
+        // Scale up to five, then down to two: replicas go from the highest serial, never the primary.
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"instances":5}}"#]).status == 0)
+        #expect(await Eventually.check(within: 180) { healthy(5) }, "status: \(status())")
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"instances":2}}"#]).status == 0)
+        #expect(await Eventually.check(within: 180) { healthy(2) }, "status: \(status())")
+        let claimsLeft = { (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "" }
+        let twoClaims = await Eventually.check(within: 60) { claimsLeft().split(separator: " ").sorted() == ["cluster-example-1", "cluster-example-2"] }
+        #expect(twoClaims, "\(claimsLeft())")
+        #expect(try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
+
+        // Superuser access: on creates the secret and allows login, off deletes it and refuses login.
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"enableSuperuserAccess":true}}"#]).status == 0)
+        let superuserLogin = await Eventually.check(within: 60) {
+            let secret = Self.secretValue(sandbox, "cluster-example-superuser", "password")
+            guard !secret.isEmpty else { return false }
+            return (try? Self.psql(binaries, host: readWrite, password: secret, user: "postgres", database: "postgres", "SELECT 1").status) == 0
+        }
+        #expect(superuserLogin)
+        let superuserPassword = Self.secretValue(sandbox, "cluster-example-superuser", "password")
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"enableSuperuserAccess":false}}"#]).status == 0)
+        let locked = await Eventually.check(within: 60) {
+            (try? sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status) != 0
+                && (try? Self.psql(binaries, host: readWrite, password: superuserPassword, user: "postgres", database: "postgres", "SELECT 1").status) != 0
+        }
+        #expect(locked)
+
+        // Least privilege held while the cluster lived (once it is deleted, its Role goes and the
+        // instance managers' last requests are refused, as on Kubernetes).
+        let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
+        let refusals = audit.split(separator: "\n").filter { $0.contains("\"code\":403") }
+        #expect(refusals.isEmpty, "\(refusals.prefix(5).joined(separator: "\n"))")
+
+        // Deleting the Cluster collects everything it owned and stops its processes.
+        #expect(try sandbox.kubectl(["delete", "cluster", "cluster-example", "--timeout=120s"]).status == 0)
+        let collected = await Eventually.check(within: 120) {
+            let left = (try? sandbox.kubectl(["get", "pods,pvc,secrets,services,jobs,roles", "-l", "cnpg.io/cluster=cluster-example", "-o", "name"]).output) ?? "x"
+            return left.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        }
+        #expect(collected, "\((try? sandbox.kubectl(["get", "pods,pvc,secrets,services,jobs", "-o", "name"]).output) ?? "")")
     }
 }

@@ -18,7 +18,11 @@ public final class TemporaryDirectory: @unchecked Sendable {
         return file.path
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    /// CNPG_KEEP_TEST_DIRECTORY=1 keeps it for a post-mortem (logs, audit, data).
+    deinit {
+        if ProcessInfo.processInfo.environment["CNPG_KEEP_TEST_DIRECTORY"] == "1" { return }
+        try? FileManager.default.removeItem(at: url)
+    }
 }
 
 /// The system `openssl`, for checking what our PKI produces with an independent implementation.

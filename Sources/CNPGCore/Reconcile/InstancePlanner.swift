@@ -11,7 +11,7 @@ public enum InstancePlanner {
         case createReplica(serial: Int)
         /// The instance's job succeeded: mark its PVCs ready and create its pod.
         case createPod(serial: Int)
-        /// Remove the instance (pod, PVCs, jobs).
+        /// Remove the instance: its pod first, then (once the pod is gone) its jobs and PVCs.
         case deleteInstance(serial: Int)
         /// A job failed: the cluster needs manual intervention.
         case unrecoverable(job: String)
@@ -23,6 +23,12 @@ public enum InstancePlanner {
         let desired = max(cluster.spec.instances ?? 1, 1)
         let serials = observed.serials
         let primary = cluster.status?.targetPrimary ?? cluster.status?.currentPrimary
+        // Scale-down first, from the highest serial that is not the primary: an instance being
+        // removed must not be brought back by the steps below.
+        if serials.count > desired {
+            let candidates = serials.filter { "\(observed.clusterName)-\($0)" != primary && "\(observed.clusterName)-\($0)" != cluster.status?.currentPrimary }
+            if let highest = candidates.max() { return .deleteInstance(serial: highest) }
+        }
         for job in observed.jobs where ObservedInstances.state(of: job) == .failed {
             return .unrecoverable(job: ObservedInstances.name(job))
         }
@@ -48,10 +54,6 @@ public enum InstancePlanner {
         if serials.count < desired {
             let next = max(cluster.status?.latestGeneratedNode ?? 0, serials.max() ?? 0) + 1
             return .createReplica(serial: next)
-        }
-        if serials.count > desired {
-            let candidates = serials.filter { "\(observed.clusterName)-\($0)" != primary && "\(observed.clusterName)-\($0)" != cluster.status?.currentPrimary }
-            if let highest = candidates.max() { return .deleteInstance(serial: highest) }
         }
         return .none
     }

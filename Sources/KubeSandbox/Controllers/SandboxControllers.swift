@@ -55,6 +55,10 @@ struct SandboxControllers: Sendable {
                 await Informer(client: client, type: .pods, resyncPeriod: .seconds(30)).run { event in
                     guard let namespace = (event.current ?? event.previous)?["metadata"]?["namespace"]?.stringValue else { return }
                     await services.reconcile(namespace: namespace, deleted: nil)
+                    let phase = event.current?["status"]?["phase"]?.stringValue
+                    if event.current == nil || phase == "Succeeded" || phase == "Failed" {
+                        await VolumeClaimBinder.releaseUnused(namespace: namespace, client: client, logger: logger)
+                    }
                 }
             }
         }
@@ -102,8 +106,12 @@ enum NamespaceDefaults {
     }
 }
 
-/// Binds every PVC at once to a directory (its "volume"), and removes the directory with the PVC.
+/// Binds every PVC at once to a directory (its "volume"), protects it while a pod uses it (the
+/// `kubernetes.io/pvc-protection` finalizer: a deleted PVC stays until no running pod mounts it),
+/// and removes the directory with the PVC.
 enum VolumeClaimBinder {
+    static let protectionFinalizer = "kubernetes.io/pvc-protection"
+
     static func handle(_ event: InformerEvent, client: LoopbackKubeClient, paths: PersistentVolumePaths, logger: Logger) async {
         switch event {
         case .deleted(let claim):
@@ -111,9 +119,19 @@ enum VolumeClaimBinder {
                   let uid = claim["metadata"]?["uid"]?.stringValue else { return }
             try? FileManager.default.removeItem(at: paths.directory(namespace: namespace, claim: name, uid: uid))
         case .added(let claim), .updated(_, let claim), .resync(let claim):
-            guard claim["status"]?["phase"]?.stringValue != "Bound", claim["metadata"]?["deletionTimestamp"] == nil,
-                  let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
+            guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
                   let uid = claim["metadata"]?["uid"]?.stringValue else { return }
+            if claim["metadata"]?["deletionTimestamp"] != nil {
+                await releaseIfUnused(claim, client: client, logger: logger)
+                return
+            }
+            let finalizers = ObjectStore.finalizers(of: claim)
+            if !finalizers.contains(protectionFinalizer) {
+                let patch: JSONValue = .object([("metadata", .object([("finalizers", .array((finalizers + [protectionFinalizer]).map(JSONValue.string)))]))])
+                _ = try? await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
+                                            subresource: nil, fieldManager: nil)
+            }
+            guard claim["status"]?["phase"]?.stringValue != "Bound" else { return }
             let directory = paths.directory(namespace: namespace, claim: name, uid: uid)
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -132,6 +150,39 @@ enum VolumeClaimBinder {
             } catch {
                 logger.debug("cannot bind pvc \(namespace)/\(name): \(error)")
             }
+        }
+    }
+
+    /// Pods that still hold a claim: any pod of the namespace that is not finished (terminating ones included).
+    static func isInUse(_ claim: String, pods: [JSONValue]) -> Bool {
+        pods.contains { pod in
+            let phase = pod["status"]?["phase"]?.stringValue
+            guard phase != "Succeeded", phase != "Failed", case .array(let volumes)? = pod["spec"]?["volumes"] else { return false }
+            return volumes.contains { $0["persistentVolumeClaim"]?["claimName"]?.stringValue == claim }
+        }
+    }
+
+    /// Lets a deleted claim go once no pod uses it.
+    static func releaseIfUnused(_ claim: JSONValue, client: LoopbackKubeClient, logger: Logger) async {
+        guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
+              ObjectStore.finalizers(of: claim).contains(protectionFinalizer),
+              let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil),
+              !isInUse(name, pods: pods.items) else { return }
+        let remaining = ObjectStore.finalizers(of: claim).filter { $0 != protectionFinalizer }
+        let patch: JSONValue = .object([("metadata", .object([("finalizers", .array(remaining.map(JSONValue.string)))]))])
+        do {
+            _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
+                                       subresource: nil, fieldManager: nil)
+        } catch {
+            logger.debug("cannot release pvc \(namespace)/\(name): \(error)")
+        }
+    }
+
+    /// After a pod goes away, deleted claims of its namespace may be free.
+    static func releaseUnused(namespace: String, client: LoopbackKubeClient, logger: Logger) async {
+        guard let claims = try? await client.list(.persistentVolumeClaims, namespace: namespace, labelSelector: nil, fieldSelector: nil) else { return }
+        for claim in claims.items where claim["metadata"]?["deletionTimestamp"] != nil {
+            await releaseIfUnused(claim, client: client, logger: logger)
         }
     }
 }

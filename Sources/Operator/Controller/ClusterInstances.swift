@@ -34,14 +34,20 @@ extension ClusterReconciler {
             try await sync.ensure(.pods, namespace: namespace, podWithRole(pod, cluster: cluster))
         case .deleteInstance(let serial):
             let instance = "\(name)-\(serial)"
-            await events.record(cluster, reason: "ScaleDown", message: "Scaling down - removing instance: \(instance)")
-            try? await client.delete(.pods, namespace: namespace, name: instance, propagation: .background)
+            // The pod goes first; its volumes only once it has stopped (no PVC is pulled from under PostgreSQL).
+            if let pod = observed.pods.first(where: { ($0["metadata"]?["name"]?.stringValue) == instance }) {
+                if pod["metadata"]?["deletionTimestamp"] == nil {
+                    await events.record(cluster, reason: "ScaleDown", message: "Scaling down - removing instance: \(instance)")
+                    try await client.delete(.pods, namespace: namespace, name: instance, propagation: .background)
+                }
+                return
+            }
             for job in observed.jobs(serial: serial) {
                 if let jobName = job["metadata"]?["name"]?.stringValue { try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background) }
             }
             for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == instance {
                 if let claimName = claim["metadata"]?["name"]?.stringValue {
-                    try? await client.delete(.persistentVolumeClaims, namespace: namespace, name: claimName, propagation: .background)
+                    try await client.delete(.persistentVolumeClaims, namespace: namespace, name: claimName, propagation: .background)
                 }
             }
         case .unrecoverable(let job):

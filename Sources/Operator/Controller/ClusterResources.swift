@@ -52,9 +52,18 @@ extension ClusterReconciler {
         return PKIState(caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations)
     }
 
-    /// The app (and, when enabled, superuser) credentials; never rewritten once they exist.
+    /// The app (and, when enabled, superuser) credentials; never rewritten once they exist. With
+    /// superuser access off, the generated superuser secret is deleted (a user-provided one is kept).
     func ensureCredentials(_ cluster: Cluster) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
+        if cluster.spec.enableSuperuserAccess != true, cluster.spec.superuserSecret == nil {
+            let name = "\(cluster.metadata.name ?? "")-superuser"
+            if let existing = try? await client.get(.secrets, namespace: namespace, name: name),
+               existing["metadata"]?["ownerReferences"] != nil {
+                try await client.delete(.secrets, namespace: namespace, name: name, propagation: .background)
+                await events.record(cluster, reason: "DeletingSuperuserSecret", message: "Superuser access is disabled: deleted secret \(name)")
+            }
+        }
         for secret in ClusterManifests.credentialSecrets(for: cluster, configuration: configuration) {
             let name = secret.metadata.name ?? ""
             if (try? await client.get(.secrets, namespace: namespace, name: name)) != nil { continue }
