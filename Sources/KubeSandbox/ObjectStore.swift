@@ -164,6 +164,12 @@ public struct ObjectStore: Sendable {
         }
         put(key, object)
         record("ADDED", resource, object)
+        // The garbage collector removes an object whose owners are all gone (a controller that raced
+        // its owner's deletion); it exists, briefly, as on a real cluster.
+        let owners = Self.ownerUIDs(of: object)
+        if !owners.isEmpty, owners.allSatisfy({ !ownerExists($0) }) {
+            _ = try? delete(resource, namespace: namespace, name: name)
+        }
         return object
     }
 

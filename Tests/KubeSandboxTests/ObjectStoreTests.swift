@@ -37,6 +37,23 @@ private func owner(_ object: JSONValue) -> String {
         #expect(generated["kind"] == .string("ConfigMap"))
     }
 
+    @Test func objectsCreatedForAnOwnerThatIsGoneAreCollected() throws {
+        var fixture = Fixture()
+        let parent = try fixture.configMap("parent")
+        _ = try fixture.configMap("kept", owners: owner(parent))
+        try fixture.store.delete(fixture.type("configmaps"), namespace: "default", name: "parent")
+        #expect(throws: StatusError.self) { try fixture.store.get(fixture.type("configmaps"), namespace: "default", name: "kept") }
+        // A controller that read the owner before its deletion creates a dependent afterwards.
+        let late = try fixture.configMap("late", owners: owner(parent))
+        #expect(late["metadata"]?["uid"] != nil)
+        #expect(throws: StatusError.self) { try fixture.store.get(fixture.type("configmaps"), namespace: "default", name: "late") }
+        let createdAt = try #require(late["metadata"]?["resourceVersion"]?.stringValue.flatMap { UInt64($0) })
+        let events = try fixture.store.events(fixture.type("configmaps"), namespace: "default", after: createdAt - 1).filter {
+            $0.object["metadata"]?["name"]?.stringValue == "late"
+        }
+        #expect(events.map(\.type) == ["ADDED", "DELETED"])
+    }
+
     @Test func badRequestsGetStatusErrors() throws {
         var fixture = Fixture()
         let configMaps = fixture.type("configmaps")
