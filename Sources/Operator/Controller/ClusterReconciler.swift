@@ -66,7 +66,13 @@ struct ClusterReconciler: Sendable {
                                                certificateExpirations: pki.expirations, certificateNames: pki.names)
         let fields = ClusterStatusBuilder.fields(for: input)
         if ClusterStatusBuilder.differs(fields, from: object["status"]) {
-            _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object([("status", .object(fields))]),
+            var patch: [(String, JSONValue)] = [("status", .object(fields))]
+            // A new target primary is only written over the Cluster this pass read: if someone (a
+            // switchover) changed it meanwhile, the write conflicts and the pass starts over.
+            if targetPrimary != nil, let version = object["metadata"]?["resourceVersion"] {
+                patch.append(("metadata", .object([("resourceVersion", version)])))
+            }
+            _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object(patch),
                                        patchType: .merge, subresource: "status", fieldManager: nil)
         }
         switch action {
