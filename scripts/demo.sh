@@ -34,23 +34,7 @@ if running operator; then
     echo "cnpg-operator already running (pid $(cat "$demo/operator.pid"))"
 else
     # The operator runs as service account cnpg-system/cnpg-manager with exactly its ClusterRole.
-    { "$bin/cnpg-operator" generate rbac; cat <<'YAML'
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: cnpg-system}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: cnpg-manager, namespace: cnpg-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: cnpg-manager}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cnpg-manager}
-subjects:
-- {kind: ServiceAccount, name: cnpg-manager, namespace: cnpg-system}
-YAML
+    { "$bin/cnpg-operator" generate rbac; echo "---"; cat manifests/operator-serviceaccount.yaml;
     } | kubectl apply -f - >/dev/null
     echo '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":86400}}' >"$demo/token-request.json"
     token=$(kubectl create --raw /api/v1/namespaces/cnpg-system/serviceaccounts/cnpg-manager/token -f "$demo/token-request.json" \

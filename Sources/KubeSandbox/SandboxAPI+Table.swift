@@ -42,6 +42,17 @@ extension SandboxAPI {
                     Column(name: "Restarts", type: "string") { object, _ in .string(String(PodSummary(object).restarts)) }, age,
                     Column(name: "IP", type: "string", priority: 1) { object, _ in object["status"]?["podIP"] ?? .string("<none>") },
                     Column(name: "Node", type: "string", priority: 1) { object, _ in object["spec"]?["nodeName"] ?? .string("<none>") }]
+        case "events":
+            return [Column(name: "Last Seen", type: "string") { object, now in
+                        .string(Self.age((object["lastTimestamp"] ?? object["eventTime"] ?? object["metadata"]?["creationTimestamp"])?.stringValue, now: now))
+                    },
+                    Column(name: "Type", type: "string") { object, _ in object["type"] ?? .string("Normal") },
+                    Column(name: "Reason", type: "string") { object, _ in object["reason"] ?? .string("") },
+                    Column(name: "Object", type: "string") { object, _ in
+                        let kind = (object["involvedObject"]?["kind"]?.stringValue ?? "").lowercased()
+                        return .string("\(kind)/\(object["involvedObject"]?["name"]?.stringValue ?? "")")
+                    },
+                    Column(name: "Message", type: "string") { object, _ in object["message"] ?? .string("") }]
         case "services":
             return [name,
                     Column(name: "Type", type: "string") { object, _ in object["spec"]?["type"] ?? .string("ClusterIP") },

@@ -37,22 +37,7 @@ struct ClusterLifecycleTests {
         guard crds.status == 0 else { throw TestFailure("CRDs: \(crds.error)") }
         let rbac = try BuiltProducts.run("cnpg-operator", ["generate", "rbac"])
         guard rbac.status == 0 else { throw TestFailure("generate rbac: \(rbac.error)") }
-        let account = """
-            apiVersion: v1
-            kind: Namespace
-            metadata: {name: cnpg-system}
-            ---
-            apiVersion: v1
-            kind: ServiceAccount
-            metadata: {name: cnpg-manager, namespace: cnpg-system}
-            ---
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: ClusterRoleBinding
-            metadata: {name: cnpg-manager}
-            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cnpg-manager}
-            subjects:
-            - {kind: ServiceAccount, name: cnpg-manager, namespace: cnpg-system}
-            """
+        let account = try String(contentsOf: BuiltProducts.repositoryRoot.appendingPathComponent("manifests/operator-serviceaccount.yaml"), encoding: .utf8)
         let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: rbac.output + "\n---\n" + account)
         guard applied.status == 0 else { throw TestFailure("operator RBAC: \(applied.error)") }
         let admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
