@@ -38,12 +38,22 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between reconciles of a converged Cluster (its instances are polled then).")
     var resyncSeconds: Int = 10
 
+    @Flag(name: .long, help: "Run the controllers only while holding the leader Lease, so several replicas can run.")
+    var leaderElect = false
+
+    @Option(name: .long, help: "Namespace of the leader Lease (default: POD_NAMESPACE, else cnpg-system).")
+    var leaderElectionNamespace: String?
+
+    @Option(name: .long, help: "Seconds a leader Lease lasts without renewal before another replica may take it.")
+    var leaseDurationSeconds: Int = 15
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of: trace, debug, info, notice, warning, error, critical")
         }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard resyncSeconds > 0 else { throw ValidationError("--resync-seconds must be positive") }
+        guard (3...300).contains(leaseDurationSeconds) else { throw ValidationError("--lease-duration-seconds must be between 3 and 300") }
     }
 
     func run() async throws {
@@ -65,16 +75,30 @@ struct ControllerCommand: AsyncParsableCommand {
                                            statuses: InstanceStatusClient(http: http, timeout: .seconds(5)), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, workers: workers, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: controller)],
+        let service: any ServiceLifecycle.Service
+        if leaderElect {
+            let duration = Duration.seconds(leaseDurationSeconds)
+            service = LeaderElectedService(
+                client: client, namespace: leaderElectionNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "cnpg-system",
+                leaseName: "db9c8771.cnpg.io", identity: "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())",
+                leaseDuration: duration, renewPeriod: duration / 7, renewDeadline: duration * 2 / 3, logger: logger,
+                controllers: { try await controller.run() })
+        } else {
+            service = controller
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: service)],
                                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("starting the controller manager", metadata: ["namespace": "\(namespace ?? "all")", "version": "\(CNPG.operatorVersion)"])
+        var failure: Error?
         do {
             try await group.run()
         } catch {
             logger.error("controller manager stopped: \(error)")
+            failure = error
         }
         try? await http.shutdown()
         try? await client.shutdown()
         logger.info("controller manager stopped")
+        if failure != nil { throw ExitCode(1) }
     }
 }

@@ -143,6 +143,36 @@ import Testing
     }
 }
 
+@Suite struct LeaseDecisionTests {
+    static func lease(holder: String, renewed: Date, duration: Int64 = 15) -> JSONValue {
+        .object([("spec", .object([("holderIdentity", .string(holder)), ("leaseDurationSeconds", .int(duration)),
+                                   ("renewTime", .string(LeaseDecision.format(renewed))), ("leaseTransitions", .int(2)),
+                                   ("acquireTime", .string("2026-01-01T00:00:00.000000Z"))]))])
+    }
+
+    @Test func candidatesCreateRenewWaitOrTakeOver() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(LeaseDecision.evaluate(nil, identity: "a", now: now) == .create)
+        #expect(LeaseDecision.evaluate(Self.lease(holder: "a", renewed: now), identity: "a", now: now) == .renew)
+        #expect(LeaseDecision.evaluate(Self.lease(holder: "b", renewed: now.addingTimeInterval(-5)), identity: "a", now: now)
+            == .wait(holder: "b", until: now.addingTimeInterval(10)))
+        #expect(LeaseDecision.evaluate(Self.lease(holder: "b", renewed: now.addingTimeInterval(-15)), identity: "a", now: now) == .takeOver)
+        #expect(LeaseDecision.evaluate(Self.lease(holder: "", renewed: now), identity: "a", now: now) == .takeOver)
+    }
+
+    @Test func takingOverCountsATransitionAndRenewingKeepsTheAcquireTime() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let previous = Self.lease(holder: "b", renewed: now.addingTimeInterval(-20))
+        let taken = LeaseDecision.spec(identity: "a", durationSeconds: 15, now: now, previous: previous, decision: .takeOver)
+        #expect(taken["holderIdentity"] == .string("a"))
+        #expect(taken["leaseTransitions"] == .int(3))
+        #expect(taken["acquireTime"] == .string(LeaseDecision.format(now)))
+        let renewed = LeaseDecision.spec(identity: "b", durationSeconds: 15, now: now, previous: previous, decision: .renew)
+        #expect(renewed["acquireTime"] == .string("2026-01-01T00:00:00.000000Z"))
+        #expect(renewed["leaseTransitions"] == .int(2))
+    }
+}
+
 extension JSONValue {
     var arrayFirst: JSONValue? {
         guard case .array(let items) = self else { return nil }

@@ -54,8 +54,10 @@ import Testing
         let missing = try BuiltProducts.run("cnpg-operator", ["controller", "--kubeconfig", "/nonexistent/kubeconfig"])
         #expect(missing.status != 0)
         #expect(missing.error.contains("cannot configure the Kubernetes client"), "\(missing.error)")
+        let lease = try BuiltProducts.run("cnpg-operator", ["controller", "--leader-elect", "--lease-duration-seconds", "1"])
+        #expect(lease.error.contains("--lease-duration-seconds must be between 3 and 300"), "\(lease.error)")
         let help = try BuiltProducts.run("cnpg-operator", ["controller", "--help"])
-        #expect(help.output.contains("--resync-seconds"))
+        #expect(help.output.contains("--resync-seconds") && help.output.contains("--leader-elect"))
     }
 
     @Test func unknownArgumentsFailWithUsage() throws {

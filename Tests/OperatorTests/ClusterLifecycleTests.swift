@@ -12,12 +12,15 @@ struct ClusterLifecycleTests {
         let process: ChildProcess
         let log: String
 
-        init(kubeconfig: String, log: String) throws {
+        init(kubeconfig: String, log: String, extraArguments: [String] = []) throws {
             self.log = log
             process = try ChildProcess.spawn(try BuiltProducts.executable("cnpg-operator").path,
-                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"],
+                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + extraArguments,
                                              stdout: .file(log), stderr: .file(log))
         }
+
+        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        var isLeader: Bool { output.contains("became the leader") }
 
         func stop() async -> ChildProcess.Termination {
             process.signal(SIGTERM)
@@ -27,8 +30,12 @@ struct ClusterLifecycleTests {
         }
     }
 
-    static func jsonpath(_ sandbox: RunningSandbox, _ object: String, _ path: String) -> String {
-        (try? sandbox.kubectl(["get", object, "-o", "jsonpath={\(path)}"]).output) ?? ""
+    static func jsonpath(_ sandbox: RunningSandbox, _ object: String, _ path: String, namespace: String = "default") -> String {
+        (try? sandbox.kubectl(["get", object, "-n", namespace, "-o", "jsonpath={\(path)}"]).output) ?? ""
+    }
+
+    static func leaseHolder(_ sandbox: RunningSandbox) -> String {
+        jsonpath(sandbox, "lease/db9c8771.cnpg.io", ".spec.holderIdentity", namespace: "cnpg-system")
     }
 
     /// Installs the CRDs and the operator's RBAC, and returns a kubeconfig with the operator's token.
@@ -216,5 +223,55 @@ struct ClusterLifecycleTests {
             return left.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         }
         #expect(collected, "\((try? sandbox.kubectl(["get", "pods,pvc,secrets,services,jobs", "-o", "name"]).output) ?? "")")
+    }
+
+    @Test("two operators with --leader-elect: one leads, the other takes over when it dies, and a clean exit releases the lease")
+    func leaderElection() async throws {
+        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 28...38) * 2)])
+        defer { _ = sandbox.stop() }
+        let kubeconfig = try await Self.installOperator(sandbox)
+        let arguments = ["--leader-elect", "--lease-duration-seconds", "4"]
+        let first = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("first.log").path, extraArguments: arguments)
+        let second = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("second.log").path, extraArguments: arguments)
+        defer {
+            for candidate in [first, second] { candidate.process.signal(SIGKILL); _ = candidate.process.poll() }
+        }
+        let oneLeads = await Eventually.check(within: 30) { first.isLeader != second.isLeader }
+        try #require(oneLeads, "first: \(first.output.suffix(500)) second: \(second.output.suffix(500))")
+        let (leader, follower) = first.isLeader ? (first, second) : (second, first)
+        let holder = Self.leaseHolder(sandbox)
+        #expect(!holder.isEmpty)
+
+        try Self.apply(sandbox, instances: 1)
+        let healthy = { (count: Int) in
+            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == String(count)
+                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
+        }
+        #expect(await Eventually.check(within: 120) { healthy(1) })
+        #expect(!follower.isLeader, "only one operator may lead")
+
+        // The leader dies without releasing: the follower takes over once the lease expires.
+        leader.process.signal(SIGKILL)
+        _ = await leader.process.wait()
+        #expect(await Eventually.check(within: 30) { follower.isLeader }, "\(follower.output.suffix(800))")
+        #expect(Self.leaseHolder(sandbox) != holder)
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"instances":2}}"#]).status == 0)
+        #expect(await Eventually.check(within: 120) { healthy(2) }, "the new leader reconciles")
+
+        // A clean exit hands the lease over at once.
+        #expect(await follower.stop() == .exited(0))
+        #expect(Self.leaseHolder(sandbox).isEmpty)
+    }
+
+    static func apply(_ sandbox: RunningSandbox, instances: Int) throws {
+        let result = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: postgresql.cnpg.io/v1
+            kind: Cluster
+            metadata: {name: cluster-example}
+            spec:
+              instances: \(instances)
+              storage: {size: 1Gi}
+            """)
+        guard result.status == 0 else { throw TestFailure("apply: \(result.error)") }
     }
 }
