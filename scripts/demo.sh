@@ -87,6 +87,10 @@ Connect as the application user through the read-write service ($rw is its addre
   PGPASSWORD=\$(kubectl get secret cluster-example-app -o jsonpath='{.data.password}' | base64 -d) \\
     psql "host=$rw user=app dbname=app sslmode=require"
 
+Try a switchover with the plugin (kubectl finds kubectl-cnpg on PATH):
+  export PATH=$bin:\$PATH
+  kubectl cnpg promote cluster-example 2
+
 Try a failover: kill every process of the primary's container, then watch another instance take over:
   kill -9 \$(kubectl get pod $primary -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|sandbox://||')
   kubectl get pods -L cnpg.io/instanceRole -w

@@ -2,12 +2,12 @@ import ArgumentParser
 import CNPGCore
 
 @main
-struct KubectlCNPGCommand: ParsableCommand {
+struct KubectlCNPGCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kubectl-cnpg",
         abstract: "The kubectl plugin for PostgreSQL clusters managed by cnpg-operator (run as `kubectl cnpg`).",
         version: CNPG.operatorVersion,
-        subcommands: [Version.self]
+        subcommands: [PromoteCommand.self, Version.self]
     )
 
     struct Version: ParsableCommand {

@@ -149,7 +149,7 @@ struct ClusterLifecycleTests {
         String(decoding: Data(base64Encoded: jsonpath(sandbox, "secret/\(secret)", ".data.\(key)")) ?? Data(), as: UTF8.self)
     }
 
-    @Test("switchover by targetPrimary, scale 3 -> 5 -> 2, superuser toggle, and deletion collects everything")
+    @Test("switchover with kubectl cnpg promote, scale 3 -> 5 -> 2, superuser toggle, and deletion collects everything")
     func switchoverScalingSuperuserAndDeletion() async throws {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
@@ -170,10 +170,15 @@ struct ClusterLifecycleTests {
         let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
         #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").status == 0)
 
-        // Switchover: the user (kubectl cnpg promote) sets status.targetPrimary.
-        let promote = try sandbox.kubectl(["patch", "cluster", "cluster-example", "--subresource=status", "--type=merge",
-                                           "-p", #"{"status":{"targetPrimary":"cluster-example-2"}}"#])
+        // Switchover with the plugin: `kubectl cnpg promote` sets status.targetPrimary.
+        let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", [arguments[0], "--kubeconfig", sandbox.kubeconfig] + arguments.dropFirst()) }
+        let unknown = try plugin(["promote", "cluster-example", "9"])
+        #expect(unknown.status == 1 && unknown.error.contains("pod \"cluster-example-9\" not found"), "\(unknown.error)")
+        let already = try plugin(["promote", "cluster-example", "cluster-example-1"])
+        #expect(already.output.contains("cluster-example-1 is already the primary node in the cluster"), "\(already.output) \(already.error)")
+        let promote = try plugin(["promote", "cluster-example", "2"])
         #expect(promote.status == 0, "\(promote.error)")
+        #expect(promote.output.contains("Node cluster-example-2 in cluster cluster-example will be promoted"))
         let switched = await Eventually.check(within: 90) {
             Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
         }
