@@ -136,6 +136,14 @@ import Testing
         #expect(failover["targetPrimary"] == .string("cluster-example-2"))
         #expect(failover["conditions"]?.arrayFirst?["status"] == .string("False"))
 
+        // An instance that recovers leaves the "failed" list: the patch removes the key.
+        let stale = status.setting("instancesStatus", to: .object([("healthy", .array([.string("cluster-example-1")])),
+                                                                  ("failed", .array([.string("cluster-example-2")]))]))
+        let patch = try #require(ClusterStatusBuilder.patch(fields, over: stale))
+        #expect(patch["instancesStatus"]?["failed"] == .null)
+        #expect(patch["phase"] == nil)
+        #expect(JSONPatch.mergePatch(stale, with: patch)["instancesStatus"] == status["instancesStatus"])
+
         var creating = input
         creating.action = .createReplica(serial: 3)
         #expect(JSONValue.object(ClusterStatusBuilder.fields(for: creating))["phase"] == .string("Creating a new replica"))

@@ -86,6 +86,20 @@ struct ClusterLifecycleTests {
         let log = (try? String(contentsOfFile: operatorLog, encoding: .utf8)) ?? ""
         try #require(converged, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status")) operator: \(log.suffix(2000))")
 
+        // Steady state costs reads only: several passes (every 2 s here) write nothing.
+        let auditPath = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
+        let streamingBefore = await Eventually.check(within: 30) {
+            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.instancesStatus.healthy") .contains("cluster-example-3")
+        }
+        #expect(streamingBefore)
+        try await Task.sleep(for: .seconds(3))
+        let linesBefore = try String(contentsOfFile: auditPath, encoding: .utf8).split(separator: "\n").count
+        try await Task.sleep(for: .seconds(10))
+        let steadyWrites = try String(contentsOfFile: auditPath, encoding: .utf8).split(separator: "\n").dropFirst(linesBefore).filter { line in
+            line.contains("cnpg-system:cnpg-manager") && ["\"create\"", "\"update\"", "\"patch\"", "\"delete\""].contains { line.contains("\"verb\":\($0)") }
+        }
+        #expect(steadyWrites.isEmpty, "operator writes in steady state: \(steadyWrites.prefix(3).joined(separator: "\n"))")
+
         // The objects CNPG creates, with its names.
         for object in ["secret/cluster-example-ca", "secret/cluster-example-server", "secret/cluster-example-replication",
                        "secret/cluster-example-app", "service/cluster-example-rw", "service/cluster-example-ro", "service/cluster-example-r",

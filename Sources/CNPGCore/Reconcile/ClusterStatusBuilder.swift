@@ -154,18 +154,31 @@ public enum ClusterStatusBuilder {
         return formatter.string(from: date)
     }
 
-    /// The new status fields differ from the current status (so a write is needed).
-    public static func differs(_ fields: [(String, JSONValue)], from current: JSONValue?) -> Bool {
-        fields.contains { key, value in
-            if key == "targetPrimaryTimestamp" { return false }
-            if key == "conditions" {
-                let strip = { (conditions: JSONValue?) -> JSONValue? in
-                    guard case .array(let items)? = conditions else { return conditions }
-                    return .array(items.map { $0.setting("lastTransitionTime", to: .null) })
-                }
-                return strip(value) != strip(current?["conditions"])
-            }
-            return current?[key] != value
+    /// The merge patch for `status` that turns the current status into one with these fields, nil
+    /// when nothing changed. Keys gone from map fields (`instancesStatus`, `instancesReportedState`,
+    /// certificate expirations) are sent as null, or a merge patch would keep them forever.
+    public static func patch(_ fields: [(String, JSONValue)], over current: JSONValue?) -> JSONValue? {
+        var patch: [(String, JSONValue)] = []
+        let withoutTransitionTimes = { (conditions: JSONValue?) -> JSONValue? in
+            guard case .array(let items)? = conditions else { return conditions }
+            return .array(items.map { $0.setting("lastTransitionTime", to: .null) })
         }
+        for (key, value) in fields {
+            // A condition whose status did not change keeps its transition time; a pass that
+            // could not see the stored one must not rewrite it.
+            if key == "conditions", withoutTransitionTimes(value) == withoutTransitionTimes(current?[key]) { continue }
+            if let previous = current?[key] {
+                if let change = JSONPatch.mergePatchBetween(previous, value) { patch.append((key, change)) }
+            } else {
+                patch.append((key, value))
+            }
+        }
+        let meaningful = patch.contains { $0.0 != "targetPrimaryTimestamp" }
+        return meaningful ? .object(patch) : nil
+    }
+
+    /// Whether a write is needed.
+    public static func differs(_ fields: [(String, JSONValue)], from current: JSONValue?) -> Bool {
+        patch(fields, over: current) != nil
     }
 }

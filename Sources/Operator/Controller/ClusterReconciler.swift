@@ -65,8 +65,8 @@ struct ClusterReconciler: Sendable {
                                                targetPrimary: targetPrimary, failingOver: failingOver,
                                                certificateExpirations: pki.expirations, certificateNames: pki.names)
         let fields = ClusterStatusBuilder.fields(for: input)
-        if ClusterStatusBuilder.differs(fields, from: object["status"]) {
-            var patch: [(String, JSONValue)] = [("status", .object(fields))]
+        if let statusPatch = ClusterStatusBuilder.patch(fields, over: object["status"]) {
+            var patch: [(String, JSONValue)] = [("status", statusPatch)]
             // A new target primary is only written over the Cluster this pass read: if someone (a
             // switchover) changed it meanwhile, the write conflicts and the pass starts over.
             if targetPrimary != nil, let version = object["metadata"]?["resourceVersion"] {
@@ -74,6 +74,7 @@ struct ClusterReconciler: Sendable {
             }
             _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object(patch),
                                        patchType: .merge, subresource: "status", fieldManager: nil)
+            logger.debug("status written", metadata: ["cluster": "\(key)", "changes": "\(JSONText.serialize(statusPatch))"])
         }
         switch action {
         case .none: return resyncPeriod
