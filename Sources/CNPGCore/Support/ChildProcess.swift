@@ -104,7 +104,7 @@ public struct ChildProcess: Sendable {
     }
 
     /// A sleep that ignores the caller's cancellation.
-    static func pause(_ interval: Duration) async {
+    public static func pause(_ interval: Duration) async {
         if Task.isCancelled {
             await Task.detached { try? await Task.sleep(for: interval) }.value
         } else {

@@ -22,6 +22,8 @@ actor PodWorker {
     var publishing = false
     var publishAgain = false
     var podFiles: ContainerLaunchPlan.PodFiles?
+    /// Volume name -> host directory, from the pod's start; content volumes are rewritten on restarts.
+    var volumeDirectories: [String: String] = [:]
     let subscription = UUID()
 
     init(context: KubeletContext, pod: JSONValue, spec: PodSpec, podIP: String, logger: Logger) {
@@ -60,6 +62,7 @@ actor PodWorker {
     func live() async {
         await publish()
         guard let volumes = await prepareVolumes() else { return }
+        volumeDirectories = volumes
         await writePodFiles()
         await context.names.subscribe(subscription) { [weak self] in await self?.writeHostsFile() }
         for (index, container) in (spec.initContainers ?? []).enumerated() {
@@ -69,7 +72,7 @@ actor PodWorker {
         await publish()
         await withTaskGroup(of: Void.self) { group in
             for (index, container) in (spec.containers ?? []).enumerated() {
-                group.addTask { await self.supervise(container, index: index, volumes: volumes) }
+                group.addTask { await self.supervise(container, index: index) }
             }
         }
         guard !terminating else { return }
@@ -134,11 +137,11 @@ actor PodWorker {
     /// Runs an init container until it succeeds; false when the pod fails or stops first.
     func runInitContainer(_ container: Container, index: Int) async -> Bool {
         while !terminating, !Task.isCancelled {
-            guard let process = await launch(container, index: index, isInit: true) else {
+            guard let launched = await launch(container, index: index, isInit: true) else {
                 if !(await pauseBeforeRestart(index: index, isInit: true, reason: "CreateContainerConfigError")) { return false }
                 continue
             }
-            let termination = await process.wait()
+            let termination = await launched.process.wait()
             await finished(container, index: index, isInit: true, termination: termination)
             if termination.succeeded { return true }
             if spec.restartPolicy == "Never" {
@@ -152,10 +155,10 @@ actor PodWorker {
     }
 
     /// Runs a container, restarting it per the pod's restartPolicy, probing it while it runs.
-    func supervise(_ container: Container, index: Int, volumes: [String: String]) async {
+    func supervise(_ container: Container, index: Int) async {
         let policy = spec.restartPolicy ?? "Always"
         while !terminating, !Task.isCancelled {
-            guard let process = await launch(container, index: index, isInit: false) else {
+            guard let launched = await launch(container, index: index, isInit: false) else {
                 if !(await pauseBeforeRestart(index: index, isInit: false, reason: "CreateContainerConfigError")) { return }
                 continue
             }
@@ -163,8 +166,8 @@ actor PodWorker {
                 report.phase = .running
                 await publish()
             }
-            let probing = Task { await self.probe(container, index: index, process: process) }
-            let termination = await process.wait()
+            let probing = Task { await self.probe(container, index: index, launched: launched) }
+            let termination = await launched.process.wait()
             probing.cancel()
             await finished(container, index: index, isInit: false, termination: termination)
             let exitCode = report.containers[index].exitCode ?? 1
@@ -197,20 +200,31 @@ actor PodWorker {
 
     // MARK: containers
 
+    /// A started container: its process (reaped only by the loop that started it) and the identity
+    /// it runs as (exec probes run as the same user).
+    struct Launched: Sendable {
+        var process: ChildProcess
+        var uid: Int64
+        var gid: Int64
+    }
+
     /// Starts a container's process; nil (with the reason in its status) when it cannot be started.
-    func launch(_ container: Container, index: Int, isInit: Bool) async -> ChildProcess? {
+    func launch(_ container: Container, index: Int, isInit: Bool) async -> Launched? {
         guard !terminating, let podFiles else { return nil }
         let image = context.imageMap.entry(for: container.image ?? "")
         let restart = isInit ? report.initContainers[index].restartCount : report.containers[index].restartCount
         do {
             let environment = try await resolveEnvironment(container, image: image)
-            let volumes = try await PodVolumes(client: context.client, podDirectory: directory, persistentVolumes: context.persistentVolumes)
-                .prepare(pod: pod, spec: spec)
+            if restart > 0 {
+                // A restarted container sees fresh Secret, ConfigMap and token contents.
+                volumeDirectories = try await PodVolumes(client: context.client, podDirectory: directory,
+                                                         persistentVolumes: context.persistentVolumes).prepare(pod: pod, spec: spec)
+            }
             let root = directory.appendingPathComponent("rootfs").appendingPathComponent(container.name)
             try? FileManager.default.removeItem(at: root)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             let plan = try ContainerLaunchPlan.make(pod: spec, podName: name, container: container, image: image, environment: environment,
-                                                    volumeDirectories: volumes, podFiles: podFiles, rootDirectory: root.path)
+                                                    volumeDirectories: volumeDirectories, podFiles: podFiles, rootDirectory: root.path)
             let logFile = context.logs.file(namespace: namespace, pod: name, uid: uid, container: container.name, restart: restart)
             try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             let pidFile = directory.appendingPathComponent("\(container.name).pid").path
@@ -220,6 +234,8 @@ actor PodWorker {
                                                  stdout: .file(logFile.path), stderr: .file(logFile.path))
             processes[container.name] = process
             context.recordRunning(process.pid)
+            // The pod began stopping while this container was being set up: it must not outlive it.
+            if terminating { process.signal(SIGKILL) }
             update(index: index, isInit: isInit) { record in
                 record.state = .running(startedAt: Date())
                 record.processID = process.pid
@@ -229,7 +245,7 @@ actor PodWorker {
             if !isInit, container.readinessProbe == nil, container.startupProbe == nil { report.containers[index].ready = true }
             await publish()
             logger.debug("started container", metadata: ["container": "\(container.name)", "pid": "\(process.pid)"])
-            return process
+            return Launched(process: process, uid: plan.uid, gid: plan.gid)
         } catch {
             logger.warning("cannot start container \(container.name): \(error)")
             update(index: index, isInit: isInit) { $0.state = .waiting(reason: "CreateContainerConfigError", message: "\(error)") }
@@ -307,19 +323,32 @@ actor PodWorker {
         return pid
     }
 
+    /// Whether the run of `container` that started as `pid` has ended. Only the loop that started
+    /// a process reaps it (a second waiter would get ECHILD and lose the exit status), so others
+    /// watch for `finished` to have recorded it.
+    func hasEnded(_ container: String, pid: Int32) -> Bool { processes[container]?.pid != pid }
+
+    /// Waits until the processes ended or `deadline` passed; whether they all ended.
+    func waitForEnd(_ runs: [(container: String, pid: Int32)], until deadline: ContinuousClock.Instant) async -> Bool {
+        while !runs.allSatisfy({ hasEnded($0.container, pid: $0.pid) }) {
+            if ContinuousClock.now >= deadline { return false }
+            await ChildProcess.pause(.milliseconds(50))
+        }
+        return true
+    }
+
     /// Stops one container: SIGTERM, then SIGKILL after the grace period.
-    func kill(_ process: ChildProcess, grace: Duration) async {
+    func kill(_ container: Container, process: ChildProcess, grace: Duration) async {
         process.signal(SIGTERM)
-        if await process.wait(timeout: grace) == nil {
+        if !(await waitForEnd([(container.name, process.pid)], until: ContinuousClock.now.advanced(by: grace))) {
             process.signal(SIGKILL)
         }
     }
 
     // MARK: probes
 
-    func probe(_ container: Container, index: Int, process: ChildProcess) async {
-        let uid = container.securityContext?.runAsUser ?? spec.securityContext?.runAsUser ?? 0
-        let gid = container.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup ?? 0
+    func probe(_ container: Container, index: Int, launched: Launched) async {
+        let (process, uid, gid) = (launched.process, launched.uid, launched.gid)
         if let startup = container.startupProbe {
             guard await probeUntilStarted(startup, container: container, index: index, process: process, uid: uid, gid: gid) else { return }
             report.containers[index].started = true
@@ -350,7 +379,7 @@ actor PodWorker {
             failures += 1
             if failures >= Int(probe.failureThreshold ?? 3) {
                 logger.info("startup probe failed \(failures) times; restarting the container", metadata: ["container": "\(container.name)"])
-                await kill(process, grace: .seconds(probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30))
+                await kill(container, process: process, grace: .seconds(probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30))
                 return false
             }
             do { try await Task.sleep(for: Self.period(probe)) } catch { return false }
@@ -397,7 +426,7 @@ actor PodWorker {
                 failures += 1
                 if failures >= Int(probe.failureThreshold ?? 3) {
                     logger.info("liveness probe failed: \(message); restarting the container", metadata: ["container": "\(container.name)"])
-                    await kill(process, grace: .seconds(probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30))
+                    await kill(container, process: process, grace: .seconds(probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30))
                     return
                 }
             } else {
@@ -442,21 +471,14 @@ actor PodWorker {
     func terminate(grace: Duration) async {
         terminating = true
         lifecycle?.cancel()
-        let running = Array(processes.values)
-        for process in running { process.signal(SIGTERM) }
-        let deadline = ContinuousClock.now.advanced(by: grace)
-        for process in running {
-            let left = deadline - ContinuousClock.now
-            let ended = left > .zero ? await process.wait(timeout: left) : process.poll()
-            if ended == nil { process.signal(SIGKILL) }
+        let running = processes.map { (container: $0.key, pid: $0.value.pid) }
+        for process in processes.values { process.signal(SIGTERM) }
+        if !(await waitForEnd(running, until: ContinuousClock.now.advanced(by: grace))) {
+            for process in processes.values { process.signal(SIGKILL) }
         }
+        // The container loops reap their processes and end (a container launched meanwhile is
+        // killed as it starts).
         await lifecycle?.value
-        // A container may have been launched between the signals and the loops noticing.
-        for process in processes.values {
-            process.signal(SIGKILL)
-            _ = await process.wait()
-            context.forgetRunning(process.pid)
-        }
         await context.names.unsubscribe(subscription)
         try? FileManager.default.removeItem(at: directory)
         context.logs.removePod(namespace: namespace, pod: name, uid: uid)
