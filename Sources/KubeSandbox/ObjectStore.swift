@@ -479,9 +479,5 @@ public struct ObjectStore: Sendable {
         String((0..<5).map { _ in "bcdfghjklmnpqrstvwxz2456789".randomElement()! })
     }
 
-    public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    public static func timestamp(_ date: Date) -> String { KubeTime.time(date) }
 }

@@ -38,7 +38,7 @@ struct PromoteCommand: AsyncParsableCommand {
         } catch let error as KubeAPIError where error.code == 404 {
             throw PluginError("pod \"\(pod)\" not found in namespace \"\(namespace)\": is it an instance of cluster \"\(cluster)\"?")
         }
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = KubeTime.time(Date())
         let status: JSONValue = .object([
             ("targetPrimary", .string(pod)), ("targetPrimaryTimestamp", .string(now)),
             ("phase", .string(ClusterStatusBuilder.Phase.switchover)), ("phaseReason", .string("Switching over to \(pod)")),

@@ -122,11 +122,11 @@ import Testing
         #expect(status["systemID"] == .string("7300000000000000001"))
         #expect(status["instancesReportedState"]?["cluster-example-1"]?["isPrimary"] == .bool(true))
         #expect(status["writeService"] == .string("cluster-example-rw"))
-        #expect(!ClusterStatusBuilder.differs(fields, from: status))
+        #expect(ClusterStatusBuilder.patch(fields, over: status) == nil)
         // A later pass at another time with the same facts writes nothing.
         var later = input
         later.now = Date(timeIntervalSince1970: 1_800_000_100)
-        #expect(!ClusterStatusBuilder.differs(ClusterStatusBuilder.fields(for: later), from: status))
+        #expect(ClusterStatusBuilder.patch(ClusterStatusBuilder.fields(for: later), over: status) == nil)
 
         var failing = input
         failing.failingOver = true

@@ -98,7 +98,7 @@ public enum ClusterStatusBuilder {
         ]
         if let target = input.targetPrimary {
             fields.append(("targetPrimary", .string(target)))
-            fields.append(("targetPrimaryTimestamp", .string(Self.timestamp(input.now))))
+            fields.append(("targetPrimaryTimestamp", .string(KubeTime.time(input.now))))
         }
         var reported: [(String, JSONValue)] = []
         var timeline: Int?
@@ -130,19 +130,13 @@ public enum ClusterStatusBuilder {
         let isHealthy = phase == Phase.healthy
         let previous = input.cluster.status?.conditions?.first { $0.type == "Ready" }
         let status = isHealthy ? "True" : "False"
-        let transition = previous?.status == status ? previous!.lastTransitionTime : Self.timestamp(input.now)
+        let transition = previous?.status == status ? previous!.lastTransitionTime : KubeTime.time(input.now)
         fields.append(("conditions", .array([.object([
             ("type", .string("Ready")), ("status", .string(status)), ("lastTransitionTime", .string(transition)),
             ("reason", .string(isHealthy ? "ClusterIsReady" : "ClusterIsNotReady")),
             ("message", .string(isHealthy ? "Cluster is Ready" : "Cluster Is Not Ready")),
         ])])))
         return fields
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 
     /// CNPG writes expirations as Go's time.String(), e.g. `2026-02-21 10:00:00 +0000 UTC`.
@@ -175,10 +169,5 @@ public enum ClusterStatusBuilder {
         }
         let meaningful = patch.contains { $0.0 != "targetPrimaryTimestamp" }
         return meaningful ? .object(patch) : nil
-    }
-
-    /// Whether a write is needed.
-    public static func differs(_ fields: [(String, JSONValue)], from current: JSONValue?) -> Bool {
-        patch(fields, over: current) != nil
     }
 }

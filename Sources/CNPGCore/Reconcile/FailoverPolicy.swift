@@ -15,7 +15,7 @@ public enum FailoverPolicy {
         guard let pod = observed.activePods.first(where: { ObservedInstances.name($0) == primary }) else {
             return "primary pod \(primary) is gone"
         }
-        guard ObservedInstances.isReady(pod) else { return "primary pod \(primary) is not ready" }
+        guard PodReadiness.isReady(pod) else { return "primary pod \(primary) is not ready" }
         guard let report = reports[primary] else { return "the instance manager of \(primary) does not answer" }
         guard report.isPrimary else { return "\(primary) does not report itself as primary" }
         return nil

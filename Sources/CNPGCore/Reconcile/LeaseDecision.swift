@@ -16,7 +16,7 @@ public enum LeaseDecision: Equatable, Sendable {
         if holder.isEmpty { return .takeOver }
         var duration: Int64 = 15
         if case .int(let seconds)? = lease["spec"]?["leaseDurationSeconds"] { duration = seconds }
-        guard let renewed = lease["spec"]?["renewTime"]?.stringValue.flatMap(Self.parse) else { return .takeOver }
+        guard let renewed = lease["spec"]?["renewTime"]?.stringValue.flatMap(KubeTime.parse) else { return .takeOver }
         let expiry = renewed.addingTimeInterval(TimeInterval(duration))
         return expiry <= now ? .takeOver : .wait(holder: holder, until: expiry)
     }
@@ -34,18 +34,6 @@ public enum LeaseDecision: Equatable, Sendable {
         ])
     }
 
-    /// Lease times are MicroTime: RFC 3339 with microseconds.
-    public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    /// Lease times are MicroTime.
+    public static func format(_ date: Date) -> String { KubeTime.microTime(date) }
 }

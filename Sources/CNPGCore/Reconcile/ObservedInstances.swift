@@ -35,12 +35,7 @@ public struct ObservedInstances: Sendable {
         }
     }
 
-    public static func isReady(_ pod: JSONValue) -> Bool {
-        guard case .array(let conditions)? = pod["status"]?["conditions"] else { return false }
-        return conditions.contains { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }
-    }
-
-    public var readyPodNames: Set<String> { Set(activePods.filter(Self.isReady).map(Self.name)) }
+    public var readyPodNames: Set<String> { Set(activePods.filter(PodReadiness.isReady).map(Self.name)) }
 
     /// Serials that have data: a data PVC (named exactly like the instance) or a pod.
     public var serials: [Int] {

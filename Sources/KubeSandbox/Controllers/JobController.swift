@@ -36,10 +36,7 @@ actor JobController {
             default:
                 guard pod["metadata"]?["deletionTimestamp"] == nil else { continue }
                 tally.active += 1
-                if case .array(let conditions)? = pod["status"]?["conditions"],
-                   conditions.contains(where: { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }) {
-                    tally.ready += 1
-                }
+                if PodReadiness.isReady(pod) { tally.ready += 1 }
             }
         }
         return tally

@@ -36,15 +36,6 @@ struct SandboxControllers: Sendable {
                 }
             }
             group.addTask {
-                await Informer(client: client, type: .pods, labelSelector: "batch.kubernetes.io/job-name", resyncPeriod: .seconds(60)).run { event in
-                    let pod = event.current ?? event.previous
-                    guard let namespace = pod?["metadata"]?["namespace"]?.stringValue,
-                          let job = pod?["metadata"]?["labels"]?["batch.kubernetes.io/job-name"]?.stringValue,
-                          let object = try? await client.get(.jobs, namespace: namespace, name: job) else { return }
-                    await jobs.reconcile(object)
-                }
-            }
-            group.addTask {
                 await Informer(client: client, type: .services, resyncPeriod: .seconds(30)).run { event in
                     let service = event.current ?? event.previous
                     guard let namespace = service?["metadata"]?["namespace"]?.stringValue else { return }
@@ -52,35 +43,21 @@ struct SandboxControllers: Sendable {
                 }
             }
             group.addTask {
+                // One pod informer serves services, jobs and volume protection.
                 await Informer(client: client, type: .pods, resyncPeriod: .seconds(30)).run { event in
-                    guard let namespace = (event.current ?? event.previous)?["metadata"]?["namespace"]?.stringValue else { return }
+                    let pod = event.current ?? event.previous
+                    guard let namespace = pod?["metadata"]?["namespace"]?.stringValue else { return }
                     await services.reconcile(namespace: namespace, deleted: nil)
+                    if let job = pod?["metadata"]?["labels"]?["batch.kubernetes.io/job-name"]?.stringValue,
+                       let object = try? await client.get(.jobs, namespace: namespace, name: job) {
+                        await jobs.reconcile(object)
+                    }
                     let phase = event.current?["status"]?["phase"]?.stringValue
                     if event.current == nil || phase == "Succeeded" || phase == "Failed" {
                         await VolumeClaimBinder.releaseUnused(namespace: namespace, client: client, logger: logger)
                     }
                 }
             }
-        }
-    }
-}
-
-extension InformerEvent {
-    /// The object as it is now; nil once deleted.
-    var current: JSONValue? {
-        switch self {
-        case .added(let object), .resync(let object): return object
-        case .updated(_, let object): return object
-        case .deleted: return nil
-        }
-    }
-
-    /// The object before the change (the deleted object for deletions).
-    var previous: JSONValue? {
-        switch self {
-        case .updated(let old, _): return old
-        case .deleted(let object): return object
-        case .added, .resync: return nil
         }
     }
 }

@@ -34,14 +34,15 @@ actor ServiceController {
             var ready: Bool
             var terminating: Bool
         }
-        var addresses: [Address]
-        /// Service port name -> (port number on the pods, protocol) for each pod IP.
-        var ports: [(name: String, servicePort: Int, targetPorts: [String: Int], proto: String)]
-
-        static func == (lhs: Endpoints, rhs: Endpoints) -> Bool {
-            lhs.addresses == rhs.addresses && lhs.ports.map { "\($0.name)/\($0.servicePort)/\($0.targetPorts.sorted { $0.key < $1.key })/\($0.proto)" }
-                == rhs.ports.map { "\($0.name)/\($0.servicePort)/\($0.targetPorts.sorted { $0.key < $1.key })/\($0.proto)" }
+        /// One service port and, for each pod IP, the port it maps to there.
+        struct Port: Equatable {
+            var name: String
+            var servicePort: Int
+            var targetPorts: [String: Int]
+            var proto: String
         }
+        var addresses: [Address]
+        var ports: [Port]
     }
 
     static func selects(_ selector: [(String, JSONValue)], _ pod: JSONValue) -> Bool {
@@ -51,8 +52,7 @@ actor ServiceController {
     }
 
     static func isReady(_ pod: JSONValue) -> Bool {
-        guard pod["status"]?["phase"]?.stringValue == "Running", case .array(let conditions)? = pod["status"]?["conditions"] else { return false }
-        return conditions.contains { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }
+        pod["status"]?["phase"]?.stringValue == "Running" && PodReadiness.isReady(pod)
     }
 
     /// A service port's target on one pod: a number, or a named container port.
@@ -80,7 +80,7 @@ actor ServiceController {
                               podUID: pod["metadata"]?["uid"]?.stringValue ?? "", ready: isReady(pod) && pod["metadata"]?["deletionTimestamp"] == nil,
                               terminating: pod["metadata"]?["deletionTimestamp"] != nil)
         }
-        var ports: [(name: String, servicePort: Int, targetPorts: [String: Int], proto: String)] = []
+        var ports: [Endpoints.Port] = []
         if case .array(let servicePorts)? = service["spec"]?["ports"] {
             for port in servicePorts {
                 guard case .int(let number)? = port["port"] else { continue }
@@ -88,7 +88,8 @@ actor ServiceController {
                 for pod in selected {
                     if let ip = pod["status"]?["podIP"]?.stringValue, let target = targetPort(port, on: pod) { targets[ip] = target }
                 }
-                ports.append((port["name"]?.stringValue ?? "", Int(number), targets, port["protocol"]?.stringValue ?? "TCP"))
+                ports.append(Endpoints.Port(name: port["name"]?.stringValue ?? "", servicePort: Int(number), targetPorts: targets,
+                                            proto: port["protocol"]?.stringValue ?? "TCP"))
             }
         }
         return Endpoints(addresses: addresses, ports: ports)

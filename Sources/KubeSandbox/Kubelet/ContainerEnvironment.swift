@@ -46,22 +46,16 @@ struct ContainerEnvironment {
             set(name, Self.expand(value, with: imageVariables))
         }
         for source in container.envFrom ?? [] {
-            let prefix = source.prefix ?? ""
-            if let reference = source.configMapRef {
+            let references: [(OptionalNameReference?, String, (String) -> [String: String]?)] = [
+                (source.configMapRef, "configmap", configMap), (source.secretRef, "secret", secret),
+            ]
+            for case let (reference?, kind, lookup) in references {
                 let name = reference.name ?? ""
-                guard let data = configMap(name) else {
+                guard let data = lookup(name) else {
                     if reference.optional == true { continue }
-                    throw Failure(description: "configmap \"\(name)\" not found")
+                    throw Failure(description: "\(kind) \"\(name)\" not found")
                 }
-                for (key, value) in data.sorted(by: { $0.key < $1.key }) { set(prefix + key, value) }
-            }
-            if let reference = source.secretRef {
-                let name = reference.name ?? ""
-                guard let data = secret(name) else {
-                    if reference.optional == true { continue }
-                    throw Failure(description: "secret \"\(name)\" not found")
-                }
-                for (key, value) in data.sorted(by: { $0.key < $1.key }) { set(prefix + key, value) }
+                for (key, value) in data.sorted(by: { $0.key < $1.key }) { set((source.prefix ?? "") + key, value) }
             }
         }
         for variable in container.env ?? [] {

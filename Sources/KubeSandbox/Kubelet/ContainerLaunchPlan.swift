@@ -107,19 +107,16 @@ struct ContainerLaunchPlan: Equatable {
         if !users.contains(where: { $0.uid == uid }), !hostPasswd.split(separator: "\n").contains(where: { $0.split(separator: ":", omittingEmptySubsequences: false).dropFirst(2).first == Substring(String(uid)) }) {
             users.append(ImageMap.User(name: "uid\(uid)", uid: uid, gid: gid, home: "/"))
         }
-        let userNames = Set(users.map(\.name))
-        let userIDs = Set(users.map { String($0.uid) })
-        var passwd = hostPasswd.split(separator: "\n").filter { line in
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            return fields.count >= 3 && !userNames.contains(String(fields[0])) && !userIDs.contains(String(fields[2]))
-        }.map(String.init)
+        // Host entries named or numbered like an image account give way to it.
+        let hostLines = { (text: String, names: Set<String>, ids: Set<String>) -> [String] in
+            text.split(separator: "\n").filter { line in
+                let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+                return fields.count >= 3 && !names.contains(String(fields[0])) && !ids.contains(String(fields[2]))
+            }.map(String.init)
+        }
+        var passwd = hostLines(hostPasswd, Set(users.map(\.name)), Set(users.map { String($0.uid) }))
         passwd += users.map { "\($0.name):x:\($0.uid):\($0.gid)::\($0.home ?? "/"):/bin/sh" }
-        let groupNames = Set(users.map(\.name))
-        let groupIDs = Set(users.map { String($0.gid) })
-        var group = hostGroup.split(separator: "\n").filter { line in
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            return fields.count >= 3 && !groupNames.contains(String(fields[0])) && !groupIDs.contains(String(fields[2]))
-        }.map(String.init)
+        var group = hostLines(hostGroup, Set(users.map(\.name)), Set(users.map { String($0.gid) }))
         var seenGroups: Set<Int64> = []
         for user in users where seenGroups.insert(user.gid).inserted { group.append("\(user.name):x:\(user.gid):") }
         return (passwd.joined(separator: "\n") + "\n", group.joined(separator: "\n") + "\n")

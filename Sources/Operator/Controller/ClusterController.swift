@@ -58,12 +58,7 @@ struct ClusterController: ServiceLifecycle.Service {
 
     /// The Cluster an event is about: the object itself, or the owner named by `cnpg.io/cluster`.
     static func clusterKey(of event: InformerEvent, owned: Bool) -> ClusterReconciler.Key? {
-        let object: JSONValue
-        switch event {
-        case .added(let value), .deleted(let value), .resync(let value): object = value
-        case .updated(_, let value): object = value
-        }
-        guard let namespace = object["metadata"]?["namespace"]?.stringValue else { return nil }
+        guard let object = event.current ?? event.previous, let namespace = object["metadata"]?["namespace"]?.stringValue else { return nil }
         let name = owned ? object["metadata"]?["labels"]?[CNPGLabels.cluster]?.stringValue : object["metadata"]?["name"]?.stringValue
         return name.map { ClusterReconciler.Key(namespace: namespace, name: $0) }
     }

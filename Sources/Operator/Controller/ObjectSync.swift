@@ -58,7 +58,7 @@ struct EventRecorder: Sendable {
     func record(_ cluster: Cluster, reason: String, message: String, warning: Bool = false) async {
         let namespace = cluster.metadata.namespace ?? "default"
         let name = cluster.metadata.name ?? ""
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = KubeTime.time(Date())
         let event: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Event")),
             ("metadata", .object([("generateName", .string("\(name).")), ("namespace", .string(namespace))])),

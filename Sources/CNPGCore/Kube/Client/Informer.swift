@@ -9,6 +9,26 @@ public enum InformerEvent: Sendable, Equatable {
     case resync(JSONValue)
 }
 
+extension InformerEvent {
+    /// The object as it is now; nil once deleted.
+    public var current: JSONValue? {
+        switch self {
+        case .added(let object), .resync(let object): return object
+        case .updated(_, let object): return object
+        case .deleted: return nil
+        }
+    }
+
+    /// The object before the change (the deleted object for deletions).
+    public var previous: JSONValue? {
+        switch self {
+        case .updated(let old, _): return old
+        case .deleted(let object): return object
+        case .added, .resync: return nil
+        }
+    }
+}
+
 /// Keeps a cache of one resource type in step with the API server (list, then watch; relist on
 /// 410 Gone or a broken stream) and hands every change to a handler, as client-go's informers do.
 public actor Informer {
