@@ -85,18 +85,24 @@ public actor SandboxAPI {
         store.gracefulPodDeletion = true
     }
 
-    public func handle(_ request: APIRequest, user: UserInfo = .admin) -> APIResponse {
+    public func handle(_ request: APIRequest, user: UserInfo = .admin) async -> APIResponse {
+        await handleWithWarnings(request, user: user).response
+    }
+
+    /// The response and the warnings for `Warning: 299` headers (admission webhooks add them).
+    public func handleWithWarnings(_ request: APIRequest, user: UserInfo = .admin) async -> (response: APIResponse, warnings: [String]) {
         var attributes = RequestAttributes(verb: request.method.lowercased(), path: request.path)
+        var warnings: [String] = []
         let response: APIResponse
         do {
-            response = try route(request, user: user, attributes: &attributes)
+            response = try await route(request, user: user, attributes: &attributes, warnings: &warnings)
         } catch let error as StatusError {
             response = .json(status: error.code, error.status)
         } catch {
             response = .json(status: 500, StatusError(code: 500, reason: "InternalError", message: "\(error)").status)
         }
         audit(user, attributes, code: response.status)
-        return response
+        return (response, warnings)
     }
 
     func audit(_ user: UserInfo, _ attributes: RequestAttributes, code: Int) {
@@ -124,7 +130,7 @@ public actor SandboxAPI {
         return issued.user
     }
 
-    func route(_ request: APIRequest, user: UserInfo, attributes: inout RequestAttributes) throws -> APIResponse {
+    func route(_ request: APIRequest, user: UserInfo, attributes: inout RequestAttributes, warnings: inout [String]) async throws -> APIResponse {
         let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
         switch path {
         case "/version": return .json(status: 200, Discovery.version())
@@ -180,10 +186,11 @@ public actor SandboxAPI {
         if let subresource = apiPath.subresource, subresource != "status" || !resource.hasStatusSubresource {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(resource.plural)/\(subresource))")
         }
-        return try serve(request, apiPath, resource)
+        return try await serve(request, apiPath, resource, user: user, warnings: &warnings)
     }
 
-    func serve(_ request: APIRequest, _ path: APIPath, _ resource: ResourceType) throws -> APIResponse {
+    func serve(_ request: APIRequest, _ path: APIPath, _ resource: ResourceType, user: UserInfo,
+               warnings: inout [String]) async throws -> APIResponse {
         let dryRun = request.query["dryRun"] == "All"
         switch (request.method, path.name) {
         case ("GET", let name?):
@@ -217,6 +224,9 @@ public actor SandboxAPI {
             var body = try decodeBody(request)
             body = try admitCustomResource(resource, body)
             if resource.plural == "pods", resource.group.isEmpty { body = PodAdmission.admit(body) }
+            body = try await admitThroughWebhooks(AdmissionAttributes(
+                operation: "CREATE", resource: resource, subresource: nil, namespace: resource.namespaced ? path.namespace ?? "default" : nil,
+                name: body["metadata"]?["name"]?.stringValue ?? "", object: body, oldObject: nil, dryRun: dryRun, user: user), warnings: &warnings)
             if dryRun {
                 var scratch = store
                 return .json(status: 201, try scratch.create(resource, namespace: path.namespace, body))
@@ -227,6 +237,10 @@ public actor SandboxAPI {
         case ("PUT", let name?):
             var body = try decodeBody(request)
             if path.subresource == nil { body = try admitCustomResource(resource, body) }
+            body = try await admitThroughWebhooks(AdmissionAttributes(
+                operation: "UPDATE", resource: resource, subresource: path.subresource, namespace: resource.namespaced ? path.namespace ?? "default" : nil,
+                name: name, object: body, oldObject: try? store.get(resource, namespace: path.namespace, name: name), dryRun: dryRun, user: user),
+                warnings: &warnings)
             if dryRun {
                 var scratch = store
                 return .json(status: 200, try scratch.update(resource, namespace: path.namespace, name: name, body, subresource: path.subresource))
@@ -244,6 +258,9 @@ public actor SandboxAPI {
                 throw StatusError(code: 422, reason: "Invalid", message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
             }
             let patch = try decodeBody(request)
+            if hasWebhooks(for: resource, subresource: path.subresource) {
+                return try await patchThroughWebhooks(resource, path, name: name, type: type, patch, dryRun: dryRun, user: user, warnings: &warnings)
+            }
             let existed = (try? store.get(resource, namespace: path.namespace, name: name)) != nil
             var scratch = store
             let result: JSONValue

@@ -2,6 +2,7 @@ import CNPGCore
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOSSL
@@ -155,9 +156,15 @@ struct SandboxResponder: HTTPResponder {
                                     contentType: request.headers[.contentType], body: Array(buffer: body))
         apiRequest.maximumWatchDuration = fault?.dropWatchAfter
         apiRequest.accept = request.headers[.accept]
-        switch await api.handle(apiRequest, user: user ?? anonymous) {
+        let (answer, warnings) = await api.handleWithWarnings(apiRequest, user: user ?? anonymous)
+        switch answer {
         case .json(let status, let value):
-            return Self.json(status: status, value)
+            var response = Self.json(status: status, value)
+            for warning in warnings {
+                let quoted = warning.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                response.headers.append(HTTPField(name: HTTPField.Name("Warning")!, value: "299 - \"\(quoted)\""))
+            }
+            return response
         case .watch(let stream):
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
                 for await event in stream {

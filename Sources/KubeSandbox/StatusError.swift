@@ -26,15 +26,8 @@ public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public static func invalid(_ resource: ResourceType, _ name: String, _ errors: [FieldError]) -> StatusError {
-        let causes: [JSONValue] = errors.map { error in
-            .object([("reason", .string("Field\(error.kind.rawValue.replacingOccurrences(of: " ", with: ""))")),
-                      ("message", .string(String(error.description.dropFirst(error.path.count + 2)))), ("field", .string(error.path))])
-        }
-        var details: JSONValue = .object([("name", .string(name)), ("group", .string(resource.group)), ("kind", .string(resource.kind))])
-        details = details.setting("causes", to: .array(causes))
-        return StatusError(code: 422, reason: "Invalid",
-                           message: "\(resource.kind) \"\(name)\" is invalid: " + errors.map(\.description).joined(separator: ", "),
-                           details: details)
+        let (message, details) = KubeStatus.invalid(group: resource.group, kind: resource.kind, name: name, errors: errors)
+        return StatusError(code: 422, reason: "Invalid", message: message, details: details)
     }
 
     /// 403 in Kubernetes' words: `configmaps "x" is forbidden: User "u" cannot get resource "configmaps" in API group "" in the namespace "ns"`.
@@ -64,13 +57,5 @@ public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The `Status` object the API server returns.
-    public var status: JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("kind", .string("Status")), ("apiVersion", .string("v1")), ("metadata", .object([])),
-            ("status", .string("Failure")), ("message", .string(message)), ("reason", .string(reason)),
-        ]
-        if let details { members.append(("details", details)) }
-        members.append(("code", .int(Int64(code))))
-        return .object(members)
-    }
+    public var status: JSONValue { KubeStatus.object(code: code, reason: reason, message: message, details: details) }
 }

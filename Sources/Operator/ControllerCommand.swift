@@ -47,6 +47,18 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a leader Lease lasts without renewal before another replica may take it.")
     var leaseDurationSeconds: Int = 15
 
+    @Option(name: .long, help: "Port of the admission webhook server (TLS 1.3); 0 turns it off.")
+    var webhookPort: Int = 9443
+
+    @Option(name: .long, help: "Address the webhook server listens on.")
+    var webhookBindAddress: String = "0.0.0.0"
+
+    @Option(name: .long, help: "Namespace of the webhook certificates (default: OPERATOR_NAMESPACE, else POD_NAMESPACE, else cnpg-system).")
+    var operatorNamespace: String?
+
+    @Option(name: .long, help: "Seconds between checks of the webhook certificate's expiry.")
+    var webhookCertificateCheckSeconds: Int = 3600
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of: trace, debug, info, notice, warning, error, critical")
@@ -54,6 +66,8 @@ struct ControllerCommand: AsyncParsableCommand {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard resyncSeconds > 0 else { throw ValidationError("--resync-seconds must be positive") }
         guard (3...300).contains(leaseDurationSeconds) else { throw ValidationError("--lease-duration-seconds must be between 3 and 300") }
+        guard (0...65535).contains(webhookPort) else { throw ValidationError("--webhook-port must be between 0 and 65535") }
+        guard webhookCertificateCheckSeconds > 0 else { throw ValidationError("--webhook-certificate-check-seconds must be positive") }
     }
 
     func run() async throws {
@@ -71,7 +85,9 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         let client = try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(30))
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let reconciler = ClusterReconciler(client: client, configuration: OperatorConfiguration(),
+        let environment = ProcessInfo.processInfo.environment
+        let operatorConfiguration = OperatorConfiguration(settings: environment)
+        let reconciler = ClusterReconciler(client: client, configuration: operatorConfiguration,
                                            statuses: InstanceStatusClient(http: http, timeout: .seconds(5)), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, workers: workers, logger: logger)
@@ -86,7 +102,18 @@ struct ControllerCommand: AsyncParsableCommand {
         } else {
             service = controller
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: service)],
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if webhookPort > 0 {
+            let certificateNamespace = operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
+            let certificates = WebhookCertificateManager(
+                client: client, namespace: certificateNamespace, policy: CertificatePolicy(configuration: operatorConfiguration),
+                manageConfigurations: operatorConfiguration.manageWebhookConfigurations,
+                configurationNameSuffix: operatorConfiguration.webhookNamespaceSuffix, logger: logger)
+            services.append(.init(service: WebhookServer(host: webhookBindAddress, port: webhookPort, certificates: certificates,
+                                                         configuration: operatorConfiguration,
+                                                         certificateCheckPeriod: .seconds(webhookCertificateCheckSeconds), logger: logger)))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services,
                                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("starting the controller manager", metadata: ["namespace": "\(namespace ?? "all")", "version": "\(CNPG.operatorVersion)"])
         var failure: Error?

@@ -6,7 +6,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Print manifests generated from the code.",
-        subcommands: [CRDs.self, RBAC.self, Manifests.self]
+        subcommands: [CRDs.self, RBAC.self, Webhooks.self, Manifests.self]
     )
 
     struct OutputOptions: ParsableArguments {
@@ -38,6 +38,44 @@ struct GenerateCommand: ParsableCommand {
         @OptionGroup var options: OutputOptions
 
         func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole())]) }
+    }
+
+    struct Webhooks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "webhooks",
+            abstract: "Print the admission webhook configurations and the webhook Service.",
+            discussion: """
+            The configurations carry no caBundle: the operator injects its serving certificate at \
+            start. With --local-address the Service has no selector and an Endpoints object sends \
+            webhook calls to an operator running outside the cluster (the demo and the tests).
+            """
+        )
+
+        @Option(name: .long, help: "Namespace of the operator and its webhook Service.")
+        var operatorNamespace: String = "cnpg-system"
+
+        @Option(name: .long, help: "HOST:PORT where an operator outside the cluster serves its webhooks.")
+        var localAddress: String?
+
+        @OptionGroup var options: OutputOptions
+
+        func validate() throws {
+            if let localAddress {
+                guard let colon = localAddress.lastIndex(of: ":"), let port = Int64(localAddress[localAddress.index(after: colon)...]),
+                      (1...65535).contains(port), colon > localAddress.startIndex else {
+                    throw ValidationError("--local-address must be HOST:PORT, got '\(localAddress)'")
+                }
+            }
+        }
+
+        func run() {
+            let local = localAddress.flatMap { address -> (host: String, port: Int64)? in
+                guard let colon = address.lastIndex(of: ":"), let port = Int64(address[address.index(after: colon)...]) else { return nil }
+                return (String(address[..<colon]), port)
+            }
+            let configurations = WebhookConfigurationBuilder.configurations(namespace: operatorNamespace, caBundlePEM: nil).map { ObjectCodec.encode($0) }
+            options.emit(configurations + WebhookConfigurationBuilder.service(namespace: operatorNamespace, localAddress: local))
+        }
     }
 
     struct Manifests: ParsableCommand {

@@ -139,10 +139,10 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         #expect(plan.secrets.map(\.name) == ["cnpg-ca-secret", "cnpg-webhook-cert"])
         #expect(plan.serving.dnsNames == ["cnpg-webhook-service.cnpg-system.svc"])
         #expect(plan.serving.commonName == "cnpg-webhook-service.cnpg-system.svc")
-        #expect(plan.caBundle == plan.serving.certificatePEM)
+        #expect(plan.caBundle == plan.secrets[0].data["ca.crt"])
         let dir = try TemporaryDirectory()
-        let ca = try dir.write("ca.crt", try #require(plan.secrets[0].data["ca.crt"]))
-        let leaf = try dir.write("tls.crt", plan.caBundle)
+        let ca = try dir.write("ca.crt", plan.caBundle)
+        let leaf = try dir.write("tls.crt", plan.serving.certificatePEM)
         let verify = try OpenSSL.run(["verify", "-attime", String(Int(now.timeIntervalSince1970)), "-purpose", "sslserver", "-CAfile", ca, leaf])
         #expect(verify.status == 0, "\(verify.error)")
         let again = try WebhookPKI.reconcile(namespace: "cnpg-system", existingCA: plan.secrets[0].data, existingCertificate: plan.secrets[1].data,

@@ -10,6 +10,10 @@ public struct OperatorConfiguration: Sendable, Equatable {
     public var kubernetesClusterDomain = "cluster.local"
     public var certificateDurationDays = 90
     public var expiringCheckThresholdDays = 7
+    /// False leaves `caBundle` in the webhook configurations to someone else (cert-manager, OLM).
+    public var manageWebhookConfigurations = true
+    /// Webhook configuration names end with `-<operator namespace>` (several operators per cluster).
+    public var webhookNamespaceSuffix = false
 
     public init() {}
 
@@ -27,6 +31,8 @@ public struct OperatorConfiguration: Sendable, Equatable {
         if let value = settings["KUBERNETES_CLUSTER_DOMAIN"], !value.isEmpty { kubernetesClusterDomain = value }
         if let value = settings["CERTIFICATE_DURATION"], let days = Int(value), days > 0 { certificateDurationDays = days }
         if let value = settings["EXPIRING_CHECK_THRESHOLD"], let days = Int(value), days > 0 { expiringCheckThresholdDays = days }
+        if let value = settings["MANAGE_WEBHOOK_CONFIGURATIONS"] { manageWebhookConfigurations = value.lowercased() != "false" }
+        if let value = settings["ENABLE_WEBHOOK_NAMESPACE_SUFFIX"] { webhookNamespaceSuffix = value.lowercased() == "true" }
     }
 }
 

@@ -21,6 +21,9 @@ extension ResourceType {
     public static let nodes = builtin("nodes")
     public static let endpoints = builtin("endpoints")
     public static let endpointSlices = builtin("endpointslices")
+    public static let deployments = builtin("deployments")
+    public static let mutatingWebhookConfigurations = builtin("mutatingwebhookconfigurations")
+    public static let validatingWebhookConfigurations = builtin("validatingwebhookconfigurations")
 
     public static let clusters = ResourceType(group: CNPG.group, version: CNPG.version, plural: "clusters", kind: "Cluster",
                                               namespaced: true, hasStatusSubresource: true)

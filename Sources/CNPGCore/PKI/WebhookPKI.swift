@@ -9,8 +9,10 @@ public enum WebhookPKI {
 
     public struct Plan: Sendable {
         public var secrets: [CertificateSecretData]
-        /// The PEM to put in every webhook's `clientConfig.caBundle`. CNPG injects the serving
-        /// certificate itself (a pinned trust anchor), and so do we.
+        /// The PEM to put in every webhook's `clientConfig.caBundle`: the webhook CA. CNPG injects
+        /// the serving certificate itself, which makes every renewal a race between the new
+        /// caBundle and the server switching certificates; with the CA (renewed with the same key)
+        /// the old and the new serving certificates both verify, so rotation never blocks an apply.
         public var caBundle: String
         public var serving: TLSKeyPair
     }
@@ -38,6 +40,6 @@ public enum WebhookPKI {
                 CertificateMaterial.tlsPrivateKeyKey: serving.privateKeyPEM,
             ], action: action))
         }
-        return Plan(secrets: secrets, caBundle: serving.certificatePEM, serving: serving)
+        return Plan(secrets: secrets, caBundle: ca.keyPair.certificatePEM, serving: serving)
     }
 }

@@ -42,3 +42,41 @@ public enum WebhookConfigurationBuilder {
         ]
     }
 }
+
+extension WebhookConfigurationBuilder {
+    /// The configuration with every webhook's `clientConfig.caBundle` set to `pem`, or nil when
+    /// it already is (CNPG patches only on change).
+    public static func injectingCABundle(_ configuration: JSONValue, pem: String) -> JSONValue? {
+        guard case .array(let webhooks)? = configuration["webhooks"] else { return nil }
+        let bundle = JSONValue.string(Data(pem.utf8).base64EncodedString())
+        let injected: [JSONValue] = webhooks.map { webhook in
+            webhook.setting("clientConfig", to: (webhook["clientConfig"] ?? .object([])).setting("caBundle", to: bundle))
+        }
+        return injected == webhooks ? nil : configuration.setting("webhooks", to: .array(injected))
+    }
+}
+
+extension WebhookConfigurationBuilder {
+    public static let webhookPort: Int64 = 9443
+
+    /// `cnpg-webhook-service` (443 -> 9443) selecting the operator pods as CNPG's install does; with
+    /// `localAddress` (an operator running outside the cluster) a selector-less Service plus the
+    /// Endpoints that point at that address instead.
+    public static func service(namespace: String, localAddress: (host: String, port: Int64)? = nil) -> [JSONValue] {
+        let metadata: JSONValue = .object([("name", .string(WebhookPKI.serviceName)), ("namespace", .string(namespace))])
+        var spec: [(String, JSONValue)] = [("ports", .array([.object([
+            ("port", .int(443)), ("targetPort", .int(localAddress?.port ?? webhookPort)), ("protocol", .string("TCP")),
+        ])]))]
+        if localAddress == nil { spec.append(("selector", .object([(CNPGLabels.appName, .string("cloudnative-pg"))]))) }
+        let service: JSONValue = .object([("apiVersion", .string("v1")), ("kind", .string("Service")), ("metadata", metadata), ("spec", .object(spec))])
+        guard let localAddress else { return [service] }
+        let endpoints: JSONValue = .object([
+            ("apiVersion", .string("v1")), ("kind", .string("Endpoints")), ("metadata", metadata),
+            ("subsets", .array([.object([
+                ("addresses", .array([.object([("ip", .string(localAddress.host))])])),
+                ("ports", .array([.object([("port", .int(localAddress.port)), ("protocol", .string("TCP"))])])),
+            ])])),
+        ])
+        return [service, endpoints]
+    }
+}

@@ -58,6 +58,16 @@ extension JSONValue {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    public var intValue: Int64? {
+        if case .int(let value) = self { return value }
+        return nil
+    }
+
     /// Returns a copy with `value` stored under `key`, replacing an existing member in place.
     public func setting(_ key: String, to value: JSONValue) -> JSONValue {
         guard case .object(var members) = self else { return self }

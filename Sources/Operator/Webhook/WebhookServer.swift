@@ -1,0 +1,95 @@
+import CNPGCore
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The admission webhook server (9443, TLS 1.3): CNPG's mutate and validate paths answering
+/// AdmissionReview v1, and `/readyz`. It starts once the webhook certificate exists and re-checks
+/// the certificate every `certificateCheckPeriod`, serving a renewed one without a restart.
+struct WebhookServer: ServiceLifecycle.Service {
+    let host: String
+    let port: Int
+    let certificates: WebhookCertificateManager
+    let configuration: OperatorConfiguration
+    let certificateCheckPeriod: Duration
+    let logger: Logger
+    static let maximumBodyBytes = 3 * 1024 * 1024
+
+    func run() async throws {
+        let serving = ServingCertificate()
+        try await cancelWhenGracefulShutdown {
+            var delay = Duration.milliseconds(250)
+            while !serving.isLoaded {
+                do {
+                    try serving.update(try await certificates.reconcile())
+                } catch {
+                    logger.warning("webhook certificate not ready; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                    try await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(30))
+                }
+            }
+        }
+        let application = Application(router: Self.router(configuration: configuration, logger: logger),
+                                      server: try .tls(.http1(), tlsConfiguration: try serving.serverConfiguration()),
+                                      configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cnpg-webhook"),
+                                      onServerRunning: { channel in
+                                          logger.info("webhook server listening", metadata: ["address": "\(channel.localAddress?.description ?? "")"])
+                                      },
+                                      logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: certificateCheckPeriod)
+                    do {
+                        if try serving.update(try await certificates.reconcile()) { logger.info("webhook server now serves the renewed certificate") }
+                    } catch {
+                        logger.error("webhook certificate check failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            try await application.runService()
+            group.cancelAll()
+        }
+    }
+
+    static func router(configuration: OperatorConfiguration, logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("readyz") { _, _ -> Response in text(.ok, "OK") }
+        for path in AdmissionWebhook.paths {
+            guard let endpoint = AdmissionWebhook.endpoint(forPath: path) else { continue }
+            router.post(RouterPath(path)) { request, _ -> Response in
+                let body: ByteBuffer
+                do {
+                    body = try await request.body.collect(upTo: maximumBodyBytes)
+                } catch {
+                    return text(.contentTooLarge, "the AdmissionReview is larger than \(maximumBodyBytes) bytes")
+                }
+                do {
+                    let review = try JSONText.parse(Array(buffer: body))
+                    let answer = try AdmissionWebhook.respond(to: review, at: endpoint, configuration: configuration)
+                    if answer["response"]?["allowed"] == .bool(false) {
+                        logger.info("admission denied", metadata: [
+                            "path": "\(path)", "name": "\(review["request"]?["name"]?.stringValue ?? "")",
+                            "namespace": "\(review["request"]?["namespace"]?.stringValue ?? "")",
+                        ])
+                    }
+                    var headers = HTTPFields()
+                    headers[.contentType] = "application/json"
+                    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(answer))))
+                } catch {
+                    return text(.badRequest, "\(error)")
+                }
+            }
+        }
+        return router
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
