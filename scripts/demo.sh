@@ -27,6 +27,7 @@ else
     echo "kube-sandbox started (pid $(cat "$demo/sandbox.pid"))"
 fi
 
+webhook_port=9443
 kubectl() { command kubectl --kubeconfig "$demo/kubeconfig" --cache-dir "$demo/cache" "$@"; }
 kubectl apply -f manifests/crds.yaml >/dev/null
 
@@ -51,11 +52,19 @@ contexts: [{name: operator, context: {cluster: sandbox, user: cnpg-manager, name
 current-context: operator
 YAML
     umask 022
-    nohup "$bin/cnpg-operator" controller --kubeconfig "$demo/operator.kubeconfig" >"$demo/operator.log" 2>&1 &
+    # The operator is a process here, not a pod: its webhook Service points at 127.0.0.1:9443.
+    "$bin/cnpg-operator" generate webhooks --local-address "127.0.0.1:$webhook_port" | kubectl apply -f - >/dev/null
+    nohup "$bin/cnpg-operator" controller --kubeconfig "$demo/operator.kubeconfig" \
+        --webhook-bind-address 127.0.0.1 --webhook-port "$webhook_port" >"$demo/operator.log" 2>&1 &
     echo $! >"$demo/operator.pid"
     echo "cnpg-operator started (pid $(cat "$demo/operator.pid"), log $demo/operator.log)"
 fi
 
+# Every Cluster write goes through the operator's admission webhooks: wait until they answer.
+for _ in $(seq 1 150); do
+    kubectl apply --dry-run=server -f docs/examples/cluster-example.yaml >/dev/null 2>&1 && break
+    sleep 0.2
+done
 kubectl apply -f docs/examples/cluster-example.yaml
 echo "waiting for cluster-example to become healthy..."
 deadline=$((SECONDS + 300))
@@ -94,6 +103,9 @@ Try a switchover with the plugin (kubectl finds kubectl-cnpg on PATH):
 Try a failover: kill every process of the primary's container, then watch another instance take over:
   kill -9 \$(kubectl get pod $primary -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|sandbox://||')
   kubectl get pods -L cnpg.io/instanceRole -w
+
+The operator's admission webhook checks every Cluster; try an invalid one:
+  kubectl patch cluster cluster-example --type=merge -p '{"spec":{"imageName":"ghcr.io/cloudnative-pg/postgresql:latest"}}'
 
 Stop everything with: make demo-down
 MSG

@@ -12,11 +12,23 @@ struct ClusterLifecycleTests {
         let process: ChildProcess
         let log: String
 
-        init(kubeconfig: String, log: String, extraArguments: [String] = []) throws {
+        /// Without `--webhook-port` in `extraArguments` the webhook server is off (several operators share the host).
+        init(kubeconfig: String, log: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
             self.log = log
+            let webhook = extraArguments.contains("--webhook-port") ? [] : ["--webhook-port", "0"]
+            var merged = ProcessInfo.processInfo.environment
+            merged.merge(environment) { _, new in new }
             process = try ChildProcess.spawn(try BuiltProducts.executable("cnpg-operator").path,
-                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + extraArguments,
-                                             stdout: .file(log), stderr: .file(log))
+                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + webhook + extraArguments,
+                                             environment: merged, stdout: .file(log), stderr: .file(log))
+        }
+
+        /// An operator serving its webhooks on 127.0.0.1:`port`.
+        static func withWebhooks(kubeconfig: String, log: String, port: Int, environment: [String: String] = [:],
+                                 extraArguments: [String] = []) throws -> Operator {
+            try Operator(kubeconfig: kubeconfig, log: log,
+                         extraArguments: ["--webhook-port", String(port), "--webhook-bind-address", "127.0.0.1"] + extraArguments,
+                         environment: environment)
         }
 
         var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -55,6 +67,23 @@ struct ClusterLifecycleTests {
         return path
     }
 
+    /// The webhook configurations and a Service whose Endpoints point at 127.0.0.1:`port`, where
+    /// the operator (a process here, not a pod) serves them.
+    static func installWebhooks(_ sandbox: RunningSandbox, port: Int) throws {
+        let generated = try BuiltProducts.run("cnpg-operator", ["generate", "webhooks", "--local-address", "127.0.0.1:\(port)"])
+        guard generated.status == 0 else { throw TestFailure("generate webhooks: \(generated.error)") }
+        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: generated.output)
+        guard applied.status == 0 else { throw TestFailure("webhooks: \(applied.error)") }
+    }
+
+    /// Whether a server-side dry run of a Cluster passes the webhooks (they answer and are trusted).
+    static func webhooksAnswer(_ sandbox: RunningSandbox, within seconds: Double = 30) async -> Bool {
+        await Eventually.check(within: seconds) {
+            let probe = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: webhook-probe}\nspec: {instances: 1, storage: {size: 1Gi}}\n"
+            return (try? sandbox.kubectl(["apply", "--dry-run=server", "-f", "-"], stdin: probe).status) == 0
+        }
+    }
+
     static func psql(_ binaries: URL, host: String, password: String, user: String = "app", database: String = "app",
                      _ sql: String) throws -> ExternalTool.Result {
         // env(1) passes the password without putting it on a command line.
@@ -70,10 +99,13 @@ struct ClusterLifecycleTests {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
         defer { _ = sandbox.stop() }
         let kubeconfig = try await Self.installOperator(sandbox)
+        let webhookPort = try FreePort.find()
+        try Self.installWebhooks(sandbox, port: webhookPort)
         let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
-        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
+        let controller = try Operator.withWebhooks(kubeconfig: kubeconfig, log: operatorLog, port: webhookPort)
         var stopped = false
         defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
+        try #require(await Self.webhooksAnswer(sandbox), "the operator's webhooks never answered: \(controller.output.suffix(800))")
 
         let sample = BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path
         let applied = try sandbox.kubectl(["apply", "-f", sample])
@@ -169,8 +201,10 @@ struct ClusterLifecycleTests {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
         defer { _ = sandbox.stop() }
         let kubeconfig = try await Self.installOperator(sandbox)
+        let webhookPort = try FreePort.find()
+        try Self.installWebhooks(sandbox, port: webhookPort)
         let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
-        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
+        let controller = try Operator.withWebhooks(kubeconfig: kubeconfig, log: operatorLog, port: webhookPort)
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
         #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
         let healthy = { (count: Int) -> Bool in

@@ -42,7 +42,7 @@ struct WebhookServer: ServiceLifecycle.Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isCancelled {
-                    try await Task.sleep(for: certificateCheckPeriod)
+                    do { try await Task.sleep(for: certificateCheckPeriod) } catch { return }
                     do {
                         if try serving.update(try await certificates.reconcile()) { logger.info("webhook server now serves the renewed certificate") }
                     } catch {
@@ -50,7 +50,7 @@ struct WebhookServer: ServiceLifecycle.Service {
                     }
                 }
             }
-            try await application.runService()
+            try await application.run()
             group.cancelAll()
         }
     }
