@@ -55,7 +55,8 @@ YAML
     # The operator is a process here, not a pod: its webhook Service points at 127.0.0.1:9443.
     "$bin/cnpg-operator" generate webhooks --local-address "127.0.0.1:$webhook_port" | kubectl apply -f - >/dev/null
     nohup "$bin/cnpg-operator" controller --kubeconfig "$demo/operator.kubeconfig" \
-        --webhook-bind-address 127.0.0.1 --webhook-port "$webhook_port" >"$demo/operator.log" 2>&1 &
+        --webhook-bind-address 127.0.0.1 --webhook-port "$webhook_port" \
+        --metrics-bind-address 127.0.0.1:8080 >"$demo/operator.log" 2>&1 &
     echo $! >"$demo/operator.pid"
     echo "cnpg-operator started (pid $(cat "$demo/operator.pid"), log $demo/operator.log)"
 fi
@@ -103,6 +104,9 @@ Try a switchover with the plugin (kubectl finds kubectl-cnpg on PATH):
 Try a failover: kill every process of the primary's container, then watch another instance take over:
   kill -9 \$(kubectl get pod $primary -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|sandbox://||')
   kubectl get pods -L cnpg.io/instanceRole -w
+
+The operator's metrics (Prometheus text format):
+  curl -s 127.0.0.1:8080/metrics | grep -E '^(controller_runtime_reconcile_total|cnpg_operator_cluster)'
 
 The operator's admission webhook checks every Cluster; try an invalid one:
   kubectl patch cluster cluster-example --type=merge -p '{"spec":{"imageName":"ghcr.io/cloudnative-pg/postgresql:latest"}}'

@@ -2,6 +2,7 @@
 # Installs what the tests need, idempotently: run as often as you like.
 #   Debian: openssl (independent certificate checks), postgresql (real servers in tests),
 #           libnss-wrapper (host names such as <cluster>-rw for instance processes, without /etc/hosts)
+#           prometheus (promtool: checks the metrics endpoints)
 #   PyPI:   kubernetes-validate (generated manifests)
 set -euo pipefail
 
@@ -10,6 +11,8 @@ command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || apt_packages+=(postgresql)
 command -v runuser >/dev/null 2>&1 || apt_packages+=(util-linux)
 compgen -G "/usr/lib/*/libnss_wrapper.so" >/dev/null || apt_packages+=(libnss-wrapper)
+command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
+command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

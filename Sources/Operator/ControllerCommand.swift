@@ -3,7 +3,9 @@ import AsyncHTTPClient
 import CNPGCore
 import Foundation
 import Logging
+import Metrics
 import NIOSSL
+import Prometheus
 import ServiceLifecycle
 
 /// `cnpg-operator controller`: the controller manager.
@@ -59,6 +61,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between checks of the webhook certificate's expiry.")
     var webhookCertificateCheckSeconds: Int = 3600
 
+    @Option(name: .long, help: "Address of the Prometheus metrics endpoint: HOST:PORT, :PORT for every interface, 0 for none.")
+    var metricsBindAddress: String = ":8080"
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of: trace, debug, info, notice, warning, error, critical")
@@ -67,12 +72,19 @@ struct ControllerCommand: AsyncParsableCommand {
         guard resyncSeconds > 0 else { throw ValidationError("--resync-seconds must be positive") }
         guard (3...300).contains(leaseDurationSeconds) else { throw ValidationError("--lease-duration-seconds must be between 3 and 300") }
         guard (0...65535).contains(webhookPort) else { throw ValidationError("--webhook-port must be between 0 and 65535") }
+        guard MetricsServer.parse(bindAddress: metricsBindAddress) != nil else {
+            throw ValidationError("--metrics-bind-address must be HOST:PORT, :PORT or 0, got '\(metricsBindAddress)'")
+        }
         guard webhookCertificateCheckSeconds > 0 else { throw ValidationError("--webhook-certificate-check-seconds must be positive") }
     }
 
     func run() async throws {
         JSONLogHandler.bootstrap(level: logLevel)
         let logger = Logger(label: "cnpg-operator")
+        let registry = PrometheusCollectorRegistry()
+        var metricsFactory = PrometheusMetricsFactory(registry: registry)
+        metricsFactory.defaultDurationHistogramBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { Duration.milliseconds(Int64($0 * 1000)) }
+        MetricsSystem.bootstrap(metricsFactory)
         let configuration: KubeClientConfiguration
         do {
             if kubeconfig != nil || ProcessInfo.processInfo.environment["KUBECONFIG"] != nil || ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] == nil {
@@ -112,6 +124,9 @@ struct ControllerCommand: AsyncParsableCommand {
             services.append(.init(service: WebhookServer(host: webhookBindAddress, port: webhookPort, certificates: certificates,
                                                          configuration: operatorConfiguration,
                                                          certificateCheckPeriod: .seconds(webhookCertificateCheckSeconds), logger: logger)))
+        }
+        if case .address(let host, let port)? = MetricsServer.parse(bindAddress: metricsBindAddress) {
+            services.append(.init(service: MetricsServer(host: host, port: port, registry: registry, logger: logger)))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services,
                                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -65,3 +65,11 @@ import Testing
         #expect(back == value)
     }
 }
+
+@Suite struct PrometheusExpositionTests {
+    @Test func helpLinesGoBeforeTheirFamilysTypeLine() {
+        let exposition = "# TYPE a_total counter\na_total{x=\"1\"} 2\n# TYPE b gauge\nb 1\n"
+        let annotated = PrometheusExposition.addingHelp(exposition, help: ["a_total": "Counts a\\b\nthings.", "unused": "x"])
+        #expect(annotated == "# HELP a_total Counts a\\\\b\\nthings.\n# TYPE a_total counter\na_total{x=\"1\"} 2\n# TYPE b gauge\nb 1\n")
+    }
+}

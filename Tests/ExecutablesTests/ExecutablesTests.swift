@@ -56,8 +56,16 @@ import Testing
         #expect(missing.error.contains("cannot configure the Kubernetes client"), "\(missing.error)")
         let lease = try BuiltProducts.run("cnpg-operator", ["controller", "--leader-elect", "--lease-duration-seconds", "1"])
         #expect(lease.error.contains("--lease-duration-seconds must be between 3 and 300"), "\(lease.error)")
+        let metrics = try BuiltProducts.run("cnpg-operator", ["controller", "--metrics-bind-address", "localhost"])
+        #expect(metrics.error.contains("--metrics-bind-address must be HOST:PORT, :PORT or 0, got 'localhost'"), "\(metrics.error)")
+        let port = try BuiltProducts.run("cnpg-operator", ["controller", "--webhook-port", "70000"])
+        #expect(port.error.contains("--webhook-port must be between 0 and 65535"), "\(port.error)")
+        let webhooks = try BuiltProducts.run("cnpg-operator", ["generate", "webhooks", "--local-address", "nowhere"])
+        #expect(webhooks.status != 0)
+        #expect(webhooks.error.contains("--local-address must be HOST:PORT, got 'nowhere'"), "\(webhooks.error)")
         let help = try BuiltProducts.run("cnpg-operator", ["controller", "--help"])
         #expect(help.output.contains("--resync-seconds") && help.output.contains("--leader-elect"))
+        #expect(help.output.contains("--webhook-port") && help.output.contains("--metrics-bind-address"))
     }
 
     @Test func unknownArgumentsFailWithUsage() throws {

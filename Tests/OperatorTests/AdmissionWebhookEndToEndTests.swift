@@ -30,8 +30,9 @@ struct AdmissionWebhookEndToEndTests {
         let kubeconfig = try await Lifecycle.installOperator(sandbox)
         let port = try FreePort.find()
         try Lifecycle.installWebhooks(sandbox, port: port)
+        let metricsPort = try FreePort.find()
         var controller = try Lifecycle.Operator.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
-                                                             port: port)
+                                                             port: port, extraArguments: ["--metrics-bind-address", "127.0.0.1:\(metricsPort)"])
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
         try #require(await Lifecycle.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
 
@@ -82,6 +83,31 @@ struct AdmissionWebhookEndToEndTests {
         let audit = (try? String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)) ?? ""
         let denied = audit.split(separator: "\n").filter { $0.contains("system:serviceaccount:cnpg-system:cnpg-manager") && $0.contains(#""code":403"#) }
         #expect(denied.isEmpty, "\(denied.prefix(3))")
+
+        // Metrics on the metrics port: what promtool accepts, with the reconcile, queue, webhook,
+        // API client and per-Cluster series.
+        guard let curl = ExternalTool.find("curl"), let promtool = ExternalTool.find("promtool") else {
+            throw TestFailure("curl and promtool are needed: run scripts/install-test-deps.sh")
+        }
+        let healthyGauge = #"cnpg_operator_cluster_ready_instances{namespace="default",name="good"}"#
+        var exposition = ""
+        _ = await Eventually.check(within: 20) {
+            exposition = (try? ExternalTool.run(curl, ["-sf", "http://127.0.0.1:\(metricsPort)/metrics"]).output) ?? ""
+            return exposition.contains(healthyGauge)
+        }
+        let lint = try ExternalTool.run(promtool, ["check", "metrics"], stdin: exposition)
+        #expect(lint.status == 0, "\(lint.output) \(lint.error)")
+        for series in [#"controller_runtime_reconcile_total{controller="cluster",result="#, "controller_runtime_reconcile_time_seconds_bucket",
+                       #"workqueue_depth{name="cluster"}"#, #"workqueue_adds_total{name="cluster"}"#,
+                       #"controller_runtime_webhook_requests_total{webhook="/validate-postgresql-cnpg-io-v1-cluster",code="200"}"#,
+                       #"rest_client_requests_total{code="201",method="POST"}"#, healthyGauge,
+                       "# HELP controller_runtime_reconcile_total "] {
+            #expect(exposition.contains(series), "\(series) missing from: \(exposition.prefix(1500))")
+        }
+        #expect(try sandbox.kubectl(["delete", "cluster", "good", "--wait=false"]).status == 0)
+        #expect(await Eventually.check(within: 20) {
+            !((try? ExternalTool.run(curl, ["-sf", "http://127.0.0.1:\(metricsPort)/metrics"]).output) ?? healthyGauge).contains(healthyGauge)
+        }, "a deleted Cluster's gauges go away")
 
         // failurePolicy Fail: with the operator gone, Cluster writes are refused, not let through unchecked.
         #expect(await controller.stop() == .exited(0))

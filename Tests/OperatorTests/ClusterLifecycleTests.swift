@@ -12,14 +12,17 @@ struct ClusterLifecycleTests {
         let process: ChildProcess
         let log: String
 
-        /// Without `--webhook-port` in `extraArguments` the webhook server is off (several operators share the host).
+        /// Without `--webhook-port` or `--metrics-bind-address` in `extraArguments` those servers are
+        /// off (several operators share the host).
         init(kubeconfig: String, log: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
             self.log = log
-            let webhook = extraArguments.contains("--webhook-port") ? [] : ["--webhook-port", "0"]
+            var defaults: [String] = []
+            if !extraArguments.contains("--webhook-port") { defaults += ["--webhook-port", "0"] }
+            if !extraArguments.contains("--metrics-bind-address") { defaults += ["--metrics-bind-address", "0"] }
             var merged = ProcessInfo.processInfo.environment
             merged.merge(environment) { _, new in new }
             process = try ChildProcess.spawn(try BuiltProducts.executable("cnpg-operator").path,
-                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + webhook + extraArguments,
+                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + defaults + extraArguments,
                                              environment: merged, stdout: .file(log), stderr: .file(log))
         }
 

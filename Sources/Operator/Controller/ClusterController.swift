@@ -13,7 +13,7 @@ struct ClusterController: ServiceLifecycle.Service {
     let logger: Logger
 
     func run() async throws {
-        let queue = WorkQueue<ClusterReconciler.Key>()
+        let queue = WorkQueue<ClusterReconciler.Key>(name: OperatorMetrics.controller)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -43,12 +43,16 @@ struct ClusterController: ServiceLifecycle.Service {
     }
 
     func work(_ queue: WorkQueue<ClusterReconciler.Key>) async {
+        let clock = ContinuousClock()
         while let key = await queue.next() {
+            let started = clock.now
             do {
                 let requeue = try await reconciler.reconcile(key)
+                OperatorMetrics.reconciled(result: requeue == nil ? "success" : "requeue_after", duration: clock.now - started)
                 await queue.forget(key)
                 if let requeue { queue.add(key, after: requeue) }
             } catch {
+                OperatorMetrics.reconciled(result: "error", duration: clock.now - started)
                 logger.warning("reconcile failed", metadata: ["cluster": "\(key)", "error": "\(error)"])
                 await queue.retry(key)
             }

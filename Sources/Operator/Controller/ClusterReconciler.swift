@@ -25,6 +25,7 @@ struct ClusterReconciler: Sendable {
         do {
             object = try await client.get(.clusters, namespace: key.namespace, name: key.name)
         } catch let error as KubeAPIError where error.code == 404 {
+            OperatorMetrics.clusterRemoved(namespace: key.namespace, name: key.name)
             return nil
         }
         var cluster = try ObjectCodec.decode(Cluster.self, from: object)
@@ -65,6 +66,9 @@ struct ClusterReconciler: Sendable {
                                                targetPrimary: targetPrimary, failingOver: failingOver,
                                                certificateExpirations: pki.expirations, certificateNames: pki.names)
         let fields = ClusterStatusBuilder.fields(for: input)
+        let reported = JSONValue.object(fields)
+        OperatorMetrics.cluster(namespace: key.namespace, name: key.name, readyInstances: Int(reported["readyInstances"]?.intValue ?? 0),
+                                healthy: reported["phase"]?.stringValue == ClusterStatusBuilder.Phase.healthy)
         if let statusPatch = ClusterStatusBuilder.patch(fields, over: object["status"]) {
             var patch: [(String, JSONValue)] = [("status", statusPatch)]
             // A new target primary is only written over the Cluster this pass read: if someone (a

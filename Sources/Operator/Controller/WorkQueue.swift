@@ -13,8 +13,11 @@ actor WorkQueue<Key: Hashable & Sendable> {
     private var closed = false
     let baseDelay: Duration
     let maximumDelay: Duration
+    /// The `name` label of the `workqueue_*` metrics.
+    let name: String
 
-    init(baseDelay: Duration = .milliseconds(100), maximumDelay: Duration = .seconds(30)) {
+    init(name: String, baseDelay: Duration = .milliseconds(100), maximumDelay: Duration = .seconds(30)) {
+        self.name = name
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
     }
@@ -28,6 +31,8 @@ actor WorkQueue<Key: Hashable & Sendable> {
             return
         }
         guard queued.insert(key).inserted else { return }
+        OperatorMetrics.queueAdded(name: name)
+        defer { OperatorMetrics.queue(depth: queue.count, name: name) }
         if !waiters.isEmpty {
             queued.remove(key)
             processing.insert(key)
@@ -50,6 +55,7 @@ actor WorkQueue<Key: Hashable & Sendable> {
         if closed { return nil }
         if !queue.isEmpty {
             let key = queue.removeFirst()
+            OperatorMetrics.queue(depth: queue.count, name: name)
             queued.remove(key)
             processing.insert(key)
             return key
@@ -67,6 +73,7 @@ actor WorkQueue<Key: Hashable & Sendable> {
     func retry(_ key: Key) {
         let count = failures[key, default: 0]
         failures[key] = count + 1
+        OperatorMetrics.queueRetried(name: name)
         var delay = baseDelay
         for _ in 0..<min(count, 20) where delay < maximumDelay { delay = delay * 2 }
         add(key, after: min(delay, maximumDelay))

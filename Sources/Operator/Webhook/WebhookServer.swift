@@ -61,30 +61,38 @@ struct WebhookServer: ServiceLifecycle.Service {
         for path in AdmissionWebhook.paths {
             guard let endpoint = AdmissionWebhook.endpoint(forPath: path) else { continue }
             router.post(RouterPath(path)) { request, _ -> Response in
-                let body: ByteBuffer
-                do {
-                    body = try await request.body.collect(upTo: maximumBodyBytes)
-                } catch {
-                    return text(.contentTooLarge, "the AdmissionReview is larger than \(maximumBodyBytes) bytes")
-                }
-                do {
-                    let review = try JSONText.parse(Array(buffer: body))
-                    let answer = try AdmissionWebhook.respond(to: review, at: endpoint, configuration: configuration)
-                    if answer["response"]?["allowed"] == .bool(false) {
-                        logger.info("admission denied", metadata: [
-                            "path": "\(path)", "name": "\(review["request"]?["name"]?.stringValue ?? "")",
-                            "namespace": "\(review["request"]?["namespace"]?.stringValue ?? "")",
-                        ])
-                    }
-                    var headers = HTTPFields()
-                    headers[.contentType] = "application/json"
-                    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(answer))))
-                } catch {
-                    return text(.badRequest, "\(error)")
-                }
+                let started = ContinuousClock.now
+                let response = await answer(request, endpoint: endpoint, path: path, configuration: configuration, logger: logger)
+                OperatorMetrics.webhookAnswered(path: path, code: Int(response.status.code), duration: ContinuousClock.now - started)
+                return response
             }
         }
         return router
+    }
+
+    static func answer(_ request: Request, endpoint: AdmissionWebhook.Endpoint, path: String, configuration: OperatorConfiguration,
+                       logger: Logger) async -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumBodyBytes)
+        } catch {
+            return text(.contentTooLarge, "the AdmissionReview is larger than \(maximumBodyBytes) bytes")
+        }
+        do {
+            let review = try JSONText.parse(Array(buffer: body))
+            let answer = try AdmissionWebhook.respond(to: review, at: endpoint, configuration: configuration)
+            if answer["response"]?["allowed"] == .bool(false) {
+                logger.info("admission denied", metadata: [
+                    "path": "\(path)", "name": "\(review["request"]?["name"]?.stringValue ?? "")",
+                    "namespace": "\(review["request"]?["namespace"]?.stringValue ?? "")",
+                ])
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(answer))))
+        } catch {
+            return text(.badRequest, "\(error)")
+        }
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {

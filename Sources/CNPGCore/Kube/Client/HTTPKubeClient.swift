@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -91,6 +92,7 @@ public final class HTTPKubeClient: KubeClient, Sendable {
             let task = Task {
                 do {
                     let response = try await http.execute(try self.request("GET", url), timeout: deadline)
+                    Self.countRequest(method: "WATCH", code: String(response.status.code))
                     guard response.status == .ok else {
                         let body = try? await response.body.collect(upTo: 1 << 20)
                         throw KubeAPIError.from(status: Int(response.status.code), body: body.flatMap { try? JSONText.parse(Array(buffer: $0)) })
@@ -196,6 +198,11 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         }
     }
 
+    /// client-go's `rest_client_requests_total{code,method}`: every request to the API server.
+    static func countRequest(method: String, code: String) {
+        Counter(label: "rest_client_requests_total", dimensions: [("code", code), ("method", method)]).increment()
+    }
+
     func sendOnce(_ method: String, _ url: String, body: JSONValue?, contentType: String) async throws -> JSONValue {
         let response: HTTPClientResponse
         let payload: ByteBuffer
@@ -207,8 +214,10 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            Self.countRequest(method: method, code: "<error>")
             throw KubeAPIError.transport("\(method) \(url): \(error)")
         }
+        Self.countRequest(method: method, code: String(response.status.code))
         let json = try? JSONText.parse(Array(buffer: payload))
         guard (200..<300).contains(Int(response.status.code)) else {
             throw KubeAPIError.from(status: Int(response.status.code), body: json)
