@@ -51,21 +51,28 @@ public enum RBACAuthorizer {
 
     public static func authorize(_ user: UserInfo, _ attributes: RequestAttributes, in store: ObjectStore) -> Decision {
         if user.groups.contains("system:masters") { return Decision(allowed: true, reason: "system:masters") }
-        for (binding, namespace) in bindings(in: store, namespace: attributes.namespace) where binds(binding, to: user) {
+        for bound in boundRules(user, namespace: attributes.namespace, in: store) where matches(bound.rule, attributes) {
+            return Decision(allowed: true, reason: "allowed by \(bound.binding) of \(bound.role)")
+        }
+        return Decision(allowed: false, reason: "no RBAC rule allows it")
+    }
+
+    /// Every rule that applies to `user` in `namespace` (cluster-wide ones included), with where it comes from.
+    static func boundRules(_ user: UserInfo, namespace: String?, in store: ObjectStore) -> [(rule: JSONValue, binding: String, role: String)] {
+        var found: [(rule: JSONValue, binding: String, role: String)] = []
+        for (binding, bindingNamespace) in bindings(in: store, namespace: namespace) where binds(binding, to: user) {
             guard let roleRef = binding["roleRef"], let kind = roleRef["kind"]?.stringValue, let roleName = roleRef["name"]?.stringValue else { continue }
             let role: JSONValue?
             if kind == "ClusterRole" {
                 role = try? store.get(store.resource("clusterroles.rbac.authorization.k8s.io")!, namespace: nil, name: roleName)
             } else {
-                role = try? store.get(store.resource("roles.rbac.authorization.k8s.io")!, namespace: namespace, name: roleName)
+                role = try? store.get(store.resource("roles.rbac.authorization.k8s.io")!, namespace: bindingNamespace, name: roleName)
             }
             guard case .array(let rules)? = role?["rules"] else { continue }
-            if rules.contains(where: { matches($0, attributes) }) {
-                let bindingName = binding["metadata"]?["name"]?.stringValue ?? ""
-                return Decision(allowed: true, reason: "allowed by \(binding["kind"]?.stringValue ?? "binding") \"\(bindingName)\" of \(kind) \"\(roleName)\"")
-            }
+            let bindingName = "\(binding["kind"]?.stringValue ?? "binding") \"\(binding["metadata"]?["name"]?.stringValue ?? "")\""
+            found += rules.map { ($0, bindingName, "\(kind) \"\(roleName)\"") }
         }
-        return Decision(allowed: false, reason: "no RBAC rule allows it")
+        return found
     }
 
     /// ClusterRoleBindings, then RoleBindings of the request's namespace (with that namespace).

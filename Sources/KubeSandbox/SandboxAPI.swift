@@ -175,6 +175,9 @@ public actor SandboxAPI {
         attributes = RequestAttributes(verb: Self.verb(request, apiPath), group: resource.group, resource: resource.plural,
                                        subresource: apiPath.subresource, namespace: apiPath.namespace,
                                        name: apiPath.name ?? Self.singleName(fieldSelector: request.query["fieldSelector"]))
+        if resource.group == "authorization.k8s.io", Self.accessReviewResources.contains(resource.plural) {
+            return try review(request, resource: resource, user: user)
+        }
         let decision = RBACAuthorizer.authorize(user, attributes, in: store)
         guard decision.allowed else { throw StatusError.forbidden(user, attributes) }
         if apiPath.subresource == "token", resource.plural == "serviceaccounts", request.method == "POST", let name = apiPath.name {
@@ -306,8 +309,14 @@ public actor SandboxAPI {
         guard request.body.count <= Self.maxBodyBytes else {
             throw StatusError(code: 413, reason: "RequestEntityTooLarge", message: "the request body is larger than \(Self.maxBodyBytes) bytes")
         }
-        if request.contentType?.contains("protobuf") == true {
-            throw StatusError(code: 415, reason: "UnsupportedMediaType", message: "the sandbox accepts JSON and YAML bodies only")
+        if KubernetesProtobuf.isProtobuf(request.contentType) {
+            do {
+                return try KubernetesProtobuf.decode(request.body)
+            } catch let error as KubernetesProtobuf.Unsupported {
+                throw StatusError(code: 415, reason: "UnsupportedMediaType", message: error.description)
+            } catch {
+                throw StatusError.badRequest("the protobuf body cannot be read: \(error)")
+            }
         }
         guard !request.body.isEmpty else { throw StatusError.badRequest("the request body is empty") }
         if let json = try? JSONText.parse(request.body) { return json }
