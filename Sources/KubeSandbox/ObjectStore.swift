@@ -231,8 +231,10 @@ public struct ObjectStore: Sendable {
         switch type {
         case .json:
             do { patched = try JSONPatch.apply(patch, to: current) } catch { throw StatusError(code: 422, reason: "Invalid", message: error.description) }
-        case .merge, .strategicMerge, .apply:
+        case .merge, .strategicMerge:
             patched = JSONPatch.mergePatch(current, with: patch)
+        case .apply:
+            patched = JSONPatch.applyPatch(current, with: patch)
         }
         if patch["metadata"]?["resourceVersion"] == nil {
             patched = patched.setting("metadata", to: (patched["metadata"] ?? .object([])).setting("resourceVersion", to: current["metadata"]?["resourceVersion"] ?? .null))

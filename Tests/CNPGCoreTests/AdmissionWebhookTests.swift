@@ -129,3 +129,14 @@ struct AdmissionWebhookTests {
         #expect(WebhookConfigurationBuilder.injectingCABundle(injected, pem: "OTHER") != nil)
     }
 }
+
+@Suite struct ApplyPatchTests {
+    @Test func namedListItemsKeepFieldsOthersSet() throws {
+        let stored = try JSONText.parse(#"{"metadata":{"name":"c","labels":{"a":"1"}},"webhooks":[{"name":"m","clientConfig":{"caBundle":"CA","service":{"path":"/old"}}},{"name":"gone"}]}"#)
+        let applied = try JSONText.parse(#"{"metadata":{"name":"c"},"webhooks":[{"name":"new"},{"name":"m","clientConfig":{"service":{"path":"/new"}}}]}"#)
+        let result = JSONPatch.applyPatch(stored, with: applied)
+        #expect(result == (try JSONText.parse(#"{"metadata":{"name":"c","labels":{"a":"1"}},"webhooks":[{"name":"new"},{"name":"m","clientConfig":{"caBundle":"CA","service":{"path":"/new"}}}]}"#)))
+        let scalars = JSONPatch.applyPatch(try JSONText.parse(#"{"args":["a","b"],"x":1}"#), with: try JSONText.parse(#"{"args":["c"],"x":null}"#))
+        #expect(scalars == (try JSONText.parse(#"{"args":["c"]}"#)), "other lists are replaced, null removes")
+    }
+}

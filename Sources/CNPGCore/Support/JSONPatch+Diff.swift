@@ -32,3 +32,34 @@ extension JSONPatch {
         token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }
+
+extension JSONPatch {
+    /// Server-side apply, approximated without managed fields: a merge patch in which lists of
+    /// named objects (containers, ports, webhooks, ...) merge item by item, so fields another
+    /// manager set on an item the applier also lists (a webhook's injected `caBundle`) survive.
+    /// Items the applier no longer lists are removed, as they would be if it owned them.
+    public static func applyPatch(_ target: JSONValue, with patch: JSONValue) -> JSONValue {
+        switch (target, patch) {
+        case (.object, .object(let patchMembers)):
+            var result = target
+            for (key, value) in patchMembers {
+                if value == .null {
+                    result = mergePatch(result, with: .object([(key, .null)]))
+                } else {
+                    result = result.setting(key, to: target[key].map { applyPatch($0, with: value) } ?? mergePatch(.null, with: value))
+                }
+            }
+            return result
+        case (.array(let current), .array(let items)) where isNamedList(current) && isNamedList(items):
+            return .array(items.map { item in
+                current.first { $0["name"] == item["name"] }.map { applyPatch($0, with: item) } ?? item
+            })
+        default:
+            return mergePatch(.null, with: patch)
+        }
+    }
+
+    static func isNamedList(_ items: [JSONValue]) -> Bool {
+        !items.isEmpty && items.allSatisfy { $0["name"]?.stringValue != nil }
+    }
+}

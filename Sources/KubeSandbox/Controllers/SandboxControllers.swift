@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// The controllers a cluster's control plane would run, scaled down to what the sandbox needs:
-/// namespace defaults, PVC binding, Jobs, and Services (addresses, endpoints, proxies, names).
+/// namespace defaults, PVC binding, Jobs, Deployments, and Services (addresses, endpoints, proxies, names).
 struct SandboxControllers: Sendable {
     let client: LoopbackKubeClient
     let caPEM: String
@@ -17,6 +17,7 @@ struct SandboxControllers: Sendable {
     func run() async {
         let services = ServiceController(client: client, names: names, proxy: proxy, addressBlock: serviceAddressBlock, logger: logger)
         let jobs = JobController(client: client, logger: logger)
+        let deployments = DeploymentController(client: client, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await Informer(client: client, type: .namespaces, resyncPeriod: .seconds(60)).run { event in
@@ -36,6 +37,12 @@ struct SandboxControllers: Sendable {
                 }
             }
             group.addTask {
+                await Informer(client: client, type: .deployments, resyncPeriod: .seconds(10)).run { event in
+                    guard case let deployment? = event.current else { return }
+                    await deployments.reconcile(deployment)
+                }
+            }
+            group.addTask {
                 await Informer(client: client, type: .services, resyncPeriod: .seconds(30)).run { event in
                     let service = event.current ?? event.previous
                     guard let namespace = service?["metadata"]?["namespace"]?.stringValue else { return }
@@ -51,6 +58,10 @@ struct SandboxControllers: Sendable {
                     if let job = pod?["metadata"]?["labels"]?["batch.kubernetes.io/job-name"]?.stringValue,
                        let object = try? await client.get(.jobs, namespace: namespace, name: job) {
                         await jobs.reconcile(object)
+                    }
+                    if let owner = pod?["metadata"]?["ownerReferences"]?.arrayValue?.first(where: { $0["kind"]?.stringValue == "Deployment" }),
+                       let name = owner["name"]?.stringValue, let object = try? await client.get(.deployments, namespace: namespace, name: name) {
+                        await deployments.reconcile(object)
                     }
                     let phase = event.current?["status"]?["phase"]?.stringValue
                     if event.current == nil || phase == "Succeeded" || phase == "Failed" {
