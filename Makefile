@@ -4,13 +4,13 @@ SWIFT ?= swift
 PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
 export PATH := $(PY_SCRIPTS):$(PATH)
 
-.PHONY: test build deps crds demo demo-down help
+.PHONY: test build deps crds generate demo demo-down help
 
 help:
 	@echo "make test       install test dependencies, build everything, run all tests"
 	@echo "make demo       run the local demo (sandbox + operator + 3-instance cluster)"
 	@echo "make demo-down  stop the demo and remove .demo/"
-	@echo "make crds       regenerate manifests/crds.yaml from the Swift types"
+	@echo "make generate   regenerate manifests/crds.yaml and the chart's generated files from the code"
 
 deps:
 	./scripts/install-test-deps.sh
@@ -21,8 +21,12 @@ build:
 test: deps build
 	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" $(SWIFT) test
 
-crds: build
+generate: build
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate crds > manifests/crds.yaml
+	cp manifests/crds.yaml charts/cloudnative-pg/files/crds.yaml
+	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate rbac > charts/cloudnative-pg/files/operator-clusterrole.yaml
+
+crds: generate
 
 demo:
 	./scripts/demo.sh

@@ -72,7 +72,7 @@ import Testing
     @Test func committedCRDsMatchTheTypes() throws {
         let committed = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("manifests/crds.yaml"), encoding: .utf8)
         let generated = ManifestValidator.render(CRDGenerator.customResourceDefinitions(), format: "yaml")
-        #expect(committed == generated, "run `make crds` to regenerate manifests/crds.yaml")
+        #expect(committed == generated, "run `make generate` to regenerate manifests/crds.yaml and the chart files")
     }
 
     @Test func generatedCRDsPassKubernetesValidate() throws {
