@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The local demo: kube-sandbox (API server + process kubelet), the operator with only its
-# ClusterRole, and a three-instance PostgreSQL cluster. Safe to run twice: what runs is reused.
+# The local demo: kube-sandbox (API server + process kubelet), the operator installed with the
+# Helm chart (a Deployment with only its ClusterRole), and a three-instance PostgreSQL cluster. Safe to run twice: what runs is reused.
 # `make demo-down` stops everything and removes .demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,39 +27,25 @@ else
     echo "kube-sandbox started (pid $(cat "$demo/sandbox.pid"))"
 fi
 
-webhook_port=9443
 kubectl() { command kubectl --kubeconfig "$demo/kubeconfig" --cache-dir "$demo/cache" "$@"; }
-kubectl apply -f manifests/crds.yaml >/dev/null
+helm() {
+    HELM_CACHE_HOME="$PWD/$demo/helm/cache" HELM_CONFIG_HOME="$PWD/$demo/helm/config" HELM_DATA_HOME="$PWD/$demo/helm/data" \
+        command helm --kubeconfig "$demo/kubeconfig" "$@"
+}
 
-if running operator; then
-    echo "cnpg-operator already running (pid $(cat "$demo/operator.pid"))"
-else
-    # The operator runs as service account cnpg-system/cnpg-manager with exactly its ClusterRole.
-    { "$bin/cnpg-operator" generate rbac; echo "---"; cat manifests/operator-serviceaccount.yaml;
-    } | kubectl apply -f - >/dev/null
-    echo '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":86400}}' >"$demo/token-request.json"
-    token=$(kubectl create --raw /api/v1/namespaces/cnpg-system/serviceaccounts/cnpg-manager/token -f "$demo/token-request.json" \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["token"])')
-    server=$(sed -n 's/^ *server: //p' "$demo/kubeconfig")
-    ca=$(base64 -w0 <"$demo/ca.crt")
-    umask 077
-    cat >"$demo/operator.kubeconfig" <<YAML
-apiVersion: v1
-kind: Config
-clusters: [{name: sandbox, cluster: {server: $server, certificate-authority-data: $ca}}]
-users: [{name: cnpg-manager, user: {token: $token}}]
-contexts: [{name: operator, context: {cluster: sandbox, user: cnpg-manager, namespace: cnpg-system}}]
-current-context: operator
-YAML
-    umask 022
-    # The operator is a process here, not a pod: its webhook Service points at 127.0.0.1:9443.
-    "$bin/cnpg-operator" generate webhooks --local-address "127.0.0.1:$webhook_port" | kubectl apply -f - >/dev/null
-    nohup "$bin/cnpg-operator" controller --kubeconfig "$demo/operator.kubeconfig" \
-        --webhook-bind-address 127.0.0.1 --webhook-port "$webhook_port" \
-        --metrics-bind-address 127.0.0.1:8080 >"$demo/operator.log" 2>&1 &
-    echo $! >"$demo/operator.pid"
-    echo "cnpg-operator started (pid $(cat "$demo/operator.pid"), log $demo/operator.log)"
-fi
+# The operator is installed as users install it: the Helm chart, which runs it as a Deployment
+# (a sandbox pod) with exactly its ClusterRole. Re-running upgrades the release in place.
+echo "installing the operator with the Helm chart (charts/cloudnative-pg)..."
+helm upgrade --install cnpg charts/cloudnative-pg --namespace cnpg-system --create-namespace >/dev/null
+deadline=$((SECONDS + 120))
+until [ "$(kubectl get deployment cnpg-cloudnative-pg -n cnpg-system -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = "1" ]; do
+    if [ $SECONDS -gt $deadline ]; then
+        echo "the operator did not become ready in 2 minutes; see: kubectl logs -n cnpg-system deploy/cnpg-cloudnative-pg" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+echo "cnpg-operator is running in pod $(kubectl get pods -n cnpg-system -l app.kubernetes.io/name=cloudnative-pg -o jsonpath='{.items[0].metadata.name}')"
 
 # Every Cluster write goes through the operator's admission webhooks: wait until they answer.
 for _ in $(seq 1 150); do
@@ -75,7 +61,7 @@ while :; do
     [ "$state" != "$last" ] && { echo "  $state"; last=$state; }
     case $state in "3/3 ready - Cluster in healthy state") break ;; esac
     if [ $SECONDS -gt $deadline ]; then
-        echo "cluster-example did not become healthy in 5 minutes; see $demo/operator.log and $demo/sandbox.log" >&2
+        echo "cluster-example did not become healthy in 5 minutes; see $demo/sandbox.log and: kubectl logs -n cnpg-system deploy/cnpg-cloudnative-pg" >&2
         exit 1
     fi
     sleep 1
@@ -105,8 +91,10 @@ Try a failover: kill every process of the primary's container, then watch anothe
   kill -9 \$(kubectl get pod $primary -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|sandbox://||')
   kubectl get pods -L cnpg.io/instanceRole -w
 
-The operator's metrics (Prometheus text format):
-  curl -s 127.0.0.1:8080/metrics | grep -E '^(controller_runtime_reconcile_total|cnpg_operator_cluster)'
+The operator (installed by helm in namespace cnpg-system): its logs and metrics:
+  kubectl logs -n cnpg-system deploy/cnpg-cloudnative-pg
+  curl -s \$(kubectl get pods -n cnpg-system -l app.kubernetes.io/name=cloudnative-pg -o jsonpath='{.items[0].status.podIP}'):8080/metrics \\
+    | grep -E '^(controller_runtime_reconcile_total|cnpg_operator_cluster)'
 
 The operator's admission webhook checks every Cluster; try an invalid one:
   kubectl patch cluster cluster-example --type=merge -p '{"spec":{"imageName":"ghcr.io/cloudnative-pg/postgresql:latest"}}'
