@@ -104,6 +104,14 @@ actor InstanceReconciler {
         if writer.isStandbyOnDisk, isTarget {
             try await promote()
         }
+        if !writer.isStandbyOnDisk, isTarget, cluster.status?.phase == ClusterStatusBuilder.Phase.inPlaceRestart {
+            // Passes interleave at each await: only one of them restarts.
+            guard !restartingInPlace else { return }
+            restartingInPlace = true
+            defer { restartingInPlace = false }
+            try await restartInPlace(cluster)
+            return
+        }
         let configuration = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk))
         if changed || configuration.changed {
             try await reloadConfiguration(expectedHash: configuration.configurationHash)
@@ -117,6 +125,25 @@ actor InstanceReconciler {
             try await duties.reconcileReplicationSlots(cluster: cluster)
             try await reconcilePasswords(cluster: cluster, duties: duties)
         }
+    }
+
+    /// The operator's rolling update asked this primary to restart PostgreSQL in place (a pending
+    /// restart, a restart request): Smart→Fast, start again, wait until it accepts connections
+    /// (at most startDelay), then end the phase as CNPG's instance manager does.
+    private var restartingInPlace = false
+
+    private func restartInPlace(_ cluster: Cluster) async throws {
+        logger.info("restarting PostgreSQL in place", metadata: ["reason": "\(cluster.status?.phaseReason ?? "")"])
+        try await postmaster.restartInPlace(smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
+                                            stopDelay: Int(cluster.spec.stopDelay ?? 1800))
+        let deadline = ContinuousClock.now + .seconds(Int64(cluster.spec.startDelay ?? 3600))
+        while ContinuousClock.now < deadline {
+            if await postmaster.isRunning, await database.isAccepting() { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await access.patchStatus([("phase", .string(ClusterStatusBuilder.Phase.healthy)),
+                                      ("phaseReason", .string("Primary instance restarted in-place"))])
+        logger.info("PostgreSQL restarted in place")
     }
 
     /// `pg_ctl promote`, then the status records this instance as the current primary.

@@ -19,6 +19,9 @@ actor Postmaster {
     private(set) var child: ChildProcess?
     /// Set while the manager itself stops the server, so its exit is not a crash.
     private(set) var stopping = false
+    /// Set during an in-place restart; the supervisor waits for it instead of treating the stop as the end.
+    private var restarting = false
+    private var restartWaiters: [CheckedContinuation<Bool, Never>] = []
 
     init(binaries: PostgresBinaries, paths: InstancePaths, logger: Logger) {
         self.binaries = binaries
@@ -88,6 +91,32 @@ actor Postmaster {
         if await stop(.fast, timeoutSeconds: stopDelay) { return }
         if await stop(.immediate) { return }
         await signalStop()
+    }
+
+    /// CNPG's in-place restart of a primary: Smart→Fast stop, then a new server in the same pod.
+    /// The old server is gone (reaped) before the new one starts, so `pg_ctl stop` never mistakes
+    /// the new server's pid file for the old one's.
+    func restartInPlace(smartShutdownTimeout: Int, stopDelay: Int) async throws {
+        guard let old = child, !restarting else { return }
+        restarting = true
+        var started = false
+        defer {
+            restarting = false
+            for waiter in restartWaiters { waiter.resume(returning: started) }
+            restartWaiters = []
+        }
+        await shutdownSmartFast(smartShutdownTimeout: smartShutdownTimeout, stopDelay: stopDelay)
+        _ = await old.wait()
+        if child?.pid == old.pid { child = nil }
+        try start()
+        started = true
+    }
+
+    /// After the server exited: when an in-place restart is under way, waits for it and returns
+    /// whether a new server runs; false otherwise.
+    func awaitRestart() async -> Bool {
+        guard restarting else { return false }
+        return await withCheckedContinuation { restartWaiters.append($0) }
     }
 
     /// CNPG's Fast→Immediate (demotion, fencing).

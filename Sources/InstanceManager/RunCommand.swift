@@ -3,6 +3,7 @@ import CNPGCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `instance run`: the pod's main process. Supervises PostgreSQL, serves the status API, follows
 /// the Cluster, and on SIGTERM stops PostgreSQL Smart→Fast before exiting.
@@ -91,14 +92,23 @@ struct PostmasterService: ServiceLifecycle.Service {
         let postmaster = self.postmaster
         let (smart, stopDelay) = (smartShutdownTimeout, self.stopDelay)
         // Cancellation (another service failed) stops PostgreSQL too: never leave it running alone.
-        let termination = await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await postmaster.waitForExit()
-            } onGracefulShutdown: {
-                Task { await postmaster.shutdownSmartFast(smartShutdownTimeout: smart, stopDelay: stopDelay) }
+        let shuttingDown = ShutdownFlag()
+        var termination: ChildProcess.Termination?
+        while true {
+            termination = await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    await postmaster.waitForExit()
+                } onGracefulShutdown: {
+                    shuttingDown.set()
+                    Task { await postmaster.shutdownSmartFast(smartShutdownTimeout: smart, stopDelay: stopDelay) }
+                }
+            } onCancel: {
+                shuttingDown.set()
+                Task { await postmaster.shutdownFastImmediate(timeoutSeconds: stopDelay) }
             }
-        } onCancel: {
-            Task { await postmaster.shutdownFastImmediate(timeoutSeconds: stopDelay) }
+            // An in-place restart: same pod, same manager, a new postmaster.
+            guard !shuttingDown.isSet, !Task.isCancelled, await postmaster.awaitRestart() else { break }
+            await reconciler.postmasterStarted()
         }
         if await postmaster.wasStoppedOnPurpose {
             logger.info("postgres stopped", metadata: ["result": "\(termination?.description ?? "not running")"])
@@ -106,6 +116,13 @@ struct PostmasterService: ServiceLifecycle.Service {
         }
         throw Exited(termination: termination ?? .exited(-1))
     }
+}
+
+/// Set once graceful shutdown or cancellation began (read from the supervisor's loop).
+final class ShutdownFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// Reconciles on every change of the Cluster (a watch narrowed to its name) and at least every

@@ -177,6 +177,12 @@ struct ClusterLifecycleTests {
         #expect(written, "the -rw service should reach \(newPrimary)")
         let rows = try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*), bool_and(NOT pg_is_in_recovery()) FROM t")
         #expect(rows.output.trimmingCharacters(in: .whitespacesAndNewlines) == "2|t", "\(rows.output) \(rows.error)")
+        // archive_command (the manager's wal-archive) succeeds: no WAL is held back by failed archiving.
+        let archiving = await Eventually.check(within: 30) {
+            (try? Self.psql(binaries, host: readWrite, password: password, "SELECT archived_count > 0 AND failed_count = 0 FROM pg_stat_archiver").output)?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "t"
+        }
+        #expect(archiving, "\((try? Self.psql(binaries, host: readWrite, password: password, "SELECT * FROM pg_stat_archiver").output) ?? "")")
         let rejoined = await Eventually.check(within: 90, healthy)
         #expect(rejoined, "the former primary should rejoin: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
         #expect(Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.labels.cnpg\\.io/instanceRole") == "replica")
@@ -194,6 +200,83 @@ struct ClusterLifecycleTests {
         #expect(!logs.contains(password), "the operator must never log a password")
     }
 
+    @Test("rolling updates: a restart-only parameter restarts the replica's pod, then the primary in place; a restart request does the same; a new image recreates the pods without a failover")
+    func rollingUpdates() async throws {
+        let binaries = try PostgresServer.findBinaries()
+        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
+        defer { _ = sandbox.stop() }
+        let kubeconfig = try await Self.installOperator(sandbox)
+        let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
+        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
+        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        try Self.apply(sandbox, instances: 2)
+        let cluster = "cluster/cluster-example"
+        let status = { Self.jsonpath(sandbox, cluster, ".status") }
+        let healthy = {
+            Self.jsonpath(sandbox, cluster, ".status.readyInstances") == "2" && Self.jsonpath(sandbox, cluster, ".status.phase") == "Cluster in healthy state"
+        }
+        try #require(await Eventually.check(within: 180, healthy), "status: \(status())")
+        let primary = Self.jsonpath(sandbox, cluster, ".status.currentPrimary")
+        let replica = primary == "cluster-example-1" ? "cluster-example-2" : "cluster-example-1"
+        let uid = { (pod: String) in Self.jsonpath(sandbox, "pod/\(pod)", ".metadata.uid") }
+        let password = Self.secretValue(sandbox, "cluster-example-app", "password")
+        let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
+        let query = { (sql: String) in
+            ((try? Self.psql(binaries, host: readWrite, password: password, sql).output) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let phases = Phases(sandbox: sandbox)
+        var (primaryUID, replicaUID, started) = (uid(primary), uid(replica), query("SELECT pg_postmaster_start_time()"))
+        #expect(!started.isEmpty)
+
+        // 1. A parameter that needs a restart: the replica's pod is replaced, then the primary restarts in place.
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge",
+                                     "-p", #"{"spec":{"postgresql":{"parameters":{"max_connections":"150"}}}}"#]).status == 0)
+        let applied = await Eventually.check(within: 150) {
+            phases.record()
+            return healthy() && query("SHOW max_connections") == "150" && query("SELECT pg_postmaster_start_time()") != started
+                && uid(replica) != replicaUID && !uid(replica).isEmpty
+        }
+        #expect(applied, "status: \(status())")
+        #expect(uid(primary) == primaryUID, "the primary restarted inside its pod")
+        #expect(Self.jsonpath(sandbox, cluster, ".status.currentPrimary") == primary, "no failover")
+        #expect(phases.seen.contains("Primary instance is being restarted in-place"), "\(phases.seen)")
+
+        // 2. kubectl.kubernetes.io/restartedAt on the Cluster: the same rolling restart.
+        (primaryUID, replicaUID, started) = (uid(primary), uid(replica), query("SELECT pg_postmaster_start_time()"))
+        #expect(try sandbox.kubectl(["annotate", "cluster", "cluster-example", "kubectl.kubernetes.io/restartedAt=2026-11-30T10:00:00Z"]).status == 0)
+        let restarted = await Eventually.check(within: 150) {
+            healthy() && uid(replica) != replicaUID && query("SELECT pg_postmaster_start_time()") != started
+                && Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt") == "2026-11-30T10:00:00Z"
+        }
+        #expect(restarted, "status: \(status())")
+        #expect(uid(primary) == primaryUID)
+
+        // 3. A new image: both pods are recreated on their volumes, the primary without a failover.
+        (primaryUID, replicaUID) = (uid(primary), uid(replica))
+        #expect(query("CREATE TABLE kept (x int); INSERT INTO kept VALUES (1)").isEmpty || true)
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge",
+                                     "-p", #"{"spec":{"imageName":"ghcr.io/cloudnative-pg/postgresql:16.6"}}"#]).status == 0)
+        let recreated = await Eventually.check(within: 180) {
+            phases.record()
+            return healthy() && uid(replica) != replicaUID && uid(primary) != primaryUID && !uid(primary).isEmpty
+                && Self.jsonpath(sandbox, "pod/\(primary)", ".spec.containers[0].image") == "ghcr.io/cloudnative-pg/postgresql:16.6"
+        }
+        #expect(recreated, "status: \(status())")
+        #expect(Self.jsonpath(sandbox, cluster, ".status.currentPrimary") == primary, "recreating the primary is not a failover")
+        #expect(phases.seen.contains("Primary instance is being restarted without a switchover"), "\(phases.seen)")
+        #expect(await Eventually.check(within: 30) { query("SELECT count(*) FROM kept") == "1" }, "no data lost")
+        let events = (try? sandbox.kubectl(["get", "events", "-o", "jsonpath={.items[*].reason}"]).output) ?? ""
+        #expect(events.contains("UpgradingInstance") && events.contains("InplacePrimaryRestart"), "\(events)")
+    }
+
+    /// The phases a Cluster went through, sampled.
+    final class Phases: @unchecked Sendable {
+        let sandbox: RunningSandbox
+        private(set) var seen: Set<String> = []
+        init(sandbox: RunningSandbox) { self.sandbox = sandbox }
+        func record() { seen.insert(ClusterLifecycleTests.jsonpath(sandbox, "cluster/cluster-example", ".status.phase")) }
+    }
+
     static func secretValue(_ sandbox: RunningSandbox, _ secret: String, _ key: String) -> String {
         String(decoding: Data(base64Encoded: jsonpath(sandbox, "secret/\(secret)", ".data.\(key)")) ?? Data(), as: UTF8.self)
     }
@@ -209,6 +292,7 @@ struct ClusterLifecycleTests {
         let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
         let controller = try Operator.withWebhooks(kubeconfig: kubeconfig, log: operatorLog, port: webhookPort)
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        try #require(await Self.webhooksAnswer(sandbox), "the operator's webhooks never answered: \(controller.output.suffix(800))")
         #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
         let healthy = { (count: Int) -> Bool in
             Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == String(count)

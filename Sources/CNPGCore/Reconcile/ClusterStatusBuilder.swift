@@ -13,6 +13,13 @@ public enum ClusterStatusBuilder {
         public static let waitingForInstances = "Waiting for the instances to become active"
         public static let unrecoverable = "Cluster is unrecoverable and needs manual intervention"
         public static let scalingDown = "Scaling down"
+        public static let upgrading = "Upgrading cluster"
+        public static let inPlaceRestart = "Primary instance is being restarted in-place"
+        public static let restartWithoutSwitchover = "Primary instance is being restarted without a switchover"
+        public static let waitingForUser = "Waiting for user action"
+        /// Phases a pass keeps while they last: the instance manager ends the in-place restart,
+        /// and a recreated primary ends its restart by becoming ready again.
+        public static func heldOffFailover(_ phase: String?) -> Bool { phase == inPlaceRestart || phase == restartWithoutSwitchover }
     }
 
     public struct Input: Sendable {
@@ -27,10 +34,13 @@ public enum ClusterStatusBuilder {
         public var certificateExpirations: [String: Date]
         public var certificateNames: ClusterCertificateNames?
         public var now: Date
+        /// The rolling-update step of this pass (only computed when the instances are complete).
+        public var rollout: RollingUpdatePlanner.Step = .none
 
         public init(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
                     targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
-                    certificateNames: ClusterCertificateNames? = nil, now: Date = Date()) {
+                    certificateNames: ClusterCertificateNames? = nil, now: Date = Date(), rollout: RollingUpdatePlanner.Step = .none) {
+            self.rollout = rollout
             self.cluster = cluster
             self.observed = observed
             self.reports = reports
@@ -49,6 +59,22 @@ public enum ClusterStatusBuilder {
         if let target = input.cluster.status?.targetPrimary, let current = input.cluster.status?.currentPrimary, target != current {
             return (Phase.switchover, "Switching over to \(target)")
         }
+        let current = input.cluster.status?.phase
+        let desired = max(input.cluster.spec.instances ?? 1, 1)
+        if current == Phase.inPlaceRestart { return (current!, input.cluster.status?.phaseReason ?? "") }
+        if current == Phase.restartWithoutSwitchover, input.observed.readyPodNames.count < desired {
+            return (current!, input.cluster.status?.phaseReason ?? "")
+        }
+        switch input.rollout {
+        case .none, .wait: break
+        case .restartReplica(let pod, let reason): return (Phase.upgrading, "Restarting instance \(pod), because: \(reason)")
+        case .restartPrimaryInPlace(_, let reason): return (Phase.inPlaceRestart, reason)
+        case .recreatePrimary(let pod, let reason):
+            return desired == 1 ? (Phase.upgrading, "The primary instance needs to be restarted: \(pod), reason: \(reason)")
+                : (Phase.restartWithoutSwitchover, reason)
+        case .switchover(let target, let primary, _): return (Phase.upgrading, "Switching over to \(target) to upgrade \(primary)")
+        case .waitForUser: return (Phase.waitingForUser, "User must issue a supervised switchover")
+        }
         switch input.action {
         case .createPrimary(let serial): return (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")
         case .createReplica(let serial): return (Phase.creatingReplica, "Creating replica \(name)-\(serial)-join")
@@ -61,7 +87,6 @@ public enum ClusterStatusBuilder {
             if input.cluster.status?.currentPrimary == nil { return (Phase.firstPrimary, reason) }
             return (Phase.waitingForInstances, reason)
         case .none:
-            let desired = max(input.cluster.spec.instances ?? 1, 1)
             return input.observed.readyPodNames.count == desired ? (Phase.healthy, "") : (Phase.waitingForInstances, "")
         }
     }

@@ -25,6 +25,8 @@ public enum FailoverPolicy {
         guard let current = cluster.status?.currentPrimary, !current.isEmpty else { return .keep }
         // A switchover or failover already under way is left to finish.
         if let target = cluster.status?.targetPrimary, target != current { return .keep }
+        // A restart the rolling update asked for is not a failure (CNPG holds failover off too).
+        if ClusterStatusBuilder.Phase.heldOffFailover(cluster.status?.phase) { return .keep }
         guard let problem = primaryProblem(primary: current, observed: observed, reports: reports) else { return .keep }
         let ready = observed.readyPodNames
         let candidates = reports.filter { name, report in name != current && ready.contains(name) && !report.isPrimary }

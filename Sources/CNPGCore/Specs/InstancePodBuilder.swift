@@ -16,7 +16,7 @@ public enum InstancePodBuilder {
     }
 
     public static func image(for cluster: Cluster) -> String {
-        cluster.status?.image ?? cluster.spec.imageName ?? CNPG.defaultImageName
+        cluster.spec.imageName ?? cluster.status?.image ?? CNPG.defaultImageName
     }
 
     public static func pod(for cluster: Cluster, serial: Int, configuration: OperatorConfiguration = OperatorConfiguration()) -> Pod {

@@ -62,9 +62,18 @@ struct ClusterReconciler: Sendable {
         if case .createPrimary(let serial) = action { targetPrimary = "\(key.name)-\(serial)" }
         try await perform(action, cluster: cluster, observed: observed)
 
+        var rollout = RollingUpdatePlanner.Step.none
+        if action == .none, !failingOver {
+            rollout = RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { serial in
+                desiredPodSpec(cluster, serial: serial)
+            }
+            if case .switchover(let target, _, _) = rollout { targetPrimary = target }
+            try await performRollout(rollout, cluster: cluster)
+        }
+
         let input = ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: action,
                                                targetPrimary: targetPrimary, failingOver: failingOver,
-                                               certificateExpirations: pki.expirations, certificateNames: pki.names)
+                                               certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
         let fields = ClusterStatusBuilder.fields(for: input)
         let reported = JSONValue.object(fields)
         OperatorMetrics.cluster(namespace: key.namespace, name: key.name, readyInstances: Int(reported["readyInstances"]?.intValue ?? 0),
@@ -73,7 +82,10 @@ struct ClusterReconciler: Sendable {
             var patch: [(String, JSONValue)] = [("status", statusPatch)]
             // A new target primary is only written over the Cluster this pass read: if someone (a
             // switchover) changed it meanwhile, the write conflicts and the pass starts over.
-            if targetPrimary != nil, let version = object["metadata"]?["resourceVersion"] {
+            // So is a held phase (an in-place restart the instance manager ends by writing the phase).
+            let held = statusPatch["phase"] == nil && ClusterStatusBuilder.Phase.heldOffFailover(cluster.status?.phase)
+            if targetPrimary != nil || held || ClusterStatusBuilder.Phase.heldOffFailover(statusPatch["phase"]?.stringValue),
+               let version = object["metadata"]?["resourceVersion"] {
                 patch.append(("metadata", .object([("resourceVersion", version)])))
             }
             _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object(patch),

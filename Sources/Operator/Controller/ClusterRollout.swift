@@ -1,0 +1,34 @@
+import CNPGCore
+import Foundation
+
+/// The rolling update's side effects: pods deleted (to come back on their volumes), the restart
+/// annotation carried to a primary restarted in place, events as CNPG records them.
+extension ClusterReconciler {
+    /// The `cnpg.io/podSpec` a pod of this instance would be created with now.
+    func desiredPodSpec(_ cluster: Cluster, serial: Int) -> String? {
+        var cluster = cluster
+        if cluster.status == nil { cluster.status = ClusterStatus() }
+        return InstancePodBuilder.pod(for: cluster, serial: serial, configuration: configuration).metadata.annotations?[RollingUpdatePlanner.podSpecAnnotation]
+    }
+
+    func performRollout(_ step: RollingUpdatePlanner.Step, cluster: Cluster) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        switch step {
+        case .none, .wait, .waitForUser:
+            break
+        case .restartReplica(let pod, let reason), .recreatePrimary(let pod, let reason):
+            logger.info("rolling update: restarting an instance", metadata: ["pod": "\(pod)", "reason": "\(reason)"])
+            await events.record(cluster, reason: "UpgradingInstance", message: "Upgrading instance \(pod)")
+            try await client.delete(.pods, namespace: namespace, name: pod, propagation: .background)
+        case .restartPrimaryInPlace(let pod, let reason):
+            logger.info("rolling update: restarting the primary in place", metadata: ["pod": "\(pod)", "reason": "\(reason)"])
+            if let requested = cluster.metadata.annotation(RollingUpdatePlanner.restartedAtAnnotation) {
+                let patch: JSONValue = .object([("metadata", .object([("annotations", .object([(RollingUpdatePlanner.restartedAtAnnotation, .string(requested))]))]))])
+                _ = try await client.patch(.pods, namespace: namespace, name: pod, patch, patchType: .merge, subresource: nil, fieldManager: nil)
+            }
+            await events.record(cluster, reason: "InplacePrimaryRestart", message: "Restarting the primary instance \(pod) in place: \(reason)")
+        case .switchover(let target, let primary, _):
+            await events.record(cluster, reason: "Switchover", message: "Initiating switchover to \(target) to upgrade \(primary)")
+        }
+    }
+}
