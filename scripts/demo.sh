@@ -67,7 +67,8 @@ while :; do
     sleep 1
 done
 
-kubectl get cluster cluster-example
+"$bin/kubectl-cnpg" status cluster-example --kubeconfig "$demo/kubeconfig"
+echo
 kubectl get pods -L cnpg.io/instanceRole -o wide
 rw=$(kubectl get service cluster-example-rw -o jsonpath='{.spec.clusterIP}')
 primary=$(kubectl get cluster cluster-example -o jsonpath='{.status.currentPrimary}')
@@ -83,9 +84,11 @@ Connect as the application user through the read-write service ($rw is its addre
   PGPASSWORD=\$(kubectl get secret cluster-example-app -o jsonpath='{.data.password}' | base64 -d) \\
     psql "host=$rw user=app dbname=app sslmode=require"
 
-Try a switchover with the plugin (kubectl finds kubectl-cnpg on PATH):
+Use the plugin (kubectl finds kubectl-cnpg on PATH): the status above, a switchover, a rolling restart:
   export PATH=$bin:\$PATH
+  kubectl cnpg status cluster-example
   kubectl cnpg promote cluster-example 2
+  kubectl cnpg restart cluster-example
 
 Try a failover: kill every process of the primary's container, then watch another instance take over:
   kill -9 \$(kubectl get pod $primary -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|sandbox://||')

@@ -7,6 +7,8 @@ public struct APIPath: Sendable, Equatable {
     public var resource: String
     public var name: String?
     public var subresource: String?
+    /// What follows `.../pods/NAME/proxy` (`/pg/status`), for the proxy subresource.
+    public var proxyPath: String?
 
     /// Parses a resource path; nil for anything else (discovery, openapi, unknown prefixes).
     public init?(_ path: String, knownPlurals: Set<String>) {
@@ -27,6 +29,12 @@ public struct APIPath: Sendable, Equatable {
             parts.removeFirst(2)
         } else {
             namespace = nil
+        }
+        if parts.count > 3, parts[2] == "proxy" {
+            proxyPath = "/" + parts[3...].joined(separator: "/") + (path.hasSuffix("/") ? "/" : "")
+            parts.removeLast(parts.count - 3)
+        } else if parts.count == 3, parts[2] == "proxy" {
+            proxyPath = "/"
         }
         guard !parts.isEmpty, parts.count <= 3 else { return nil }
         resource = parts[0]

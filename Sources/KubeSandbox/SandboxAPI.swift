@@ -174,7 +174,8 @@ public actor SandboxAPI {
         }
         attributes = RequestAttributes(verb: Self.verb(request, apiPath), group: resource.group, resource: resource.plural,
                                        subresource: apiPath.subresource, namespace: apiPath.namespace,
-                                       name: apiPath.name ?? Self.singleName(fieldSelector: request.query["fieldSelector"]))
+                                       name: apiPath.subresource == "proxy" ? apiPath.name.map { Self.proxyTarget($0).pod }
+                                           : apiPath.name ?? Self.singleName(fieldSelector: request.query["fieldSelector"]))
         if resource.group == "authorization.k8s.io", Self.accessReviewResources.contains(resource.plural) {
             return try review(request, resource: resource, user: user)
         }
@@ -182,6 +183,9 @@ public actor SandboxAPI {
         guard decision.allowed else { throw StatusError.forbidden(user, attributes) }
         if apiPath.subresource == "token", resource.plural == "serviceaccounts", request.method == "POST", let name = apiPath.name {
             return try issueToken(namespace: apiPath.namespace ?? "default", serviceAccount: name, request: request)
+        }
+        if apiPath.subresource == "proxy", resource.plural == "pods", request.method == "GET", let name = apiPath.name {
+            return try await proxyToPod(namespace: apiPath.namespace ?? "default", name: name, path: apiPath.proxyPath ?? "/", query: request.query)
         }
         if apiPath.subresource == "log", resource.plural == "pods", request.method == "GET", let name = apiPath.name {
             return try podLog(namespace: apiPath.namespace ?? "default", name: name, request: try PodLogRequest(query: request.query))

@@ -243,10 +243,13 @@ struct ClusterLifecycleTests {
 
         // 2. kubectl.kubernetes.io/restartedAt on the Cluster: the same rolling restart.
         (primaryUID, replicaUID, started) = (uid(primary), uid(replica), query("SELECT pg_postmaster_start_time()"))
-        #expect(try sandbox.kubectl(["annotate", "cluster", "cluster-example", "kubectl.kubernetes.io/restartedAt=2026-11-30T10:00:00Z"]).status == 0)
+        let restart = try BuiltProducts.run("kubectl-cnpg", ["restart", "cluster-example", "--kubeconfig", sandbox.kubeconfig])
+        #expect(restart.output == "cluster-example restarted\n", "\(restart.error)")
+        let requested = Self.jsonpath(sandbox, cluster, ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt")
+        #expect(!requested.isEmpty)
         let restarted = await Eventually.check(within: 150) {
             healthy() && uid(replica) != replicaUID && query("SELECT pg_postmaster_start_time()") != started
-                && Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt") == "2026-11-30T10:00:00Z"
+                && Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt") == requested
         }
         #expect(restarted, "status: \(status())")
         #expect(uid(primary) == primaryUID)
@@ -305,6 +308,37 @@ struct ClusterLifecycleTests {
         let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
         #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").status == 0)
 
+        // kubectl cnpg status: instance data through pods/proxy, in CNPG's sections.
+        let report = try BuiltProducts.run("kubectl-cnpg", ["status", "cluster-example", "--kubeconfig", sandbox.kubeconfig])
+        #expect(report.status == 0, "\(report.error)")
+        for expected in ["Cluster Summary", "Primary instance:       cluster-example-1", "Status:                 Cluster in healthy state",
+                         "Certificates Status", "cluster-example-server", "Streaming Replication status", "Replication Slots Enabled",
+                         "Instances status"] {
+            #expect(report.output.contains(expected), "\(expected) missing from:\n\(report.output)")
+        }
+        let instanceRows = report.output.split(separator: "\n").filter { $0.hasPrefix("cluster-example-") }
+        #expect(instanceRows.filter { $0.contains("Primary") && $0.contains(" OK ") }.count == 1, "\(report.output)")
+        #expect(instanceRows.filter { $0.contains("Standby (async)") && $0.contains("streaming") }.count == 2, "\(report.output)")
+        #expect(instanceRows.filter { $0.contains("Standby (async)") && $0.contains(" OK ") }.count == 2, "\(report.output)")
+        #expect(!report.output.contains("\u{1B}["), "no colour when not on a terminal")
+        let json = try BuiltProducts.run("kubectl-cnpg", ["status", "cluster-example", "-o", "json", "--kubeconfig", sandbox.kubeconfig])
+        let document = try JSONText.parse(json.output)
+        #expect(document["cluster"]?["metadata"]?["name"] == .string("cluster-example"))
+        #expect(document["instanceStatus"]?["items"]?.arrayValue?.count == 3)
+        #expect(document["PrimaryPod"]?["metadata"]?["name"] == .string("cluster-example-1"))
+        let verbose = try BuiltProducts.run("kubectl-cnpg", ["status", "cluster-example", "-v", "--kubeconfig", sandbox.kubeconfig])
+        #expect(verbose.output.contains("PostgreSQL HBA Rules") && verbose.output.contains("hostssl"), "\(verbose.output)")
+
+        // kubectl cnpg certificate: a client certificate signed by the cluster's CA.
+        let certificate = try BuiltProducts.run("kubectl-cnpg", ["certificate", "app-client", "--cnpg-cluster", "cluster-example", "--cnpg-user", "app",
+                                                                 "--kubeconfig", sandbox.kubeconfig])
+        #expect(certificate.output == "secret/app-client created\n", "\(certificate.error)")
+        let leaf = try sandbox.directory.write("app-client.crt", Self.secretValue(sandbox, "app-client", #"tls\.crt"#))
+        let ca = try sandbox.directory.write("cluster-ca.crt", Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#))
+        let verified = try OpenSSL.run(["verify", "-purpose", "sslclient", "-CAfile", ca, leaf])
+        #expect(verified.status == 0, "\(verified.output) \(verified.error)")
+        #expect(try OpenSSL.run(["x509", "-in", leaf, "-noout", "-subject"]).output.contains("CN = app"))
+
         // Switchover with the plugin: `kubectl cnpg promote` sets status.targetPrimary.
         let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", [arguments[0], "--kubeconfig", sandbox.kubeconfig] + arguments.dropFirst()) }
         let unknown = try plugin(["promote", "cluster-example", "9"])
@@ -332,6 +366,13 @@ struct ClusterLifecycleTests {
         let claimsLeft = { (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "" }
         let twoClaims = await Eventually.check(within: 60) { claimsLeft().split(separator: " ").sorted() == ["cluster-example-1", "cluster-example-2"] }
         #expect(twoClaims, "\(claimsLeft())")
+
+        // kubectl cnpg destroy: the replica's pod, jobs and PVCs go; a new instance (a new serial) replaces it.
+        let destroyed = try plugin(["destroy", "cluster-example", "1"])
+        #expect(destroyed.output == "Instance cluster-example-1 of cluster cluster-example is destroyed\n", "\(destroyed.output) \(destroyed.error)")
+        #expect(await Eventually.check(within: 180) {
+            healthy(2) && claimsLeft().split(separator: " ").sorted() == ["cluster-example-2", "cluster-example-6"]
+        }, "status: \(status()) claims: \(claimsLeft())")
         #expect(try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
 
         // Superuser access: on creates the secret and allows login, off deletes it and refuses login.

@@ -5,13 +5,18 @@ public struct ObservedInstances: Sendable {
     public var clusterName: String
     public var pods: [JSONValue]
     public var jobs: [JSONValue]
+    /// The instances' PVCs, without those being deleted or detached (`kubectl cnpg destroy`):
+    /// their instance is gone, and a new one gets a new serial.
     public var claims: [JSONValue]
 
     public init(clusterName: String, pods: [JSONValue], jobs: [JSONValue], claims: [JSONValue]) {
         self.clusterName = clusterName
         self.pods = pods
         self.jobs = jobs
-        self.claims = claims
+        self.claims = claims.filter { claim in
+            claim["metadata"]?["deletionTimestamp"] == nil
+                && claim["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue != "detached"
+        }
     }
 
     /// `<cluster>-<serial>` -> serial; nil for other names.

@@ -51,6 +51,11 @@ struct ClusterController: ServiceLifecycle.Service {
                 OperatorMetrics.reconciled(result: requeue == nil ? "success" : "requeue_after", duration: clock.now - started)
                 await queue.forget(key)
                 if let requeue { queue.add(key, after: requeue) }
+            } catch let error as KubeAPIError where error.isConflict {
+                // Someone wrote the Cluster since this pass read it: start over from the new version.
+                OperatorMetrics.reconciled(result: "error", duration: clock.now - started)
+                logger.debug("reconcile conflicted; starting over", metadata: ["cluster": "\(key)"])
+                await queue.retry(key)
             } catch {
                 OperatorMetrics.reconciled(result: "error", duration: clock.now - started)
                 logger.warning("reconcile failed", metadata: ["cluster": "\(key)", "error": "\(error)"])

@@ -80,12 +80,11 @@ struct ClusterReconciler: Sendable {
                                 healthy: reported["phase"]?.stringValue == ClusterStatusBuilder.Phase.healthy)
         if let statusPatch = ClusterStatusBuilder.patch(fields, over: object["status"]) {
             var patch: [(String, JSONValue)] = [("status", statusPatch)]
-            // A new target primary is only written over the Cluster this pass read: if someone (a
-            // switchover) changed it meanwhile, the write conflicts and the pass starts over.
-            // So is a held phase (an in-place restart the instance manager ends by writing the phase).
-            let held = statusPatch["phase"] == nil && ClusterStatusBuilder.Phase.heldOffFailover(cluster.status?.phase)
-            if targetPrimary != nil || held || ClusterStatusBuilder.Phase.heldOffFailover(statusPatch["phase"]?.stringValue),
-               let version = object["metadata"]?["resourceVersion"] {
+            // Every status write is made over the Cluster this pass read: the plugin (promote,
+            // restart) and the instance managers (currentPrimary, the end of an in-place restart)
+            // write status too, and a pass computed from an older read must not undo them; a
+            // conflict makes the pass start over.
+            if let version = object["metadata"]?["resourceVersion"] {
                 patch.append(("metadata", .object([("resourceVersion", version)])))
             }
             _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object(patch),

@@ -132,6 +132,11 @@ public final class HTTPKubeClient: KubeClient, Sendable {
     }
 
     /// A bound token for a ServiceAccount (TokenRequest), as the kubelet projects into pods.
+    /// A GET of any API path whose answer is JSON (`pods/NAME/proxy/...` included).
+    public func getJSON(path: String) async throws -> JSONValue {
+        try await send("GET", path)
+    }
+
     public func requestToken(serviceAccount: String, namespace: String, expirationSeconds: Int = 3600) async throws -> String {
         let body: JSONValue = .object([
             ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
