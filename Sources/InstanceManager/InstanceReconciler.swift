@@ -90,6 +90,12 @@ actor InstanceReconciler {
     private func reconcileOnce() async throws {
         let cluster = try await access.cluster()
         self.cluster = cluster
+        let fenced = FencedInstances(cluster: cluster).contains(podName)
+        if fenced, await !postmaster.isFenced {
+            await postmaster.fence(timeoutSeconds: Int(cluster.spec.switchoverDelay ?? 3600))
+        } else if !fenced, await postmaster.isFenced {
+            try await postmaster.unfence()
+        }
         guard await postmaster.isRunning, await database.isAccepting() else { return }
         let changed = try await writer.writeCertificates(cluster: cluster, access: access)
         let target = cluster.status?.targetPrimary ?? ""

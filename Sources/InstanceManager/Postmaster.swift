@@ -21,6 +21,12 @@ actor Postmaster {
     private(set) var stopping = false
     /// Set during an in-place restart; the supervisor waits for it instead of treating the stop as the end.
     private var restarting = false
+    /// Set while the instance is fenced: PostgreSQL stays stopped, the manager and the pod stay.
+    private(set) var isFenced = false
+    /// When the fence was last lifted: the pod takes a while to turn ready again.
+    private var unfencedAt: ContinuousClock.Instant?
+    /// How long after unfencing the instance still says it might be unavailable (CNPG waits 2 × 10 s).
+    static let unfenceGrace: Duration = .seconds(20)
     private var restartWaiters: [CheckedContinuation<Bool, Never>] = []
 
     init(binaries: PostgresBinaries, paths: InstancePaths, logger: Logger) {
@@ -112,11 +118,43 @@ actor Postmaster {
         started = true
     }
 
-    /// After the server exited: when an in-place restart is under way, waits for it and returns
-    /// whether a new server runs; false otherwise.
+    /// After the server exited: when an in-place restart is under way or the instance is fenced,
+    /// waits until a new server runs (true) or the wait is abandoned (false); false otherwise.
     func awaitRestart() async -> Bool {
-        guard restarting else { return false }
+        if child != nil { return true }
+        guard restarting || isFenced else { return false }
         return await withCheckedContinuation { restartWaiters.append($0) }
+    }
+
+    /// CNPG's `mightBeUnavailable`: fenced, restarting in place, or just unfenced. The operator
+    /// never fails over an instance that says so.
+    var mightBeUnavailable: Bool {
+        isFenced || restarting || unfencedAt.map { ContinuousClock.now - $0 < Self.unfenceGrace } ?? false
+    }
+
+    /// Ends every wait for a new server (graceful shutdown while fenced).
+    func abandonRestartWaits() {
+        for waiter in restartWaiters { waiter.resume(returning: false) }
+        restartWaiters = []
+    }
+
+    /// CNPG's fencing: Fast→Immediate within switchoverDelay; PostgreSQL stays down until unfenced.
+    func fence(timeoutSeconds: Int) async {
+        guard !isFenced else { return }
+        isFenced = true
+        logger.info("instance fenced: stopping PostgreSQL")
+        await shutdownFastImmediate(timeoutSeconds: timeoutSeconds)
+    }
+
+    /// The fence is lifted: start PostgreSQL again; the supervisor follows the new server.
+    func unfence() throws {
+        guard isFenced else { return }
+        if child == nil { try start() }
+        isFenced = false
+        unfencedAt = .now
+        logger.info("instance unfenced: PostgreSQL started")
+        for waiter in restartWaiters { waiter.resume(returning: true) }
+        restartWaiters = []
     }
 
     /// CNPG's Fast→Immediate (demotion, fencing).

@@ -106,8 +106,15 @@ struct PostmasterService: ServiceLifecycle.Service {
                 shuttingDown.set()
                 Task { await postmaster.shutdownFastImmediate(timeoutSeconds: stopDelay) }
             }
-            // An in-place restart: same pod, same manager, a new postmaster.
-            guard !shuttingDown.isSet, !Task.isCancelled, await postmaster.awaitRestart() else { break }
+            // An in-place restart or a fence: same pod, same manager, a new postmaster later.
+            guard !shuttingDown.isSet, !Task.isCancelled else { break }
+            let resumed = await withGracefulShutdownHandler {
+                await postmaster.awaitRestart()
+            } onGracefulShutdown: {
+                shuttingDown.set()
+                Task { await postmaster.abandonRestartWaits() }
+            }
+            guard resumed, !shuttingDown.isSet else { break }
             await reconciler.postmasterStarted()
         }
         if await postmaster.wasStoppedOnPurpose {

@@ -75,12 +75,26 @@ struct StatusCollector: Sendable {
             }
             return status
         }
+        return identified(status)
+    }
+
+    /// The fields that say which manager answers, on any report.
+    private func identified(_ report: InstanceStatus) -> InstanceStatus {
+        var status = report
         status.pod = InstanceStatus.PodStub(name: podName)
         status.instanceManagerVersion = CNPG.operatorVersion
         status.instanceArch = Self.architecture
         status.sessionID = sessionID
         status.executableHash = Self.executableHash
         return status
+    }
+
+    /// While fenced PostgreSQL is down on purpose: the report says so (`mightBeUnavailable`)
+    /// instead of failing, as CNPG's instance manager does.
+    func fenced() -> InstanceStatus {
+        var status = InstanceStatus()
+        status.mightBeUnavailable = true
+        return identified(status)
     }
 
     static let architecture: String = {

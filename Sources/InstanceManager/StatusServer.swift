@@ -13,9 +13,13 @@ enum StatusServer {
                             collector: StatusCollector, postmaster: Postmaster, logger: Logger) throws -> any ServiceLifecycle.Service {
         let router = Router()
         router.get("healthz") { _, _ -> Response in
-            await postmaster.isRunning ? text(.ok, "OK") : text(.internalServerError, "liveness check failed: postgres is not running")
+            // A fenced instance is alive on purpose: the kubelet must not restart it.
+            let alive = await postmaster.isRunning
+            let fenced = await postmaster.isFenced
+            return alive || fenced ? text(.ok, "OK") : text(.internalServerError, "liveness check failed: postgres is not running")
         }
         router.get("readyz") { _, _ -> Response in
+            if await postmaster.isFenced { return text(.internalServerError, "instance is fenced") }
             guard await postmaster.isRunning else { return text(.internalServerError, "instance is not ready yet") }
             return await collector.database.isAccepting()
                 ? text(.ok, "OK") : text(.internalServerError, "readiness check failed: postgres does not accept connections")
@@ -28,7 +32,8 @@ enum StatusServer {
         router.get("failsafe") { _, _ -> Response in text(.ok, "OK") }
         router.get("pg/status") { _, _ -> Response in
             do {
-                let status = try await collector.collect()
+                var status = await postmaster.isFenced ? collector.fenced() : try await collector.collect()
+                status.mightBeUnavailable = await postmaster.mightBeUnavailable
                 var headers = HTTPFields()
                 headers[.contentType] = "application/json"
                 return Response(status: .ok, headers: headers,

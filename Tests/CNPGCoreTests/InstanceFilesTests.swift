@@ -34,10 +34,10 @@ import Testing
         #expect(files.pgIdent.hasPrefix("local postgres postgres\n"))
     }
 
-    @Test func primaryFilesHaveNoOverrideAndTheMandatorySettings() throws {
+    @Test func primaryFilesHaveNoReplicationOverrideAndTheMandatorySettings() throws {
         let files = try InstanceConfigurationFiles.render(cluster: cluster(), podName: "cluster-example-1", role: .primary, paths: paths, majorVersion: 15)
         #expect(!files.standbySignal)
-        #expect(files.overrideConf.isEmpty)
+        #expect(files.overrideConf == "recovery_target_timeline = 'latest'\n", "kept after promotion, so a failover needs no restart")
         #expect(files.customConf.contains("ssl = 'on'\n"))
         #expect(files.customConf.contains("ssl_min_protocol_version = 'TLSv1.3'\n"))
         #expect(files.customConf.contains("ssl_cert_file = '/controller/certificates/server.crt'\n"))

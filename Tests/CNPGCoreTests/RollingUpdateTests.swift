@@ -106,3 +106,45 @@ import Testing
         #expect(phase(.none, on: cluster).0 == ClusterStatusBuilder.Phase.healthy)
     }
 }
+
+@Suite struct FencedInstancesTests {
+    @Test func theAnnotationIsEditedAsCNPGsPluginDoes() throws {
+        var fenced = try FencedInstances(annotationValue: nil)
+        #expect(fenced.isEmpty && fenced.annotationValue == nil)
+        fenced.fence("pg-2")
+        fenced.fence("pg-1")
+        fenced.fence("pg-1")
+        #expect(fenced.annotationValue == #"["pg-1","pg-2"]"#, "sorted, no duplicates")
+        try fenced.unfence("pg-2")
+        #expect(fenced.names == ["pg-1"] && fenced.contains("pg-1") && !fenced.contains("pg-2"))
+        fenced.fence("*")
+        #expect(fenced.all && fenced.contains("anything"))
+        fenced.fence("pg-3")
+        #expect(fenced.names == ["*"], "adding to a fenced-everything set changes nothing")
+        #expect(throws: FencedInstances.Problem(description: "unfencing an instance while the whole cluster is fenced is not supported")) {
+            try fenced.unfence("pg-1")
+        }
+        try fenced.unfence("*")
+        #expect(fenced.isEmpty && fenced.annotationValue == nil)
+        #expect(throws: FencedInstances.Problem(description: "fencedInstances annotation has invalid syntax")) {
+            try FencedInstances(annotationValue: "pg-1")
+        }
+        #expect(throws: FencedInstances.Problem.self) { try FencedInstances(annotationValue: #"["*","pg-1"]"#) }
+        #expect(try FencedInstances(annotationValue: "[]").isEmpty)
+    }
+
+    @Test func aFencedPrimaryIsNeverFailedOverNorRolled() throws {
+        var cluster = try ReconcileDecisionTests.cluster(instances: 2, current: "cluster-example-1", latest: 2)
+        cluster.metadata.annotations = [FencedInstances.annotation: #"["cluster-example-1"]"#]
+        let replicaOnly = ReconcileDecisionTests.observed(pods: [try ReconcileDecisionTests.pod(2, ready: true)])
+        let reports = ["cluster-example-2": ReconcileDecisionTests.report(primary: false, received: "0/3000000", replayed: "0/3000000")]
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: replicaOnly, reports: reports) == .keep)
+        cluster.metadata.annotations = nil
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: replicaOnly, reports: reports) != .keep)
+        // Just unfenced, not ready yet: its manager says it might be unavailable, which holds failover off.
+        var unfencing = ReconcileDecisionTests.report(primary: true)
+        unfencing.mightBeUnavailable = true
+        let notReady = ReconcileDecisionTests.observed(pods: [try ReconcileDecisionTests.pod(1, ready: false), try ReconcileDecisionTests.pod(2, ready: true)])
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: notReady, reports: reports.merging(["cluster-example-1": unfencing]) { $1 }) == .keep)
+    }
+}

@@ -40,7 +40,10 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
         let custom = try PostgresConfigurationRenderer.customConfAndHash(
             cluster: cluster, majorVersion: majorVersion, topology: InstanceTopology(status: cluster.status),
             overrides: overrides, preserveMode: preserveMode)
-        var override = ""
+        // A primary keeps recovery_target_timeline too: PostgreSQL flags any postmaster-level
+        // setting removed from a file as pending a restart, so dropping it at promotion would
+        // make every failover end in a restart of the new primary.
+        var override = "recovery_target_timeline = 'latest'\n"
         var standby = false
         if case .standby(let host) = role {
             standby = true

@@ -23,4 +23,22 @@ public enum KubeTime {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
     }
+
+    /// Go's `time.String()` for a UTC time, to the second (`2026-02-21 10:00:00 +0000 UTC`), as
+    /// CNPG writes certificate expirations and its plugin prints times.
+    public static func goTime(_ date: Date) -> String {
+        goFormatter("yyyy-MM-dd HH:mm:ss '+0000 UTC'").string(from: date)
+    }
+
+    public static func parseGoTime(_ text: String) -> Date? {
+        goFormatter("yyyy-MM-dd HH:mm:ss Z 'UTC'").date(from: text)
+    }
+
+    private static func goFormatter(_ format: String) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = format
+        return formatter
+    }
 }

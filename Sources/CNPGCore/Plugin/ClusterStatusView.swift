@@ -60,27 +60,34 @@ public struct ClusterStatusView: Sendable {
             text += style.red((status?.currentPrimary ?? "").isEmpty ? "Primary server is initializing" : "Switchover in progress") + "\n"
         }
         var rows: [(String, String)] = [("Name", "\(cluster.metadata.namespace ?? "default")/\(name)")]
-        if let report = primaryReport { rows.append(("System ID:", report.systemID)) }
+        if let report = primaryReport, !report.systemID.isEmpty { rows.append(("System ID:", report.systemID)) }
         rows.append(("PostgreSQL Image:", InstancePodBuilder.image(for: cluster)))
         var primary = status?.currentPrimary ?? ""
         if let target = status?.targetPrimary, !primary.isEmpty, target != primary { primary += " (switching to \(target))" }
         rows.append(("Primary instance:", primary))
-        if let promoted = status?.currentPrimaryTimestamp.flatMap(KubeTime.parse) {
-            rows.append(("Primary promotion time:", "\(Self.goTime(promoted)) (\(Self.age(now.timeIntervalSince(promoted))))"))
+        let fenced = FencedInstances(cluster: cluster)
+        if let primary = status?.currentPrimary, fenced.contains(primary) {
+            rows.append(("Status:", style.red("Primary instance is fenced")))
+        } else {
+            if let promoted = status?.currentPrimaryTimestamp.flatMap(KubeTime.parse) {
+                rows.append(("Primary promotion time:", "\(KubeTime.goTime(promoted)) (\(Self.age(now.timeIntervalSince(promoted))))"))
+            }
+            let phase = status?.phase ?? ""
+            let phaseText = [phase, status?.phaseReason ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+            let painted: String
+            switch phase {
+            case ClusterStatusBuilder.Phase.healthy, ClusterStatusBuilder.Phase.firstPrimary, ClusterStatusBuilder.Phase.creatingReplica:
+                painted = style.green(phaseText)
+            case ClusterStatusBuilder.Phase.upgrading, ClusterStatusBuilder.Phase.waitingForUser: painted = style.yellow(phaseText)
+            default: painted = style.red(phaseText)
+            }
+            rows.append(("Status:", painted))
         }
-        let phase = status?.phase ?? ""
-        let phaseText = [phase, status?.phaseReason ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
-        let painted: String
-        switch phase {
-        case ClusterStatusBuilder.Phase.healthy, ClusterStatusBuilder.Phase.firstPrimary, ClusterStatusBuilder.Phase.creatingReplica: painted = style.green(phaseText)
-        case ClusterStatusBuilder.Phase.upgrading, ClusterStatusBuilder.Phase.waitingForUser: painted = style.yellow(phaseText)
-        default: painted = style.red(phaseText)
-        }
-        rows.append(("Status:", painted))
         let desired = cluster.spec.instances ?? 1
         let instances = String(status?.instances ?? 0)
         rows.append(("Instances:", desired == status?.instances ? style.green(instances) : style.red(instances)))
         rows.append(("Ready instances:", String(status?.readyInstances ?? 0)))
+        if !fenced.isEmpty { rows.append(("Fenced instances:", fenced.all ? "All Instances" : fenced.names.joined(separator: ", "))) }
         if let report = primaryReport, let lsn = report.currentLsn {
             rows.append(("Current Write LSN:", "\(lsn) (Timeline: \(report.timeLineID ?? 0) - WAL File: \(report.currentWAL ?? ""))"))
         }
@@ -90,7 +97,7 @@ public struct ClusterStatusView: Sendable {
     func certificates(_ style: Style) -> String {
         var table = TextTable(["Certificate Name", "Expiration Date", "Days Left Until Expiration"])
         for (secret, expiration) in (cluster.status?.certificates?.expirations ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let days = Self.parseGoTime(expiration).map { $0.timeIntervalSince(now) / 86_400 }
+            let days = KubeTime.parseGoTime(expiration).map { $0.timeIntervalSince(now) / 86_400 }
             let left: String
             switch days {
             case nil: left = "-"
@@ -189,23 +196,6 @@ public struct ClusterStatusView: Sendable {
                 && (resource["requests"]?.objectMembers ?? []).allSatisfy { key, value in resource["limits"]?[key] == value }
         }
         return guaranteed ? "Guaranteed" : "Burstable"
-    }
-
-    /// Go's `time.String()` for UTC, to the second.
-    static func goTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss '+0000 UTC'"
-        return formatter.string(from: date)
-    }
-
-    static func parseGoTime(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss Z 'UTC'"
-        return formatter.date(from: text)
     }
 
     /// kubectl's short ages: 45s, 12m, 5h3m, 3d.

@@ -165,13 +165,7 @@ public enum ClusterStatusBuilder {
     }
 
     /// CNPG writes expirations as Go's time.String(), e.g. `2026-02-21 10:00:00 +0000 UTC`.
-    static func expirationText(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss '+0000 UTC'"
-        return formatter.string(from: date)
-    }
+    static func expirationText(_ date: Date) -> String { KubeTime.goTime(date) }
 
     /// The merge patch for `status` that turns the current status into one with these fields, nil
     /// when nothing changed. Keys gone from map fields (`instancesStatus`, `instancesReportedState`,

@@ -10,7 +10,11 @@ public enum FailoverPolicy {
         case promote(String, reason: String)
     }
 
-    /// Why the primary counts as lost, or nil while it is healthy.
+    /// Why the primary counts as lost, or nil while it is healthy: its pod is gone or not ready,
+    /// or its instance manager does not answer (within the poll timeout) or no longer reports it
+    /// as primary. CNPG waits for the pod to turn not ready as well; answering for the instance
+    /// is the manager's job, so a silent manager is treated as a lost primary at once (restarts
+    /// the operator asked for, and fenced primaries, are held off before this is asked).
     public static func primaryProblem(primary: String, observed: ObservedInstances, reports: [String: InstanceStatus]) -> String? {
         guard let pod = observed.activePods.first(where: { ObservedInstances.name($0) == primary }) else {
             return "primary pod \(primary) is gone"
@@ -25,8 +29,12 @@ public enum FailoverPolicy {
         guard let current = cluster.status?.currentPrimary, !current.isEmpty else { return .keep }
         // A switchover or failover already under way is left to finish.
         if let target = cluster.status?.targetPrimary, target != current { return .keep }
-        // A restart the rolling update asked for is not a failure (CNPG holds failover off too).
+        // A restart the rolling update asked for is not a failure (CNPG holds failover off too),
+        // and a fenced primary was stopped on purpose: it is never failed over.
         if ClusterStatusBuilder.Phase.heldOffFailover(cluster.status?.phase) { return .keep }
+        if FencedInstances(cluster: cluster).contains(current) { return .keep }
+        // Nor one whose manager says it might be unavailable (just unfenced, restarting).
+        if reports[current]?.mightBeUnavailable == true { return .keep }
         guard let problem = primaryProblem(primary: current, observed: observed, reports: reports) else { return .keep }
         let ready = observed.readyPodNames
         let candidates = reports.filter { name, report in name != current && ready.contains(name) && !report.isPrimary }

@@ -62,8 +62,11 @@ public enum RollingUpdatePlanner {
         guard pods.allSatisfy({ reports[ObservedInstances.name($0)] != nil }) else {
             return .wait(reason: "waiting for every instance to report its status")
         }
+        let fenced = FencedInstances(cluster: cluster)
         func reason(_ pod: JSONValue) -> (reason: String, inPlace: Bool)? {
             let name = ObservedInstances.name(pod)
+            // Fenced instances are left alone until they are unfenced.
+            if fenced.contains(name) { return nil }
             return rolloutReason(pod: pod, desiredPodSpec: observed.serial(of: name).flatMap(desiredPodSpec), cluster: cluster, report: reports[name])
         }
         // Least advanced replica first; ties: the higher pod name first.

@@ -130,18 +130,8 @@ actor DeploymentController {
     }
 
     func createPod(_ template: JSONValue, hash: String, namespace: String, name: String, uid: String) async {
-        var labels = template["metadata"]?["labels"]?.objectMembers ?? []
-        labels.removeAll { $0.0 == "pod-template-hash" }
-        labels.append(("pod-template-hash", .string(hash)))
-        let owner: JSONValue = .object([("apiVersion", .string("apps/v1")), ("kind", .string("Deployment")), ("name", .string(name)),
-                                        ("uid", .string(uid)), ("controller", .bool(true)), ("blockOwnerDeletion", .bool(true))])
-        let metadata = (template["metadata"] ?? .object([]))
-            .setting("generateName", to: .string("\(name)-\(hash)-"))
-            .setting("namespace", to: .string(namespace))
-            .setting("labels", to: .object(labels))
-            .setting("ownerReferences", to: .array([owner]))
-        let pod: JSONValue = .object([("apiVersion", .string("v1")), ("kind", .string("Pod")), ("metadata", metadata),
-                                      ("spec", template["spec"] ?? .object([]))])
+        let pod = PodTemplate.pod(from: template, generateName: "\(name)-\(hash)-", namespace: namespace, labels: [("pod-template-hash", hash)],
+                                  ownerAPIVersion: "apps/v1", ownerKind: "Deployment", ownerName: name, ownerUID: uid)
         do {
             _ = try await client.create(.pods, namespace: namespace, pod)
         } catch {

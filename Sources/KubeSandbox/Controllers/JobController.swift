@@ -116,21 +116,10 @@ actor JobController {
     func retryDone(_ uid: String) { retriesScheduled.remove(uid) }
 
     func createPod(for job: JSONValue, namespace: String, name: String, uid: String) async {
-        let template = job["spec"]?["template"] ?? .object([])
-        var labels = template["metadata"]?["labels"]?.objectMembers ?? []
-        for (key, value) in [("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
-                             ("controller-uid", uid), ("job-name", name)] where !labels.contains(where: { $0.0 == key }) {
-            labels.append((key, .string(value)))
-        }
-        let owner: JSONValue = .object([("apiVersion", .string("batch/v1")), ("kind", .string("Job")), ("name", .string(name)),
-                                        ("uid", .string(uid)), ("controller", .bool(true)), ("blockOwnerDeletion", .bool(true))])
-        var metadata = template["metadata"] ?? .object([])
-        metadata = metadata.setting("generateName", to: .string("\(name)-"))
-        metadata = metadata.setting("namespace", to: .string(namespace))
-        metadata = metadata.setting("labels", to: .object(labels))
-        metadata = metadata.setting("ownerReferences", to: .array([owner]))
-        let pod: JSONValue = .object([("apiVersion", .string("v1")), ("kind", .string("Pod")), ("metadata", metadata),
-                                      ("spec", template["spec"] ?? .object([]))])
+        let pod = PodTemplate.pod(from: job["spec"]?["template"] ?? .object([]), generateName: "\(name)-", namespace: namespace,
+                                  labels: [("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
+                                           ("controller-uid", uid), ("job-name", name)],
+                                  ownerAPIVersion: "batch/v1", ownerKind: "Job", ownerName: name, ownerUID: uid)
         do {
             _ = try await client.create(.pods, namespace: namespace, pod)
         } catch {
