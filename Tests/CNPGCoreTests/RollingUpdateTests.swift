@@ -148,3 +148,24 @@ import Testing
         #expect(FailoverPolicy.decide(cluster: cluster, observed: notReady, reports: reports.merging(["cluster-example-1": unfencing]) { $1 }) == .keep)
     }
 }
+
+@Suite struct HibernationTests {
+    @Test func podsGoOneByOneThePrimaryFirstOnceHealthy() throws {
+        var cluster = try ReconcileDecisionTests.cluster(instances: 2, current: "cluster-example-2", latest: 2)
+        cluster.metadata.annotations = [Hibernation.annotation: "on"]
+        let pods = ReconcileDecisionTests.observed(pods: [try ReconcileDecisionTests.pod(1, ready: true), try ReconcileDecisionTests.pod(2, ready: true)])
+        #expect(Hibernation.isRequested(cluster))
+        #expect(Hibernation.next(cluster: cluster, observed: pods) == .waitForHealthy)
+        cluster.status?.phase = ClusterStatusBuilder.Phase.healthy
+        #expect(Hibernation.next(cluster: cluster, observed: pods) == .deletePod("cluster-example-2"), "the primary first")
+        let one = ReconcileDecisionTests.observed(pods: [try ReconcileDecisionTests.pod(1, ready: true)])
+        #expect(Hibernation.next(cluster: cluster, observed: one) == .deletePod("cluster-example-1"))
+        var stopping = try ReconcileDecisionTests.pod(1, ready: false)
+        stopping = stopping.setting("metadata", to: (stopping["metadata"] ?? .null).setting("deletionTimestamp", to: .string("2026-11-30T10:00:00Z")))
+        #expect(Hibernation.next(cluster: cluster, observed: ReconcileDecisionTests.observed(pods: [stopping])) == .waitForDeletion("cluster-example-1"))
+        #expect(Hibernation.next(cluster: cluster, observed: ReconcileDecisionTests.observed()) == .hibernated)
+        #expect(Hibernation.condition(for: .hibernated) == (true, "Hibernated", "Cluster has been hibernated"))
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: ReconcileDecisionTests.observed(), reports: [:]) == .keep,
+                "a hibernated cluster is not failed over")
+    }
+}

@@ -200,7 +200,7 @@ struct ClusterLifecycleTests {
         #expect(!logs.contains(password), "the operator must never log a password")
     }
 
-    @Test("rolling updates: a restart-only parameter restarts the replica's pod, then the primary in place; a restart request does the same; a new image recreates the pods without a failover")
+    @Test("rolling updates (a restart-only parameter, a restart request, a new image) without a failover; fencing the primary; hibernation")
     func rollingUpdates() async throws {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
@@ -285,6 +285,23 @@ struct ClusterLifecycleTests {
         #expect(try plugin(["fencing", "off", "cluster-example", primary]).output == "\(primary) unfenced\n")
         #expect(await Eventually.check(within: 120) { healthy() && query("SELECT count(*) FROM kept") == "1" }, "status: \(status())")
         #expect(uid(primary) == fencingPrimaryUID)
+
+        // 5. Hibernation: the pods go, the PVCs and the data stay; waking up brings the same data back.
+        #expect(try plugin(["hibernate", "on", "cluster-example"]).output == "cluster cluster-example will be hibernated\n")
+        let again = try plugin(["hibernate", "on", "cluster-example"])
+        #expect(again.status != 0 && again.error.contains("cluster cluster-example is already in the requested state"), "\(again.error)")
+        let instancePods = { (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "?" }
+        let hibernated = await Eventually.check(within: 120) {
+            instancePods().isEmpty
+                && Self.jsonpath(sandbox, cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#) == "Hibernated"
+        }
+        #expect(hibernated, "pods: \(instancePods()) status: \(status())")
+        let claims = (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? ""
+        #expect(claims.split(separator: " ").count == 2, "the PVCs stay: \(claims)")
+        #expect(try plugin(["status", "cluster-example"]).output.contains("Hibernated"))
+        #expect(try plugin(["hibernate", "off", "cluster-example"]).output == "cluster cluster-example will be woken up\n")
+        #expect(await Eventually.check(within: 150) { healthy() && query("SELECT count(*) FROM kept") == "1" }, "status: \(status())")
+        #expect(Self.jsonpath(sandbox, cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#).isEmpty)
     }
 
     /// The phases a Cluster went through, sampled.
@@ -459,6 +476,8 @@ struct ClusterLifecycleTests {
         #expect(Self.leaseHolder(sandbox).isEmpty)
     }
 
+    /// A Cluster of `instances`; a short smartShutdownTimeout keeps a pod that a test deletes from
+    /// waiting the default 180 s for sessions to end before the fast shutdown.
     static func apply(_ sandbox: RunningSandbox, instances: Int) throws {
         let result = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
             apiVersion: postgresql.cnpg.io/v1
@@ -466,6 +485,7 @@ struct ClusterLifecycleTests {
             metadata: {name: cluster-example}
             spec:
               instances: \(instances)
+              smartShutdownTimeout: 5
               storage: {size: 1Gi}
             """)
         guard result.status == 0 else { throw TestFailure("apply: \(result.error)") }

@@ -96,6 +96,7 @@ struct HelmChartTests {
                 "the operator finds its Deployment (owner of the webhook certificates) by this label")
         let container = deployment["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first
         #expect(container?["securityContext"]?["readOnlyRootFilesystem"] == .bool(true))
+        #expect(container?["resources"]?["requests"]?["cpu"] != nil && container?["resources"]?["requests"]?["memory"] != nil, "the operator asks for resources")
         #expect(container?["securityContext"]?["capabilities"]?["drop"] == .array([.string("ALL")]))
         #expect(deployment["spec"]?["template"]?["spec"]?["securityContext"]?["runAsNonRoot"] == .bool(true))
         #expect(container?["args"]?.arrayValue?.contains(.string("--leader-elect")) == false, "one replica needs no election")

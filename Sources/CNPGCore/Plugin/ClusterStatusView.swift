@@ -66,7 +66,10 @@ public struct ClusterStatusView: Sendable {
         if let target = status?.targetPrimary, !primary.isEmpty, target != primary { primary += " (switching to \(target))" }
         rows.append(("Primary instance:", primary))
         let fenced = FencedInstances(cluster: cluster)
-        if let primary = status?.currentPrimary, fenced.contains(primary) {
+        let hibernated = status?.conditions?.contains { $0.type == Hibernation.conditionType && $0.status == "True" } ?? false
+        if hibernated {
+            rows.append(("Status:", style.yellow("Hibernated")))
+        } else if let primary = status?.currentPrimary, fenced.contains(primary) {
             rows.append(("Status:", style.red("Primary instance is fenced")))
         } else {
             if let promoted = status?.currentPrimaryTimestamp.flatMap(KubeTime.parse) {

@@ -36,6 +36,8 @@ public enum ClusterStatusBuilder {
         public var now: Date
         /// The rolling-update step of this pass (only computed when the instances are complete).
         public var rollout: RollingUpdatePlanner.Step = .none
+        /// The hibernation step, while `cnpg.io/hibernation` is on.
+        public var hibernation: Hibernation.Step?
 
         public init(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
                     targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
@@ -62,7 +64,10 @@ public enum ClusterStatusBuilder {
         let current = input.cluster.status?.phase
         let desired = max(input.cluster.spec.instances ?? 1, 1)
         if current == Phase.inPlaceRestart { return (current!, input.cluster.status?.phaseReason ?? "") }
-        if current == Phase.restartWithoutSwitchover, input.observed.readyPodNames.count < desired {
+        // A recreated primary ends its restart once it serves again (ready and reporting itself
+        // primary) and every instance is back; until then failover stays held off.
+        if current == Phase.restartWithoutSwitchover, let primary = input.cluster.status?.currentPrimary,
+           input.observed.readyPodNames.count < desired || !input.observed.readyPodNames.contains(primary) || input.reports[primary]?.isPrimary != true {
             return (current!, input.cluster.status?.phaseReason ?? "")
         }
         switch input.rollout {
@@ -156,11 +161,22 @@ public enum ClusterStatusBuilder {
         let previous = input.cluster.status?.conditions?.first { $0.type == "Ready" }
         let status = isHealthy ? "True" : "False"
         let transition = previous?.status == status ? previous!.lastTransitionTime : KubeTime.time(input.now)
-        fields.append(("conditions", .array([.object([
+        var conditions: [JSONValue] = [.object([
             ("type", .string("Ready")), ("status", .string(status)), ("lastTransitionTime", .string(transition)),
             ("reason", .string(isHealthy ? "ClusterIsReady" : "ClusterIsNotReady")),
             ("message", .string(isHealthy ? "Cluster is Ready" : "Cluster Is Not Ready")),
-        ])])))
+        ])]
+        if let step = input.hibernation {
+            let (hibernated, reason, message) = Hibernation.condition(for: step)
+            let value = hibernated ? "True" : "False"
+            let earlier = input.cluster.status?.conditions?.first { $0.type == Hibernation.conditionType }
+            conditions.append(.object([
+                ("type", .string(Hibernation.conditionType)), ("status", .string(value)),
+                ("lastTransitionTime", .string(earlier?.status == value ? earlier!.lastTransitionTime : KubeTime.time(input.now))),
+                ("reason", .string(reason)), ("message", .string(message)),
+            ]))
+        }
+        fields.append(("conditions", .array(conditions)))
         return fields
     }
 

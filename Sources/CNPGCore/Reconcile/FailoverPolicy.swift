@@ -32,7 +32,7 @@ public enum FailoverPolicy {
         // A restart the rolling update asked for is not a failure (CNPG holds failover off too),
         // and a fenced primary was stopped on purpose: it is never failed over.
         if ClusterStatusBuilder.Phase.heldOffFailover(cluster.status?.phase) { return .keep }
-        if FencedInstances(cluster: cluster).contains(current) { return .keep }
+        if FencedInstances(cluster: cluster).contains(current) || Hibernation.isRequested(cluster) { return .keep }
         // Nor one whose manager says it might be unavailable (just unfenced, restarting).
         if reports[current]?.mightBeUnavailable == true { return .keep }
         guard let problem = primaryProblem(primary: current, observed: observed, reports: reports) else { return .keep }

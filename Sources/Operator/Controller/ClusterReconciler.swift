@@ -58,7 +58,24 @@ struct ClusterReconciler: Sendable {
             failingOver = true
         }
 
-        let action = failingOver ? InstancePlanner.Action.wait(reason: "failing over") : InstancePlanner.next(cluster: cluster, observed: observed)
+        var hibernation: Hibernation.Step?
+        if Hibernation.isRequested(cluster) {
+            let step = Hibernation.next(cluster: cluster, observed: observed)
+            if case .deletePod(let pod) = step {
+                logger.info("hibernating: deleting an instance's pod (its PVCs stay)", metadata: ["cluster": "\(key)", "pod": "\(pod)"])
+                await events.record(cluster, reason: "Hibernating", message: "Deleting pod \(pod) for hibernation")
+                try await client.delete(.pods, namespace: key.namespace, name: pod, propagation: .background)
+            }
+            hibernation = step
+        }
+        let action: InstancePlanner.Action
+        if failingOver {
+            action = .wait(reason: "failing over")
+        } else if hibernation != nil {
+            action = .wait(reason: "hibernation")
+        } else {
+            action = InstancePlanner.next(cluster: cluster, observed: observed)
+        }
         if case .createPrimary(let serial) = action { targetPrimary = "\(key.name)-\(serial)" }
         try await perform(action, cluster: cluster, observed: observed)
 
@@ -71,10 +88,15 @@ struct ClusterReconciler: Sendable {
             try await performRollout(rollout, cluster: cluster)
         }
 
-        let input = ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: action,
+        var input = ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: action,
                                                targetPrimary: targetPrimary, failingOver: failingOver,
                                                certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
-        let fields = ClusterStatusBuilder.fields(for: input)
+        input.hibernation = hibernation
+        var fields = ClusterStatusBuilder.fields(for: input)
+        if hibernation != nil {
+            // While hibernating the phase stays what it was (as in CNPG); the condition tells.
+            fields.removeAll { $0.0 == "phase" || $0.0 == "phaseReason" }
+        }
         let reported = JSONValue.object(fields)
         OperatorMetrics.cluster(namespace: key.namespace, name: key.name, readyInstances: Int(reported["readyInstances"]?.intValue ?? 0),
                                 healthy: reported["phase"]?.stringValue == ClusterStatusBuilder.Phase.healthy)
@@ -91,6 +113,7 @@ struct ClusterReconciler: Sendable {
                                        patchType: .merge, subresource: "status", fieldManager: nil)
             logger.debug("status written", metadata: ["cluster": "\(key)", "changes": "\(JSONText.serialize(statusPatch))"])
         }
+        if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }
         switch action {
         case .none: return resyncPeriod
         case .unrecoverable: return resyncPeriod
