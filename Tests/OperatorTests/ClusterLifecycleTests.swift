@@ -341,7 +341,12 @@ struct ClusterLifecycleTests {
         #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").status == 0)
 
         // kubectl cnpg status: instance data through pods/proxy, in CNPG's sections.
-        let report = try BuiltProducts.run("kubectl-cnpg", ["status", "cluster-example", "--kubeconfig", sandbox.kubeconfig])
+        // Right after the cluster turns healthy a standby may still be catching up: wait for both to stream.
+        var report = try BuiltProducts.run("kubectl-cnpg", ["status", "cluster-example", "--kubeconfig", sandbox.kubeconfig])
+        _ = await Eventually.check(within: 30) {
+            report = (try? BuiltProducts.run("kubectl-cnpg", ["status", "cluster-example", "--kubeconfig", sandbox.kubeconfig])) ?? report
+            return report.output.split(separator: "\n").filter { $0.hasPrefix("cluster-example-") && $0.contains(" streaming ") }.count == 2
+        }
         #expect(report.status == 0, "\(report.error)")
         for expected in ["Cluster Summary", "Primary instance:       cluster-example-1", "Status:                 Cluster in healthy state",
                          "Certificates Status", "cluster-example-server", "Streaming Replication status", "Replication Slots Enabled",
