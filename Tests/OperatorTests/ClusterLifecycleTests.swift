@@ -88,10 +88,10 @@ struct ClusterLifecycleTests {
     }
 
     static func psql(_ binaries: URL, host: String, password: String, user: String = "app", database: String = "app",
-                     _ sql: String) throws -> ExternalTool.Result {
+                     _ sql: String, sslMode: String = "require") throws -> ExternalTool.Result {
         // env(1) passes the password without putting it on a command line.
         guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
-        return try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=require", "PGCONNECT_TIMEOUT=5",
+        return try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=\(sslMode)", "PGCONNECT_TIMEOUT=5",
                                           binaries.appendingPathComponent("psql").path, "-h", host, "-U", user, "-d", database, "-Atc", sql],
                                     timeout: 30)
     }
@@ -155,6 +155,20 @@ struct ClusterLifecycleTests {
         let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
         let created = try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
         #expect(created.status == 0, "\(created.error)")
+
+        // TLS 1.3 only on PostgreSQL and on the instance status API; scram-sha-256 for passwords.
+        let primaryIP = Self.jsonpath(sandbox, "pod/\(primary)", ".status.podIP")
+        let caFile = try sandbox.directory.write("cluster-ca.crt", Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#))
+        for (port, starttls) in [("5432", ["-starttls", "postgres"]), ("8000", [])] {
+            let old = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_2"] + starttls, stdin: "")
+            #expect(old.status != 0, "TLS 1.2 must be refused on \(port)")
+            let current = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_3", "-CAfile", caFile] + starttls, stdin: "")
+            #expect(current.output.contains("Verify return code: 0 (ok)") && current.output.contains("TLSv1.3"), "port \(port): \(current.output.suffix(400))")
+        }
+        #expect(try Self.psql(binaries, host: readWrite, password: password, "SHOW password_encryption").output
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "scram-sha-256")
+        let plaintext = try Self.psql(binaries, host: readWrite, password: password, "SELECT 1", sslMode: "disable")
+        #expect(plaintext.status != 0, "a connection without TLS is refused")
         let streaming = await Eventually.check(within: 30) {
             (try? Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM pg_stat_replication").output)?
                 .trimmingCharacters(in: .whitespacesAndNewlines) == "2"
