@@ -104,8 +104,7 @@ public struct ObjectStore: Sendable {
     }
 
     public static func matches(_ object: JSONValue, labelSelector: SelectorExpression, fieldSelector: SelectorExpression) -> Bool {
-        let labels = object["metadata"]?["labels"]?.objectMembers ?? []
-        guard labelSelector.matches(labels: Dictionary(labels.compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { a, _ in a })) else {
+        guard labelSelector.matches(labels: object["metadata"]?["labels"]?.stringMap ?? [:]) else {
             return false
         }
         return fieldSelector.matches { path in

@@ -93,21 +93,10 @@ extension SandboxAPI {
         return .object(members)
     }
 
-    /// Kubernetes' short human durations: 45s, 3m12s, 12m, 5h3m, 20h, 3d4h, 120d, 3y.
+    /// An object's AGE column.
     static func age(_ timestamp: String?, now: Date) -> String {
         guard let timestamp, let date = ISO8601DateFormatter().date(from: timestamp) else { return "<unknown>" }
-        let seconds = max(0, Int(now.timeIntervalSince(date)))
-        let minutes = seconds / 60, hours = seconds / 3600, days = seconds / 86_400
-        switch seconds {
-        case ..<120: return "\(seconds)s"
-        case ..<600: return seconds % 60 == 0 ? "\(minutes)m" : "\(minutes)m\(seconds % 60)s"
-        case ..<10_800: return "\(minutes)m"
-        case ..<28_800: return minutes % 60 == 0 ? "\(hours)h" : "\(hours)h\(minutes % 60)m"
-        case ..<172_800: return "\(hours)h"
-        case ..<691_200: return hours % 24 == 0 ? "\(days)d" : "\(days)d\(hours % 24)h"
-        case ..<63_072_000: return "\(days)d"
-        default: return "\(days / 365)y"
-        }
+        return KubeTime.humanDuration(seconds: now.timeIntervalSince(date))
     }
 }
 

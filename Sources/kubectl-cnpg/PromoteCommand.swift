@@ -23,12 +23,7 @@ struct PromoteCommand: AsyncParsableCommand {
         let (client, namespace) = try connection.connect()
         defer { Task { try? await client.shutdown() } }
         let pod = InstanceName.resolve(instance, cluster: cluster)
-        let object: JSONValue
-        do {
-            object = try await client.get(.clusters, namespace: namespace, name: cluster)
-        } catch let error as KubeAPIError where error.code == 404 {
-            throw PluginError("cluster \"\(cluster)\" not found in namespace \"\(namespace)\"")
-        }
+        let object = try await ClusterLookup.get(client, cluster, namespace: namespace)
         if object["status"]?["targetPrimary"]?.stringValue == pod {
             print("\(pod) is already the primary node in the cluster")
             return

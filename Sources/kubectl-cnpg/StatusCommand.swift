@@ -36,12 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let (client, namespace) = try connection.connect()
         defer { Task { try? await client.shutdown() } }
-        let object: JSONValue
-        do {
-            object = try await client.get(.clusters, namespace: namespace, name: cluster)
-        } catch let error as KubeAPIError where error.code == 404 {
-            throw PluginError("cluster \"\(cluster)\" not found in namespace \"\(namespace)\"")
-        }
+        let object = try await ClusterLookup.get(client, cluster, namespace: namespace)
         let decoded = try ObjectCodec.decode(Cluster.self, from: object)
         let listed = try await client.list(.pods, namespace: namespace, labelSelector: "\(CNPGLabels.cluster)=\(cluster)", fieldSelector: nil)
         var pods: [String: JSONValue] = [:]

@@ -26,6 +26,21 @@ struct ClusterLifecycleTests {
                                              environment: merged, stdout: .file(log), stderr: .file(log))
         }
 
+        /// The operator installed on `sandbox` (CRDs, its RBAC, its webhooks) and running with its own
+        /// token, serving the webhooks on a free loopback port, once they answer. Log: `operator.log`.
+        static func installedWithWebhooks(on sandbox: RunningSandbox) async throws -> Operator {
+            let kubeconfig = try await ClusterLifecycleTests.installOperator(sandbox)
+            let port = try FreePort.find()
+            try ClusterLifecycleTests.installWebhooks(sandbox, port: port)
+            let controller = try withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path, port: port)
+            guard await ClusterLifecycleTests.webhooksAnswer(sandbox) else {
+                controller.process.signal(SIGKILL)
+                _ = await controller.process.wait()
+                throw TestFailure("the operator's webhooks never answered: \(controller.output.suffix(800))")
+            }
+            return controller
+        }
+
         /// An operator serving its webhooks on 127.0.0.1:`port`.
         static func withWebhooks(kubeconfig: String, log: String, port: Int, environment: [String: String] = [:],
                                  extraArguments: [String] = []) throws -> Operator {
@@ -101,14 +116,10 @@ struct ClusterLifecycleTests {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
         defer { _ = sandbox.stop() }
-        let kubeconfig = try await Self.installOperator(sandbox)
-        let webhookPort = try FreePort.find()
-        try Self.installWebhooks(sandbox, port: webhookPort)
-        let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
-        let controller = try Operator.withWebhooks(kubeconfig: kubeconfig, log: operatorLog, port: webhookPort)
+        let controller = try await Operator.installedWithWebhooks(on: sandbox)
+        let operatorLog = controller.log
         var stopped = false
         defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
-        try #require(await Self.webhooksAnswer(sandbox), "the operator's webhooks never answered: \(controller.output.suffix(800))")
 
         let sample = BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path
         let applied = try sandbox.kubectl(["apply", "-f", sample])
@@ -335,13 +346,8 @@ struct ClusterLifecycleTests {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
         defer { _ = sandbox.stop() }
-        let kubeconfig = try await Self.installOperator(sandbox)
-        let webhookPort = try FreePort.find()
-        try Self.installWebhooks(sandbox, port: webhookPort)
-        let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
-        let controller = try Operator.withWebhooks(kubeconfig: kubeconfig, log: operatorLog, port: webhookPort)
+        let controller = try await Operator.installedWithWebhooks(on: sandbox)
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
-        try #require(await Self.webhooksAnswer(sandbox), "the operator's webhooks never answered: \(controller.output.suffix(800))")
         #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
         let healthy = { (count: Int) -> Bool in
             Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == String(count)

@@ -88,8 +88,7 @@ public enum AdmissionWebhook {
         var fields: [(String, JSONValue)] = []
         if !report.errors.isEmpty {
             let (message, details) = KubeStatus.invalid(group: CNPG.group, kind: report.kind, name: name, errors: report.errors)
-            fields.append(("status", .object([("metadata", .object([])), ("status", .string("Failure")), ("message", .string(message)),
-                                              ("reason", .string("Invalid")), ("details", details), ("code", .int(422))])))
+            fields.append(("status", KubeStatus.object(code: 422, reason: "Invalid", message: message, details: details)))
         }
         if !report.warnings.isEmpty { fields.append(("warnings", .array(report.warnings.map(JSONValue.string)))) }
         return fields

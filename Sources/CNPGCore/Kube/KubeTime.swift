@@ -41,4 +41,20 @@ public enum KubeTime {
         formatter.dateFormat = format
         return formatter
     }
+
+    /// Kubernetes' short human durations (kubectl's AGE): 45s, 3m12s, 12m, 5h3m, 20h, 3d4h, 120d, 3y.
+    public static func humanDuration(seconds interval: TimeInterval) -> String {
+        let seconds = max(0, Int(interval))
+        let minutes = seconds / 60, hours = seconds / 3600, days = seconds / 86_400
+        switch seconds {
+        case ..<120: return "\(seconds)s"
+        case ..<600: return seconds % 60 == 0 ? "\(minutes)m" : "\(minutes)m\(seconds % 60)s"
+        case ..<10_800: return "\(minutes)m"
+        case ..<28_800: return minutes % 60 == 0 ? "\(hours)h" : "\(hours)h\(minutes % 60)m"
+        case ..<172_800: return "\(hours)h"
+        case ..<691_200: return hours % 24 == 0 ? "\(days)d" : "\(days)d\(hours % 24)h"
+        case ..<63_072_000: return "\(days)d"
+        default: return "\(days / 365)y"
+        }
+    }
 }

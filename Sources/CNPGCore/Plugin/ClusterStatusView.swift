@@ -73,7 +73,7 @@ public struct ClusterStatusView: Sendable {
             rows.append(("Status:", style.red("Primary instance is fenced")))
         } else {
             if let promoted = status?.currentPrimaryTimestamp.flatMap(KubeTime.parse) {
-                rows.append(("Primary promotion time:", "\(KubeTime.goTime(promoted)) (\(Self.age(now.timeIntervalSince(promoted))))"))
+                rows.append(("Primary promotion time:", "\(KubeTime.goTime(promoted)) (\(KubeTime.humanDuration(seconds: now.timeIntervalSince(promoted))))"))
             }
             let phase = status?.phase ?? ""
             let phaseText = [phase, status?.phaseReason ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
@@ -199,16 +199,6 @@ public struct ClusterStatusView: Sendable {
                 && (resource["requests"]?.objectMembers ?? []).allSatisfy { key, value in resource["limits"]?[key] == value }
         }
         return guaranteed ? "Guaranteed" : "Burstable"
-    }
-
-    /// kubectl's short ages: 45s, 12m, 5h3m, 3d.
-    static func age(_ seconds: TimeInterval) -> String {
-        let total = max(0, Int(seconds))
-        if total < 120 { return "\(total)s" }
-        if total < 3600 { return "\(total / 60)m" }
-        if total < 8 * 3600 { return "\(total / 3600)h\(total % 3600 / 60 == 0 ? "" : "\(total % 3600 / 60)m")" }
-        if total < 48 * 3600 { return "\(total / 3600)h" }
-        return "\(total / 86_400)d"
     }
 
     /// The `-o json|yaml` document, with CNPG's keys.

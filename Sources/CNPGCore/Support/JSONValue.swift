@@ -58,6 +58,11 @@ extension JSONValue {
         return nil
     }
 
+    /// An object's string members as a dictionary (labels, annotations); other members are left out.
+    public var stringMap: [String: String] {
+        Dictionary((objectMembers ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+
     public var arrayValue: [JSONValue]? {
         if case .array(let elements) = self { return elements }
         return nil

@@ -86,9 +86,5 @@ enum WebhookMatcher {
         return SelectorExpression(selector)
     }
 
-    static func labels(of object: JSONValue) -> [String: String] {
-        var labels: [String: String] = [:]
-        for (key, value) in object["metadata"]?["labels"]?.objectMembers ?? [] { labels[key] = value.stringValue }
-        return labels
-    }
+    static func labels(of object: JSONValue) -> [String: String] { object["metadata"]?["labels"]?.stringMap ?? [:] }
 }

@@ -43,7 +43,7 @@ enum WebhookTransport {
         let anchors = target.trustAnchors
         let serverName = target.serverName
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + Int64(timeout.components.attoseconds / 1_000_000_000)))
+            .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let tlsHandler = try NIOSSLClientHandler(context: context, serverHostname: serverName) { certificates, promise in

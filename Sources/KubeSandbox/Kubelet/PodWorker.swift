@@ -278,10 +278,8 @@ actor PodWorker {
                 configMaps[name] = data.mapValues { String(decoding: $0, as: UTF8.self) }
             }
         }
-        let labels = Dictionary((pod["metadata"]?["labels"]?.objectMembers ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } },
-                                uniquingKeysWith: { first, _ in first })
-        let annotations = Dictionary((pod["metadata"]?["annotations"]?.objectMembers ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } },
-                                     uniquingKeysWith: { first, _ in first })
+        let labels = pod["metadata"]?["labels"]?.stringMap ?? [:]
+        let annotations = pod["metadata"]?["annotations"]?.stringMap ?? [:]
         let facts = ContainerEnvironment.PodFacts(name: name, namespace: namespace, uid: uid, podIP: podIP, hostIP: report.hostIP,
                                                   nodeName: context.nodeName, serviceAccountName: spec.serviceAccountName ?? "default",
                                                   labels: labels, annotations: annotations)

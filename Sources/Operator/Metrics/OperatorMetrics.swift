@@ -63,8 +63,5 @@ enum OperatorMetrics {
 }
 
 extension Timer {
-    func recordInterval(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
+    func recordInterval(_ duration: Duration) { recordNanoseconds(duration.nanoseconds) }
 }
