@@ -25,6 +25,7 @@ generate: build
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate crds > manifests/crds.yaml
 	cp manifests/crds.yaml charts/cloudnative-pg/files/crds.yaml
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate rbac > charts/cloudnative-pg/files/operator-clusterrole.yaml
+	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate monitoring-queries > charts/cloudnative-pg/files/monitoring-queries.yaml
 
 crds: generate
 

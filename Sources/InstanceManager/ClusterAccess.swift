@@ -42,6 +42,15 @@ struct ClusterAccess: Sendable {
         return (values, secret.metadata.resourceVersion ?? "")
     }
 
+    /// A ConfigMap's data, nil when it does not exist.
+    func configMap(_ name: String) async throws -> [String: String]? {
+        let object: JSONValue
+        do { object = try await client.get(.configMaps, namespace: namespace, name: name) } catch let error as KubeAPIError where error.isNotFound {
+            return nil
+        }
+        return object["data"]?.stringMap ?? [:]
+    }
+
     /// A merge patch of the Cluster's status subresource.
     func patchStatus(_ fields: [(String, JSONValue)]) async throws {
         _ = try await client.patch(.clusters, namespace: namespace, name: clusterName,

@@ -14,12 +14,15 @@ actor InstanceReconciler {
     let database: LocalDatabase
     let formerPrimary: FormerPrimary
     let logger: Logger
+    /// Told of every Cluster read and its custom-queries sources.
+    var metrics: MetricsExporter?
     private(set) var cluster: Cluster?
     private var appliedPasswordVersions: [String: String] = [:]
     private var systemRolesReady = false
 
     init(podName: String, clusterName: String, access: ClusterAccess, writer: InstanceFilesWriter, postmaster: Postmaster,
-         database: LocalDatabase, formerPrimary: FormerPrimary, logger: Logger) {
+         database: LocalDatabase, formerPrimary: FormerPrimary, metrics: MetricsExporter? = nil, logger: Logger) {
+        self.metrics = metrics
         self.formerPrimary = formerPrimary
         self.podName = podName
         self.clusterName = clusterName
@@ -90,6 +93,9 @@ actor InstanceReconciler {
     private func reconcileOnce() async throws {
         let cluster = try await access.cluster()
         self.cluster = cluster
+        if let metrics {
+            await metrics.update(cluster: cluster, sources: await MonitoringSources.load(cluster: cluster, access: access, logger: logger))
+        }
         let fenced = FencedInstances(cluster: cluster).contains(podName)
         if fenced, await !postmaster.isFenced {
             await postmaster.fence(timeoutSeconds: Int(cluster.spec.switchoverDelay ?? 3600))

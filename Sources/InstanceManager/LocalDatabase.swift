@@ -14,14 +14,15 @@ struct LocalDatabase: Sendable {
 
     var socketPath: String { "\(socketDirectory)/.s.PGSQL.\(port)" }
 
-    func withConnection<T: Sendable>(database: String = "postgres",
+    func withConnection<T: Sendable>(database: String = "postgres", user: String = "postgres",
                                      _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: "postgres", password: nil, database: database)
+        var configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: nil, database: database)
+        if user != "postgres" { configuration.options.additionalStartupParameters = [("application_name", user)] }
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             // The manager's own statements (roles, passwords, slots) must not wait for a synchronous
             // standby: the first standby cannot join before they are done.
-            try await connection.query("SET synchronous_commit TO local", logger: logger)
+            if user == "postgres" { try await connection.query("SET synchronous_commit TO local", logger: logger) }
             let result = try await body(connection)
             try? await connection.close()
             return result

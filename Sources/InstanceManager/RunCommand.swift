@@ -18,8 +18,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("status-port-tls"), help: "Serve the status API over TLS 1.3 with the cluster's server certificate.")
     var statusPortTLS = false
 
-    @Flag(name: .customLong("metrics-port-tls"), help: "Serve metrics over TLS (accepted for compatibility; metrics are not served yet).")
+    @Flag(name: .customLong("metrics-port-tls"), help: "Serve metrics over TLS 1.3 with the cluster's server certificate.")
     var metricsPortTLS = false
+
+    @Option(name: .customLong("metrics-port"), help: "Port of the Prometheus exporter (/metrics); 0 turns it off.")
+    var metricsPort = 9187
 
     @Option(name: .customLong("status-port"), help: "Port of the status API.")
     var statusPort = 8000
@@ -39,11 +42,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
+        let exporter = MetricsExporter(clusterName: options.clusterName, database: database, paths: paths, postmaster: postmaster,
+                                       logger: logger)
         let reconciler = InstanceReconciler(podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
                                             postmaster: postmaster, database: database,
                                             formerPrimary: FormerPrimary(binaries: binaries, paths: paths, podName: options.podName,
                                                                          port: options.port, logger: logger),
-                                            logger: logger)
+                                            metrics: exporter, logger: logger)
         try await reconciler.prepare(initial: cluster)
         try LogPipes.start(logDirectory: paths.logDirectory, podName: options.podName)
 
@@ -54,14 +59,19 @@ struct RunCommand: AsyncParsableCommand {
             address: address, port: statusPort,
             certificateFiles: statusPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil,
             collector: collector, postmaster: postmaster, logger: logger)
+        var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
+        if metricsPort != 0 {
+            let certificates = metricsPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil
+            servers.append(.init(service: try InstanceMetricsServer.application(address: address, port: metricsPort, certificateFiles: certificates,
+                                                                                exporter: exporter, logger: logger)))
+        }
         let supervisor = PostmasterService(postmaster: postmaster, reconciler: reconciler,
                                            smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
                                            stopDelay: Int(cluster.spec.stopDelay ?? 1800), logger: logger)
         let follower = ClusterFollower(access: access, reconciler: reconciler, resync: .seconds(resyncSeconds), logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // Graceful shutdown runs in reverse order: PostgreSQL stops first, then the rest.
-            services: [
-                .init(service: statusServer),
+            services: servers + [
                 .init(service: follower),
                 .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
             ],

@@ -13,7 +13,7 @@ struct StatusCollector: Sendable {
     func collect() async throws -> InstanceStatus {
         let logger = database.logger
         let clusterPattern = try SQLQuoting.literal("^" + NSRegularExpression.escapedPattern(for: clusterName) + "-[0-9]+$")
-        var status = try await database.withConnection { connection in
+        let status = try await database.withConnection { connection in
             var status = InstanceStatus()
             let base = try await connection.rows("""
                 SELECT (SELECT system_identifier::text FROM pg_catalog.pg_control_system()),

@@ -42,7 +42,24 @@ enum StatusServer {
                 return text(.internalServerError, "\(error)")
             }
         }
-        let configuration = ApplicationConfiguration(address: .hostname(address, port: port), serverName: "instance-manager")
+        return try InstanceHTTP.application(router: router, address: address, port: port, certificateFiles: certificateFiles,
+                                            serverName: "instance-manager", logger: logger)
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// The instance manager's HTTP servers (status 8000, metrics 9187): plain, or TLS 1.3 only with
+/// the cluster's server certificate.
+enum InstanceHTTP {
+    static func application(router: Router<BasicRequestContext>, address: String, port: Int,
+                            certificateFiles: (certificate: String, key: String)?, serverName: String,
+                            logger: Logger) throws -> any ServiceLifecycle.Service {
+        let configuration = ApplicationConfiguration(address: .hostname(address, port: port), serverName: serverName)
         if let files = certificateFiles {
             var tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificate).map { .certificate($0) },
@@ -51,11 +68,5 @@ enum StatusServer {
             return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
         }
         return Application(router: router, server: .http1(), configuration: configuration, logger: logger)
-    }
-
-    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -99,7 +99,8 @@ struct ControllerCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let environment = ProcessInfo.processInfo.environment
         let operatorConfiguration = OperatorConfiguration(settings: environment)
-        let reconciler = ClusterReconciler(client: client, configuration: operatorConfiguration,
+        let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
+        let reconciler = ClusterReconciler(client: client, configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
                                            statuses: InstanceStatusClient(http: http, timeout: .seconds(5)), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, workers: workers, logger: logger)
@@ -116,7 +117,7 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if webhookPort > 0 {
-            let certificateNamespace = operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
+            let certificateNamespace = operatorNamespace
             let certificates = WebhookCertificateManager(
                 client: client, namespace: certificateNamespace, policy: CertificatePolicy(configuration: operatorConfiguration),
                 manageConfigurations: operatorConfiguration.manageWebhookConfigurations,

@@ -6,7 +6,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Print manifests generated from the code.",
-        subcommands: [CRDs.self, RBAC.self, Webhooks.self, Manifests.self]
+        subcommands: [CRDs.self, RBAC.self, Webhooks.self, Manifests.self, MonitoringQueries.self]
     )
 
     struct OutputOptions: ParsableArguments {
@@ -38,6 +38,15 @@ struct GenerateCommand: ParsableCommand {
         @OptionGroup var options: OutputOptions
 
         func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole())]) }
+    }
+
+    struct MonitoringQueries: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "monitoring-queries",
+            abstract: "Print the default monitoring queries (the `queries` key of the cnpg-default-monitoring ConfigMap)."
+        )
+
+        func run() { print(DefaultMonitoringQueries.yaml, terminator: "") }
     }
 
     struct Webhooks: ParsableCommand {

@@ -13,6 +13,7 @@ final class InstanceHarness: @unchecked Sendable {
     let namespace = "default"
     let port: Int
     let statusPort: Int
+    let metricsPort: Int
     let subnet = Int.random(in: 10...60)
     var cluster: Cluster
     var secrets: [String: [String: String]] = [:]
@@ -26,6 +27,7 @@ final class InstanceHarness: @unchecked Sendable {
         try PostgresServer.chownToPostgres(root.path)
         port = try FreePort.find()
         statusPort = try FreePort.find()
+        metricsPort = try FreePort.find()
 
         let crds = try sandbox.kubectl(["apply", "-f", BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml").path])
         guard crds.status == 0 else { throw TestFailure("CRDs: \(crds.error)") }
@@ -45,10 +47,20 @@ final class InstanceHarness: @unchecked Sendable {
                 initdb:
                   database: app
                   owner: app
+              monitoring:
+                metricsQueriesTTL: 1s
+                customQueriesConfigMap:
+                - name: \(DefaultMonitoringQueries.configMapName)
+                  key: \(DefaultMonitoringQueries.key)
+                - name: custom-queries
+                  key: custom
             """
         let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: manifest)
         guard applied.status == 0 else { throw TestFailure("Cluster: \(applied.error)") }
         cluster = try await admin.get(Cluster.self, .clusters, namespace: namespace, name: clusterName)
+        // What the operator copies next to the Cluster, and a user's own queries.
+        try await setConfigMap(DefaultMonitoringQueries.configMapName, [DefaultMonitoringQueries.key: DefaultMonitoringQueries.yaml])
+        try await setConfigMap("custom-queries", ["custom": Self.customQueries])
         for object in try ClusterManifests.objects(for: cluster) {
             let kind = object["kind"]?.stringValue ?? ""
             let types: [String: ResourceType] = ["Secret": .secrets, "ServiceAccount": .serviceAccounts, "Role": .roles, "RoleBinding": .roleBindings]
@@ -66,6 +78,46 @@ final class InstanceHarness: @unchecked Sendable {
         try write("kubeconfig", kubeconfig)
         // How instance processes resolve the -rw service: nss_wrapper's hosts file, no /etc/hosts change.
         try pointReadWriteService(to: 1)
+    }
+
+    static let customQueries = """
+        who:
+          query: "SELECT current_user AS login, pg_catalog.pg_is_in_recovery() AS standby, 1 AS connected"
+          metrics:
+            - login:
+                usage: "LABEL"
+                description: "The role the exporter runs queries as"
+            - standby:
+                usage: "GAUGE"
+                description: "1 on a standby"
+            - connected:
+                usage: "GAUGE"
+                description: "Always 1"
+        rows_on_primary:
+          primary: true
+          target_databases: ["ap*"]
+          query: "SELECT current_database() AS datname, (SELECT count(*) FROM pg_catalog.pg_class) AS relations"
+          metrics:
+            - datname:
+                usage: "LABEL"
+                description: "Database"
+            - relations:
+                usage: "COUNTER"
+                description: "Relations in the database"
+        """
+
+    /// Creates or replaces a ConfigMap in the cluster's namespace.
+    func setConfigMap(_ name: String, _ data: [String: String]) async throws {
+        let object = JSONValue.object([
+            ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
+            ("metadata", .object([("name", .string(name)), ("namespace", .string(namespace))])),
+            ("data", .object(data.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ])
+        if (try? await admin.get(.configMaps, namespace: namespace, name: name)) != nil {
+            _ = try await admin.patch(.configMaps, namespace: namespace, name: name, .object([("data", object["data"] ?? .null)]))
+        } else {
+            _ = try await admin.create(.configMaps, namespace: namespace, object)
+        }
     }
 
     func address(_ serial: Int) -> String { "127.0.\(subnet).\(serial)" }
@@ -164,11 +216,20 @@ final class InstanceHarness: @unchecked Sendable {
 
     /// GET on an instance's status API over TLS 1.3, verifying its certificate against the cluster CA.
     func statusAPI(_ serial: Int, _ path: String) throws -> (status: Int32, body: String) {
+        try https(serial, port: statusPort, path)
+    }
+
+    /// GET on an instance's exporter (`--metrics-port-tls`) over TLS 1.3, verifying its certificate.
+    func metrics(_ serial: Int) throws -> (status: Int32, body: String) {
+        try https(serial, port: metricsPort, "/metrics")
+    }
+
+    func https(_ serial: Int, port: Int, _ path: String, tls: [String] = ["--tlsv1.3"]) throws -> (status: Int32, body: String) {
         let caFile = root.appendingPathComponent("server-ca.crt").path
         if !FileManager.default.fileExists(atPath: caFile) { try write("server-ca.crt", secrets["\(clusterName)-ca"]?["ca.crt"] ?? "") }
         guard let curl = ExternalTool.find("curl") else { throw TestFailure("curl is not installed") }
-        let result = try ExternalTool.run(curl, ["-sS", "--tlsv1.3", "--cacert", caFile, "--resolve", "\(clusterName)-rw:\(statusPort):\(address(serial))",
-                                                 "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(statusPort)\(path)"])
+        let result = try ExternalTool.run(curl, ["-sS"] + tls + ["--cacert", caFile, "--resolve", "\(clusterName)-rw:\(port):\(address(serial))",
+                                                 "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(port)\(path)"])
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }

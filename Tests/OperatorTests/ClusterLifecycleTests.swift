@@ -151,7 +151,7 @@ struct ClusterLifecycleTests {
                        "secret/cluster-example-app", "service/cluster-example-rw", "service/cluster-example-ro", "service/cluster-example-r",
                        "serviceaccount/cluster-example", "role/cluster-example", "rolebinding/cluster-example",
                        "poddisruptionbudget/cluster-example", "poddisruptionbudget/cluster-example-primary",
-                       "pvc/cluster-example-1", "pvc/cluster-example-2", "pvc/cluster-example-3"] {
+                       "pvc/cluster-example-1", "pvc/cluster-example-2", "pvc/cluster-example-3", "configmap/cnpg-default-monitoring"] {
             #expect(try sandbox.kubectl(["get", object]).status == 0, "\(object) is missing")
         }
         #expect(try sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status != 0, "superuser access is off by default")
@@ -169,6 +169,15 @@ struct ClusterLifecycleTests {
 
         // TLS 1.3 only on PostgreSQL and on the instance status API; scram-sha-256 for passwords.
         let primaryIP = Self.jsonpath(sandbox, "pod/\(primary)", ".status.podIP")
+
+        // Each instance exports CNPG's metrics on 9187, with the default queries the operator copied.
+        let curl = try #require(ExternalTool.find("curl"))
+        let exported = await Eventually.check(within: 60) {
+            let text = (try? ExternalTool.run(curl, ["-sS", "--max-time", "5", "http://\(primaryIP):9187/metrics"]).output) ?? ""
+            return text.contains("cnpg_collector_up{cluster=\"cluster-example\"} 1") && text.contains("cnpg_pg_database_size_bytes{datname=\"app\"}")
+                && text.contains("cnpg_pg_replication_streaming_replicas 2")
+        }
+        #expect(exported, "the primary's exporter serves the default queries")
         let caFile = try sandbox.directory.write("cluster-ca.crt", Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#))
         for (port, starttls) in [("5432", ["-starttls", "postgres"]), ("8000", [])] {
             let old = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_2"] + starttls, stdin: "")

@@ -89,6 +89,10 @@ struct HelmChartTests {
             #expect(kind(configurationKind, in: objects).first?["webhooks"] == kind(configurationKind, in: webhooks).first?["webhooks"], "\(configurationKind)")
             #expect(kind(configurationKind, in: objects).first?["metadata"]?["name"] == kind(configurationKind, in: webhooks).first?["metadata"]?["name"])
         }
+        let queries = kind("ConfigMap", in: objects).first { $0["metadata"]?["name"] == .string(DefaultMonitoringQueries.configMapName) }
+        #expect(queries?["data"]?["queries"]?.stringValue == DefaultMonitoringQueries.yaml, "run `make generate` after changing the default queries")
+        #expect(queries?["metadata"]?["labels"]?["cnpg.io/reload"] == .string(""))
+
         let service = kind("Service", in: objects).first
         #expect(service?["metadata"]?["name"] == .string(WebhookPKI.serviceName))
         let deployment = try #require(kind("Deployment", in: objects).first)

@@ -73,6 +73,15 @@ extension JSONValue {
         return nil
     }
 
+    /// A JSON number (integer or not) as a Double.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): return Double(value)
+        case .double(let value): return value
+        default: return nil
+        }
+    }
+
     /// Returns a copy with `value` stored under `key`, replacing an existing member in place.
     public func setting(_ key: String, to value: JSONValue) -> JSONValue {
         guard case .object(var members) = self else { return self }

@@ -13,7 +13,7 @@ public enum PrometheusExposition {
     }
 
     /// HELP text escapes backslash and newline.
-    static func escape(_ text: String) -> Substring {
+    public static func escape(_ text: String) -> Substring {
         Substring(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))
     }
 }

@@ -7,6 +7,8 @@ import Logging
 struct ClusterReconciler: Sendable {
     let client: any KubeClient
     let configuration: OperatorConfiguration
+    /// Where the default monitoring queries are installed (copied next to every Cluster).
+    let operatorNamespace: String
     let statuses: InstanceStatusClient
     let logger: Logger
     var sync: ObjectSync { ObjectSync(client: client) }
@@ -38,6 +40,7 @@ struct ClusterReconciler: Sendable {
         try await ensureCredentials(cluster)
         try await ensureServices(cluster)
         try await ensureDisruptionBudgets(cluster)
+        await ensureDefaultMonitoringQueries(cluster)
 
         let observed = try await observe(cluster)
         let reports = await statuses.poll(observed.activePods, caPEM: pki.caPEM)

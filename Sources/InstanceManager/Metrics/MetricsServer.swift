@@ -1,0 +1,20 @@
+import CNPGCore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The exporter's HTTP endpoint (CNPG: port 9187, `/metrics`), over TLS 1.3 with the cluster's
+/// server certificate when `--metrics-port-tls` is given.
+enum InstanceMetricsServer {
+    static func application(address: String, port: Int, certificateFiles: (certificate: String, key: String)?,
+                            exporter: MetricsExporter, logger: Logger) throws -> any ServiceLifecycle.Service {
+        let router = Router()
+        router.get("metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = MetricsText.contentType
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await exporter.scrape())))
+        }
+        return try InstanceHTTP.application(router: router, address: address, port: port, certificateFiles: certificateFiles,
+                                            serverName: "instance-metrics", logger: logger)
+    }
+}
