@@ -108,7 +108,7 @@ let package = Package(
         ),
         .target(name: "CSandboxExec", path: "Sources/CSandboxExec"),
         .executableTarget(name: "KubeSandboxExec", dependencies: ["CSandboxExec"], path: "Sources/kube-sandbox-exec"),
-        .target(name: "CNPGTestSupport", path: "Tests/Support"),
+        .target(name: "CNPGTestSupport", dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support"),
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),

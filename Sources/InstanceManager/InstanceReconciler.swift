@@ -136,6 +136,7 @@ actor InstanceReconciler {
             }
             try await duties.reconcileReplicationSlots(cluster: cluster)
             try await reconcilePasswords(cluster: cluster, duties: duties)
+            try await ManagedRoleSync(database: database, access: access, logger: logger).reconcile(cluster: cluster)
         }
     }
 

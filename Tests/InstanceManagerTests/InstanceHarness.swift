@@ -47,6 +47,18 @@ final class InstanceHarness: @unchecked Sendable {
                 initdb:
                   database: app
                   owner: app
+              managed:
+                roles:
+                - name: dante
+                  login: true
+                  connectionLimit: 4
+                  comment: a managed role
+                  inRoles: [pg_monitor]
+                  passwordSecret:
+                    name: dante-password
+                - name: orphan
+                  login: true
+                  inRoles: [no_such_role]
               monitoring:
                 metricsQueriesTTL: 1s
                 customQueriesConfigMap:
@@ -70,6 +82,7 @@ final class InstanceHarness: @unchecked Sendable {
                 secrets[secret.metadata.name ?? ""] = (secret.data ?? [:]).compactMapValues { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } }
             }
         }
+        try await setManagedRolePassword(PasswordGenerator.generate())
         try await setStatus([("targetPrimary", .string("\(clusterName)-1")),
                              ("instanceNames", .array([.string("\(clusterName)-1"), .string("\(clusterName)-2")]))])
 
@@ -105,6 +118,22 @@ final class InstanceHarness: @unchecked Sendable {
                 usage: "COUNTER"
                 description: "Relations in the database"
         """
+
+    /// The `dante-password` basic-auth Secret of the managed role `dante` (created or updated);
+    /// every password it held is scanned for in the logs.
+    func setManagedRolePassword(_ password: String) async throws {
+        let data = JSONValue.object([("username", .string(Data("dante".utf8).base64EncodedString())),
+                                     ("password", .string(Data(password.utf8).base64EncodedString()))])
+        if (try? await admin.get(.secrets, namespace: namespace, name: "dante-password")) != nil {
+            _ = try await admin.patch(.secrets, namespace: namespace, name: "dante-password", .object([("data", data)]))
+        } else {
+            _ = try await admin.create(.secrets, namespace: namespace, .object([
+                ("apiVersion", .string("v1")), ("kind", .string("Secret")), ("type", .string("kubernetes.io/basic-auth")),
+                ("metadata", .object([("name", .string("dante-password")), ("namespace", .string(namespace))])), ("data", data),
+            ]))
+        }
+        secrets["dante-password-\(secrets.count)"] = ["password": password]
+    }
 
     /// Creates or replaces a ConfigMap in the cluster's namespace.
     func setConfigMap(_ name: String, _ data: [String: String]) async throws {

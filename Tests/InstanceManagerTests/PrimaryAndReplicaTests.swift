@@ -90,6 +90,51 @@ import Testing
         #expect(reloaded, "\(harness.recentLogs)")
     }
 
+    /// spec.managed.roles on the primary: created with its attributes, comment, membership and the
+    /// Secret's password; a new password applies; an impossible role is reported; `ensure: absent` drops.
+    func checkManagedRoles(_ harness: InstanceHarness) async throws {
+        func managedStatus() async throws -> ManagedRoles? {
+            try await harness.admin.get(Cluster.self, .clusters, namespace: harness.namespace, name: harness.clusterName).status?.managedRolesStatus
+        }
+        func login(_ password: String) throws -> Bool {
+            try harness.psql(1, "dbname=app user=dante password=\(password) sslmode=require", "SELECT current_user").output == "dante\n"
+        }
+        let first = try #require(harness.secrets.first { $0.key.hasPrefix("dante-password") }?.value["password"])
+        let created = try await harness.eventually(30) { try login(first) }
+        #expect(created, "\(harness.recentLogs)")
+        let attributes = try harness.localSQL(1, """
+            SELECT rolconnlimit, pg_has_role('dante', 'pg_monitor', 'MEMBER'), shobj_description(oid, 'pg_authid')
+            FROM pg_authid WHERE rolname = 'dante'
+            """)
+        #expect(attributes.output == "4|t|a managed role\n", "\(attributes.error)")
+        let reported = try await harness.eventually(30) {
+            let status = try await managedStatus()
+            return status?.byStatus?["reconciled"] == ["dante"] && status?.passwordStatus?["dante"]?.resourceVersion != nil
+                && status?.cannotReconcile?["orphan"]?.first?.contains("no_such_role") == true
+                && status?.byStatus?["not-managed"]?.contains("app") == true
+                && status?.byStatus?["reserved"]?.contains("streaming_replica") == true
+        }
+        let reportedStatus = try await managedStatus()
+        #expect(reported, "\(String(describing: reportedStatus))")
+
+        let second = PasswordGenerator.generate()
+        try await harness.setManagedRolePassword(second)
+        let rotated = try await harness.eventually(30) { try login(second) }
+        #expect(rotated, "\(harness.recentLogs)")
+        #expect(try !login(first), "the old password no longer works")
+
+        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: harness.clusterName, .object([("spec", .object([
+            ("managed", .object([("roles", .array([.object([("name", .string("dante")), ("ensure", .string("absent"))])]))])),
+        ]))]))
+        let dropped = try await harness.eventually(30) {
+            let status = try await managedStatus()
+            return try harness.localSQL(1, "SELECT count(*) FROM pg_roles WHERE rolname = 'dante'").output == "0\n"
+                && status?.byStatus?["reconciled"] == nil && status?.cannotReconcile == nil && status?.passwordStatus == nil
+        }
+        let droppedStatus = try await managedStatus()
+        #expect(dropped, "\(String(describing: droppedStatus)) \(harness.recentLogs)")
+    }
+
     func lifecycle(_ harness: InstanceHarness) async throws {
         let cluster = harness.clusterName
         let primary = "\(cluster)-1"
@@ -171,6 +216,7 @@ import Testing
             try harness.localSQL(1, "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'postgres'").output == "t\n"
         }
         #expect(superuserOff, "\(harness.recentLogs)")
+        try await checkManagedRoles(harness)
 
         // A parameter change reaches both instances by reload.
         _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,

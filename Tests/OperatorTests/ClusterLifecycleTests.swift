@@ -195,9 +195,19 @@ struct ClusterLifecycleTests {
         }
         #expect(streaming, "two standbys stream from the primary")
 
-        // Unplanned failover: every process of the primary's container is killed.
+        // Unplanned failover under load: a client inserts through -rw every 20 ms while every process
+        // of the primary's container is killed. With quorum synchronous replication (ANY 1) no
+        // acknowledged insert may be missing afterwards.
+        let madeWrites = try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE writes (id int PRIMARY KEY)")
+        #expect(madeWrites.status == 0, "\(madeWrites.error)")
+        let writer = ContinuousWriter(target: .init(host: readWrite, user: "app", password: password, database: "app",
+                                                    caPEM: Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#)), table: "writes")
+        writer.start()
+        let writing = await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }
+        #expect(writing, "the writer could not write before the failover")
         let helper = Self.jsonpath(sandbox, "pod/\(primary)", ".status.containerStatuses[0].containerID").replacingOccurrences(of: "sandbox://", with: "")
         let helperPID = try #require(Int32(helper))
+        let killedAt = ContinuousClock.now
         kill(helperPID, SIGKILL)
         let failedOver = await Eventually.check(within: 60) {
             let current = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
@@ -205,6 +215,16 @@ struct ClusterLifecycleTests {
         }
         #expect(failedOver, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
         let newPrimary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+        let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: killedAt) >= 25 }
+        let report = await writer.stop()
+        #expect(resumed, "writes through -rw should resume on \(newPrimary): \(report.summary)")
+        let stored = try Self.psql(binaries, host: readWrite, password: password, "SELECT id FROM writes")
+        let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
+        let missing = report.acknowledged.filter { !storedIDs.contains($0) }
+        #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
+        print("e2e failover: primary killed, \(newPrimary) promoted; \(report.summary) (the write-unavailability window); "
+              + "\(missing.count) acknowledged inserts missing")
+
         let written = await Eventually.check(within: 30) {
             (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
         }
@@ -411,6 +431,13 @@ struct ClusterLifecycleTests {
         #expect(unknown.status == 1 && unknown.error.contains("pod \"cluster-example-9\" not found"), "\(unknown.error)")
         let already = try plugin(["promote", "cluster-example", "cluster-example-1"])
         #expect(already.output.contains("cluster-example-1 is already the primary node in the cluster"), "\(already.output) \(already.error)")
+        // A client writes through -rw every 20 ms during the switchover: no acknowledged insert is lost.
+        #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE writes (id int PRIMARY KEY)").status == 0)
+        let writer = ContinuousWriter(target: .init(host: readWrite, user: "app", password: password, database: "app",
+                                                    caPEM: Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#)), table: "writes")
+        writer.start()
+        #expect(await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }, "the writer could not write before the switchover")
+        let promotedAt = ContinuousClock.now
         let promote = try plugin(["promote", "cluster-example", "2"])
         #expect(promote.status == 0, "\(promote.error)")
         #expect(promote.output.contains("Node cluster-example-2 in cluster cluster-example will be promoted"))
@@ -418,6 +445,15 @@ struct ClusterLifecycleTests {
             Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
         }
         #expect(switched, "status: \(status())")
+        let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: promotedAt) >= 25 }
+        let writes = await writer.stop()
+        #expect(resumed, "writes through -rw should resume: \(writes.summary)")
+        let stored = try Self.psql(binaries, host: readWrite, password: password, "SELECT id FROM writes")
+        let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
+        let missing = writes.acknowledged.filter { !storedIDs.contains($0) }
+        #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
+        print("e2e switchover: kubectl cnpg promote to cluster-example-2; \(writes.summary) (the write-unavailability window); "
+              + "\(missing.count) acknowledged inserts missing")
         let afterSwitchover = await Eventually.check(within: 30) {
             (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
         }

@@ -64,11 +64,22 @@ public struct ManagedRoles: Codable, Sendable, Equatable {
     public var byStatus: [String: [String]]?
     public var cannotReconcile: [String: [String]]?
     public var passwordStatus: [String: PasswordState]?
+
+    public init(byStatus: [String: [String]]? = nil, cannotReconcile: [String: [String]]? = nil, passwordStatus: [String: PasswordState]? = nil) {
+        self.byStatus = byStatus
+        self.cannotReconcile = cannotReconcile
+        self.passwordStatus = passwordStatus
+    }
 }
 
 public struct PasswordState: Codable, Sendable, Equatable {
     public var transactionID: Int64?
     public var resourceVersion: String?
+
+    public init(transactionID: Int64?, resourceVersion: String?) {
+        self.transactionID = transactionID
+        self.resourceVersion = resourceVersion
+    }
 }
 
 public struct TablespaceState: Codable, Sendable, Equatable {

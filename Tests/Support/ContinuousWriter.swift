@@ -1,0 +1,149 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// A client that inserts one row every `interval` through a service address (TLS, the server
+/// verified against the cluster CA), reconnecting after every failure, and remembers every
+/// insert PostgreSQL acknowledged: after a failover or a switchover, each of them must still be
+/// there, and the longest gap between two acknowledged inserts is the write-unavailability window.
+public final class ContinuousWriter: @unchecked Sendable {
+    public struct Target: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String
+        public var database: String
+        public var caPEM: String
+        public init(host: String, port: Int = 5432, user: String, password: String, database: String, caPEM: String) {
+            (self.host, self.port, self.user, self.password, self.database, self.caPEM) = (host, port, user, password, database, caPEM)
+        }
+    }
+
+    public struct Report: Sendable {
+        public var acknowledged: [Int]
+        public var failedAttempts: Int
+        /// The longest time between two acknowledged inserts.
+        public var longestGap: Duration
+        public var summary: String {
+            "\(acknowledged.count) inserts acknowledged, \(failedAttempts) failed attempts, "
+                + String(format: "longest write gap %.2f s", Double(longestGap.components.seconds) + Double(longestGap.components.attoseconds) / 1e18)
+        }
+    }
+
+    private let target: Target
+    private let table: String
+    private let interval: Duration
+    private let lock = NSLock()
+    private var acknowledged: [(Int, ContinuousClock.Instant)] = []
+    private var failures = 0
+    private var stopping = false
+    private var task: Task<Void, Never>?
+
+    public init(target: Target, table: String, interval: Duration = .milliseconds(20)) {
+        self.target = target
+        self.table = table
+        self.interval = interval
+    }
+
+    /// Starts writing in the background (the table must exist).
+    public func start() {
+        task = Task { await self.loop() }
+    }
+
+    public var acknowledgedCount: Int { lock.withLock { acknowledged.count } }
+
+    /// Inserts acknowledged after `instant`.
+    public func acknowledged(after instant: ContinuousClock.Instant) -> Int {
+        lock.withLock { acknowledged.filter { $0.1 > instant }.count }
+    }
+
+    public func stop() async -> Report {
+        lock.withLock { stopping = true }
+        await task?.value
+        return lock.withLock {
+            var gap = Duration.zero
+            for (previous, next) in zip(acknowledged, acknowledged.dropFirst()) { gap = max(gap, next.1 - previous.1) }
+            return Report(acknowledged: acknowledged.map(\.0), failedAttempts: failures, longestGap: gap)
+        }
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func loop() async {
+        let logger = { () -> Logger in
+            var logger = Logger(label: "continuous-writer")
+            logger.logLevel = .critical
+            return logger
+        }()
+        var connection: PostgresConnection?
+        var next = 1
+        while !isStopping {
+            do {
+                if connection == nil {
+                    // A connection that arrives after the deadline is closed, not leaked.
+                    connection = try await Self.race(.seconds(3), { try await self.connect(logger: logger) },
+                                                     late: { try? await $0.close() })
+                }
+                guard let open = connection else { continue }
+                let id = next
+                let sql = "INSERT INTO \(table) (id) VALUES (\(id))"
+                // A query stuck on a dead peer is abandoned, never awaited: closing a connection
+                // with a query in flight waits for that query.
+                try await Self.race(.seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in })
+                lock.withLock { acknowledged.append((id, .now)) }
+                next += 1
+            } catch {
+                lock.withLock { failures += 1 }
+                if let stale = connection { Task { try? await stale.close() } }
+                connection = nil
+                next += 1
+            }
+            try? await Task.sleep(for: interval)
+        }
+        if let open = connection { _ = try? await Self.race(.seconds(3), { try await open.close() }, late: { _ in }) }
+    }
+
+    private func connect(logger: Logger) async throws -> PostgresConnection {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(target.caPEM.utf8)))
+        // The service is reached by IP: the certificate names the service, not the address.
+        tls.certificateVerification = .noHostnameVerification
+        tls.minimumTLSVersion = .tlsv13
+        var configuration = PostgresConnection.Configuration(host: target.host, port: target.port, username: target.user,
+                                                             password: target.password, database: target.database,
+                                                             tls: .require(try NIOSSLContext(configuration: tls)))
+        configuration.options.connectTimeout = .seconds(2)
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+
+    private struct TimedOut: Error {}
+
+    /// `body`'s result, or TimedOut after `limit` without waiting for `body` (unlike a task
+    /// group, which would wait for a child that ignores cancellation); a late result goes to `late`.
+    private static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T,
+                                          late: @escaping @Sendable (T) async -> Void) async throws -> T {
+        let decided = NIOLockedValueBox(false)
+        let claim: @Sendable () -> Bool = {
+            decided.withLockedValue { done in
+                defer { done = true }
+                return !done
+            }
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            Task {
+                do {
+                    let value = try await body()
+                    if claim() { continuation.resume(returning: value) } else { await late(value) }
+                } catch {
+                    if claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if claim() { continuation.resume(throwing: TimedOut()) }
+            }
+        }
+    }
+}
