@@ -58,7 +58,8 @@ struct RunCommand: AsyncParsableCommand {
         let statusServer = try StatusServer.application(
             address: address, port: statusPort,
             certificateFiles: statusPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil,
-            collector: collector, postmaster: postmaster, logger: logger)
+            collector: collector, postmaster: postmaster,
+            registeredOperator: { await reconciler.cluster?.status?.operatorCertificateFingerprint }, logger: logger)
         var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
         if metricsPort != 0 {
             let certificates = metricsPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil

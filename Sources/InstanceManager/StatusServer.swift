@@ -10,8 +10,9 @@ import ServiceLifecycle
 /// serves the cluster's server certificate and accepts TLS 1.3 only.
 enum StatusServer {
     static func application(address: String, port: Int, certificateFiles: (certificate: String, key: String)?,
-                            collector: StatusCollector, postmaster: Postmaster, logger: Logger) throws -> any ServiceLifecycle.Service {
-        let router = Router()
+                            collector: StatusCollector, postmaster: Postmaster, registeredOperator: @escaping @Sendable () async -> String?,
+                            logger: Logger) throws -> any ServiceLifecycle.Service {
+        let router = Router(context: InstanceRequestContext.self)
         router.get("healthz") { _, _ -> Response in
             // A fenced instance is alive on purpose: the kubelet must not restart it.
             let alive = await postmaster.isRunning
@@ -42,8 +43,22 @@ enum StatusServer {
                 return text(.internalServerError, "\(error)")
             }
         }
+        router.get("pg/controldata") { _, context -> Response in
+            if case .refused(let status, let message) = OperatorAuthentication.check(presented: await context.clientCertificateFingerprint(),
+                                                                                    registered: await registeredOperator()) {
+                return text(status, message)
+            }
+            let result = try await ChildProcess.run(postmaster.binaries.path("pg_controldata"), ["-D", postmaster.paths.dataDirectory],
+                                                    timeout: .seconds(20))
+            guard result.succeeded else { return text(.internalServerError, "pg_controldata failed: \(result.error)") }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(.object([("data", .string(result.output))])))))
+        }
+        // CNPG requests (never requires) a client certificate; whose it is, the handlers decide.
         return try InstanceHTTP.application(router: router, address: address, port: port, certificateFiles: certificateFiles,
-                                            serverName: "instance-manager", logger: logger)
+                                            serverName: "instance-manager", requestClientCertificates: true, logger: logger)
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
@@ -56,16 +71,25 @@ enum StatusServer {
 /// The instance manager's HTTP servers (status 8000, metrics 9187): plain, or TLS 1.3 only with
 /// the cluster's server certificate.
 enum InstanceHTTP {
-    static func application(router: Router<BasicRequestContext>, address: String, port: Int,
-                            certificateFiles: (certificate: String, key: String)?, serverName: String,
-                            logger: Logger) throws -> any ServiceLifecycle.Service {
+    static func application<Context: RequestContext>(router: Router<Context>, address: String, port: Int,
+                                                     certificateFiles: (certificate: String, key: String)?, serverName: String,
+                                                     requestClientCertificates: Bool = false,
+                                                     logger: Logger) throws -> any ServiceLifecycle.Service
+    where Context.Source == ApplicationRequestContextSource {
         let configuration = ApplicationConfiguration(address: .hostname(address, port: port), serverName: serverName)
         if let files = certificateFiles {
             var tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem)))
             tls.minimumTLSVersion = .tlsv13
-            return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+            guard requestClientCertificates else {
+                return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+            }
+            // Any presented certificate completes the handshake (the operator's is self-signed and
+            // pinned by fingerprint, not issued by a CA the instance could trust).
+            tls.certificateVerification = .optionalVerification
+            let channel = TLSChannelConfiguration(tlsConfiguration: tls, customAsyncVerificationCallback: { _ in .certificateVerified })
+            return Application(router: router, server: try .tls(.http1(), configuration: channel), configuration: configuration, logger: logger)
         }
         return Application(router: router, server: .http1(), configuration: configuration, logger: logger)
     }

@@ -99,9 +99,11 @@ struct ControllerCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let environment = ProcessInfo.processInfo.environment
         let operatorConfiguration = OperatorConfiguration(settings: environment)
+        let identity = try InstanceStatusClient.OperatorIdentity.generate(
+            commonName: environment["POD_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "cloudnative-pg-operator")
         let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
         let reconciler = ClusterReconciler(client: client, configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
-                                           statuses: InstanceStatusClient(http: http, timeout: .seconds(5)), logger: logger,
+                                           statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, workers: workers, logger: logger)
         let service: any ServiceLifecycle.Service

@@ -135,6 +135,35 @@ import Testing
         #expect(dropped, "\(String(describing: droppedStatus)) \(harness.recentLogs)")
     }
 
+    /// `/pg/controldata` answers only the operator: a client certificate whose public key has the
+    /// fingerprint in `status.operatorCertificateFingerprint` (401 without one, 503 otherwise).
+    func checkOperatorOnlyEndpoints(_ harness: InstanceHarness) async throws {
+        let operatorPair = try OperatorClientCertificate.generate(now: Date())
+        let strangerPair = try OperatorClientCertificate.generate(commonName: "stranger", now: Date())
+        func files(_ pair: TLSKeyPair, _ name: String) throws -> [String] {
+            ["--cert", try harness.write("\(name).crt", pair.certificatePEM), "--key", try harness.write("\(name).key", pair.privateKeyPEM)]
+        }
+        let asOperator = try files(operatorPair, "operator")
+        let asStranger = try files(strangerPair, "stranger")
+        let anonymous = try harness.https(1, port: harness.statusPort, "/pg/controldata")
+        #expect(anonymous.status == 401 && anonymous.body == "client certificate required", "\(anonymous)")
+        let unregistered = try harness.https(1, port: harness.statusPort, "/pg/controldata", tls: ["--tlsv1.3"] + asOperator)
+        #expect(unregistered.status == 503 && unregistered.body == "operator certificate not registered", "\(unregistered)")
+
+        try await harness.setStatus([("operatorCertificateFingerprint", .string(try OperatorClientCertificate.fingerprint(of: operatorPair.certificate)))])
+        var answer = (status: Int32(0), body: "")
+        let accepted = try await harness.eventually(30) {
+            answer = try harness.https(1, port: harness.statusPort, "/pg/controldata", tls: ["--tlsv1.3"] + asOperator)
+            return answer.status == 200
+        }
+        #expect(accepted, "\(answer)")
+        let controldata = try JSONText.parse(answer.body)["data"]?.stringValue ?? ""
+        #expect(controldata.contains("Database cluster state:               in production"), "\(answer.body)")
+        let stranger = try harness.https(1, port: harness.statusPort, "/pg/controldata", tls: ["--tlsv1.3"] + asStranger)
+        #expect(stranger.status == 503 && stranger.body == "operator certificate not recognized", "\(stranger)")
+        #expect(try harness.statusAPI(1, "/pg/status").status == 200, "the status stays open to any client")
+    }
+
     func lifecycle(_ harness: InstanceHarness) async throws {
         let cluster = harness.clusterName
         let primary = "\(cluster)-1"
@@ -198,6 +227,7 @@ import Testing
         }
         #expect(replicated, "\(harness.recentLogs)")
         try await checkMetrics(harness)
+        try await checkOperatorOnlyEndpoints(harness)
 
         // Superuser toggle: on with a secret, login works; off again, the password is removed.
         let superuserPassword = PasswordGenerator.generate()

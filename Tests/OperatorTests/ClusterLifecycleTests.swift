@@ -111,6 +111,32 @@ struct ClusterLifecycleTests {
                                     timeout: 30)
     }
 
+    /// A client inserting into a new table `writes` through `host` every 20 ms, once it has written.
+    static func startWrites(_ sandbox: RunningSandbox, binaries: URL, host: String, password: String) async throws -> ContinuousWriter {
+        let created = try psql(binaries, host: host, password: password, "CREATE TABLE writes (id int PRIMARY KEY)")
+        #expect(created.status == 0, "\(created.error)")
+        let writer = ContinuousWriter(target: .init(host: host, user: "app", password: password, database: "app",
+                                                    caPEM: secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#)), table: "writes")
+        writer.start()
+        let writing = await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }
+        #expect(writing, "the writer could not write")
+        return writer
+    }
+
+    /// Waits until the writer has written again after `instant`, stops it, checks that every
+    /// acknowledged insert is in `writes`, and prints the scenario's summary line.
+    static func finishWrites(_ writer: ContinuousWriter, since instant: ContinuousClock.Instant, scenario: String,
+                             binaries: URL, host: String, password: String) async throws {
+        let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: instant) >= 25 }
+        let report = await writer.stop()
+        #expect(resumed, "writes through -rw should resume: \(report.summary)")
+        let stored = try psql(binaries, host: host, password: password, "SELECT id FROM writes")
+        let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
+        let missing = report.acknowledged.filter { !storedIDs.contains($0) }
+        #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
+        print("e2e \(scenario); \(report.summary) (the write-unavailability window); \(missing.count) acknowledged inserts missing")
+    }
+
     @Test("cluster-example becomes three healthy instances; killing the primary fails over without losing rows")
     func bootstrapAndFailover() async throws {
         let binaries = try PostgresServer.findBinaries()
@@ -155,6 +181,8 @@ struct ClusterLifecycleTests {
             #expect(try sandbox.kubectl(["get", object]).status == 0, "\(object) is missing")
         }
         #expect(try sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status != 0, "superuser access is off by default")
+        let fingerprint = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.operatorCertificateFingerprint")
+        #expect(fingerprint.count == 64 && fingerprint.allSatisfy(\.isHexDigit), "the operator publishes its client certificate's fingerprint: \(fingerprint)")
         let primary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
         #expect(primary == "cluster-example-1")
         let roles = try sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o",
@@ -198,13 +226,7 @@ struct ClusterLifecycleTests {
         // Unplanned failover under load: a client inserts through -rw every 20 ms while every process
         // of the primary's container is killed. With quorum synchronous replication (ANY 1) no
         // acknowledged insert may be missing afterwards.
-        let madeWrites = try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE writes (id int PRIMARY KEY)")
-        #expect(madeWrites.status == 0, "\(madeWrites.error)")
-        let writer = ContinuousWriter(target: .init(host: readWrite, user: "app", password: password, database: "app",
-                                                    caPEM: Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#)), table: "writes")
-        writer.start()
-        let writing = await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }
-        #expect(writing, "the writer could not write before the failover")
+        let writer = try await Self.startWrites(sandbox, binaries: binaries, host: readWrite, password: password)
         let helper = Self.jsonpath(sandbox, "pod/\(primary)", ".status.containerStatuses[0].containerID").replacingOccurrences(of: "sandbox://", with: "")
         let helperPID = try #require(Int32(helper))
         let killedAt = ContinuousClock.now
@@ -215,15 +237,8 @@ struct ClusterLifecycleTests {
         }
         #expect(failedOver, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
         let newPrimary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
-        let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: killedAt) >= 25 }
-        let report = await writer.stop()
-        #expect(resumed, "writes through -rw should resume on \(newPrimary): \(report.summary)")
-        let stored = try Self.psql(binaries, host: readWrite, password: password, "SELECT id FROM writes")
-        let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
-        let missing = report.acknowledged.filter { !storedIDs.contains($0) }
-        #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
-        print("e2e failover: primary killed, \(newPrimary) promoted; \(report.summary) (the write-unavailability window); "
-              + "\(missing.count) acknowledged inserts missing")
+        try await Self.finishWrites(writer, since: killedAt, scenario: "failover: primary killed, \(newPrimary) promoted",
+                                    binaries: binaries, host: readWrite, password: password)
 
         let written = await Eventually.check(within: 30) {
             (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
@@ -352,6 +367,10 @@ struct ClusterLifecycleTests {
         #expect(hibernated, "pods: \(instancePods()) status: \(status())")
         let claims = (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? ""
         #expect(claims.split(separator: " ").count == 2, "the PVCs stay: \(claims)")
+        // The primary's pg_controldata, read through its operator-only endpoint, is kept on every PVC.
+        let controldata = (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o",
+                                                 #"jsonpath={range .items[*]}{.metadata.annotations.cnpg\.io/pgControldata}{"\n---\n"}{end}"#]).output) ?? ""
+        #expect(controldata.components(separatedBy: "Database cluster state:").count == 3, "\(controldata)")
         #expect(try plugin(["status", "cluster-example"]).output.contains("Hibernated"))
         #expect(try plugin(["hibernate", "off", "cluster-example"]).output == "cluster cluster-example will be woken up\n")
         #expect(await Eventually.check(within: 150) { healthy() && query("SELECT count(*) FROM kept") == "1" }, "status: \(status())")
@@ -432,11 +451,7 @@ struct ClusterLifecycleTests {
         let already = try plugin(["promote", "cluster-example", "cluster-example-1"])
         #expect(already.output.contains("cluster-example-1 is already the primary node in the cluster"), "\(already.output) \(already.error)")
         // A client writes through -rw every 20 ms during the switchover: no acknowledged insert is lost.
-        #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE writes (id int PRIMARY KEY)").status == 0)
-        let writer = ContinuousWriter(target: .init(host: readWrite, user: "app", password: password, database: "app",
-                                                    caPEM: Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#)), table: "writes")
-        writer.start()
-        #expect(await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }, "the writer could not write before the switchover")
+        let writer = try await Self.startWrites(sandbox, binaries: binaries, host: readWrite, password: password)
         let promotedAt = ContinuousClock.now
         let promote = try plugin(["promote", "cluster-example", "2"])
         #expect(promote.status == 0, "\(promote.error)")
@@ -445,15 +460,8 @@ struct ClusterLifecycleTests {
             Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
         }
         #expect(switched, "status: \(status())")
-        let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: promotedAt) >= 25 }
-        let writes = await writer.stop()
-        #expect(resumed, "writes through -rw should resume: \(writes.summary)")
-        let stored = try Self.psql(binaries, host: readWrite, password: password, "SELECT id FROM writes")
-        let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
-        let missing = writes.acknowledged.filter { !storedIDs.contains($0) }
-        #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
-        print("e2e switchover: kubectl cnpg promote to cluster-example-2; \(writes.summary) (the write-unavailability window); "
-              + "\(missing.count) acknowledged inserts missing")
+        try await Self.finishWrites(writer, since: promotedAt, scenario: "switchover: kubectl cnpg promote to cluster-example-2",
+                                    binaries: binaries, host: readWrite, password: password)
         let afterSwitchover = await Eventually.check(within: 30) {
             (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
         }

@@ -7,6 +7,9 @@ public enum Hibernation {
     public static let annotation = "cnpg.io/hibernation"
     public static let conditionType = "cnpg.io/hibernation"
 
+    /// PVC annotation holding the primary's pg_controldata output while hibernated.
+    public static let controldataAnnotation = "cnpg.io/pgControldata"
+
     public static func isRequested(_ cluster: Cluster) -> Bool { cluster.metadata.annotation(annotation) == "on" }
 
     public enum Step: Equatable, Sendable {

@@ -26,7 +26,7 @@ public struct ObservedInstances: Sendable {
         return Int(name.dropFirst(prefix.count))
     }
 
-    static func name(_ object: JSONValue) -> String { object["metadata"]?["name"]?.stringValue ?? "" }
+    public static func name(_ object: JSONValue) -> String { object["metadata"]?["name"]?.stringValue ?? "" }
 
     /// The instance an object belongs to (label `cnpg.io/instanceName`).
     static func instance(_ object: JSONValue) -> String? { object["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue }

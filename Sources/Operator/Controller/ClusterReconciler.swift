@@ -65,6 +65,10 @@ struct ClusterReconciler: Sendable {
         if Hibernation.isRequested(cluster) {
             let step = Hibernation.next(cluster: cluster, observed: observed)
             if case .deletePod(let pod) = step {
+                if pod == cluster.status?.currentPrimary {
+                    // As CNPG: the primary's pg_controldata goes on every PVC before its pod does.
+                    try await annotateClaimsWithControldata(cluster, primary: pod, observed: observed, caPEM: pki.caPEM)
+                }
                 logger.info("hibernating: deleting an instance's pod (its PVCs stay)", metadata: ["cluster": "\(key)", "pod": "\(pod)"])
                 await events.record(cluster, reason: "Hibernating", message: "Deleting pod \(pod) for hibernation")
                 try await client.delete(.pods, namespace: key.namespace, name: pod, propagation: .background)
@@ -96,6 +100,7 @@ struct ClusterReconciler: Sendable {
                                                certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
         input.hibernation = hibernation
         var fields = ClusterStatusBuilder.fields(for: input)
+        fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
         if hibernation != nil {
             // While hibernating the phase stays what it was (as in CNPG); the condition tells.
             fields.removeAll { $0.0 == "phase" || $0.0 == "phaseReason" }

@@ -10,15 +10,53 @@ import NIOSSL
 struct InstanceStatusClient: Sendable {
     let http: HTTPClient
     let timeout: TimeAmount
+    /// The operator's client certificate (CNPG: generated at start, pinned by the instances
+    /// through `status.operatorCertificateFingerprint`), presented on every call.
+    let identity: OperatorIdentity
 
-    func poll(_ pods: [JSONValue], caPEM: String?) async -> [String: InstanceStatus] {
+    struct OperatorIdentity: Sendable {
+        let certificate: NIOSSLCertificate
+        let key: NIOSSLPrivateKey
+        let fingerprint: String
+
+        static func generate(commonName: String) throws -> OperatorIdentity {
+            let pair = try OperatorClientCertificate.generate(commonName: commonName, now: Date())
+            return OperatorIdentity(certificate: try NIOSSLCertificate(bytes: Array(pair.certificatePEM.utf8), format: .pem),
+                                    key: try NIOSSLPrivateKey(bytes: Array(pair.privateKeyPEM.utf8), format: .pem),
+                                    fingerprint: try OperatorClientCertificate.fingerprint(of: pair.certificate))
+        }
+    }
+
+    func tlsConfiguration(caPEM: String?) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv13
+        tls.certificateChain = [.certificate(identity.certificate)]
+        tls.privateKey = .privateKey(identity.key)
         if let caPEM, let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)) {
             tls.trustRoots = .certificates(certificates)
             tls.certificateVerification = .noHostnameVerification
         }
-        let configuration = tls
+        return tls
+    }
+
+    struct Refused: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The instance's `pg_controldata` output (an endpoint only the operator may call).
+    func controldata(ip: String, caPEM: String?) async throws -> String {
+        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)/pg/controldata")
+        request.tlsConfiguration = tlsConfiguration(caPEM: caPEM)
+        let response = try await http.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let text = String(buffer: body)
+        guard response.status == .ok else { throw Refused(description: "\(response.status.code) \(text)") }
+        guard let data = try JSONText.parse(text)["data"]?.stringValue else { throw Refused(description: "no data in the answer") }
+        return data
+    }
+
+    func poll(_ pods: [JSONValue], caPEM: String?) async -> [String: InstanceStatus] {
+        let configuration = tlsConfiguration(caPEM: caPEM)
         return await withTaskGroup(of: (String, InstanceStatus?).self) { group in
             for pod in pods {
                 guard let name = pod["metadata"]?["name"]?.stringValue, let ip = pod["status"]?["podIP"]?.stringValue else { continue }
