@@ -66,4 +66,26 @@ import Testing
         #expect(unreachable.contains("Error(s) extracting status\ncluster-example-2: timed out"))
         #expect(!unreachable.contains("System ID:"))
     }
+
+    @Test func managedRolesWithVerbose() throws {
+        var view = try Self.view()
+        let plain = view.render(verbosity: 1, style: .init(color: false))
+        #expect(plain.contains("Managed roles status\nNo roles managed\n"), "\(plain)")
+        view.cluster.spec.managed = ManagedConfiguration()
+        view.cluster.spec.managed?.roles = [RoleConfiguration(name: "dante"), RoleConfiguration(name: "orphan")]
+        view.cluster.status?.managedRolesStatus = ManagedRoles(
+            byStatus: ["reconciled": ["dante"], "pending-reconciliation": ["orphan"], "reserved": ["streaming_replica", "postgres"]],
+            cannotReconcile: ["orphan": ["role \"no_such_role\" does not exist"]])
+        let text = view.render(verbosity: 1, style: .init(color: false))
+        #expect(text.contains("""
+            Managed roles status
+            Status                  Roles
+            ------                  -----
+            pending-reconciliation  orphan
+            reconciled              dante
+            reserved                postgres,streaming_replica
+            """), "\(text)")
+        #expect(text.contains("Irreconcilable roles\nRole    Errors\n----    ------\norphan  role \"no_such_role\" does not exist"), "\(text)")
+        #expect(!view.render(verbosity: 0, style: .init(color: false)).contains("Managed roles status"))
+    }
 }

@@ -103,6 +103,16 @@ import Testing
         let silent = Self.observed(pods: [try Self.pod(1, ready: true)])
         #expect(FailoverPolicy.decide(cluster: cluster, observed: silent, reports: [:])
             == .noCandidate(reason: "the instance manager of cluster-example-1 does not answer"))
+        // A ready primary whose manager missed a poll or two is given the grace; past it, it is lost.
+        let silentWithReplica = Self.observed(pods: [try Self.pod(1, ready: true), try Self.pod(2, ready: true)])
+        let replicaOnly = reports.filter { $0.key != "cluster-example-1" }
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: silentWithReplica, reports: replicaOnly,
+                                      silence: ["cluster-example-1": .seconds(3)]) == .keep)
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: silentWithReplica, reports: replicaOnly,
+                                      silence: ["cluster-example-1": FailoverPolicy.silenceGrace])
+            == .promote("cluster-example-2", reason: "the instance manager of cluster-example-1 does not answer"))
+        #expect(FailoverPolicy.decide(cluster: cluster, observed: unready, reports: reports, silence: ["cluster-example-1": .seconds(1)])
+            == .promote("cluster-example-2", reason: "primary pod cluster-example-1 is not ready"), "a pod that is not ready gets no grace")
 
         let switching = try Self.cluster(instances: 3, current: "cluster-example-1", target: "cluster-example-2")
         #expect(FailoverPolicy.decide(cluster: switching, observed: lost, reports: reports) == .keep)

@@ -41,6 +41,7 @@ public struct ClusterStatusView: Sendable {
         if verbosity >= 1 { sections.append(configuration(style)) }
         sections.append(style.heading("Continuous Backup status") + "\n" + style.yellow("Continuous Backup not configured") + "\n")
         sections.append(streamingReplication(style))
+        if verbosity >= 1 { sections.append(managedRoles(style)) }
         sections.append(instances(style))
         if !errors.isEmpty {
             sections.append(style.red("Error(s) extracting status") + "\n" + errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\n" }.joined())
@@ -146,6 +147,22 @@ public struct ClusterStatusView: Sendable {
             table.add(cells)
         }
         return heading + (slotsEnabled ? "Replication Slots Enabled\n" : "") + table.rendered
+    }
+
+    /// `status.managedRolesStatus`: roles by state, and those that cannot be reconciled with why.
+    func managedRoles(_ style: Style) -> String {
+        var text = style.heading("Managed roles status") + "\n"
+        let status = cluster.status?.managedRolesStatus
+        guard !(cluster.spec.managed?.roles ?? []).isEmpty || status?.byStatus != nil else { return text + "No roles managed\n" }
+        var table = TextTable(["Status", "Roles"])
+        for (state, roles) in (status?.byStatus ?? [:]).sorted(by: { $0.key < $1.key }) { table.add([state, roles.sorted().joined(separator: ",")]) }
+        text += table.rendered
+        if let problems = status?.cannotReconcile, !problems.isEmpty {
+            var errors = TextTable(["Role", "Errors"])
+            for (role, messages) in problems.sorted(by: { $0.key < $1.key }) { errors.add([role, messages.joined(separator: "; ")]) }
+            text += "\n" + style.red("Irreconcilable roles") + "\n" + errors.rendered
+        }
+        return text
     }
 
     func instances(_ style: Style) -> String {

@@ -10,22 +10,33 @@ public enum FailoverPolicy {
         case promote(String, reason: String)
     }
 
+    /// How long a ready primary's instance manager may stay silent (unanswered polls) before it
+    /// counts as lost: one slow answer on a busy node is not a failure.
+    public static let silenceGrace: Duration = .seconds(10)
+
     /// Why the primary counts as lost, or nil while it is healthy: its pod is gone or not ready,
-    /// or its instance manager does not answer (within the poll timeout) or no longer reports it
-    /// as primary. CNPG waits for the pod to turn not ready as well; answering for the instance
-    /// is the manager's job, so a silent manager is treated as a lost primary at once (restarts
-    /// the operator asked for, and fenced primaries, are held off before this is asked).
-    public static func primaryProblem(primary: String, observed: ObservedInstances, reports: [String: InstanceStatus]) -> String? {
+    /// or its instance manager has not answered for `silenceGrace` (nil `silentFor`: unknown, so
+    /// lost) or no longer reports it as primary. CNPG waits for the pod to turn not ready as well;
+    /// answering for the instance is the manager's job, so a manager silent past the grace is
+    /// treated as a lost primary (restarts the operator asked for, and fenced primaries, are held
+    /// off before this is asked).
+    public static func primaryProblem(primary: String, observed: ObservedInstances, reports: [String: InstanceStatus],
+                                      silentFor: Duration? = nil) -> String? {
         guard let pod = observed.activePods.first(where: { ObservedInstances.name($0) == primary }) else {
             return "primary pod \(primary) is gone"
         }
         guard PodReadiness.isReady(pod) else { return "primary pod \(primary) is not ready" }
-        guard let report = reports[primary] else { return "the instance manager of \(primary) does not answer" }
+        guard let report = reports[primary] else {
+            if let silentFor, silentFor < silenceGrace { return nil }
+            return "the instance manager of \(primary) does not answer"
+        }
         guard report.isPrimary else { return "\(primary) does not report itself as primary" }
         return nil
     }
 
-    public static func decide(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus]) -> Decision {
+    /// `silence`: for each pod whose manager did not answer, how long it has not (see `silenceGrace`).
+    public static func decide(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus],
+                              silence: [String: Duration] = [:]) -> Decision {
         guard let current = cluster.status?.currentPrimary, !current.isEmpty else { return .keep }
         // A switchover or failover already under way is left to finish.
         if let target = cluster.status?.targetPrimary, target != current { return .keep }
@@ -35,7 +46,7 @@ public enum FailoverPolicy {
         if FencedInstances(cluster: cluster).contains(current) || Hibernation.isRequested(cluster) { return .keep }
         // Nor one whose manager says it might be unavailable (just unfenced, restarting).
         if reports[current]?.mightBeUnavailable == true { return .keep }
-        guard let problem = primaryProblem(primary: current, observed: observed, reports: reports) else { return .keep }
+        guard let problem = primaryProblem(primary: current, observed: observed, reports: reports, silentFor: silence[current]) else { return .keep }
         let ready = observed.readyPodNames
         let candidates = reports.filter { name, report in name != current && ready.contains(name) && !report.isPrimary }
             .sorted { lhs, rhs in

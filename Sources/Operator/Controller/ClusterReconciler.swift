@@ -48,7 +48,7 @@ struct ClusterReconciler: Sendable {
 
         var targetPrimary: String?
         var failingOver = false
-        switch FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports) {
+        switch FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports, silence: statuses.silences.silence(of: observed.activePods)) {
         case .keep: break
         case .noCandidate(let reason):
             logger.warning("primary lost and no replica can take over", metadata: ["cluster": "\(key)", "reason": "\(reason)"])

@@ -3,6 +3,7 @@ import CNPGCore
 import Foundation
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// Polls each instance's `/pg/status` over HTTPS (TLS 1.3, the cluster's server CA, no hostname
 /// check since pods are reached by IP), with a short timeout so one stuck instance cannot stall
@@ -13,6 +14,31 @@ struct InstanceStatusClient: Sendable {
     /// The operator's client certificate (CNPG: generated at start, pinned by the instances
     /// through `status.operatorCertificateFingerprint`), presented on every call.
     let identity: OperatorIdentity
+    /// Since when each pod (by UID) has not answered, for the failover grace.
+    let silences = SilenceTracker()
+
+    final class SilenceTracker: Sendable {
+        private let since = Mutex<[String: ContinuousClock.Instant]>([:])
+
+        func record(uid: String, answered: Bool) {
+            since.withLock { since in
+                if answered { since[uid] = nil } else if since[uid] == nil { since[uid] = .now }
+            }
+        }
+
+        /// How long each of `pods` (by name) has not answered; pods that answered are absent.
+        func silence(of pods: [JSONValue]) -> [String: Duration] {
+            let now = ContinuousClock.now
+            return since.withLock { since in
+                var result: [String: Duration] = [:]
+                for pod in pods {
+                    guard let uid = pod["metadata"]?["uid"]?.stringValue, let start = since[uid] else { continue }
+                    result[ObservedInstances.name(pod)] = now - start
+                }
+                return result
+            }
+        }
+    }
 
     struct OperatorIdentity: Sendable {
         let certificate: NIOSSLCertificate
@@ -60,7 +86,12 @@ struct InstanceStatusClient: Sendable {
         return await withTaskGroup(of: (String, InstanceStatus?).self) { group in
             for pod in pods {
                 guard let name = pod["metadata"]?["name"]?.stringValue, let ip = pod["status"]?["podIP"]?.stringValue else { continue }
-                group.addTask { (name, await fetch(ip: ip, tls: configuration)) }
+                let uid = pod["metadata"]?["uid"]?.stringValue ?? name
+                group.addTask {
+                    let report = await fetch(ip: ip, tls: configuration)
+                    silences.record(uid: uid, answered: report != nil)
+                    return (name, report)
+                }
             }
             var reports: [String: InstanceStatus] = [:]
             for await (name, report) in group { if let report { reports[name] = report } }
