@@ -114,6 +114,9 @@ actor InstanceReconciler {
             return
         }
         if writer.isStandbyOnDisk, isTarget {
+            if let former = cluster.status?.currentPrimary, !former.isEmpty, former != podName {
+                await waitForFormerPrimaryToStopStreaming(former)
+            }
             try await promote()
         }
         if !writer.isStandbyOnDisk, isTarget, cluster.status?.phase == ClusterStatusBuilder.Phase.inPlaceRestart {
@@ -157,6 +160,28 @@ actor InstanceReconciler {
         try await access.patchStatus([("phase", .string(ClusterStatusBuilder.Phase.healthy)),
                                       ("phaseReason", .string("Primary instance restarted in-place"))])
         logger.info("PostgreSQL restarted in place")
+    }
+
+    /// Switchover safety, as CNPG: a standby promoted while the former primary still streams to
+    /// it could miss WAL the former primary acknowledged (with quorum replication, another
+    /// standby may hold it). A former primary that shuts down cleanly sends all its WAL before
+    /// its walsender ends, so promotion waits, at most 30 s, until this standby's WAL receiver no
+    /// longer streams (after a crash it has already stopped).
+    private func waitForFormerPrimaryToStopStreaming(_ former: String) async {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var announced = false
+        while ContinuousClock.now < deadline {
+            let streaming = try? await database.withConnection { connection in
+                try await connection.text("SELECT count(*)::text FROM pg_catalog.pg_stat_wal_receiver WHERE status = 'streaming'", logger: self.logger)
+            }
+            if streaming == "0" { return }
+            if !announced {
+                logger.info("waiting for the former primary to stop streaming before promoting", metadata: ["former": "\(former)"])
+                announced = true
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        logger.warning("the former primary still streams after 30 s: promoting anyway", metadata: ["former": "\(former)"])
     }
 
     /// `pg_ctl promote`, then the status records this instance as the current primary.
