@@ -41,6 +41,14 @@ struct LocalDatabase: Sendable {
         }
     }
 
+    /// Runs statements in one transaction (an error closes the connection, which rolls it back).
+    /// `unlogged` keeps the statements out of the server log even when they fail: they carry
+    /// password verifiers.
+    func transaction(_ statements: [String], unlogged: Bool = false) async throws {
+        let quiet = unlogged ? ["SET LOCAL log_statement = 'none'", "SET LOCAL log_min_error_statement = 'PANIC'"] : []
+        try await execute(["BEGIN"] + quiet + statements + ["COMMIT"])
+    }
+
     /// Whether a connection succeeds (the postmaster accepts connections).
     func isAccepting() async -> Bool {
         (try? await withConnection { connection in

@@ -26,7 +26,7 @@ struct ManagedRoleSync: Sendable {
         var problems = plan.problems
         for action in plan.actions {
             do {
-                try await execute(action)
+                try await database.transaction(action.statements, unlogged: action.setsPassword)
                 logger.info(action.drops ? "managed role dropped" : "managed role reconciled", metadata: ["role": "\(action.role)"])
             } catch {
                 let message = (error as? PSQLError)?.serverInfo?[.message] ?? "\(error)"
@@ -51,21 +51,6 @@ struct ManagedRoleSync: Sendable {
         let change = cluster.status?.managedRolesStatus.map { JSONPatch.mergePatchBetween(ObjectCodec.encode($0), encoded) } ?? encoded
         guard let change else { return }
         try await access.patchStatus([("managedRolesStatus", change)])
-    }
-
-    private func execute(_ action: RoleSynchronizer.Action) async throws {
-        let logger = self.logger
-        let quiet = action.setsPassword ? ["SET LOCAL log_statement = 'none'", "SET LOCAL log_min_error_statement = 'PANIC'"] : []
-        try await database.withConnection { connection in
-            do {
-                for sql in ["BEGIN"] + quiet + action.statements + ["COMMIT"] {
-                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-                }
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-        }
     }
 
     /// Every login-capable or group role that is not a built-in one, with what the planner compares.

@@ -66,13 +66,7 @@ struct PrimaryDuties: Sendable {
         } else {
             value = "NULL"
         }
-        let statement = "ALTER ROLE \(try SQLQuoting.identifier(role)) WITH PASSWORD \(value)"
-        let logger = database.logger
-        try await database.withConnection { connection in
-            for sql in ["BEGIN", "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_error_statement = 'PANIC'", statement, "COMMIT"] {
-                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-            }
-        }
+        try await database.transaction(["ALTER ROLE \(try SQLQuoting.identifier(role)) WITH PASSWORD \(value)"], unlogged: true)
     }
 
     /// Whether the role has a password set.

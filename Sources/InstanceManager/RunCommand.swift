@@ -55,15 +55,15 @@ struct RunCommand: AsyncParsableCommand {
         let collector = StatusCollector(database: database, clusterName: options.clusterName, podName: options.podName,
                                         sessionID: UUID().uuidString.lowercased())
         let address = options.listenAddresses == "*" ? "0.0.0.0" : options.listenAddresses
+        let serverCertificate = (paths.certificate(.serverCertificate), paths.certificate(.serverKey))
         let statusServer = try StatusServer.application(
-            address: address, port: statusPort,
-            certificateFiles: statusPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil,
+            address: address, port: statusPort, certificateFiles: statusPortTLS ? serverCertificate : nil,
             collector: collector, postmaster: postmaster,
             registeredOperator: { await reconciler.cluster?.status?.operatorCertificateFingerprint }, logger: logger)
         var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
         if metricsPort != 0 {
-            let certificates = metricsPortTLS ? (paths.certificate(.serverCertificate), paths.certificate(.serverKey)) : nil
-            servers.append(.init(service: try InstanceMetricsServer.application(address: address, port: metricsPort, certificateFiles: certificates,
+            servers.append(.init(service: try InstanceMetricsServer.application(address: address, port: metricsPort,
+                                                                                certificateFiles: metricsPortTLS ? serverCertificate : nil,
                                                                                 exporter: exporter, logger: logger)))
         }
         let supervisor = PostmasterService(postmaster: postmaster, reconciler: reconciler,

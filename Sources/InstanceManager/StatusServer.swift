@@ -35,10 +35,7 @@ enum StatusServer {
             do {
                 var status = await postmaster.isFenced ? collector.fenced() : try await collector.collect()
                 status.mightBeUnavailable = await postmaster.mightBeUnavailable
-                var headers = HTTPFields()
-                headers[.contentType] = "application/json"
-                return Response(status: .ok, headers: headers,
-                                body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(ObjectCodec.encode(status)))))
+                return json(ObjectCodec.encode(status))
             } catch {
                 return text(.internalServerError, "\(error)")
             }
@@ -51,10 +48,7 @@ enum StatusServer {
             let result = try await ChildProcess.run(postmaster.binaries.path("pg_controldata"), ["-D", postmaster.paths.dataDirectory],
                                                     timeout: .seconds(20))
             guard result.succeeded else { return text(.internalServerError, "pg_controldata failed: \(result.error)") }
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(.object([("data", .string(result.output))])))))
+            return json(.object([("data", .string(result.output))]))
         }
         // CNPG requests (never requires) a client certificate; whose it is, the handlers decide.
         return try InstanceHTTP.application(router: router, address: address, port: port, certificateFiles: certificateFiles,
@@ -62,9 +56,11 @@ enum StatusServer {
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        InstanceHTTP.response(status, contentType: "text/plain; charset=utf-8", body)
+    }
+
+    static func json(_ value: JSONValue) -> Response {
+        InstanceHTTP.response(.ok, contentType: "application/json", JSONText.serialize(value))
     }
 }
 
@@ -92,5 +88,11 @@ enum InstanceHTTP {
             return Application(router: router, server: try .tls(.http1(), configuration: channel), configuration: configuration, logger: logger)
         }
         return Application(router: router, server: .http1(), configuration: configuration, logger: logger)
+    }
+
+    static func response(_ status: HTTPResponse.Status, contentType: String, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }

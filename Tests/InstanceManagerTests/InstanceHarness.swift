@@ -124,28 +124,29 @@ final class InstanceHarness: @unchecked Sendable {
     func setManagedRolePassword(_ password: String) async throws {
         let data = JSONValue.object([("username", .string(Data("dante".utf8).base64EncodedString())),
                                      ("password", .string(Data(password.utf8).base64EncodedString()))])
-        if (try? await admin.get(.secrets, namespace: namespace, name: "dante-password")) != nil {
-            _ = try await admin.patch(.secrets, namespace: namespace, name: "dante-password", .object([("data", data)]))
-        } else {
-            _ = try await admin.create(.secrets, namespace: namespace, .object([
-                ("apiVersion", .string("v1")), ("kind", .string("Secret")), ("type", .string("kubernetes.io/basic-auth")),
-                ("metadata", .object([("name", .string("dante-password")), ("namespace", .string(namespace))])), ("data", data),
-            ]))
-        }
+        try await setData(.secrets, .object([
+            ("apiVersion", .string("v1")), ("kind", .string("Secret")), ("type", .string("kubernetes.io/basic-auth")),
+            ("metadata", .object([("name", .string("dante-password")), ("namespace", .string(namespace))])), ("data", data),
+        ]))
         secrets["dante-password-\(secrets.count)"] = ["password": password]
     }
 
     /// Creates or replaces a ConfigMap in the cluster's namespace.
     func setConfigMap(_ name: String, _ data: [String: String]) async throws {
-        let object = JSONValue.object([
+        try await setData(.configMaps, .object([
             ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
             ("metadata", .object([("name", .string(name)), ("namespace", .string(namespace))])),
             ("data", .object(data.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-        ])
-        if (try? await admin.get(.configMaps, namespace: namespace, name: name)) != nil {
-            _ = try await admin.patch(.configMaps, namespace: namespace, name: name, .object([("data", object["data"] ?? .null)]))
+        ]))
+    }
+
+    /// Creates `object`, or when it exists replaces its `data`.
+    private func setData(_ type: ResourceType, _ object: JSONValue) async throws {
+        let name = object["metadata"]?["name"]?.stringValue ?? ""
+        if (try? await admin.get(type, namespace: namespace, name: name)) != nil {
+            _ = try await admin.patch(type, namespace: namespace, name: name, .object([("data", object["data"] ?? .null)]))
         } else {
-            _ = try await admin.create(.configMaps, namespace: namespace, object)
+            _ = try await admin.create(type, namespace: namespace, object)
         }
     }
 

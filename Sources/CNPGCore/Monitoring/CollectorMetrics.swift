@@ -49,15 +49,18 @@ public enum CollectorMetrics {
 
     static let name = "cnpg_collector_"
 
+    public static func collections(_ bookkeeping: Bookkeeping) -> MetricFamily {
+        .counter(name + "collections_total", "Total number of times PostgreSQL was accessed for metrics.", bookkeeping.collections)
+    }
+
     /// A fenced instance exports only that it is fenced and that it was scraped (as CNPG).
     public static func fenced(_ bookkeeping: Bookkeeping) -> [MetricFamily] {
-        [.counter(name + "collections_total", "Total number of times PostgreSQL was accessed for metrics.", bookkeeping.collections),
-         .gauge(name + "fencing_on", "1 if the instance is fenced, 0 otherwise", 1)]
+        [collections(bookkeeping), .gauge(name + "fencing_on", "1 if the instance is fenced, 0 otherwise", 1)]
     }
 
     public static func families(_ snapshot: Snapshot, _ bookkeeping: Bookkeeping) -> [MetricFamily] {
         var families: [MetricFamily] = [
-            .counter(name + "collections_total", "Total number of times PostgreSQL was accessed for metrics.", bookkeeping.collections),
+            collections(bookkeeping),
             MetricFamily(name: name + "collection_errors_total", help: "Total errors occurred accessing PostgreSQL for metrics.", kind: .counter,
                          samples: bookkeeping.errors.sorted { $0.key < $1.key }.map { .init(labels: [.init("collector", $0.key)], value: $0.value) }),
             .gauge(name + "last_collection_error", "1 if the last collection ended with error, 0 otherwise.", bookkeeping.lastCollectionFailed ? 1 : 0),

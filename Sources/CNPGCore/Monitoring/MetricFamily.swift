@@ -73,21 +73,22 @@ public struct MetricFamilySet: Sendable {
             var deduplicated = family
             deduplicated.samples = []
             families.append(deduplicated)
-            return append(family.samples, at: families.count - 1)
+            append(family.samples, at: families.count - 1)
+            return true
         }
         guard families[position].kind == family.kind else { return false }
-        return append(family.samples, at: position)
+        append(family.samples, at: position)
+        return true
     }
 
     public mutating func add(contentsOf other: [MetricFamily]) {
         for family in other { add(family) }
     }
 
-    private mutating func append(_ samples: [MetricFamily.Sample], at position: Int) -> Bool {
+    private mutating func append(_ samples: [MetricFamily.Sample], at position: Int) {
         for sample in samples where !families[position].samples.contains(where: { $0.suffix == sample.suffix && $0.labels == sample.labels }) {
             families[position].samples.append(sample)
         }
-        return true
     }
 }
 

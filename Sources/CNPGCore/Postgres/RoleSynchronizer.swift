@@ -163,12 +163,7 @@ public enum RoleSynchronizer {
         if text == "-infinity" { return -.infinity }
         var normalized = text.replacingOccurrences(of: " ", with: "T")
         if normalized.hasSuffix("+00") { normalized = String(normalized.dropLast(3)) + "Z" }
-        let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: normalized) { return date.timeIntervalSince1970 }
-        }
-        return nil
+        return KubeTime.parse(normalized)?.timeIntervalSince1970
     }
 
     /// `status.managedRolesStatus.byStatus`: declared roles reconciled or pending, database roles

@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// Reads what the built-in `cnpg_collector_*` metrics report: server state over one
-/// `cnpg_metrics_exporter` connection, WAL files from the data directory. Each failing step is
+/// `cnpg_metrics_exporter` connection per scrape, WAL files from the data directory. Each failing step is
 /// named as CNPG names it (`Collect.PGVersion`, …) and counted by the exporter.
 struct CollectorProbe: Sendable {
     let database: LocalDatabase
@@ -24,47 +24,46 @@ struct CollectorProbe: Sendable {
         let logger = self.logger
         let started = ContinuousClock.now
         do {
-            let server = try await database.withConnection(user: MonitoringQueryRunner.user) { connection in
-                try await connection.rows("""
+            // One connection per scrape; the WAL readings fail on their own, as steps.
+            let reading = try await database.withConnection(user: MonitoringQueryRunner.user) { connection in
+                let server = try await connection.rows("""
                     SELECT pg_catalog.pg_is_in_recovery()::text, pg_catalog.current_setting('server_version'),
                            pg_catalog.current_setting('server_version_num'), pg_catalog.current_setting('synchronous_standby_names')
                     """, logger: logger).first ?? []
+                let upSeconds = (ContinuousClock.now - started).secondsValue
+                let settings = try? await Self.walSettings(connection, logger: logger)
+                let statistics = try? await Self.walStatistics(connection, logger: logger)
+                return (server, upSeconds, settings, statistics)
             }
-            result.upSeconds = (ContinuousClock.now - started).secondsValue
+            let server = reading.0
+            result.upSeconds = reading.1
             result.snapshot.up = true
             result.snapshot.isPrimary = server.first == "false"
             result.snapshot.serverVersion = server.count > 1 ? server[1] : nil
             if server.count > 2, let number = Int(server[2] ?? "") { result.version = [number / 10000, number % 10000] }
             result.snapshot.synchronousStandbyNames = server.count > 3 ? server[3] : nil
+            if let settings = reading.2 { result.snapshot.walSettings = settings } else { result.failedSteps.append("Collect.PGWalSettings") }
+            if let statistics = reading.3 {
+                (result.snapshot.walStatistics, result.snapshot.walStatisticsReset) = statistics
+            } else {
+                result.failedSteps.append("Collect.PGWALStat")
+            }
         } catch {
             result.upSeconds = (ContinuousClock.now - started).secondsValue
             result.failedSteps.append("Collect.up")
             logger.debug("metrics: PostgreSQL is not reachable", metadata: ["error": "\(String(reflecting: error))"])
             return result
         }
-        do {
-            result.snapshot.walSettings = try await walSettings()
-        } catch {
-            result.failedSteps.append("Collect.PGWalSettings")
-        }
-        do {
-            (result.snapshot.walStatistics, result.snapshot.walStatisticsReset) = try await walStatistics()
-        } catch {
-            result.failedSteps.append("Collect.PGWALStat")
-        }
         if let segments = walSegments() { result.snapshot.walSegments = segments } else { result.failedSteps.append("Collect.PgWALDirectory") }
         if let status = archiveStatus() { result.snapshot.archiveStatus = status } else { result.failedSteps.append("Collect.PgWALArchiveStats") }
         return result
     }
 
-    private func walSettings() async throws -> CollectorMetrics.WALSettings {
-        let logger = self.logger
-        let rows = try await database.withConnection(user: MonitoringQueryRunner.user) { connection in
-            try await connection.rows("""
-                SELECT name::text, setting::text, COALESCE(unit, '')::text FROM pg_catalog.pg_settings
-                WHERE name IN ('wal_segment_size', 'min_wal_size', 'max_wal_size', 'wal_keep_size', 'max_slot_wal_keep_size')
-                """, logger: logger)
-        }
+    private static func walSettings(_ connection: PostgresConnection, logger: Logger) async throws -> CollectorMetrics.WALSettings {
+        let rows = try await connection.rows("""
+            SELECT name::text, setting::text, COALESCE(unit, '')::text FROM pg_catalog.pg_settings
+            WHERE name IN ('wal_segment_size', 'min_wal_size', 'max_wal_size', 'wal_keep_size', 'max_slot_wal_keep_size')
+            """, logger: logger)
         var bytes: [String: Double] = [:]
         for row in rows where row.count == 3 {
             guard let name = row[0], let setting = row[1].flatMap(Double.init) else { continue }
@@ -89,11 +88,8 @@ struct CollectorProbe: Sendable {
         }
     }
 
-    private func walStatistics() async throws -> ([String: Double], String) {
-        let logger = self.logger
-        let text = try await database.withConnection(user: MonitoringQueryRunner.user) { connection in
-            try await connection.text("SELECT pg_catalog.row_to_json(w)::text FROM pg_catalog.pg_stat_wal w", logger: logger)
-        }
+    private static func walStatistics(_ connection: PostgresConnection, logger: Logger) async throws -> ([String: Double], String) {
+        let text = try await connection.text("SELECT pg_catalog.row_to_json(w)::text FROM pg_catalog.pg_stat_wal w", logger: logger)
         guard let text, case .object(let members) = try JSONText.parse(text) else { return ([:], "") }
         var values: [String: Double] = [:]
         var reset = ""

@@ -63,7 +63,7 @@ actor MetricsExporter {
         if await postmaster.isFenced { return CollectorMetrics.fenced(bookkeeping) }
         if await postmaster.mightBeUnavailable {
             bookkeeping.lastCollectionFailed = false
-            return [.counter("cnpg_collector_collections_total", "Total number of times PostgreSQL was accessed for metrics.", bookkeeping.collections)]
+            return [CollectorMetrics.collections(bookkeeping)]
         }
         let started = ContinuousClock.now
         let result = await probe.probe(clusterName: clusterName, cluster: cluster)

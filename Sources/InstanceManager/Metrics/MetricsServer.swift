@@ -10,9 +10,7 @@ enum InstanceMetricsServer {
                             exporter: MetricsExporter, logger: Logger) throws -> any ServiceLifecycle.Service {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = MetricsText.contentType
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await exporter.scrape())))
+            InstanceHTTP.response(.ok, contentType: MetricsText.contentType, await exporter.scrape())
         }
         return try InstanceHTTP.application(router: router, address: address, port: port, certificateFiles: certificateFiles,
                                             serverName: "instance-metrics", logger: logger)

@@ -71,14 +71,19 @@ struct InstanceStatusClient: Sendable {
 
     /// The instance's `pg_controldata` output (an endpoint only the operator may call).
     func controldata(ip: String, caPEM: String?) async throws -> String {
-        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)/pg/controldata")
-        request.tlsConfiguration = tlsConfiguration(caPEM: caPEM)
-        let response = try await http.execute(request, timeout: timeout)
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let text = String(buffer: body)
-        guard response.status == .ok else { throw Refused(description: "\(response.status.code) \(text)") }
+        let text = try await get("/pg/controldata", ip: ip, tls: tlsConfiguration(caPEM: caPEM))
         guard let data = try JSONText.parse(text)["data"]?.stringValue else { throw Refused(description: "no data in the answer") }
         return data
+    }
+
+    /// GET on an instance's status port; the body of a 200, else Refused with the status and body.
+    private func get(_ path: String, ip: String, tls: TLSConfiguration) async throws -> String {
+        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)\(path)")
+        request.tlsConfiguration = tls
+        let response = try await http.execute(request, timeout: timeout)
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status == .ok else { throw Refused(description: "\(response.status.code) \(text)") }
+        return text
     }
 
     func poll(_ pods: [JSONValue], caPEM: String?) async -> [String: InstanceStatus] {
@@ -100,15 +105,7 @@ struct InstanceStatusClient: Sendable {
     }
 
     func fetch(ip: String, tls: TLSConfiguration) async -> InstanceStatus? {
-        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)/pg/status")
-        request.tlsConfiguration = tls
-        do {
-            let response = try await http.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: 1 << 20)
-            guard response.status == .ok else { return nil }
-            return try JSONDecoder().decode(InstanceStatus.self, from: Data(body.readableBytesView))
-        } catch {
-            return nil
-        }
+        guard let text = try? await get("/pg/status", ip: ip, tls: tls) else { return nil }
+        return try? JSONDecoder().decode(InstanceStatus.self, from: Data(text.utf8))
     }
 }
