@@ -103,6 +103,7 @@ actor InstanceReconciler {
             try await postmaster.unfence()
         }
         guard await postmaster.isRunning, await database.isAccepting() else { return }
+        await postmaster.beginUnfenceGrace()
         let changed = try await writer.writeCertificates(cluster: cluster, access: access)
         let target = cluster.status?.targetPrimary ?? ""
         let isTarget = target == podName

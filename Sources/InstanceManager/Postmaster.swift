@@ -25,6 +25,8 @@ actor Postmaster {
     private(set) var isFenced = false
     /// When the fence was last lifted: the pod takes a while to turn ready again.
     private var unfencedAt: ContinuousClock.Instant?
+    /// Unfenced, not accepting connections yet: might be unavailable until `beginUnfenceGrace`.
+    private var awaitingUnfenceGrace = false
     /// How long after unfencing the instance still says it might be unavailable (CNPG waits 2 × 10 s).
     static let unfenceGrace: Duration = .seconds(20)
     private var restartWaiters: [CheckedContinuation<Bool, Never>] = []
@@ -129,7 +131,7 @@ actor Postmaster {
     /// CNPG's `mightBeUnavailable`: fenced, restarting in place, or just unfenced. The operator
     /// never fails over an instance that says so.
     var mightBeUnavailable: Bool {
-        isFenced || restarting || unfencedAt.map { ContinuousClock.now - $0 < Self.unfenceGrace } ?? false
+        isFenced || restarting || awaitingUnfenceGrace || unfencedAt.map { ContinuousClock.now - $0 < Self.unfenceGrace } ?? false
     }
 
     /// Ends every wait for a new server (graceful shutdown while fenced).
@@ -151,10 +153,18 @@ actor Postmaster {
         guard isFenced else { return }
         if child == nil { try start() }
         isFenced = false
-        unfencedAt = .now
+        awaitingUnfenceGrace = true
         logger.info("instance unfenced: PostgreSQL started")
         for waiter in restartWaiters { waiter.resume(returning: true) }
         restartWaiters = []
+    }
+
+    /// The unfenced server accepts connections: the grace (time for the kubelet's readiness
+    /// probe to see it) starts now, not when the server was spawned, however long it took to start.
+    func beginUnfenceGrace() {
+        guard awaitingUnfenceGrace else { return }
+        awaitingUnfenceGrace = false
+        unfencedAt = .now
     }
 
     /// CNPG's Fast→Immediate (demotion, fencing).

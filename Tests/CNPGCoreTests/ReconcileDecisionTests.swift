@@ -113,9 +113,9 @@ import Testing
             == .promote("cluster-example-2", reason: "the instance manager of cluster-example-1 does not answer"))
         #expect(FailoverPolicy.decide(cluster: cluster, observed: unready, reports: reports, silence: ["cluster-example-1": .seconds(1)])
             == .promote("cluster-example-2", reason: "primary pod cluster-example-1 is not ready"), "a pod that is not ready gets no grace")
-        // Not ready only because its readiness probe has not run again: the manager answers as primary.
+        // A primary whose container restarted answers again while its pod is not ready: it was lost all the same.
         #expect(FailoverPolicy.decide(cluster: cluster, observed: unready, reports: reports.merging(["cluster-example-1": Self.report(primary: true)]) { $1 })
-            == .keep)
+            == .promote("cluster-example-2", reason: "primary pod cluster-example-1 is not ready"))
 
         let switching = try Self.cluster(instances: 3, current: "cluster-example-1", target: "cluster-example-2")
         #expect(FailoverPolicy.decide(cluster: switching, observed: lost, reports: reports) == .keep)

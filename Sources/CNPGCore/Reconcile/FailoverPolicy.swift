@@ -25,10 +25,7 @@ public enum FailoverPolicy {
         guard let pod = observed.activePods.first(where: { ObservedInstances.name($0) == primary }) else {
             return "primary pod \(primary) is gone"
         }
-        // A manager that answers as primary has PostgreSQL accepting connections (its status
-        // queries it), which is all `/readyz` checks: a pod still marked not ready then only waits
-        // for its next readiness probe (after an unfence, a restart), and is not a lost primary.
-        guard PodReadiness.isReady(pod) || reports[primary]?.isPrimary == true else { return "primary pod \(primary) is not ready" }
+        guard PodReadiness.isReady(pod) else { return "primary pod \(primary) is not ready" }
         guard let report = reports[primary] else {
             if let silentFor, silentFor < silenceGrace { return nil }
             return "the instance manager of \(primary) does not answer"
