@@ -4,12 +4,13 @@ SWIFT ?= swift
 PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
 export PATH := $(PY_SCRIPTS):$(PATH)
 
-.PHONY: test build deps crds generate demo demo-down help
+.PHONY: test build deps crds generate demo demo-down bench help
 
 help:
 	@echo "make test       install test dependencies, build everything, run all tests"
 	@echo "make demo       run the local demo (sandbox + operator + 3-instance cluster)"
 	@echo "make demo-down  stop the demo and remove .demo/"
+	@echo "make bench      measure failover, switchover, bootstrap, reconcile scale, webhook latency, memory (release build; ARGS=... for cnpg-bench)"
 	@echo "make generate   regenerate manifests/crds.yaml and the chart's generated files from the code"
 
 deps:
@@ -34,3 +35,6 @@ demo:
 
 demo-down:
 	./scripts/demo-down.sh
+
+bench:
+	./scripts/bench.sh $(ARGS)

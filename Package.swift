@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "kubectl-cnpg", targets: ["KubectlCNPG"]),
         .executable(name: "kube-sandbox", targets: ["KubeSandboxCLI"]),
         .executable(name: "kube-sandbox-exec", targets: ["KubeSandboxExec"]),
+        .executable(name: "cnpg-bench", targets: ["CNPGBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -108,7 +109,18 @@ let package = Package(
         ),
         .target(name: "CSandboxExec", path: "Sources/CSandboxExec"),
         .executableTarget(name: "KubeSandboxExec", dependencies: ["CSandboxExec"], path: "Sources/kube-sandbox-exec"),
-        .target(name: "CNPGTestSupport", dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support"),
+        .executableTarget(
+            name: "CNPGBench",
+            dependencies: [
+                "CNPGCore", "CNPGTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/CNPGBench"
+        ),
+        .target(name: "CNPGTestSupport", dependencies: ["CNPGCore", .product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support"),
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),

@@ -96,7 +96,7 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ValidationError("cannot configure the Kubernetes client: \(error)")
         }
         let client = try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(30))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = InstanceStatusClient.makeHTTPClient()
         let environment = ProcessInfo.processInfo.environment
         let operatorConfiguration = OperatorConfiguration(settings: environment)
         let identity = try InstanceStatusClient.OperatorIdentity.generate(

@@ -136,6 +136,15 @@ import Testing
         #expect(bounded.termination == .signaled(SIGKILL))
         #expect(throws: ChildProcess.Failure.self) { try ChildProcess.spawn("/nonexistent/tool", []) }
     }
+
+    @Test func childProcessesInheritNoDescriptorBeyondStandardOnes() async throws {
+        // A pipe made without O_CLOEXEC, like a socket some library left inheritable.
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let probe = try await ChildProcess.run("/bin/sh", ["-c", "test -e /proc/self/fd/\(ends[1]) && echo inherited || echo closed"])
+        #expect(probe.output == "closed\n", "fd \(ends[1]) leaked into the child")
+    }
 }
 
 private final class LockedLines: @unchecked Sendable {

@@ -74,6 +74,15 @@ private func cluster(_ spec: String, name: String = "cluster-example") throws ->
 }
 
 @Suite struct PostgresConfigurationRendererTests {
+    @Test func renderedDefaultsYieldToTheUserAndStayOutOfTheSpec() throws {
+        let tuned = try cluster("instances: 1\nstorage: {size: 1Gi}\npostgresql: {parameters: {wal_retrieve_retry_interval: 5s}}")
+        let parameters = PostgresConfigurationRenderer.parameters(cluster: tuned, majorVersion: 16,
+                                                                  topology: InstanceTopology(primary: "cluster-example-1"))
+        #expect(parameters["wal_retrieve_retry_interval"] == "5s")
+        let plain = try cluster("instances: 1\nstorage: {size: 1Gi}")
+        #expect(plain.spec.postgresql?.parameters?["wal_retrieve_retry_interval"] == nil, "not one of CNPG's spec defaults")
+    }
+
     @Test func mandatoryAndComputedSettingsWin() throws {
         let value = try cluster("""
         instances: 3
@@ -89,6 +98,7 @@ private func cluster(_ spec: String, name: String = "cluster-example") throws ->
             topology: InstanceTopology(primary: "cluster-example-1", healthyStandbys: ["cluster-example-3", "cluster-example-2"]))
         #expect(parameters["work_mem"] == "8MB")
         #expect(parameters["max_worker_processes"] == "16")
+        #expect(parameters["wal_retrieve_retry_interval"] == "1s", "standbys retry a lost primary every second")
         #expect(parameters["listen_addresses"] == "*")
         #expect(parameters["ssl_min_protocol_version"] == "TLSv1.3")
         #expect(parameters["archive_mode"] == "on")

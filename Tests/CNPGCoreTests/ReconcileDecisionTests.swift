@@ -164,6 +164,26 @@ import Testing
     }
 }
 
+@Suite struct InstanceRoleLabelTests {
+    @Test func theCurrentPrimaryCarriesThePrimaryLabel() {
+        #expect(InstanceRoleLabels.role(of: "c-1", currentPrimary: "c-1", targetPrimary: "c-1") == "primary")
+        #expect(InstanceRoleLabels.role(of: "c-2", currentPrimary: "c-1", targetPrimary: "c-1") == "replica")
+        #expect(InstanceRoleLabels.role(of: "c-1", currentPrimary: "c-1", targetPrimary: nil) == "primary")
+    }
+
+    @Test func beforeTheFirstPrimaryReportsItsTargetCarriesTheLabel() {
+        #expect(InstanceRoleLabels.role(of: "c-1", currentPrimary: nil, targetPrimary: "c-1") == "primary")
+        #expect(InstanceRoleLabels.role(of: "c-1", currentPrimary: "", targetPrimary: "c-1") == "primary")
+    }
+
+    @Test func duringAHandOverNoPodIsPrimary() {
+        // Failover or switchover from c-1 to c-2: the -rw service empties until c-2 reports.
+        #expect(InstanceRoleLabels.role(of: "c-1", currentPrimary: "c-1", targetPrimary: "c-2") == "replica")
+        #expect(InstanceRoleLabels.role(of: "c-2", currentPrimary: "c-1", targetPrimary: "c-2") == "replica")
+        #expect(InstanceRoleLabels.role(of: "c-2", currentPrimary: "c-2", targetPrimary: "c-2") == "primary")
+    }
+}
+
 @Suite struct LeaseDecisionTests {
     static func lease(holder: String, renewed: Date, duration: Int64 = 15) -> JSONValue {
         .object([("spec", .object([("holderIdentity", .string(holder)), ("leaseDurationSeconds", .int(duration)),

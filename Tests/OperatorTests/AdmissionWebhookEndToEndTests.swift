@@ -27,19 +27,19 @@ struct AdmissionWebhookEndToEndTests {
     func webhooksBehindKubectl() async throws {
         let sandbox = try RunningSandbox()
         defer { _ = sandbox.stop() }
-        let kubeconfig = try await Lifecycle.installOperator(sandbox)
+        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
         let port = try FreePort.find()
-        try Lifecycle.installWebhooks(sandbox, port: port)
+        try OperatorInstallation.installWebhooks(sandbox, port: port)
         let metricsPort = try FreePort.find()
-        var controller = try Lifecycle.Operator.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
+        var controller = try OperatorProcess.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
                                                              port: port, extraArguments: ["--metrics-bind-address", "127.0.0.1:\(metricsPort)"])
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
-        try #require(await Lifecycle.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
+        try #require(await OperatorInstallation.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
 
         // The PKI: both secrets in the operator namespace, the CA injected into every webhook.
-        let caPEM = Lifecycle.jsonpath(sandbox, "secret/cnpg-ca-secret", #".data.ca\.crt"#, namespace: "cnpg-system")
+        let caPEM = sandbox.jsonpath("secret/cnpg-ca-secret", #".data.ca\.crt"#, namespace: "cnpg-system")
         #expect(!caPEM.isEmpty)
-        #expect(Lifecycle.jsonpath(sandbox, "secret/cnpg-webhook-cert", ".type", namespace: "cnpg-system") == "kubernetes.io/tls")
+        #expect(sandbox.jsonpath("secret/cnpg-webhook-cert", ".type", namespace: "cnpg-system") == "kubernetes.io/tls")
         for configuration in ["mutatingwebhookconfiguration/cnpg-mutating-webhook-configuration",
                               "validatingwebhookconfiguration/cnpg-validating-webhook-configuration"] {
             let bundles = try sandbox.kubectl(["get", configuration, "-o", "jsonpath={.webhooks[*].clientConfig.caBundle}"]).output
@@ -49,9 +49,9 @@ struct AdmissionWebhookEndToEndTests {
         // Mutating: CNPG's defaults land in the stored object.
         let good = try sandbox.kubectl(["apply", "-f", "-"], stdin: Self.cluster("good", "  instances: 1\n  storage: {size: 1Gi}\n"))
         #expect(good.status == 0, "\(good.error)")
-        #expect(Lifecycle.jsonpath(sandbox, "cluster/good", ".spec.imageName") == CNPG.defaultImageName)
-        #expect(Lifecycle.jsonpath(sandbox, "cluster/good", ".spec.bootstrap.initdb.database") == "app")
-        #expect(Lifecycle.jsonpath(sandbox, "cluster/good", ".spec.bootstrap.initdb.owner") == "app")
+        #expect(sandbox.jsonpath("cluster/good", ".spec.imageName") == CNPG.defaultImageName)
+        #expect(sandbox.jsonpath("cluster/good", ".spec.bootstrap.initdb.database") == "app")
+        #expect(sandbox.jsonpath("cluster/good", ".spec.bootstrap.initdb.owner") == "app")
 
         // Validating: kubectl prints CNPG's field errors one per line.
         let badSpec = "  instances: 2\n  imageName: ghcr.io/cloudnative-pg/postgresql:latest\n  maxSyncReplicas: 3\n  storage: {size: 1Gi}\n"
@@ -117,10 +117,10 @@ struct AdmissionWebhookEndToEndTests {
 
         // Renewal on every check (threshold beyond the validity): the served certificate changes
         // without a restart and no apply is refused meanwhile, because the caBundle is the CA.
-        controller = try Lifecycle.Operator.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("renewing.log").path,
+        controller = try OperatorProcess.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("renewing.log").path,
                                                          port: port, environment: ["EXPIRING_CHECK_THRESHOLD": "365"],
                                                          extraArguments: ["--webhook-certificate-check-seconds", "1"])
-        try #require(await Lifecycle.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
+        try #require(await OperatorInstallation.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
         var serials: Set<String> = []
         var refusals: [String] = []
         for round in 0..<8 {

@@ -8,115 +8,18 @@ import Testing
 /// replication over TLS, and fails over when the primary's processes are killed.
 @Suite("Cluster lifecycle end to end", .serialized)
 struct ClusterLifecycleTests {
-    final class Operator: @unchecked Sendable {
-        let process: ChildProcess
-        let log: String
-
-        /// Without `--webhook-port` or `--metrics-bind-address` in `extraArguments` those servers are
-        /// off (several operators share the host).
-        init(kubeconfig: String, log: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
-            self.log = log
-            var defaults: [String] = []
-            if !extraArguments.contains("--webhook-port") { defaults += ["--webhook-port", "0"] }
-            if !extraArguments.contains("--metrics-bind-address") { defaults += ["--metrics-bind-address", "0"] }
-            var merged = ProcessInfo.processInfo.environment
-            merged.merge(environment) { _, new in new }
-            process = try ChildProcess.spawn(try BuiltProducts.executable("cnpg-operator").path,
-                                             ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + defaults + extraArguments,
-                                             environment: merged, stdout: .file(log), stderr: .file(log))
-        }
-
-        /// The operator installed on `sandbox` (CRDs, its RBAC, its webhooks) and running with its own
-        /// token, serving the webhooks on a free loopback port, once they answer. Log: `operator.log`.
-        static func installedWithWebhooks(on sandbox: RunningSandbox) async throws -> Operator {
-            let kubeconfig = try await ClusterLifecycleTests.installOperator(sandbox)
-            let port = try FreePort.find()
-            try ClusterLifecycleTests.installWebhooks(sandbox, port: port)
-            let controller = try withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path, port: port)
-            guard await ClusterLifecycleTests.webhooksAnswer(sandbox) else {
-                controller.process.signal(SIGKILL)
-                _ = await controller.process.wait()
-                throw TestFailure("the operator's webhooks never answered: \(controller.output.suffix(800))")
-            }
-            return controller
-        }
-
-        /// An operator serving its webhooks on 127.0.0.1:`port`.
-        static func withWebhooks(kubeconfig: String, log: String, port: Int, environment: [String: String] = [:],
-                                 extraArguments: [String] = []) throws -> Operator {
-            try Operator(kubeconfig: kubeconfig, log: log,
-                         extraArguments: ["--webhook-port", String(port), "--webhook-bind-address", "127.0.0.1"] + extraArguments,
-                         environment: environment)
-        }
-
-        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        var isLeader: Bool { output.contains("became the leader") }
-
-        func stop() async -> ChildProcess.Termination {
-            process.signal(SIGTERM)
-            if let ended = await process.wait(timeout: .seconds(20)) { return ended }
-            process.signal(SIGKILL)
-            return await process.wait()
-        }
-    }
-
-    static func jsonpath(_ sandbox: RunningSandbox, _ object: String, _ path: String, namespace: String = "default") -> String {
-        (try? sandbox.kubectl(["get", object, "-n", namespace, "-o", "jsonpath={\(path)}"]).output) ?? ""
-    }
+    typealias Operator = OperatorProcess
 
     static func leaseHolder(_ sandbox: RunningSandbox) -> String {
-        jsonpath(sandbox, "lease/db9c8771.cnpg.io", ".spec.holderIdentity", namespace: "cnpg-system")
-    }
-
-    /// Installs the CRDs and the operator's RBAC, and returns a kubeconfig with the operator's token.
-    static func installOperator(_ sandbox: RunningSandbox) async throws -> String {
-        let crds = try sandbox.kubectl(["apply", "-f", BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml").path])
-        guard crds.status == 0 else { throw TestFailure("CRDs: \(crds.error)") }
-        let rbac = try BuiltProducts.run("cnpg-operator", ["generate", "rbac"])
-        guard rbac.status == 0 else { throw TestFailure("generate rbac: \(rbac.error)") }
-        let account = try String(contentsOf: BuiltProducts.repositoryRoot.appendingPathComponent("manifests/operator-serviceaccount.yaml"), encoding: .utf8)
-        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: rbac.output + "\n---\n" + account)
-        guard applied.status == 0 else { throw TestFailure("operator RBAC: \(applied.error)") }
-        let admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
-        defer { Task { try? await admin.shutdown() } }
-        let token = try await admin.requestToken(serviceAccount: "cnpg-manager", namespace: "cnpg-system")
-        let path = sandbox.directory.url.appendingPathComponent("operator.kubeconfig").path
-        try sandbox.kubeconfig(bearerToken: token, namespace: "cnpg-system").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    /// The webhook configurations and a Service whose Endpoints point at 127.0.0.1:`port`, where
-    /// the operator (a process here, not a pod) serves them.
-    static func installWebhooks(_ sandbox: RunningSandbox, port: Int) throws {
-        let generated = try BuiltProducts.run("cnpg-operator", ["generate", "webhooks", "--local-address", "127.0.0.1:\(port)"])
-        guard generated.status == 0 else { throw TestFailure("generate webhooks: \(generated.error)") }
-        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: generated.output)
-        guard applied.status == 0 else { throw TestFailure("webhooks: \(applied.error)") }
-    }
-
-    /// Whether a server-side dry run of a Cluster passes the webhooks (they answer and are trusted).
-    static func webhooksAnswer(_ sandbox: RunningSandbox, within seconds: Double = 30) async -> Bool {
-        await Eventually.check(within: seconds) {
-            let probe = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: webhook-probe}\nspec: {instances: 1, storage: {size: 1Gi}}\n"
-            return (try? sandbox.kubectl(["apply", "--dry-run=server", "-f", "-"], stdin: probe).status) == 0
-        }
-    }
-
-    static func psql(_ binaries: URL, host: String, password: String, user: String = "app", database: String = "app",
-                     _ sql: String, sslMode: String = "require") throws -> ExternalTool.Result {
-        // env(1) passes the password without putting it on a command line.
-        guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
-        return try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=\(sslMode)", "PGCONNECT_TIMEOUT=5",
-                                          binaries.appendingPathComponent("psql").path, "-h", host, "-U", user, "-d", database, "-Atc", sql],
-                                    timeout: 30)
+        sandbox.jsonpath("lease/db9c8771.cnpg.io", ".spec.holderIdentity", namespace: "cnpg-system")
     }
 
     /// A client inserting into a new table `writes` through `host` every 20 ms, once it has written.
     static func startWrites(_ sandbox: RunningSandbox, binaries: URL, host: String, password: String) async throws -> ContinuousWriter {
-        let created = try psql(binaries, host: host, password: password, "CREATE TABLE writes (id int PRIMARY KEY)")
+        let created = try PSQL.run(binaries, host: host, password: password, "CREATE TABLE writes (id int PRIMARY KEY)")
         #expect(created.status == 0, "\(created.error)")
         let writer = ContinuousWriter(target: .init(host: host, user: "app", password: password, database: "app",
-                                                    caPEM: secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#)), table: "writes")
+                                                    caPEM: sandbox.secretValue("cluster-example-ca", #"ca\.crt"#)), table: "writes")
         writer.start()
         let writing = await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }
         #expect(writing, "the writer could not write")
@@ -130,7 +33,7 @@ struct ClusterLifecycleTests {
         let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: instant) >= 25 }
         let report = await writer.stop()
         #expect(resumed, "writes through -rw should resume: \(report.summary)")
-        let stored = try psql(binaries, host: host, password: password, "SELECT id FROM writes")
+        let stored = try PSQL.run(binaries, host: host, password: password, "SELECT id FROM writes")
         let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
         let missing = report.acknowledged.filter { !storedIDs.contains($0) }
         #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
@@ -151,17 +54,17 @@ struct ClusterLifecycleTests {
         let applied = try sandbox.kubectl(["apply", "-f", sample])
         #expect(applied.status == 0, "\(applied.error)")
         let healthy = { () -> Bool in
-            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == "3"
-                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
+            sandbox.jsonpath("cluster/cluster-example", ".status.readyInstances") == "3"
+                && sandbox.jsonpath("cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
         }
         let converged = await Eventually.check(within: 180, healthy)
         let log = (try? String(contentsOfFile: operatorLog, encoding: .utf8)) ?? ""
-        try #require(converged, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status")) operator: \(log.suffix(2000))")
+        try #require(converged, "status: \(sandbox.jsonpath("cluster/cluster-example", ".status")) operator: \(log.suffix(2000))")
 
         // Steady state costs reads only: several passes (every 2 s here) write nothing.
         let auditPath = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
         let streamingBefore = await Eventually.check(within: 30) {
-            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.instancesStatus.healthy") .contains("cluster-example-3")
+            sandbox.jsonpath("cluster/cluster-example", ".status.instancesStatus.healthy") .contains("cluster-example-3")
         }
         #expect(streamingBefore)
         try await Task.sleep(for: .seconds(3))
@@ -181,22 +84,22 @@ struct ClusterLifecycleTests {
             #expect(try sandbox.kubectl(["get", object]).status == 0, "\(object) is missing")
         }
         #expect(try sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status != 0, "superuser access is off by default")
-        let fingerprint = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.operatorCertificateFingerprint")
+        let fingerprint = sandbox.jsonpath("cluster/cluster-example", ".status.operatorCertificateFingerprint")
         #expect(fingerprint.count == 64 && fingerprint.allSatisfy(\.isHexDigit), "the operator publishes its client certificate's fingerprint: \(fingerprint)")
-        let primary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+        let primary = sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary")
         #expect(primary == "cluster-example-1")
         let roles = try sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o",
                                          "jsonpath={range .items[*]}{.metadata.name}={.metadata.labels.cnpg\\.io/instanceRole} {end}"]).output
         #expect(roles.split(separator: " ").sorted() == ["cluster-example-1=primary", "cluster-example-2=replica", "cluster-example-3=replica"])
 
-        let password = String(decoding: Data(base64Encoded: Self.jsonpath(sandbox, "secret/cluster-example-app", ".data.password")) ?? Data(),
+        let password = String(decoding: Data(base64Encoded: sandbox.jsonpath("secret/cluster-example-app", ".data.password")) ?? Data(),
                               as: UTF8.self)
-        let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
-        let created = try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
+        let readWrite = sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP")
+        let created = try PSQL.run(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
         #expect(created.status == 0, "\(created.error)")
 
         // TLS 1.3 only on PostgreSQL and on the instance status API; scram-sha-256 for passwords.
-        let primaryIP = Self.jsonpath(sandbox, "pod/\(primary)", ".status.podIP")
+        let primaryIP = sandbox.jsonpath("pod/\(primary)", ".status.podIP")
 
         // Each instance exports CNPG's metrics on 9187, with the default queries the operator copied.
         let curl = try #require(ExternalTool.find("curl"))
@@ -206,19 +109,19 @@ struct ClusterLifecycleTests {
                 && text.contains("cnpg_pg_replication_streaming_replicas 2")
         }
         #expect(exported, "the primary's exporter serves the default queries")
-        let caFile = try sandbox.directory.write("cluster-ca.crt", Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#))
+        let caFile = try sandbox.directory.write("cluster-ca.crt", sandbox.secretValue("cluster-example-ca", #"ca\.crt"#))
         for (port, starttls) in [("5432", ["-starttls", "postgres"]), ("8000", [])] {
             let old = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_2"] + starttls, stdin: "")
             #expect(old.status != 0, "TLS 1.2 must be refused on \(port)")
             let current = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_3", "-CAfile", caFile] + starttls, stdin: "")
             #expect(current.output.contains("Verify return code: 0 (ok)") && current.output.contains("TLSv1.3"), "port \(port): \(current.output.suffix(400))")
         }
-        #expect(try Self.psql(binaries, host: readWrite, password: password, "SHOW password_encryption").output
+        #expect(try PSQL.run(binaries, host: readWrite, password: password, "SHOW password_encryption").output
             .trimmingCharacters(in: .whitespacesAndNewlines) == "scram-sha-256")
-        let plaintext = try Self.psql(binaries, host: readWrite, password: password, "SELECT 1", sslMode: "disable")
+        let plaintext = try PSQL.run(binaries, host: readWrite, password: password, "SELECT 1", sslMode: "disable")
         #expect(plaintext.status != 0, "a connection without TLS is refused")
         let streaming = await Eventually.check(within: 30) {
-            (try? Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM pg_stat_replication").output)?
+            (try? PSQL.run(binaries, host: readWrite, password: password, "SELECT count(*) FROM pg_stat_replication").output)?
                 .trimmingCharacters(in: .whitespacesAndNewlines) == "2"
         }
         #expect(streaming, "two standbys stream from the primary")
@@ -227,34 +130,34 @@ struct ClusterLifecycleTests {
         // of the primary's container is killed. With quorum synchronous replication (ANY 1) no
         // acknowledged insert may be missing afterwards.
         let writer = try await Self.startWrites(sandbox, binaries: binaries, host: readWrite, password: password)
-        let helper = Self.jsonpath(sandbox, "pod/\(primary)", ".status.containerStatuses[0].containerID").replacingOccurrences(of: "sandbox://", with: "")
+        let helper = sandbox.jsonpath("pod/\(primary)", ".status.containerStatuses[0].containerID").replacingOccurrences(of: "sandbox://", with: "")
         let helperPID = try #require(Int32(helper))
         let killedAt = ContinuousClock.now
         kill(helperPID, SIGKILL)
         let failedOver = await Eventually.check(within: 60) {
-            let current = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+            let current = sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary")
             return !current.isEmpty && current != primary
         }
-        #expect(failedOver, "status: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
-        let newPrimary = Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary")
+        #expect(failedOver, "status: \(sandbox.jsonpath("cluster/cluster-example", ".status"))")
+        let newPrimary = sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary")
         try await Self.finishWrites(writer, since: killedAt, scenario: "failover: primary killed, \(newPrimary) promoted",
                                     binaries: binaries, host: readWrite, password: password)
 
         let written = await Eventually.check(within: 30) {
-            (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
+            (try? PSQL.run(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
         }
         #expect(written, "the -rw service should reach \(newPrimary)")
-        let rows = try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*), bool_and(NOT pg_is_in_recovery()) FROM t")
+        let rows = try PSQL.run(binaries, host: readWrite, password: password, "SELECT count(*), bool_and(NOT pg_is_in_recovery()) FROM t")
         #expect(rows.output.trimmingCharacters(in: .whitespacesAndNewlines) == "2|t", "\(rows.output) \(rows.error)")
         // archive_command (the manager's wal-archive) succeeds: no WAL is held back by failed archiving.
         let archiving = await Eventually.check(within: 30) {
-            (try? Self.psql(binaries, host: readWrite, password: password, "SELECT archived_count > 0 AND failed_count = 0 FROM pg_stat_archiver").output)?
+            (try? PSQL.run(binaries, host: readWrite, password: password, "SELECT archived_count > 0 AND failed_count = 0 FROM pg_stat_archiver").output)?
                 .trimmingCharacters(in: .whitespacesAndNewlines) == "t"
         }
-        #expect(archiving, "\((try? Self.psql(binaries, host: readWrite, password: password, "SELECT * FROM pg_stat_archiver").output) ?? "")")
+        #expect(archiving, "\((try? PSQL.run(binaries, host: readWrite, password: password, "SELECT * FROM pg_stat_archiver").output) ?? "")")
         let rejoined = await Eventually.check(within: 90, healthy)
-        #expect(rejoined, "the former primary should rejoin: \(Self.jsonpath(sandbox, "cluster/cluster-example", ".status"))")
-        #expect(Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.labels.cnpg\\.io/instanceRole") == "replica")
+        #expect(rejoined, "the former primary should rejoin: \(sandbox.jsonpath("cluster/cluster-example", ".status"))")
+        #expect(sandbox.jsonpath("pod/\(primary)", ".metadata.labels.cnpg\\.io/instanceRole") == "replica")
 
         // Least privilege held: neither the operator nor any instance manager was refused anything.
         let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
@@ -274,24 +177,24 @@ struct ClusterLifecycleTests {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
         defer { _ = sandbox.stop() }
-        let kubeconfig = try await Self.installOperator(sandbox)
+        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
         let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
         let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
-        let status = { Self.jsonpath(sandbox, cluster, ".status") }
+        let status = { sandbox.jsonpath(cluster, ".status") }
         let healthy = {
-            Self.jsonpath(sandbox, cluster, ".status.readyInstances") == "2" && Self.jsonpath(sandbox, cluster, ".status.phase") == "Cluster in healthy state"
+            sandbox.jsonpath(cluster, ".status.readyInstances") == "2" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state"
         }
         try #require(await Eventually.check(within: 180, healthy), "status: \(status())")
-        let primary = Self.jsonpath(sandbox, cluster, ".status.currentPrimary")
+        let primary = sandbox.jsonpath(cluster, ".status.currentPrimary")
         let replica = primary == "cluster-example-1" ? "cluster-example-2" : "cluster-example-1"
-        let uid = { (pod: String) in Self.jsonpath(sandbox, "pod/\(pod)", ".metadata.uid") }
-        let password = Self.secretValue(sandbox, "cluster-example-app", "password")
-        let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
+        let uid = { (pod: String) in sandbox.jsonpath("pod/\(pod)", ".metadata.uid") }
+        let password = sandbox.secretValue("cluster-example-app", "password")
+        let readWrite = sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP")
         let query = { (sql: String) in
-            ((try? Self.psql(binaries, host: readWrite, password: password, sql).output) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            ((try? PSQL.run(binaries, host: readWrite, password: password, sql).output) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let phases = Phases(sandbox: sandbox)
         var (primaryUID, replicaUID, started) = (uid(primary), uid(replica), query("SELECT pg_postmaster_start_time()"))
@@ -307,17 +210,17 @@ struct ClusterLifecycleTests {
         }
         #expect(applied, "status: \(status())")
         #expect(uid(primary) == primaryUID, "the primary restarted inside its pod")
-        #expect(Self.jsonpath(sandbox, cluster, ".status.currentPrimary") == primary, "no failover")
+        #expect(sandbox.jsonpath(cluster, ".status.currentPrimary") == primary, "no failover")
 
         // 2. kubectl.kubernetes.io/restartedAt on the Cluster: the same rolling restart.
         (primaryUID, replicaUID, started) = (uid(primary), uid(replica), query("SELECT pg_postmaster_start_time()"))
         let restart = try BuiltProducts.run("kubectl-cnpg", ["restart", "cluster-example", "--kubeconfig", sandbox.kubeconfig])
         #expect(restart.output == "cluster-example restarted\n", "\(restart.error)")
-        let requested = Self.jsonpath(sandbox, cluster, ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt")
+        let requested = sandbox.jsonpath(cluster, ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt")
         #expect(!requested.isEmpty)
         let restarted = await Eventually.check(within: 150) {
             healthy() && uid(replica) != replicaUID && query("SELECT pg_postmaster_start_time()") != started
-                && Self.jsonpath(sandbox, "pod/\(primary)", ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt") == requested
+                && sandbox.jsonpath("pod/\(primary)", ".metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt") == requested
         }
         #expect(restarted, "status: \(status())")
         #expect(uid(primary) == primaryUID)
@@ -330,10 +233,10 @@ struct ClusterLifecycleTests {
         let recreated = await Eventually.check(within: 180) {
             phases.record()
             return healthy() && uid(replica) != replicaUID && uid(primary) != primaryUID && !uid(primary).isEmpty
-                && Self.jsonpath(sandbox, "pod/\(primary)", ".spec.containers[0].image") == "ghcr.io/cloudnative-pg/postgresql:16.6"
+                && sandbox.jsonpath("pod/\(primary)", ".spec.containers[0].image") == "ghcr.io/cloudnative-pg/postgresql:16.6"
         }
         #expect(recreated, "status: \(status())")
-        #expect(Self.jsonpath(sandbox, cluster, ".status.currentPrimary") == primary, "recreating the primary is not a failover")
+        #expect(sandbox.jsonpath(cluster, ".status.currentPrimary") == primary, "recreating the primary is not a failover")
         #expect(await Eventually.check(within: 30) { query("SELECT count(*) FROM kept") == "1" }, "no data lost")
         let events = (try? sandbox.kubectl(["get", "events", "-o", "jsonpath={.items[*].reason}"]).output) ?? ""
         #expect(events.contains("UpgradingInstance") && events.contains("InplacePrimaryRestart"), "\(events)")
@@ -342,11 +245,11 @@ struct ClusterLifecycleTests {
         let fencingPrimaryUID = uid(primary)
         let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", arguments + ["--kubeconfig", sandbox.kubeconfig]) }
         #expect(try plugin(["fencing", "on", "cluster-example", primary]).output == "\(primary) fenced\n")
-        let ready = { (pod: String) in Self.jsonpath(sandbox, "pod/\(pod)", #".status.conditions[?(@.type=="Ready")].status"#) }
+        let ready = { (pod: String) in sandbox.jsonpath("pod/\(pod)", #".status.conditions[?(@.type=="Ready")].status"#) }
         #expect(await Eventually.check(within: 90) { ready(primary) == "False" }, "the fenced primary turns not ready")
         #expect(query("SELECT 1") != "1", "a fenced primary takes no connection")
         try await Task.sleep(for: .seconds(8))
-        #expect(Self.jsonpath(sandbox, cluster, ".status.currentPrimary") == primary, "a fenced primary is not failed over")
+        #expect(sandbox.jsonpath(cluster, ".status.currentPrimary") == primary, "a fenced primary is not failed over")
         #expect(uid(primary) == fencingPrimaryUID, "the pod stays")
         let fencedStatus = try plugin(["status", "cluster-example"]).output
         #expect(fencedStatus.contains("Primary instance is fenced"), "\(fencedStatus)")
@@ -362,7 +265,7 @@ struct ClusterLifecycleTests {
         let instancePods = { (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "?" }
         let hibernated = await Eventually.check(within: 120) {
             instancePods().isEmpty
-                && Self.jsonpath(sandbox, cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#) == "Hibernated"
+                && sandbox.jsonpath(cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#) == "Hibernated"
         }
         #expect(hibernated, "pods: \(instancePods()) status: \(status())")
         let claims = (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? ""
@@ -374,7 +277,7 @@ struct ClusterLifecycleTests {
         #expect(try plugin(["status", "cluster-example"]).output.contains("Hibernated"))
         #expect(try plugin(["hibernate", "off", "cluster-example"]).output == "cluster cluster-example will be woken up\n")
         #expect(await Eventually.check(within: 150) { healthy() && query("SELECT count(*) FROM kept") == "1" }, "status: \(status())")
-        #expect(Self.jsonpath(sandbox, cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#).isEmpty)
+        #expect(sandbox.jsonpath(cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#).isEmpty)
     }
 
     /// The phases a Cluster went through, sampled.
@@ -382,11 +285,7 @@ struct ClusterLifecycleTests {
         let sandbox: RunningSandbox
         private(set) var seen: Set<String> = []
         init(sandbox: RunningSandbox) { self.sandbox = sandbox }
-        func record() { seen.insert(ClusterLifecycleTests.jsonpath(sandbox, "cluster/cluster-example", ".status.phase")) }
-    }
-
-    static func secretValue(_ sandbox: RunningSandbox, _ secret: String, _ key: String) -> String {
-        String(decoding: Data(base64Encoded: jsonpath(sandbox, "secret/\(secret)", ".data.\(key)")) ?? Data(), as: UTF8.self)
+        func record() { seen.insert(sandbox.jsonpath("cluster/cluster-example", ".status.phase")) }
     }
 
     @Test("switchover with kubectl cnpg promote, scale 3 -> 5 -> 2, superuser toggle, and deletion collects everything")
@@ -398,15 +297,15 @@ struct ClusterLifecycleTests {
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
         #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
         let healthy = { (count: Int) -> Bool in
-            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == String(count)
-                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.instances") == String(count)
-                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
+            sandbox.jsonpath("cluster/cluster-example", ".status.readyInstances") == String(count)
+                && sandbox.jsonpath("cluster/cluster-example", ".status.instances") == String(count)
+                && sandbox.jsonpath("cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
         }
-        let status = { Self.jsonpath(sandbox, "cluster/cluster-example", ".status") }
+        let status = { sandbox.jsonpath("cluster/cluster-example", ".status") }
         try #require(await Eventually.check(within: 180) { healthy(3) }, "status: \(status())")
-        let password = Self.secretValue(sandbox, "cluster-example-app", "password")
-        let readWrite = Self.jsonpath(sandbox, "service/cluster-example-rw", ".spec.clusterIP")
-        #expect(try Self.psql(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").status == 0)
+        let password = sandbox.secretValue("cluster-example-app", "password")
+        let readWrite = sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP")
+        #expect(try PSQL.run(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").status == 0)
 
         // kubectl cnpg status: instance data through pods/proxy, in CNPG's sections.
         // Right after the cluster turns healthy a standby may still be catching up: wait for both to stream.
@@ -438,8 +337,8 @@ struct ClusterLifecycleTests {
         let certificate = try BuiltProducts.run("kubectl-cnpg", ["certificate", "app-client", "--cnpg-cluster", "cluster-example", "--cnpg-user", "app",
                                                                  "--kubeconfig", sandbox.kubeconfig])
         #expect(certificate.output == "secret/app-client created\n", "\(certificate.error)")
-        let leaf = try sandbox.directory.write("app-client.crt", Self.secretValue(sandbox, "app-client", #"tls\.crt"#))
-        let ca = try sandbox.directory.write("cluster-ca.crt", Self.secretValue(sandbox, "cluster-example-ca", #"ca\.crt"#))
+        let leaf = try sandbox.directory.write("app-client.crt", sandbox.secretValue("app-client", #"tls\.crt"#))
+        let ca = try sandbox.directory.write("cluster-ca.crt", sandbox.secretValue("cluster-example-ca", #"ca\.crt"#))
         let verified = try OpenSSL.run(["verify", "-purpose", "sslclient", "-CAfile", ca, leaf])
         #expect(verified.status == 0, "\(verified.output) \(verified.error)")
         #expect(try OpenSSL.run(["x509", "-in", leaf, "-noout", "-subject"]).output.contains("CN = app"))
@@ -457,16 +356,16 @@ struct ClusterLifecycleTests {
         #expect(promote.status == 0, "\(promote.error)")
         #expect(promote.output.contains("Node cluster-example-2 in cluster cluster-example will be promoted"))
         let switched = await Eventually.check(within: 90) {
-            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
+            sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
         }
         #expect(switched, "status: \(status())")
         try await Self.finishWrites(writer, since: promotedAt, scenario: "switchover: kubectl cnpg promote to cluster-example-2",
                                     binaries: binaries, host: readWrite, password: password)
         let afterSwitchover = await Eventually.check(within: 30) {
-            (try? Self.psql(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
+            (try? PSQL.run(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
         }
         #expect(afterSwitchover)
-        #expect(try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
+        #expect(try PSQL.run(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
 
         // Scale up to five, then down to two: replicas go from the highest serial, never the primary.
         #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"instances":5}}"#]).status == 0)
@@ -483,21 +382,21 @@ struct ClusterLifecycleTests {
         #expect(await Eventually.check(within: 180) {
             healthy(2) && claimsLeft().split(separator: " ").sorted() == ["cluster-example-2", "cluster-example-6"]
         }, "status: \(status()) claims: \(claimsLeft())")
-        #expect(try Self.psql(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
+        #expect(try PSQL.run(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
 
         // Superuser access: on creates the secret and allows login, off deletes it and refuses login.
         #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"enableSuperuserAccess":true}}"#]).status == 0)
         let superuserLogin = await Eventually.check(within: 60) {
-            let secret = Self.secretValue(sandbox, "cluster-example-superuser", "password")
+            let secret = sandbox.secretValue("cluster-example-superuser", "password")
             guard !secret.isEmpty else { return false }
-            return (try? Self.psql(binaries, host: readWrite, password: secret, user: "postgres", database: "postgres", "SELECT 1").status) == 0
+            return (try? PSQL.run(binaries, host: readWrite, password: secret, user: "postgres", database: "postgres", "SELECT 1").status) == 0
         }
         #expect(superuserLogin)
-        let superuserPassword = Self.secretValue(sandbox, "cluster-example-superuser", "password")
+        let superuserPassword = sandbox.secretValue("cluster-example-superuser", "password")
         #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"enableSuperuserAccess":false}}"#]).status == 0)
         let locked = await Eventually.check(within: 60) {
             (try? sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status) != 0
-                && (try? Self.psql(binaries, host: readWrite, password: superuserPassword, user: "postgres", database: "postgres", "SELECT 1").status) != 0
+                && (try? PSQL.run(binaries, host: readWrite, password: superuserPassword, user: "postgres", database: "postgres", "SELECT 1").status) != 0
         }
         #expect(locked)
 
@@ -520,7 +419,7 @@ struct ClusterLifecycleTests {
     func leaderElection() async throws {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 28...38) * 2)])
         defer { _ = sandbox.stop() }
-        let kubeconfig = try await Self.installOperator(sandbox)
+        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
         let arguments = ["--leader-elect", "--lease-duration-seconds", "4"]
         let first = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("first.log").path, extraArguments: arguments)
         let second = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("second.log").path, extraArguments: arguments)
@@ -535,8 +434,8 @@ struct ClusterLifecycleTests {
 
         try Self.apply(sandbox, instances: 1)
         let healthy = { (count: Int) in
-            Self.jsonpath(sandbox, "cluster/cluster-example", ".status.readyInstances") == String(count)
-                && Self.jsonpath(sandbox, "cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
+            sandbox.jsonpath("cluster/cluster-example", ".status.readyInstances") == String(count)
+                && sandbox.jsonpath("cluster/cluster-example", ".status.phase") == "Cluster in healthy state"
         }
         #expect(await Eventually.check(within: 120) { healthy(1) })
         #expect(!follower.isLeader, "only one operator may lead")

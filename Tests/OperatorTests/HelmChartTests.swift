@@ -143,7 +143,7 @@ struct HelmChartTests {
         try #require(install.status == 0, "\(install.error)")
         #expect(install.output.contains("kubectl cnpg status cluster-example"), "NOTES.txt is shown")
         try #require(await Eventually.check(within: 90) { readyOperators() == 1 }, "the operator pod never became ready: \(operatorLogs())")
-        try #require(await ClusterLifecycleTests.webhooksAnswer(sandbox, within: 60), "\(operatorLogs())")
+        try #require(await OperatorInstallation.webhooksAnswer(sandbox, within: 60), "\(operatorLogs())")
         #expect(jsonpath(["secret", "cnpg-webhook-cert", "-n", "cnpg-system"], ".metadata.ownerReferences[0].kind") == "Deployment")
 
         let denied = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: bad}\nspec: {instances: 1, imageName: 'ghcr.io/cloudnative-pg/postgresql:latest', storage: {size: 1Gi}}\n")
@@ -162,7 +162,7 @@ struct HelmChartTests {
         #expect(await Eventually.check(within: 30) { !jsonpath(["lease", "db9c8771.cnpg.io", "-n", "cnpg-system"], ".spec.holderIdentity").isEmpty })
         #expect(!jsonpath(["validatingwebhookconfiguration", "cnpg-validating-webhook-configuration"], ".webhooks[0].clientConfig.caBundle").isEmpty,
                 "the upgrade keeps the injected caBundle")
-        #expect(await ClusterLifecycleTests.webhooksAnswer(sandbox, within: 30))
+        #expect(await OperatorInstallation.webhooksAnswer(sandbox, within: 30))
 
         let audit = (try? String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)) ?? ""
         let refusals = audit.split(separator: "\n").filter { $0.contains("system:serviceaccount:cnpg-system:cnpg-cloudnative-pg") && $0.contains(#""code":403"#) }

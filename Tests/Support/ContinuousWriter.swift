@@ -1,3 +1,4 @@
+import CNPGCore
 import Foundation
 import NIOConcurrencyHelpers
 import Logging
@@ -21,14 +22,24 @@ public final class ContinuousWriter: @unchecked Sendable {
         }
     }
 
+    /// One failed attempt: when it began, how long it took, and why.
+    public struct Failure: Sendable, CustomStringConvertible {
+        public var began: ContinuousClock.Instant
+        public var duration: Duration
+        public var reason: String
+        public var description: String { String(format: "%.2f s: ", duration.secondsValue) + reason }
+    }
+
     public struct Report: Sendable {
         public var acknowledged: [Int]
         public var failedAttempts: Int
+        /// The first failed attempts (at most 20), for explaining a long gap.
+        public var failures: [Failure]
         /// The longest time between two acknowledged inserts.
         public var longestGap: Duration
         public var summary: String {
             "\(acknowledged.count) inserts acknowledged, \(failedAttempts) failed attempts, "
-                + String(format: "longest write gap %.2f s", Double(longestGap.components.seconds) + Double(longestGap.components.attoseconds) / 1e18)
+                + String(format: "longest write gap %.2f s", longestGap.secondsValue)
         }
     }
 
@@ -37,7 +48,8 @@ public final class ContinuousWriter: @unchecked Sendable {
     private let interval: Duration
     private let lock = NSLock()
     private var acknowledged: [(Int, ContinuousClock.Instant)] = []
-    private var failures = 0
+    private var failures: [Failure] = []
+    private var failureCount = 0
     private var stopping = false
     private var task: Task<Void, Never>?
 
@@ -65,7 +77,7 @@ public final class ContinuousWriter: @unchecked Sendable {
         return lock.withLock {
             var gap = Duration.zero
             for (previous, next) in zip(acknowledged, acknowledged.dropFirst()) { gap = max(gap, next.1 - previous.1) }
-            return Report(acknowledged: acknowledged.map(\.0), failedAttempts: failures, longestGap: gap)
+            return Report(acknowledged: acknowledged.map(\.0), failedAttempts: failureCount, failures: failures, longestGap: gap)
         }
     }
 
@@ -80,6 +92,8 @@ public final class ContinuousWriter: @unchecked Sendable {
         var connection: PostgresConnection?
         var next = 1
         while !isStopping {
+            let began = ContinuousClock.now
+            var step = "connect"
             do {
                 if connection == nil {
                     // A connection that arrives after the deadline is closed, not leaked.
@@ -87,15 +101,23 @@ public final class ContinuousWriter: @unchecked Sendable {
                                                      late: { try? await $0.close() })
                 }
                 guard let open = connection else { continue }
+                step = "insert"
                 let id = next
                 let sql = "INSERT INTO \(table) (id) VALUES (\(id))"
                 // A query stuck on a dead peer is abandoned, never awaited: closing a connection
-                // with a query in flight waits for that query.
-                try await Self.race(.seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in })
+                // with a query in flight waits for that query. PostgresNIO does not fail a query
+                // whose connection the peer closed without a message (a SIGKILLed server): the
+                // attempt ends when the connection is seen closed, as libpq reports it at once.
+                try await Self.race(.seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in },
+                                    abandonWhen: { open.isClosed })
                 lock.withLock { acknowledged.append((id, .now)) }
                 next += 1
             } catch {
-                lock.withLock { failures += 1 }
+                let failure = Failure(began: began, duration: .now - began, reason: "\(step): " + String(String(reflecting: error).prefix(300)))
+                lock.withLock {
+                    failureCount += 1
+                    if failures.count < 20 { failures.append(failure) }
+                }
                 if let stale = connection { Task { try? await stale.close() } }
                 connection = nil
                 next += 1
@@ -118,12 +140,20 @@ public final class ContinuousWriter: @unchecked Sendable {
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }
 
-    private struct TimedOut: Error {}
+    private struct TimedOut: Error, CustomStringConvertible {
+        var description: String { "no answer in time (abandoned)" }
+    }
 
-    /// `body`'s result, or TimedOut after `limit` without waiting for `body` (unlike a task
-    /// group, which would wait for a child that ignores cancellation); a late result goes to `late`.
+    private struct ConnectionClosed: Error, CustomStringConvertible {
+        var description: String { "the connection closed with the statement in flight" }
+    }
+
+    /// `body`'s result, or TimedOut after `limit` (ConnectionClosed as soon as `abandonWhen` holds,
+    /// checked every 10 ms) without waiting for `body` (unlike a task group, which would wait for a
+    /// child that ignores cancellation); a late result goes to `late`.
     private static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T,
-                                          late: @escaping @Sendable (T) async -> Void) async throws -> T {
+                                          late: @escaping @Sendable (T) async -> Void,
+                                          abandonWhen: @escaping @Sendable () -> Bool = { false }) async throws -> T {
         let decided = NIOLockedValueBox(false)
         let claim: @Sendable () -> Bool = {
             decided.withLockedValue { done in
@@ -141,7 +171,15 @@ public final class ContinuousWriter: @unchecked Sendable {
                 }
             }
             Task {
-                try? await Task.sleep(for: limit)
+                let deadline = ContinuousClock.now + limit
+                while ContinuousClock.now < deadline {
+                    if decided.withLockedValue({ $0 }) { return }
+                    if abandonWhen() {
+                        if claim() { continuation.resume(throwing: ConnectionClosed()) }
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
                 if claim() { continuation.resume(throwing: TimedOut()) }
             }
         }

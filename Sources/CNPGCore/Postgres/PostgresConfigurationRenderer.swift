@@ -48,7 +48,7 @@ public enum PostgresConfigurationRenderer {
     public static func parameters(cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
                                   overrides: [String: String] = [:], preserveMode: Bool = false) -> [String: String] {
         var result: [String: String] = [:]
-        for (key, value) in PostgresParameters.defaults { result[key] = value }
+        for (key, value) in PostgresParameters.defaults + PostgresParameters.renderedDefaults { result[key] = value }
         let user = cluster.spec.postgresql?.parameters ?? [:]
         for (key, value) in user where !PostgresParameters.fixed.contains(key) && !PostgresParameters.blocked.contains(key) {
             result[key] = value

@@ -49,6 +49,16 @@ public enum PostgresParameters {
         ("shared_preload_libraries", ""),
     ]
 
+    /// Rendered into postgresql.conf unless the user sets them, but not written into the spec (they
+    /// are not CNPG's defaults). A standby whose connection to the -rw service failed during a
+    /// failover retries after `wal_retrieve_retry_interval` (PostgreSQL's default 5 s); with
+    /// synchronous replication the new primary accepts no commit until a standby streams again,
+    /// so that wait is part of the write outage. 1 s bounds it at little cost (one connection
+    /// attempt a second while no primary answers).
+    public static let renderedDefaults: [(String, String)] = [
+        ("wal_retrieve_retry_interval", "1s"),
+    ]
+
     public static let keyPattern = "^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$"
 
     /// PostgreSQL's boolean spellings (case-insensitive, unique prefixes of on/off/true/false/yes/no, 1/0).

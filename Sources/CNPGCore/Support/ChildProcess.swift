@@ -47,6 +47,10 @@ public struct ChildProcess: Sendable {
             case .file(let path): posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
             }
         }
+        // Only 0-2 cross over: a descriptor inherited by a long-lived child (a socket of the sandbox's
+        // service proxy, of the status server) would keep that connection open after we close it.
+        guard let addCloseFrom = Self.addCloseFrom else { throw Failure(description: "this C library cannot close a child's inherited descriptors") }
+        addCloseFrom(&actions, 3)
         if let workingDirectory {
             guard let addChdir = Self.addChdir else { throw Failure(description: "this C library cannot set a child's working directory") }
             addChdir(&actions, workingDirectory)
@@ -83,6 +87,11 @@ public struct ChildProcess: Sendable {
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     /// glibc (2.29+) has it, but its header hides it behind _GNU_SOURCE.
     private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc 2.34+.
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
 

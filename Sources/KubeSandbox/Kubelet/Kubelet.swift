@@ -59,7 +59,10 @@ public actor Kubelet {
         await api.attachKubelet(logs: logs)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // A refused probe fails at once, as the kubelet's does (AsyncHTTPClient would retry until the probe's timeout).
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let scratch = directory.appendingPathComponent("scratch")
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let context = KubeletContext(

@@ -371,16 +371,22 @@ actor PodWorker {
 
     func probeUntilStarted(_ probe: Probe, container: Container, index: Int, process: ChildProcess, uid: Int64, gid: Int64) async -> Bool {
         if let delay = probe.initialDelaySeconds, delay > 0 { try? await Task.sleep(for: .seconds(Int64(delay))) }
+        // Probed every second so a start is noticed promptly, but failures count once per period,
+        // so the threshold still means failureThreshold x periodSeconds, as on a real kubelet.
         var failures = 0
+        var lastCounted: ContinuousClock.Instant?
         while !Task.isCancelled {
             if case .success = await runProbe(probe, container: container, uid: uid, gid: gid) { return true }
-            failures += 1
+            if lastCounted.map({ ContinuousClock.now - $0 >= Self.period(probe) }) ?? true {
+                failures += 1
+                lastCounted = .now
+            }
             if failures >= Int(probe.failureThreshold ?? 3) {
                 logger.info("startup probe failed \(failures) times; restarting the container", metadata: ["container": "\(container.name)"])
                 await kill(container, process: process, grace: .seconds(probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30))
                 return false
             }
-            do { try await Task.sleep(for: Self.period(probe)) } catch { return false }
+            do { try await Task.sleep(for: min(Self.period(probe), .seconds(1))) } catch { return false }
         }
         return false
     }

@@ -64,10 +64,8 @@ extension ClusterReconciler {
         }
     }
 
-    /// The role a pod should carry: primary for the current (or, before it reports, the target) primary.
     static func role(of pod: String, cluster: Cluster) -> String {
-        let primary = cluster.status?.currentPrimary ?? cluster.status?.targetPrimary
-        return pod == primary ? "primary" : "replica"
+        InstanceRoleLabels.role(of: pod, currentPrimary: cluster.status?.currentPrimary, targetPrimary: cluster.status?.targetPrimary)
     }
 
     func podWithRole(_ pod: JSONValue, cluster: Cluster) -> JSONValue {

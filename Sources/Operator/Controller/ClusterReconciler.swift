@@ -43,8 +43,9 @@ struct ClusterReconciler: Sendable {
         await ensureDefaultMonitoringQueries(cluster)
 
         let observed = try await observe(cluster)
-        let reports = await statuses.poll(observed.activePods, caPEM: pki.caPEM)
+        // Labels first: they follow the status this pass read, and a poll can wait for a slow instance.
         try await syncRoleLabels(cluster, observed: observed)
+        let reports = await statuses.poll(observed.activePods, caPEM: pki.caPEM)
 
         var targetPrimary: String?
         var failingOver = false
@@ -59,6 +60,10 @@ struct ClusterReconciler: Sendable {
             await events.record(cluster, reason: "FailoverTarget", message: "Failing over from \(current) to \(candidate)")
             targetPrimary = candidate
             failingOver = true
+            // The lost primary leaves the -rw service now, not when the promoted one reports.
+            var handingOver = cluster
+            handingOver.status?.targetPrimary = candidate
+            try await syncRoleLabels(handingOver, observed: observed)
         }
 
         var hibernation: Hibernation.Step?

@@ -40,6 +40,17 @@ struct InstanceStatusClient: Sendable {
         }
     }
 
+    /// The HTTP client for instance calls. A refused connection fails the call at once: by
+    /// default AsyncHTTPClient retries connecting until the request's deadline, so a pod whose
+    /// manager is restarting (a demoted or crashed primary) would hold a whole reconcile pass,
+    /// and with it the -rw switch to the new primary, for the full timeout.
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     struct OperatorIdentity: Sendable {
         let certificate: NIOSSLCertificate
         let key: NIOSSLPrivateKey

@@ -1,0 +1,135 @@
+import ArgumentParser
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnpg-bench",
+        abstract: "Measure failover, switchover, bootstrap, reconcile scale, webhook latency, memory and a clean `make test`.",
+        discussion: """
+            Every benchmark runs on the local sandbox (loopback only) with the built executables
+            (CNPG_BIN_DIR, else .build/debug), cleans up after itself, and is bounded in time.
+            Prints a table of median, min and max per figure and writes them to --output; figures of
+            benchmarks not run this time are kept from the existing file.
+
+            For a post-mortem: CNPG_KEEP_TEST_DIRECTORY=1 keeps each sandbox's directory (operator,
+            sandbox and instance logs, the API audit log); CNPG_BENCH_OPERATOR_DEBUG=1 runs the
+            operator with --log-level debug.
+            """)
+
+    enum Benchmark: String, CaseIterable, ExpressibleByArgument {
+        case ha, webhook, scale, cleanTest = "clean-test"
+    }
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Benchmarks to run: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var only: [Benchmark] = Benchmark.allCases
+
+    @Option(help: "Trials of bootstrap, failover and switchover (each on a new sandbox).")
+    var trials = 3
+
+    @Option(help: "Clusters created for the reconcile-scale benchmark.")
+    var clusters = 1000
+
+    @Option(help: "Seconds of steady state in which the operator's API writes are counted.")
+    var steadySeconds = 300
+
+    @Option(help: "AdmissionReviews per second sent to the webhook.")
+    var webhookRate = 200
+
+    @Option(help: "Seconds of webhook load.")
+    var webhookSeconds = 30
+
+    @Option(help: "Where the results are written (JSON).")
+    var output = "bench/results.json"
+
+    func validate() throws {
+        guard trials > 0 else { throw ValidationError("--trials must be at least 1") }
+        guard clusters > 0 else { throw ValidationError("--clusters must be at least 1") }
+        guard steadySeconds > 0 else { throw ValidationError("--steady-seconds must be positive") }
+        guard webhookRate > 0, webhookRate <= 2000 else { throw ValidationError("--webhook-rate must be between 1 and 2000") }
+        guard webhookSeconds > 0, webhookSeconds <= 600 else { throw ValidationError("--webhook-seconds must be between 1 and 600") }
+    }
+
+    func run() async throws {
+        let log: @Sendable (String) -> Void = { message in
+            FileHandle.standardError.write(Data("[\(JSONLogHandler.timestamp())] \(message)\n".utf8))
+        }
+        var figures: [BenchmarkFigure] = []
+        var failures: [String] = []
+        for benchmark in Benchmark.allCases where only.contains(benchmark) {
+            do {
+                switch benchmark {
+                case .ha: figures += try await highAvailability(log)
+                case .webhook: figures += try await webhook(log)
+                case .scale: figures += try await scale(log)
+                case .cleanTest:
+                    let seconds = try CleanTestBenchmark(log: log).run()
+                    figures.append(BenchmarkFigure(name: "clean make test", unit: "s", samples: [seconds], target: "CI limit 5400 s"))
+                }
+            } catch {
+                log("\(benchmark.rawValue) failed: \(error)")
+                failures.append("\(benchmark.rawValue): \(error)")
+            }
+        }
+        let results = try BenchmarkResults.merged(figures, into: output, failures: failures)
+        try results.write(to: output)
+        print(BenchmarkTable.render(results.figures), terminator: "")
+        print("results: \(output)")
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    func highAvailability(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
+        var bootstrap = BenchmarkFigure(name: "bootstrap, 3 instances", unit: "s")
+        var failover = BenchmarkFigure(name: "failover write window", unit: "s", target: "median < 2")
+        var failoverLost = BenchmarkFigure(name: "failover rows lost", unit: "rows", target: "0")
+        var switchover = BenchmarkFigure(name: "switchover write window", unit: "s", target: "median < 2")
+        var switchoverLost = BenchmarkFigure(name: "switchover rows lost", unit: "rows", target: "0")
+        var operatorIdle = BenchmarkFigure(name: "operator RSS, 1 cluster idle", unit: "MiB")
+        var operatorLoaded = BenchmarkFigure(name: "operator RSS, 1 cluster writing", unit: "MiB")
+        var managerIdle = BenchmarkFigure(name: "instance manager RSS, idle", unit: "MiB")
+        var managerLoaded = BenchmarkFigure(name: "instance manager RSS, writing", unit: "MiB")
+        let benchmark = HighAvailabilityBenchmark(log: log)
+        for trial in 1...trials {
+            log("ha trial \(trial) of \(trials)")
+            let result = try await benchmark.run(trial: trial)
+            bootstrap.samples.append(result.bootstrapSeconds)
+            failover.samples.append(result.failoverWindowSeconds)
+            failoverLost.samples.append(Double(result.failoverLostRows))
+            switchover.samples.append(result.switchoverWindowSeconds)
+            switchoverLost.samples.append(Double(result.switchoverLostRows))
+            operatorIdle.samples.append(result.operatorIdleMiB)
+            operatorLoaded.samples.append(result.operatorLoadedMiB)
+            managerIdle.samples += result.instanceManagerIdleMiB
+            managerLoaded.samples += result.instanceManagerLoadedMiB
+        }
+        return [bootstrap, failover, failoverLost, switchover, switchoverLost, operatorIdle, operatorLoaded, managerIdle, managerLoaded]
+    }
+
+    func webhook(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
+        let result = try await WebhookLoadBenchmark(rate: webhookRate, seconds: webhookSeconds, log: log).run()
+        let latencies = BenchmarkFigure(name: "webhook latency", unit: "ms", samples: result.latenciesMilliseconds)
+        let load = "\(webhookRate)/s for \(webhookSeconds) s"
+        return [
+            BenchmarkFigure(name: "webhook p50 at \(load)", unit: "ms", samples: latencies.percentile(0.5).map { [$0] } ?? []),
+            BenchmarkFigure(name: "webhook p99 at \(load)", unit: "ms", samples: latencies.percentile(0.99).map { [$0] } ?? [], target: "< 5"),
+            BenchmarkFigure(name: "webhook errors at \(load)", unit: "of \(result.sent)", samples: [Double(result.errors)], target: "0"),
+            BenchmarkFigure(name: "operator RSS, webhook idle", unit: "MiB", samples: [result.operatorIdleMiB]),
+            BenchmarkFigure(name: "operator RSS, webhook load", unit: "MiB", samples: [result.operatorLoadedMiB]),
+        ]
+    }
+
+    func scale(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
+        let result = try await ReconcileScaleBenchmark(clusters: clusters, steadySeconds: steadySeconds, log: log).run()
+        return [
+            BenchmarkFigure(name: "\(result.clusters) clusters: time to every object", unit: "s", samples: [result.convergenceSeconds]),
+            BenchmarkFigure(name: "\(result.clusters) clusters: operator peak RSS", unit: "MiB", samples: [result.operatorPeakMiB]),
+            BenchmarkFigure(name: "\(result.clusters) clusters: operator RSS, steady", unit: "MiB", samples: [result.operatorSteadyMiB]),
+            BenchmarkFigure(name: "\(result.clusters) clusters: writes in \(result.steadySeconds) s steady", unit: "calls",
+                            samples: [Double(result.steadyStateWrites)], target: "0"),
+            BenchmarkFigure(name: "\(result.clusters) clusters: requests in \(result.steadySeconds) s steady", unit: "calls",
+                            samples: [Double(result.steadyStateRequests)]),
+        ]
+    }
+}
