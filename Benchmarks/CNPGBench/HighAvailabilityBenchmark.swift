@@ -99,7 +99,7 @@ struct HighAvailabilityBenchmark: Sendable {
             let pod = "cluster-example-\(serial)"
             for (suffix, extra) in [("", [String]()), ("-previous", ["--previous"])] {
                 let logs = (try? sandbox.kubectl(["logs", pod] + extra).output) ?? ""
-                try? sandbox.directory.write("\(pod)\(suffix).log", logs)
+                _ = try? sandbox.directory.write("\(pod)\(suffix).log", logs)
             }
         }
         log("logs kept in \(sandbox.directory.url.path)")

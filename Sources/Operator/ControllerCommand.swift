@@ -102,10 +102,13 @@ struct ControllerCommand: AsyncParsableCommand {
         let identity = try InstanceStatusClient.OperatorIdentity.generate(
             commonName: environment["POD_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "cloudnative-pg-operator")
         let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
-        let reconciler = ClusterReconciler(client: client, configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
+        let ownedInformers = ClusterController.ownedInformers(client: client, namespace: namespace)
+        let reconciler = ClusterReconciler(client: InformerBackedKubeClient(base: client, informers: ownedInformers),
+                                           configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
                                            statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
-        let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, workers: workers, logger: logger)
+        let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, ownedInformers: ownedInformers,
+                                           workers: workers, logger: logger)
         let service: any ServiceLifecycle.Service
         if leaderElect {
             let duration = Duration.seconds(leaseDurationSeconds)

@@ -220,3 +220,26 @@ extension JSONValue {
         return items.first
     }
 }
+
+@Suite struct RequeueScheduleTests {
+    @Test func aKeyHasOnePendingRequeueAndTheEarliestWins() {
+        var schedule = RequeueSchedule<String, Int>()
+        let first = schedule.schedule("a", at: 10)
+        let later = schedule.schedule("a", at: 12)
+        let same = schedule.schedule("a", at: 10)
+        let earlier = schedule.schedule("a", at: 5)
+        let other = schedule.schedule("b", at: 10)
+        #expect(first, "the first request starts a timer")
+        #expect(!later && !same, "a later or equal one is redundant")
+        #expect(earlier && other, "an earlier one, or another key, starts a timer")
+        #expect(schedule.pendingCount == 2)
+        let replaced = schedule.fire("a", at: 10)
+        let due = schedule.fire("a", at: 5)
+        let again = schedule.fire("a", at: 5)
+        #expect(!replaced, "the replaced timer does nothing")
+        #expect(due && !again, "due once")
+        let next = schedule.schedule("a", at: 20)
+        let dueB = schedule.fire("b", at: 10)
+        #expect(next && dueB && schedule.pendingCount == 1)
+    }
+}

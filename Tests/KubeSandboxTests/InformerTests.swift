@@ -62,3 +62,56 @@ final class EventLog: @unchecked Sendable {
         #expect(sandbox.stop() == 0)
     }
 }
+
+/// Reads served from informers' caches, the rest from the API server (counted in the audit log).
+@Suite(.serialized) struct InformerBackedClientTests {
+    let configMaps = BuiltinResources.all.first { $0.plural == "configmaps" }!
+
+    @Test func cachedReadsSkipTheAPIServerAndEverythingElseReachesIt() async throws {
+        let sandbox = try RunningSandbox()
+        let client = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
+        let body: (String, String?) -> JSONValue = { name, cluster in
+            let labels: JSONValue = cluster.map { .object([("cnpg.io/cluster", .string($0))]) } ?? .object([])
+            return .object([("metadata", .object([("name", .string(name)), ("labels", labels)])), ("data", .object([("v", .string(name))]))])
+        }
+        for (name, cluster) in [("a-1", "a"), ("a-2", "a"), ("b-1", "b")] { _ = try await client.create(configMaps, namespace: "default", body(name, cluster)) }
+        _ = try await client.create(configMaps, namespace: "default", body("unlabelled", nil))
+        let informer = Informer(client: client, type: configMaps, namespace: "default", labelSelector: "cnpg.io/cluster")
+        let task = Task { await informer.run { _ in } }
+        defer { task.cancel() }
+        let cached = InformerBackedKubeClient(base: client, informers: [informer])
+        #expect(await Eventually.check(within: 10) { await informer.hasSynced })
+
+        let audit = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
+        let requests = { (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {
+            $0.contains("\"resource\":\"configmaps\"") && ($0.contains("\"verb\":\"get\"") || $0.contains("\"verb\":\"list\""))
+        }.count ?? 0 }
+        let before = requests()
+        #expect(try await cached.get(configMaps, namespace: "default", name: "a-1")["data"]?["v"] == .string("a-1"))
+        let clusterA = try await cached.list(configMaps, namespace: "default", labelSelector: "cnpg.io/cluster=a", fieldSelector: nil)
+        #expect(clusterA.items.compactMap { $0["metadata"]?["name"]?.stringValue } == ["a-1", "a-2"])
+        #expect(requests() == before, "served from the cache")
+
+        // Outside the cache: an object without the label, another namespace, an unlabelled list, a field selector.
+        #expect(try await cached.get(configMaps, namespace: "default", name: "unlabelled")["data"]?["v"] == .string("unlabelled"))
+        await #expect(throws: KubeAPIError.self) { _ = try await cached.get(configMaps, namespace: "kube-system", name: "a-1") }
+        #expect(try await cached.list(configMaps, namespace: "default", labelSelector: nil, fieldSelector: nil).items.count >= 4)
+        _ = try await cached.list(configMaps, namespace: "default", labelSelector: "cnpg.io/cluster=a", fieldSelector: "metadata.name=a-1")
+        #expect(requests() == before + 4, "each went to the API server")
+
+        // Writes go to the API server; the watch brings them into the cache.
+        _ = try await cached.patch(configMaps, namespace: "default", name: "a-2", .object([("data", .object([("v", .string("changed"))]))]))
+        #expect(await Eventually.check(within: 10) { (try? await cached.get(configMaps, namespace: "default", name: "a-2"))?["data"]?["v"] == .string("changed") })
+        try await client.shutdown()
+    }
+
+    @Test func aSelectorIsServedOnlyWhenTheInformersHoldsEverythingItSelects() throws {
+        let byCluster = try SelectorExpression(parsing: "cnpg.io/cluster=a")
+        #expect(InformerBackedKubeClient.selector(byCluster, implies: "cnpg.io/cluster"))
+        #expect(InformerBackedKubeClient.selector(byCluster, implies: nil))
+        #expect(!InformerBackedKubeClient.selector(try SelectorExpression(parsing: "app=x"), implies: "cnpg.io/cluster"))
+        #expect(!InformerBackedKubeClient.selector(try SelectorExpression(parsing: "!cnpg.io/cluster"), implies: "cnpg.io/cluster"))
+        #expect(InformerBackedKubeClient.selector(try SelectorExpression(parsing: "cnpg.io/cluster=a,role=x"), implies: "cnpg.io/cluster=a"))
+        #expect(!InformerBackedKubeClient.selector(byCluster, implies: "cnpg.io/cluster=b"))
+    }
+}

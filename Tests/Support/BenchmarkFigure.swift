@@ -70,6 +70,16 @@ public enum BenchmarkTable {
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 
+    /// The same table in Markdown, for docs/performance.md.
+    public static func markdown(_ figures: [BenchmarkFigure]) -> String {
+        var lines = ["| figure | median | min | max | trials | unit | target |", "|---|---:|---:|---:|---:|---|---|"]
+        for figure in figures {
+            lines.append("| \(figure.name) | \(format(figure.median)) | \(format(figure.minimum)) | \(format(figure.maximum)) | "
+                + "\(figure.samples.count) | \(figure.unit) | \(figure.target ?? "") |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     static func format(_ value: Double?) -> String {
         guard let value else { return "n/a" }
         if value == value.rounded(), abs(value) >= 100 { return String(format: "%.0f", value) }

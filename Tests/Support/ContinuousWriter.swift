@@ -108,7 +108,7 @@ public final class ContinuousWriter: @unchecked Sendable {
                 // with a query in flight waits for that query. PostgresNIO does not fail a query
                 // whose connection the peer closed without a message (a SIGKILLed server): the
                 // attempt ends when the connection is seen closed, as libpq reports it at once.
-                try await Self.race(.seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in },
+                _ = try await Self.race(.seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in },
                                     abandonWhen: { open.isClosed })
                 lock.withLock { acknowledged.append((id, .now)) }
                 next += 1

@@ -3,14 +3,27 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Watches Clusters and what they own (pods, jobs, PVCs labelled `cnpg.io/cluster`) and feeds
-/// their keys to workers that run `ClusterReconciler`, until graceful shutdown.
+/// Watches Clusters and what they own (the objects labelled `cnpg.io/cluster`) and feeds their
+/// keys to workers that run `ClusterReconciler`, until graceful shutdown. The owned objects'
+/// informers also serve the reconciler's reads (`InformerBackedKubeClient`), and an owned object
+/// changed or deleted by someone else brings its Cluster back into line at once.
 struct ClusterController: ServiceLifecycle.Service {
     let client: any KubeClient
     let namespace: String?
     let reconciler: ClusterReconciler
+    let ownedInformers: [Informer]
     let workers: Int
     let logger: Logger
+
+    /// The kinds a Cluster owns that carry its label, watched and cached.
+    static let ownedTypes: [ResourceType] = [
+        .pods, .jobs, .persistentVolumeClaims, .secrets, .services, .serviceAccounts, .roles, .roleBindings,
+        BuiltinResources.all.first { $0.plural == "poddisruptionbudgets" }!,
+    ]
+
+    static func ownedInformers(client: any KubeClient, namespace: String?) -> [Informer] {
+        ownedTypes.map { Informer(client: client, type: $0, namespace: namespace, labelSelector: CNPGLabels.cluster, resyncPeriod: .seconds(600)) }
+    }
 
     func run() async throws {
         let queue = WorkQueue<ClusterReconciler.Key>(name: OperatorMetrics.controller)
@@ -21,10 +34,11 @@ struct ClusterController: ServiceLifecycle.Service {
                         if let key = Self.clusterKey(of: event, owned: false) { await queue.add(key) }
                     }
                 }
-                for type in [ResourceType.pods, .jobs, .persistentVolumeClaims] {
+                for informer in ownedInformers {
                     group.addTask {
-                        await Informer(client: client, type: type, namespace: namespace, labelSelector: CNPGLabels.cluster,
-                                       resyncPeriod: .seconds(600)).run { event in
+                        await informer.run { event in
+                            // A periodic re-delivery of every owned object would only repeat the Clusters' own resync.
+                            if case .resync = event { return }
                             if let key = Self.clusterKey(of: event, owned: true) { await queue.add(key) }
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import CNPGCore
 
 /// A controller work queue as client-go's: a key is queued at most once, a key being processed
 /// is not handed out again (a change meanwhile queues it once more afterwards), failures come
@@ -9,6 +10,7 @@ actor WorkQueue<Key: Hashable & Sendable> {
     private var processing: Set<Key> = []
     private var dirty: Set<Key> = []
     private var failures: [Key: Int] = [:]
+    private var schedule = RequeueSchedule<Key, ContinuousClock.Instant>()
     private var waiters: [CheckedContinuation<Key?, Never>] = []
     private var closed = false
     let baseDelay: Duration
@@ -44,10 +46,22 @@ actor WorkQueue<Key: Hashable & Sendable> {
 
     /// Queues `key` after `delay` (a requeue-after result).
     nonisolated func add(_ key: Key, after delay: Duration) {
+        let due = ContinuousClock.now + delay
+        Task { await self.schedule(key, at: due) }
+    }
+
+    /// One timer per key: every pass asks for its next look, and timers that each started a pass
+    /// of their own would multiply.
+    private func schedule(_ key: Key, at due: ContinuousClock.Instant) {
+        guard schedule.schedule(key, at: due) else { return }
         Task {
-            try? await Task.sleep(for: delay)
-            await self.add(key)
+            try? await Task.sleep(until: due, clock: .continuous)
+            await self.fire(key, at: due)
         }
+    }
+
+    private func fire(_ key: Key, at due: ContinuousClock.Instant) {
+        if schedule.fire(key, at: due) { add(key) }
     }
 
     /// The next key to process; nil once the queue is shut down.

@@ -30,6 +30,9 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         }
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
         httpConfiguration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
+        // Over HTTP/1.1 every open watch holds a connection of its own (an operator watches a
+        // dozen types), and requests must still find one free.
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 

@@ -34,8 +34,8 @@ extension InformerEvent {
 public actor Informer {
     public let type: ResourceType
     let client: any KubeClient
-    let namespace: String?
-    let labelSelector: String?
+    public nonisolated let namespace: String?
+    public nonisolated let labelSelector: String?
     let resyncPeriod: Duration
     let watchTimeoutSeconds: Int
     var cache: [String: JSONValue] = [:]
@@ -62,6 +62,8 @@ public actor Informer {
 
     /// Runs until the task is cancelled. Errors other than cancellation are retried with backoff.
     public func run(handler: @escaping @Sendable (InformerEvent) async -> Void) async {
+        // A cache kept from an earlier run (a regained leadership) is not trusted until relisted.
+        hasSynced = false
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
