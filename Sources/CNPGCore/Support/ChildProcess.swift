@@ -50,10 +50,10 @@ public struct ChildProcess: Sendable {
         // Only 0-2 cross over: a descriptor inherited by a long-lived child (a socket of the sandbox's
         // service proxy, of the status server) would keep that connection open after we close it.
         guard let addCloseFrom = Self.addCloseFrom else { throw Failure(description: "this C library cannot close a child's inherited descriptors") }
-        addCloseFrom(&actions, 3)
+        guard addCloseFrom(&actions, 3) == 0 else { throw Failure(description: "cannot arrange to close a child's inherited descriptors") }
         if let workingDirectory {
             guard let addChdir = Self.addChdir else { throw Failure(description: "this C library cannot set a child's working directory") }
-            addChdir(&actions, workingDirectory)
+            guard addChdir(&actions, workingDirectory) == 0 else { throw Failure(description: "cannot set a child's working directory") }
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
