@@ -9,21 +9,16 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "cnpg-bench",
         abstract: "Measure failover, switchover, bootstrap, reconcile scale, webhook latency, memory and a clean `make test`.",
         discussion: """
-            Every benchmark runs on the local sandbox (loopback only) with the built executables
-            (CNPG_BIN_DIR, else .build/debug), cleans up after itself, and is bounded in time.
-            Prints a table of median, min and max per figure and writes them to --output; figures of
-            benchmarks not run this time are kept from the existing file.
+            Every benchmark runs on the local sandbox (loopback only) with the built executables (CNPG_BIN_DIR, else .build/debug; `make bench` builds and uses a release build), cleans up after itself, and is bounded in time. Prints a table of median, min and max per figure and writes them to --output (JSON) and the same table in Markdown next to it; figures of benchmarks not run this time are kept from the existing file.
 
-            For a post-mortem: CNPG_KEEP_TEST_DIRECTORY=1 keeps each sandbox's directory (operator,
-            sandbox and instance logs, the API audit log); CNPG_BENCH_OPERATOR_DEBUG=1 runs the
-            operator with --log-level debug.
+            For a post-mortem: CNPG_KEEP_TEST_DIRECTORY=1 keeps each sandbox's directory (operator, sandbox and instance logs, the API audit log); CNPG_BENCH_OPERATOR_DEBUG=1 runs the operator with --log-level debug.
             """)
 
     enum Benchmark: String, CaseIterable, ExpressibleByArgument {
         case ha, webhook, scale, cleanTest = "clean-test"
     }
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Benchmarks to run: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Benchmarks to run.")
     var only: [Benchmark] = Benchmark.allCases
 
     @Option(help: "Trials of bootstrap, failover and switchover (each on a new sandbox).")
