@@ -85,3 +85,24 @@ private func defaulted(_ spec: String, name: String) throws -> Cluster {
         #expect(result.output.components(separatedBy: " passed ").count - 1 == objects.count, "\(result.output)")
     }
 }
+
+@Suite struct RBACUsageTests {
+    @Test func grantedButUnusedPermissionsAreListed() throws {
+        let rules = [
+            PolicyRule(apiGroups: [""], resources: ["secrets", "services"], verbs: ["get", "list"]),
+            PolicyRule(apiGroups: ["postgresql.cnpg.io"], resources: ["clusters/status"], verbs: ["patch"], resourceNames: ["db"]),
+        ]
+        let records = try [
+            #"{"user":"op","verb":"get","group":"","resource":"secrets","subresource":null,"code":200}"#,
+            #"{"user":"op","verb":"get","group":"","resource":"secrets","subresource":null,"code":404}"#,
+            #"{"user":"op","verb":"list","group":"","resource":"services","subresource":null,"code":403}"#,
+            #"{"user":"op","verb":"patch","group":"postgresql.cnpg.io","resource":"clusters","subresource":"status","code":200}"#,
+            #"{"user":"other","verb":"get","group":"","resource":"services","subresource":null,"code":200}"#,
+        ].map { try JSONText.parse($0) }
+        let used = RBACUsage.used(by: "op", in: records)
+        #expect(used == [RBACUsage.Permission(group: "", resource: "secrets", verb: "get"),
+                         RBACUsage.Permission(group: "postgresql.cnpg.io", resource: "clusters/status", verb: "patch")])
+        let unused = RBACUsage.unused(granted: rules, used: used).map(\.description)
+        #expect(unused == ["list secrets", "get services", "list services"], "a refused request uses nothing; another user's counts for nobody")
+    }
+}

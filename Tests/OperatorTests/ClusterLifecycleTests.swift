@@ -165,6 +165,17 @@ struct ClusterLifecycleTests {
         #expect(refusals.isEmpty, "\(refusals.prefix(5).joined(separator: "\n"))")
         #expect(audit.contains("system:serviceaccount:cnpg-system:cnpg-manager"))
         #expect(audit.contains("system:serviceaccount:default:cluster-example"))
+        // The least-privilege report: what each identity was granted and never used in this run.
+        let records = audit.split(separator: "\n").compactMap { try? JSONText.parse(String($0)) }
+        let cluster = try ObjectCodec.decode(Cluster.self, from: JSONText.parse(sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "json"]).output))
+        for (identity, rules) in [("system:serviceaccount:cnpg-system:cnpg-manager", OperatorRBAC.rules),
+                                  ("system:serviceaccount:default:cluster-example", InstanceRBAC.role(for: cluster).rules ?? [])] {
+            let used = RBACUsage.used(by: identity, in: records)
+            #expect(!used.isEmpty, "\(identity) made no request")
+            let unused = RBACUsage.unused(granted: rules, used: used)
+            print("e2e least privilege: \(identity) used \(used.count) permissions; granted but unused in this run: "
+                + unused.map(\.description).joined(separator: ", "))
+        }
 
         stopped = true
         #expect(await controller.stop() == .exited(0))
