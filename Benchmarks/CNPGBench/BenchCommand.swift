@@ -21,7 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Benchmarks to run.")
     var only: [Benchmark] = Benchmark.allCases
 
-    @Option(help: "Trials of bootstrap, failover and switchover (each on a new sandbox).")
+    @Option(help: "Trials of each benchmark but the clean make test (each trial on a new sandbox).")
     var trials = 3
 
     @Option(help: "Clusters created for the reconcile-scale benchmark.")
@@ -103,28 +103,41 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func webhook(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
-        let result = try await WebhookLoadBenchmark(rate: webhookRate, seconds: webhookSeconds, log: log).run()
-        let latencies = BenchmarkFigure(name: "webhook latency", unit: "ms", samples: result.latenciesMilliseconds)
         let load = "\(webhookRate)/s for \(webhookSeconds) s"
-        return [
-            BenchmarkFigure(name: "webhook p50 at \(load)", unit: "ms", samples: latencies.percentile(0.5).map { [$0] } ?? []),
-            BenchmarkFigure(name: "webhook p99 at \(load)", unit: "ms", samples: latencies.percentile(0.99).map { [$0] } ?? [], target: "< 5"),
-            BenchmarkFigure(name: "webhook errors at \(load)", unit: "of \(result.sent)", samples: [Double(result.errors)], target: "0"),
-            BenchmarkFigure(name: "operator RSS, webhook idle", unit: "MiB", samples: [result.operatorIdleMiB]),
-            BenchmarkFigure(name: "operator RSS, webhook load", unit: "MiB", samples: [result.operatorLoadedMiB]),
-        ]
+        var p50 = BenchmarkFigure(name: "webhook p50 at \(load)", unit: "ms")
+        var p99 = BenchmarkFigure(name: "webhook p99 at \(load)", unit: "ms", target: "< 5")
+        var errors = BenchmarkFigure(name: "webhook errors at \(load)", unit: "of \(webhookRate * webhookSeconds)", target: "0")
+        var idle = BenchmarkFigure(name: "operator RSS, webhook idle", unit: "MiB")
+        var loaded = BenchmarkFigure(name: "operator RSS, webhook load", unit: "MiB")
+        for trial in 1...trials {
+            log("webhook trial \(trial) of \(trials)")
+            let result = try await WebhookLoadBenchmark(rate: webhookRate, seconds: webhookSeconds, log: log).run()
+            let latencies = BenchmarkFigure(name: "webhook latency", unit: "ms", samples: result.latenciesMilliseconds)
+            if let value = latencies.percentile(0.5) { p50.samples.append(value) }
+            if let value = latencies.percentile(0.99) { p99.samples.append(value) }
+            errors.samples.append(Double(result.errors))
+            idle.samples.append(result.operatorIdleMiB)
+            loaded.samples.append(result.operatorLoadedMiB)
+        }
+        return [p50, p99, errors, idle, loaded]
     }
 
     func scale(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
-        let result = try await ReconcileScaleBenchmark(clusters: clusters, steadySeconds: steadySeconds, log: log).run()
-        return [
-            BenchmarkFigure(name: "\(result.clusters) clusters: time to every object", unit: "s", samples: [result.convergenceSeconds]),
-            BenchmarkFigure(name: "\(result.clusters) clusters: operator peak RSS", unit: "MiB", samples: [result.operatorPeakMiB]),
-            BenchmarkFigure(name: "\(result.clusters) clusters: operator RSS, steady", unit: "MiB", samples: [result.operatorSteadyMiB]),
-            BenchmarkFigure(name: "\(result.clusters) clusters: writes in \(result.steadySeconds) s steady", unit: "calls",
-                            samples: [Double(result.steadyStateWrites)], target: "0"),
-            BenchmarkFigure(name: "\(result.clusters) clusters: requests in \(result.steadySeconds) s steady", unit: "calls",
-                            samples: [Double(result.steadyStateRequests)]),
-        ]
+        let prefix = "\(clusters) clusters:"
+        var convergence = BenchmarkFigure(name: "\(prefix) time to every object", unit: "s")
+        var peak = BenchmarkFigure(name: "\(prefix) operator peak RSS", unit: "MiB")
+        var steady = BenchmarkFigure(name: "\(prefix) operator RSS, steady", unit: "MiB")
+        var writes = BenchmarkFigure(name: "\(prefix) writes in \(steadySeconds) s steady", unit: "calls", target: "0")
+        var requests = BenchmarkFigure(name: "\(prefix) requests in \(steadySeconds) s steady", unit: "calls")
+        for trial in 1...trials {
+            log("scale trial \(trial) of \(trials)")
+            let result = try await ReconcileScaleBenchmark(clusters: clusters, steadySeconds: steadySeconds, log: log).run()
+            convergence.samples.append(result.convergenceSeconds)
+            peak.samples.append(result.operatorPeakMiB)
+            steady.samples.append(result.operatorSteadyMiB)
+            writes.samples.append(Double(result.steadyStateWrites))
+            requests.samples.append(Double(result.steadyStateRequests))
+        }
+        return [convergence, peak, steady, writes, requests]
     }
 }
