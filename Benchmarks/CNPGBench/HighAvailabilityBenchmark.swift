@@ -49,7 +49,7 @@ struct HighAvailabilityBenchmark: Sendable {
 
         // Unplanned failover: every process of the primary's container is SIGKILLed.
         let primary = sandbox.jsonpath(cluster, ".status.currentPrimary")
-        let writer = try startWriter(sandbox, binaries: binaries, host: readWrite, password: password, table: "failover_writes")
+        let writer = try ClusterWrites.start(sandbox, binaries: binaries, host: readWrite, password: password, table: "failover_writes")
         try await Task.sleep(for: .seconds(2))
         let loaded = memory(sandbox, controller)
         guard let helper = pid_t(sandbox.jsonpath("pod/\(primary)", ".status.containerStatuses[0].containerID")
@@ -70,7 +70,7 @@ struct HighAvailabilityBenchmark: Sendable {
         // Planned switchover to a healthy standby with `kubectl cnpg promote`.
         let current = sandbox.jsonpath(cluster, ".status.currentPrimary")
         let target = ["cluster-example-1", "cluster-example-2", "cluster-example-3"].first { $0 != current && $0 != primary } ?? primary
-        let switchWriter = try startWriter(sandbox, binaries: binaries, host: readWrite, password: password, table: "switchover_writes")
+        let switchWriter = try ClusterWrites.start(sandbox, binaries: binaries, host: readWrite, password: password, table: "switchover_writes")
         try await Task.sleep(for: .seconds(2))
         let promotedAt = ContinuousClock.now
         log("promoting \(target)")
@@ -126,29 +126,14 @@ struct HighAvailabilityBenchmark: Sendable {
                 managers.compactMap { ProcessMemory.usage(of: $0)?.residentMiB })
     }
 
-    func startWriter(_ sandbox: RunningSandbox, binaries: URL, host: String, password: String, table: String) throws -> ContinuousWriter {
-        let created = try PSQL.run(binaries, host: host, password: password, "CREATE TABLE \(table) (id int PRIMARY KEY)")
-        guard created.status == 0 else { throw BenchmarkFailure(description: "CREATE TABLE \(table): \(created.error)") }
-        let writer = ContinuousWriter(target: .init(host: host, user: "app", password: password, database: "app",
-                                                    caPEM: sandbox.secretValue("cluster-example-ca", #"ca\.crt"#)), table: table)
-        writer.start()
-        return writer
-    }
-
     /// Stops `writer` once it has written again after `instant`; the acknowledged rows missing from `table`.
     func finish(_ writer: ContinuousWriter, since instant: ContinuousClock.Instant, binaries: URL, host: String, password: String,
                 table: String) async throws -> (report: ContinuousWriter.Report, lost: Int) {
-        let resumed = await Eventually.check(within: 120) { writer.acknowledged(after: instant) >= 25 }
-        let report = await writer.stop()
-        guard resumed else { throw BenchmarkFailure(description: "writes never resumed: \(report.summary)") }
-        var stored: ExternalTool.Result?
-        _ = await Eventually.check(within: 30) {
-            stored = try? PSQL.run(binaries, host: host, password: password, "SELECT id FROM \(table)")
-            return stored?.status == 0
-        }
-        guard let stored, stored.status == 0 else { throw BenchmarkFailure(description: "could not read \(table) back") }
-        let ids = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
-        return (report, report.acknowledged.filter { !ids.contains($0) }.count)
+        let outcome = try await ClusterWrites.finish(writer, since: instant, binaries: binaries, host: host, password: password,
+                                                     table: table, resumeWithin: 120, readBackWithin: 30)
+        guard outcome.resumed else { throw BenchmarkFailure(description: "writes never resumed: \(outcome.report.summary)") }
+        guard outcome.readBack.status == 0 else { throw BenchmarkFailure(description: "could not read \(table) back") }
+        return (outcome.report, outcome.missing.count)
     }
 
     func failure(_ step: String, _ sandbox: RunningSandbox, _ controller: OperatorProcess) -> BenchmarkFailure {

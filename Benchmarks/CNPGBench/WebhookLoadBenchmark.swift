@@ -32,12 +32,8 @@ struct WebhookLoadBenchmark: Sendable {
         try await Task.sleep(for: .seconds(3))
         let idle = ProcessMemory.usage(of: controller.process.pid)?.residentMiB ?? .nan
 
-        var tls = TLSConfiguration.makeClientConfiguration()
-        let caPEM = sandbox.secretValue("cnpg-ca-secret", #"ca\.crt"#, namespace: "cnpg-system")
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
         // The certificate names the webhook Service; the operator is reached on loopback here.
-        tls.certificateVerification = .noHostnameVerification
-        tls.minimumTLSVersion = .tlsv13
+        let tls = try TLSConfiguration.clientTrusting(caPEM: sandbox.secretValue("cnpg-ca-secret", #"ca\.crt"#, namespace: "cnpg-system"))
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(2), read: .seconds(5))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -52,7 +48,6 @@ struct WebhookLoadBenchmark: Sendable {
     }
 
     func load(_ client: HTTPClient, port: Int, controller: OperatorProcess, idle: Double) async throws -> Result {
-
         let cluster = try YAMLLoader.documents(from: String(contentsOf: BuiltProducts.samples.appendingPathComponent("cluster-example.yaml"),
                                                       encoding: .utf8))[0].value
         let bodies = ["mutate", "validate"].map { action -> (String, ByteBuffer) in

@@ -36,7 +36,7 @@ import Testing
 }
 
 @Suite(.serialized) struct FaultInjectionTests {
-    let configMaps = BuiltinResources.all.first { $0.plural == "configmaps" }!
+    let configMaps = ResourceType.configMaps
 
     @Test func clientRetriesInjectedErrorsAndGivesUpWhenTheyPersist() async throws {
         let flaky = try RunningSandbox(extraArguments: ["--faults", "seed=3,error=0.3:503/429"])

@@ -30,7 +30,7 @@ final class EventLog: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct InformerTests {
-    let configMaps = BuiltinResources.all.first { $0.plural == "configmaps" }!
+    let configMaps = ResourceType.configMaps
 
     @Test func informerFollowsChangesAndRecoversFromExpiredWatches() async throws {
         let sandbox = try RunningSandbox(extraArguments: ["--event-history", "20"])
@@ -65,7 +65,7 @@ final class EventLog: @unchecked Sendable {
 
 /// Reads served from informers' caches, the rest from the API server (counted in the audit log).
 @Suite(.serialized) struct InformerBackedClientTests {
-    let configMaps = BuiltinResources.all.first { $0.plural == "configmaps" }!
+    let configMaps = ResourceType.configMaps
 
     @Test func cachedReadsSkipTheAPIServerAndEverythingElseReachesIt() async throws {
         let sandbox = try RunningSandbox()

@@ -5,7 +5,7 @@ import Testing
 
 /// The Swift client against a running sandbox over real HTTPS.
 @Suite(.serialized) struct KubeClientTests {
-    let configMaps = BuiltinResources.all.first { $0.plural == "configmaps" }!
+    let configMaps = ResourceType.configMaps
     let pods = BuiltinResources.all.first { $0.plural == "pods" }!
 
     private func configMap(_ name: String, labels: [String: String] = [:], finalizers: [String] = [], owner: JSONValue? = nil) -> JSONValue {

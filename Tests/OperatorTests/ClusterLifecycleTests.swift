@@ -16,11 +16,7 @@ struct ClusterLifecycleTests {
 
     /// A client inserting into a new table `writes` through `host` every 20 ms, once it has written.
     static func startWrites(_ sandbox: RunningSandbox, binaries: URL, host: String, password: String) async throws -> ContinuousWriter {
-        let created = try PSQL.run(binaries, host: host, password: password, "CREATE TABLE writes (id int PRIMARY KEY)")
-        #expect(created.status == 0, "\(created.error)")
-        let writer = ContinuousWriter(target: .init(host: host, user: "app", password: password, database: "app",
-                                                    caPEM: sandbox.secretValue("cluster-example-ca", #"ca\.crt"#)), table: "writes")
-        writer.start()
+        let writer = try ClusterWrites.start(sandbox, binaries: binaries, host: host, password: password, table: "writes")
         let writing = await Eventually.check(within: 30) { writer.acknowledgedCount >= 25 }
         #expect(writing, "the writer could not write")
         return writer
@@ -30,14 +26,12 @@ struct ClusterLifecycleTests {
     /// acknowledged insert is in `writes`, and prints the scenario's summary line.
     static func finishWrites(_ writer: ContinuousWriter, since instant: ContinuousClock.Instant, scenario: String,
                              binaries: URL, host: String, password: String) async throws {
-        let resumed = await Eventually.check(within: 60) { writer.acknowledged(after: instant) >= 25 }
-        let report = await writer.stop()
-        #expect(resumed, "writes through -rw should resume: \(report.summary)")
-        let stored = try PSQL.run(binaries, host: host, password: password, "SELECT id FROM writes")
-        let storedIDs = Set(stored.output.split(separator: "\n").compactMap { Int($0) })
-        let missing = report.acknowledged.filter { !storedIDs.contains($0) }
-        #expect(stored.status == 0 && missing.isEmpty, "acknowledged inserts lost: \(missing.prefix(20)) \(stored.error)")
-        print("e2e \(scenario); \(report.summary) (the write-unavailability window); \(missing.count) acknowledged inserts missing")
+        let outcome = try await ClusterWrites.finish(writer, since: instant, binaries: binaries, host: host, password: password,
+                                                     table: "writes", resumeWithin: 60)
+        #expect(outcome.resumed, "writes through -rw should resume: \(outcome.report.summary)")
+        #expect(outcome.readBack.status == 0 && outcome.missing.isEmpty,
+                "acknowledged inserts lost: \(outcome.missing.prefix(20)) \(outcome.readBack.error)")
+        print("e2e \(scenario); \(outcome.report.summary) (the write-unavailability window); \(outcome.missing.count) acknowledged inserts missing")
     }
 
     @Test("cluster-example becomes three healthy instances; killing the primary fails over without losing rows")

@@ -128,11 +128,7 @@ public final class ContinuousWriter: @unchecked Sendable {
     }
 
     private func connect(logger: Logger) async throws -> PostgresConnection {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(target.caPEM.utf8)))
-        // The service is reached by IP: the certificate names the service, not the address.
-        tls.certificateVerification = .noHostnameVerification
-        tls.minimumTLSVersion = .tlsv13
+        let tls = try TLSConfiguration.clientTrusting(caPEM: target.caPEM)
         var configuration = PostgresConnection.Configuration(host: target.host, port: target.port, username: target.user,
                                                              password: target.password, database: target.database,
                                                              tls: .require(try NIOSSLContext(configuration: tls)))

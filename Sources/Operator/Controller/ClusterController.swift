@@ -17,8 +17,7 @@ struct ClusterController: ServiceLifecycle.Service {
 
     /// The kinds a Cluster owns that carry its label, watched and cached.
     static let ownedTypes: [ResourceType] = [
-        .pods, .jobs, .persistentVolumeClaims, .secrets, .services, .serviceAccounts, .roles, .roleBindings,
-        BuiltinResources.all.first { $0.plural == "poddisruptionbudgets" }!,
+        .pods, .jobs, .persistentVolumeClaims, .secrets, .services, .serviceAccounts, .roles, .roleBindings, .podDisruptionBudgets,
     ]
 
     static func ownedInformers(client: any KubeClient, namespace: String?) -> [Informer] {

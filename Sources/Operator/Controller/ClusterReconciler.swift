@@ -128,12 +128,10 @@ struct ClusterReconciler: Sendable {
         }
         if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }
         switch action {
-        case .none, .unrecoverable:
-            return resyncPeriod
-        case .wait:
-            // Jobs finishing and pods turning ready arrive as watch events, and so does the new
-            // primary's status after a failover: polling every 2 s as well would cost a pass per
-            // waiting Cluster every 2 s (pods left Pending for want of room, say).
+        case .none, .unrecoverable, .wait:
+            // A waiting Cluster too: jobs finishing and pods turning ready arrive as watch events,
+            // and so does the new primary's status after a failover; polling every 2 s as well
+            // would cost a pass per waiting Cluster every 2 s (pods left Pending for want of room, say).
             return resyncPeriod
         default:
             return .seconds(2)

@@ -84,11 +84,10 @@ extension ClusterReconciler {
 
     func ensureDisruptionBudgets(_ cluster: Cluster) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
-        let type = ResourceType(group: "policy", version: "v1", plural: "poddisruptionbudgets", kind: "PodDisruptionBudget",
-                                namespaced: true, hasStatusSubresource: true)
         for budget in DisruptionBudgetBuilder.budgets(for: cluster) {
             let desired = ObjectCodec.encode(budget)
-            try await sync.ensure(type, namespace: namespace, desired, update: ObjectSync.replacingSpec(["minAvailable", "selector"], from: desired))
+            try await sync.ensure(.podDisruptionBudgets, namespace: namespace, desired,
+                                  update: ObjectSync.replacingSpec(["minAvailable", "selector"], from: desired))
         }
     }
 }
