@@ -20,7 +20,9 @@ build:
 	$(SWIFT) build
 
 test: deps build
+	@mkdir -p .build && ./scripts/leftovers.sh snapshot .build/leftovers-before
 	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" $(SWIFT) test
+	@./scripts/leftovers.sh check .build/leftovers-before
 
 generate: build
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate crds > manifests/crds.yaml

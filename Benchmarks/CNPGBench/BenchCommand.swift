@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
             """)
 
     enum Benchmark: String, CaseIterable, ExpressibleByArgument {
-        case ha, webhook, scale, cleanTest = "clean-test"
+        case ha, webhook, scale, unrelated, cleanTest = "clean-test"
     }
 
     @Option(name: .long, parsing: .upToNextOption, help: "Benchmarks to run.")
@@ -26,6 +26,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Clusters created for the reconcile-scale benchmark.")
     var clusters = 1000
+
+    @Option(help: "Unrelated Secrets (and as many ConfigMaps) created for the memory benchmark.")
+    var unrelatedObjects = 5000
 
     @Option(help: "Seconds of steady state in which the operator's API writes are counted.")
     var steadySeconds = 300
@@ -42,6 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         guard trials > 0 else { throw ValidationError("--trials must be at least 1") }
         guard clusters > 0 else { throw ValidationError("--clusters must be at least 1") }
+        guard unrelatedObjects > 0 else { throw ValidationError("--unrelated-objects must be at least 1") }
         guard steadySeconds > 0 else { throw ValidationError("--steady-seconds must be positive") }
         guard webhookRate > 0, webhookRate <= 2000 else { throw ValidationError("--webhook-rate must be between 1 and 2000") }
         guard webhookSeconds > 0, webhookSeconds <= 600 else { throw ValidationError("--webhook-seconds must be between 1 and 600") }
@@ -59,6 +63,7 @@ struct BenchCommand: AsyncParsableCommand {
                 case .ha: figures += try await highAvailability(log)
                 case .webhook: figures += try await webhook(log)
                 case .scale: figures += try await scale(log)
+                case .unrelated: figures += try await unrelated(log)
                 case .cleanTest:
                     let seconds = try CleanTestBenchmark(log: log).run()
                     figures.append(BenchmarkFigure(name: "clean make test", unit: "s", samples: [seconds], target: "CI limit 5400 s"))
@@ -81,6 +86,8 @@ struct BenchCommand: AsyncParsableCommand {
         var failoverLost = BenchmarkFigure(name: "failover rows lost", unit: "rows", target: "0")
         var switchover = BenchmarkFigure(name: "switchover write window", unit: "s", target: "median < 2")
         var switchoverLost = BenchmarkFigure(name: "switchover rows lost", unit: "rows", target: "0")
+        var unreachable = BenchmarkFigure(name: "failover write window (primary unreachable)", unit: "s", target: "< detection 10 s + lease 15 s")
+        var unreachableLost = BenchmarkFigure(name: "failover rows lost (primary unreachable)", unit: "rows", target: "0")
         var operatorIdle = BenchmarkFigure(name: "operator RSS, 1 cluster idle", unit: "MiB")
         var operatorLoaded = BenchmarkFigure(name: "operator RSS, 1 cluster writing", unit: "MiB")
         var managerIdle = BenchmarkFigure(name: "instance manager RSS, idle", unit: "MiB")
@@ -94,12 +101,14 @@ struct BenchCommand: AsyncParsableCommand {
             failoverLost.samples.append(Double(result.failoverLostRows))
             switchover.samples.append(result.switchoverWindowSeconds)
             switchoverLost.samples.append(Double(result.switchoverLostRows))
+            unreachable.samples.append(result.unreachableWindowSeconds)
+            unreachableLost.samples.append(Double(result.unreachableLostRows))
             operatorIdle.samples.append(result.operatorIdleMiB)
             operatorLoaded.samples.append(result.operatorLoadedMiB)
             managerIdle.samples += result.instanceManagerIdleMiB
             managerLoaded.samples += result.instanceManagerLoadedMiB
         }
-        return [bootstrap, failover, failoverLost, switchover, switchoverLost, operatorIdle, operatorLoaded, managerIdle, managerLoaded]
+        return [bootstrap, failover, failoverLost, switchover, switchoverLost, unreachable, unreachableLost, operatorIdle, operatorLoaded, managerIdle, managerLoaded]
     }
 
     func webhook(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
@@ -139,5 +148,19 @@ struct BenchCommand: AsyncParsableCommand {
             requests.samples.append(Double(result.steadyStateRequests))
         }
         return [convergence, peak, steady, writes, requests]
+    }
+
+    func unrelated(_ log: @escaping @Sendable (String) -> Void) async throws -> [BenchmarkFigure] {
+        let clusters = 10
+        var baseline = BenchmarkFigure(name: "operator RSS, \(clusters) clusters", unit: "MiB")
+        var loaded = BenchmarkFigure(name: "operator RSS, \(clusters) clusters + \(2 * unrelatedObjects) unrelated Secrets/ConfigMaps", unit: "MiB",
+                                     target: "within 10% of the line above")
+        for trial in 1...trials {
+            log("unrelated trial \(trial) of \(trials)")
+            let result = try await UnrelatedObjectsBenchmark(clusters: clusters, count: unrelatedObjects, log: log).run()
+            baseline.samples.append(result.baselineMiB)
+            loaded.samples.append(result.withUnrelatedMiB)
+        }
+        return [baseline, loaded]
     }
 }

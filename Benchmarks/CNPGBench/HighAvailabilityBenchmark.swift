@@ -2,7 +2,9 @@ import CNPGCore
 import CNPGTestSupport
 import Foundation
 
-/// Bootstrap, unplanned failover and planned switchover of CNPG's `cluster-example` (3 instances,
+/// Bootstrap, unplanned failover (the primary confirmed gone: its processes killed), planned
+/// switchover, and failover from an unreachable primary (its processes stopped: a hung node) of
+/// CNPG's `cluster-example` (3 instances,
 /// quorum synchronous replication ANY 1, every other setting default) on the sandbox with its
 /// kubelet, the operator running with only its ClusterRole. Each trial starts from a new sandbox.
 struct HighAvailabilityBenchmark: Sendable {
@@ -12,6 +14,8 @@ struct HighAvailabilityBenchmark: Sendable {
         var failoverLostRows: Int
         var switchoverWindowSeconds: Double
         var switchoverLostRows: Int
+        var unreachableWindowSeconds: Double
+        var unreachableLostRows: Int
         var operatorIdleMiB: Double
         var operatorLoadedMiB: Double
         var instanceManagerIdleMiB: [Double]
@@ -82,11 +86,33 @@ struct HighAvailabilityBenchmark: Sendable {
                                           table: "switchover_writes")
         log("switchover: \(switchover.report.summary), \(switchover.lost) acknowledged rows missing")
         logFailures(switchover.report, since: promotedAt)
+        guard await Eventually.check(within: 240, { healthy(sandbox) }) else { throw failure("rejoin after switchover", sandbox, controller) }
+
+        // Unplanned failover from a primary that is merely unreachable: every process of its
+        // container stopped (SIGSTOP), so the new primary waits for the primary Lease to expire.
+        let hung = sandbox.jsonpath(cluster, ".status.currentPrimary")
+        let hungWriter = try ClusterWrites.start(sandbox, binaries: binaries, host: readWrite, password: password, table: "unreachable_writes")
+        try await Task.sleep(for: .seconds(2))
+        guard let hungHelper = pid_t(sandbox.jsonpath("pod/\(hung)", ".status.containerStatuses[0].containerID")
+            .replacingOccurrences(of: "sandbox://", with: "")) else { throw failure("the primary's process", sandbox, controller) }
+        let stoppedAt = ContinuousClock.now
+        log("stopping the primary \(hung) (\(ProcessTree.signal(SIGSTOP, tree: hungHelper)) processes)")
+        let replaced = await Eventually.check(within: 120) {
+            let current = sandbox.jsonpath(cluster, ".status.currentPrimary")
+            return !current.isEmpty && current != hung
+        }
+        ProcessTree.signal(SIGCONT, tree: hungHelper)
+        guard replaced else { throw failure("failover from an unreachable primary", sandbox, controller) }
+        let unreachable = try await finish(hungWriter, since: stoppedAt, binaries: binaries, host: readWrite, password: password,
+                                           table: "unreachable_writes")
+        log("unreachable primary: \(unreachable.report.summary), \(unreachable.lost) acknowledged rows missing")
+        logFailures(unreachable.report, since: stoppedAt)
 
         _ = await controller.stop()
         return Trial(bootstrapSeconds: bootstrap,
                      failoverWindowSeconds: failover.report.longestGap.secondsValue, failoverLostRows: failover.lost,
                      switchoverWindowSeconds: switchover.report.longestGap.secondsValue, switchoverLostRows: switchover.lost,
+                     unreachableWindowSeconds: unreachable.report.longestGap.secondsValue, unreachableLostRows: unreachable.lost,
                      operatorIdleMiB: idle.operator, operatorLoadedMiB: loaded.operator,
                      instanceManagerIdleMiB: idle.instanceManagers, instanceManagerLoadedMiB: loaded.instanceManagers)
     }

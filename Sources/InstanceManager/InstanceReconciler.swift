@@ -13,15 +13,22 @@ actor InstanceReconciler {
     let postmaster: Postmaster
     let database: LocalDatabase
     let formerPrimary: FormerPrimary
+    let lease: PrimaryLeaseHolder
     let logger: Logger
     /// Told of every Cluster read and its custom-queries sources.
     var metrics: MetricsExporter?
     private(set) var cluster: Cluster?
+    /// The key pair the status and metrics servers present, reloaded when the server certificate is renewed.
+    private var servingCertificate: ServingCertificate?
     private var appliedPasswordVersions: [String: String] = [:]
     private var systemRolesReady = false
+    /// Set when this primary stopped because it lost its Lease: nothing more is done until the
+    /// manager exits and starts over.
+    private var steppedDown = false
 
     init(podName: String, clusterName: String, access: ClusterAccess, writer: InstanceFilesWriter, postmaster: Postmaster,
-         database: LocalDatabase, formerPrimary: FormerPrimary, metrics: MetricsExporter? = nil, logger: Logger) {
+         database: LocalDatabase, formerPrimary: FormerPrimary, lease: PrimaryLeaseHolder, metrics: MetricsExporter? = nil, logger: Logger) {
+        self.lease = lease
         self.metrics = metrics
         self.formerPrimary = formerPrimary
         self.podName = podName
@@ -35,6 +42,8 @@ actor InstanceReconciler {
 
     var primaryHost: String { "\(clusterName)-rw" }
 
+    func serve(_ certificate: ServingCertificate) { servingCertificate = certificate }
+
     /// Before the first start: which role PGDATA is in, and every file written for it.
     func prepare(initial: Cluster) async throws {
         var cluster = initial
@@ -47,6 +56,7 @@ actor InstanceReconciler {
                 try await Task.sleep(for: .seconds(1))
                 cluster = try await access.cluster()
             }
+            if cluster.status?.targetPrimary == podName { cluster = try await acquirePrimaryLease(cluster) }
             if cluster.status?.targetPrimary != podName {
                 cluster = try await rejoinAsReplica(cluster)
                 standby = true
@@ -57,6 +67,34 @@ actor InstanceReconciler {
         self.cluster = cluster
         try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: standby))
         chmod(writer.paths.dataDirectory, 0o700)
+    }
+
+    /// Waits until this instance holds the primary Lease, unless the operator targets another
+    /// instance meanwhile; returns the Cluster as last read.
+    private func acquirePrimaryLease(_ initial: Cluster) async throws -> Cluster {
+        var cluster = initial
+        while !(await lease.acquire(cluster: cluster)) {
+            cluster = try await access.cluster()
+            if cluster.status?.targetPrimary != podName { return cluster }
+        }
+        return cluster
+    }
+
+    /// The Lease is lost (another holder, or isolated past the renew deadline): stop taking
+    /// writes now (fast, then immediate) without handing the Lease over; the manager then exits
+    /// and its next start acquires the Lease again or rejoins as a replica.
+    func stepDown(reason: String) async {
+        guard !steppedDown else { return }
+        steppedDown = true
+        await lease.abandon()
+        logger.warning("stepping down as primary: stopping PostgreSQL", metadata: ["reason": "\(reason)"])
+        await postmaster.shutdownFastImmediate(timeoutSeconds: 5)
+    }
+
+    /// A clean exit hands the Lease over, unless this primary stepped down because it lost it.
+    func releasePrimaryLease() async {
+        guard !steppedDown else { return }
+        await lease.release()
     }
 
     /// A former primary: wait until the new primary is in place (CNPG: currentPrimary equals
@@ -91,6 +129,7 @@ actor InstanceReconciler {
     }
 
     private func reconcileOnce() async throws {
+        guard !steppedDown else { return }
         let cluster = try await access.cluster()
         self.cluster = cluster
         if let metrics {
@@ -105,6 +144,10 @@ actor InstanceReconciler {
         guard await postmaster.isRunning, await database.isAccepting() else { return }
         await postmaster.beginUnfenceGrace()
         let changed = try await writer.writeCertificates(cluster: cluster, access: access)
+        if changed, let servingCertificate,
+           try servingCertificate.load(certificateFile: writer.paths.certificate(.serverCertificate), keyFile: writer.paths.certificate(.serverKey)) {
+            logger.info("the status and metrics servers now present the renewed server certificate")
+        }
         let target = cluster.status?.targetPrimary ?? ""
         let isTarget = target == podName
         if !writer.isStandbyOnDisk, !target.isEmpty, !isTarget {
@@ -112,9 +155,13 @@ actor InstanceReconciler {
             // manager then exits, and on restart rewinds and rejoins as a replica.
             logger.info("another instance is the target primary: shutting down to rejoin as its replica", metadata: ["target": "\(target)"])
             await postmaster.shutdownFastImmediate(timeoutSeconds: Int(cluster.spec.switchoverDelay ?? 3600))
+            // Stopped cleanly: the new primary may take the Lease at once.
+            if await !postmaster.isRunning { await lease.release() }
             return
         }
         if writer.isStandbyOnDisk, isTarget {
+            // The former primary hands the Lease over once it stopped; a lost one lets it expire.
+            guard await lease.acquire(cluster: cluster) else { return }
             if let former = cluster.status?.currentPrimary, !former.isEmpty, former != podName {
                 await waitForFormerPrimaryToStopStreaming(former)
             }

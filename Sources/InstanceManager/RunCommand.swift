@@ -44,36 +44,45 @@ struct RunCommand: AsyncParsableCommand {
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
         let exporter = MetricsExporter(clusterName: options.clusterName, database: database, paths: paths, postmaster: postmaster,
                                        logger: logger)
+        let lease = PrimaryLeaseHolder(access: access, identity: options.podName, logger: logger)
         let reconciler = InstanceReconciler(podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
                                             postmaster: postmaster, database: database,
                                             formerPrimary: FormerPrimary(binaries: binaries, paths: paths, podName: options.podName,
                                                                          port: options.port, logger: logger),
-                                            metrics: exporter, logger: logger)
+                                            lease: lease, metrics: exporter, logger: logger)
         try await reconciler.prepare(initial: cluster)
         try LogPipes.start(logDirectory: paths.logDirectory, podName: options.podName)
 
         let collector = StatusCollector(database: database, clusterName: options.clusterName, podName: options.podName,
                                         sessionID: UUID().uuidString.lowercased())
         let address = options.listenAddresses == "*" ? "0.0.0.0" : options.listenAddresses
-        let serverCertificate = (paths.certificate(.serverCertificate), paths.certificate(.serverKey))
+        let serverCertificate = ServingCertificate()
+        try serverCertificate.load(certificateFile: paths.certificate(.serverCertificate), keyFile: paths.certificate(.serverKey))
+        await reconciler.serve(serverCertificate)
         let statusServer = try StatusServer.application(
-            address: address, port: statusPort, certificateFiles: statusPortTLS ? serverCertificate : nil,
+            address: address, port: statusPort, certificate: statusPortTLS ? serverCertificate : nil,
             collector: collector, postmaster: postmaster,
-            registeredOperator: { await reconciler.cluster?.status?.operatorCertificateFingerprint }, logger: logger)
+            registeredOperator: { await reconciler.cluster?.status?.operatorCertificateFingerprint },
+            apiServerReachable: { (try? await withTimeLimit(.milliseconds(500)) { try await access.cluster() }) != nil }, logger: logger)
         var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
         if metricsPort != 0 {
             servers.append(.init(service: try InstanceMetricsServer.application(address: address, port: metricsPort,
-                                                                                certificateFiles: metricsPortTLS ? serverCertificate : nil,
+                                                                                certificate: metricsPortTLS ? serverCertificate : nil,
                                                                                 exporter: exporter, logger: logger)))
         }
         let supervisor = PostmasterService(postmaster: postmaster, reconciler: reconciler,
                                            smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
                                            stopDelay: Int(cluster.spec.stopDelay ?? 1800), logger: logger)
         let follower = ClusterFollower(access: access, reconciler: reconciler, resync: .seconds(resyncSeconds), logger: logger)
+        let keeper = PrimaryLeaseKeeper(lease: lease, reconciler: reconciler,
+                                        probe: IsolationProbe(podName: options.podName, statusPort: statusPort,
+                                                              serverCAFile: statusPortTLS ? paths.certificate(.serverCA) : nil),
+                                        logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // Graceful shutdown runs in reverse order: PostgreSQL stops first, then the rest.
             services: servers + [
                 .init(service: follower),
+                .init(service: keeper),
                 .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -130,6 +139,7 @@ struct PostmasterService: ServiceLifecycle.Service {
         }
         if await postmaster.wasStoppedOnPurpose {
             logger.info("postgres stopped", metadata: ["result": "\(termination?.description ?? "not running")"])
+            await reconciler.releasePrimaryLease()
             return
         }
         throw Exited(termination: termination ?? .exited(-1))

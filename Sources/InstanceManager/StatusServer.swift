@@ -2,6 +2,7 @@ import CNPGCore
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HTTPTypes
 import Logging
 import NIOSSL
 import ServiceLifecycle
@@ -9,9 +10,9 @@ import ServiceLifecycle
 /// The instance's HTTP API on 8000 (CNPG's "remote" server): probes and `/pg/status`. With TLS it
 /// serves the cluster's server certificate and accepts TLS 1.3 only.
 enum StatusServer {
-    static func application(address: String, port: Int, certificateFiles: (certificate: String, key: String)?,
+    static func application(address: String, port: Int, certificate: ServingCertificate?,
                             collector: StatusCollector, postmaster: Postmaster, registeredOperator: @escaping @Sendable () async -> String?,
-                            logger: Logger) throws -> any ServiceLifecycle.Service {
+                            apiServerReachable: @escaping @Sendable () async -> Bool, logger: Logger) throws -> any ServiceLifecycle.Service {
         let router = Router(context: InstanceRequestContext.self)
         router.get("healthz") { _, _ -> Response in
             // A fenced instance is alive on purpose: the kubelet must not restart it.
@@ -30,7 +31,15 @@ enum StatusServer {
             return await collector.database.isAccepting()
                 ? text(.ok, "OK") : text(.internalServerError, "startup check failed: postgres does not accept connections")
         }
-        router.get("failsafe") { _, _ -> Response in text(.ok, "OK") }
+        // CNPG's peers' isolation check: always 200; the header tells an isolated primary whether
+        // this instance reaches the API server (if it does, the primary is the one cut off).
+        router.get("failsafe") { _, _ -> Response in
+            var response = text(.ok, "OK")
+            if let name = HTTPField.Name(IsolationProbe.apiServerHeader) {
+                response.headers[name] = await apiServerReachable() ? "true" : "false"
+            }
+            return response
+        }
         router.get("pg/status") { _, _ -> Response in
             do {
                 var status = await postmaster.isFenced ? collector.fenced() : try await collector.collect()
@@ -51,7 +60,7 @@ enum StatusServer {
             return json(.object([("data", .string(result.output))]))
         }
         // CNPG requests (never requires) a client certificate; whose it is, the handlers decide.
-        return try InstanceHTTP.application(router: router, address: address, port: port, certificateFiles: certificateFiles,
+        return try InstanceHTTP.application(router: router, address: address, port: port, certificate: certificate,
                                             serverName: "instance-manager", requestClientCertificates: true, logger: logger)
     }
 
@@ -68,16 +77,14 @@ enum StatusServer {
 /// the cluster's server certificate.
 enum InstanceHTTP {
     static func application<Context: RequestContext>(router: Router<Context>, address: String, port: Int,
-                                                     certificateFiles: (certificate: String, key: String)?, serverName: String,
+                                                     certificate: ServingCertificate?, serverName: String,
                                                      requestClientCertificates: Bool = false,
                                                      logger: Logger) throws -> any ServiceLifecycle.Service
     where Context.Source == ApplicationRequestContextSource {
         let configuration = ApplicationConfiguration(address: .hostname(address, port: port), serverName: serverName)
-        if let files = certificateFiles {
-            var tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificate).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem)))
-            tls.minimumTLSVersion = .tlsv13
+        if let certificate {
+            // TLS 1.3 only; each handshake serves the certificate loaded last (rotation without a restart).
+            var tls = try certificate.serverConfiguration()
             guard requestClientCertificates else {
                 return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
             }

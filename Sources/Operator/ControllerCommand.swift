@@ -79,6 +79,8 @@ struct ControllerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let operatorConfiguration = try OperatorConfiguration.fromEnvironment()
         JSONLogHandler.bootstrap(level: logLevel)
         let logger = Logger(label: "cnpg-operator")
         let registry = PrometheusCollectorRegistry()
@@ -97,8 +99,6 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         let client = try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(30))
         let http = InstanceStatusClient.makeHTTPClient()
-        let environment = ProcessInfo.processInfo.environment
-        let operatorConfiguration = OperatorConfiguration(settings: environment)
         let identity = try InstanceStatusClient.OperatorIdentity.generate(
             commonName: environment["POD_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "cloudnative-pg-operator")
         let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"

@@ -107,7 +107,7 @@ struct GenerateCommand: ParsableCommand {
         @OptionGroup var options: OutputOptions
 
         func run() throws {
-            let configuration = OperatorConfiguration(settings: ProcessInfo.processInfo.environment)
+            let configuration = try OperatorConfiguration.fromEnvironment()
             let text = try ManifestInput.read(file)
             var objects: [JSONValue] = []
             var failed = false

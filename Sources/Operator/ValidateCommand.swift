@@ -36,7 +36,7 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let validator = ManifestValidator(configuration: OperatorConfiguration(settings: ProcessInfo.processInfo.environment))
+        let validator = ManifestValidator(configuration: try OperatorConfiguration.fromEnvironment())
         var status = ManifestValidator.Status.valid
         var defaultedObjects: [JSONValue] = []
         for file in files {

@@ -32,7 +32,7 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let subject = try OpenSSL.run(["x509", "-in", path, "-noout", "-subject", "-nameopt", "RFC2253"]).output
         #expect(subject.contains("CN=cluster-example,OU=prod"))
         #expect(ca.certificate.notValidBefore == now.addingTimeInterval(-300))
-        #expect(ca.certificate.notValidAfter == now.addingTimeInterval(-300 + 90 * 86_400))
+        #expect(ca.certificate.notValidAfter == now.addingTimeInterval(90 * 86_400))
     }
 
     @Test func clusterCertificatesVerifyWithOpenSSLAndCarryTheRightNames() throws {
@@ -217,6 +217,43 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         #expect(newCA.notValidAfter > dueDate.addingTimeInterval(80 * 86_400))
     }
 
+    /// A validity of seconds (the end-to-end rotation test's setting) gives certificates valid now
+    /// that fall due at validity minus threshold, and the plan says when the first one will.
+    @Test func aShortValidityRenewsEverythingOnSchedule() throws {
+        let short = CertificatePolicy(validity: 120, renewalThreshold: 90)
+        let cluster = sampleCluster()
+        let first = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: short, now: now)
+        #expect(first.nextRenewal == now.addingTimeInterval(30))
+        #expect(first.expirations.values.allSatisfy { $0 == now.addingTimeInterval(120) })
+        let existing = Dictionary(uniqueKeysWithValues: first.secrets.map { ($0.name, $0.data) })
+        #expect(try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: short, now: now.addingTimeInterval(29)).secrets.isEmpty)
+        let due = now.addingTimeInterval(30)
+        let renewed = try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: short, now: due)
+        #expect(Set(renewed.secrets.map(\.name)) == ["cluster-example-ca", "cluster-example-server", "cluster-example-replication"])
+        #expect(renewed.nextRenewal == due.addingTimeInterval(30))
+        #expect(CertificateRenewal.delay(until: renewed.nextRenewal, now: due) == .seconds(30))
+        #expect(CertificateRenewal.delay(until: now, now: due) == .seconds(1), "a due renewal is retried after a second, not at once")
+        #expect(CertificateRenewal.delay(until: nil, now: due) == nil)
+    }
+
+    /// User-provided certificates are never renewed by the operator: they set no renewal time.
+    @Test func userProvidedCertificatesScheduleNoRenewal() throws {
+        let authority = try CertificateAuthority.generate(commonName: "corp-ca", organizationalUnit: nil, policy: policy, now: now)
+        let server = try authority.issue(commonName: "db", dnsNames: ["db"], usage: .server, policy: policy, now: now)
+        let client = try authority.issue(commonName: "streaming_replica", dnsNames: [], usage: .client, policy: policy, now: now)
+        var cluster = sampleCluster()
+        let names: [(String, String)] = [("serverCASecret", "corp-ca"), ("serverTLSSecret", "corp-server"), ("clientCASecret", "corp-ca"),
+                                         ("replicationTLSSecret", "corp-repl")]
+        cluster.spec.certificates = try ObjectCodec.decode(CertificatesConfiguration.self, from: .object(names.map { ($0.0, .string($0.1)) }))
+        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: [
+            "corp-ca": ["ca.crt": authority.keyPair.certificatePEM, "ca.key": authority.keyPair.privateKeyPEM],
+            "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM],
+            "corp-repl": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM],
+        ], policy: policy, now: now)
+        #expect(plan.secrets.isEmpty)
+        #expect(plan.nextRenewal == nil)
+    }
+
     @Test func changedDNSNamesReissueTheServerCertificate() throws {
         let first = try ClusterPKI.reconcile(cluster: sampleCluster(), existing: [:], policy: policy, now: now)
         let existing = Dictionary(uniqueKeysWithValues: first.secrets.map { ($0.name, $0.data) })
@@ -299,5 +336,31 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         #expect(throws: PKIError.missingKey(secret: "corp-ca", key: "ca.key")) {
             try ClusterPKI.reconcile(cluster: cluster, existing: ["corp-ca": ["ca.crt": ca.keyPair.certificatePEM]], policy: policy, now: now)
         }
+    }
+}
+
+@Suite struct CertificateSettingsTests {
+    @Test func durationsAreDaysAsInCNPGOrCarryAUnit() {
+        #expect(OperatorConfiguration.duration("90") == TimeInterval(90 * 86_400))
+        #expect(OperatorConfiguration.duration("120s") == 120)
+        #expect(OperatorConfiguration.duration("5m") == 300)
+        #expect(OperatorConfiguration.duration("2h") == 7_200)
+        #expect(OperatorConfiguration.duration("3d") == TimeInterval(3 * 86_400))
+        for bad in ["", "0", "-1", "1.5", "10x", "s", "１０", "9999999999999999999999"] {
+            #expect(OperatorConfiguration.duration(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func settingsBecomeThePolicyAndBadOnesAreNamed() {
+        let configuration = OperatorConfiguration(settings: ["CERTIFICATE_DURATION": "120s", "EXPIRING_CHECK_THRESHOLD": "90s"])
+        #expect(configuration.invalidSettings.isEmpty)
+        #expect(CertificatePolicy(configuration: configuration) == CertificatePolicy(validity: 120, renewalThreshold: 90))
+        #expect(CertificatePolicy(configuration: OperatorConfiguration()) == CertificatePolicy(validityDays: 90, renewalThresholdDays: 7))
+
+        let garbled = OperatorConfiguration(settings: ["CERTIFICATE_DURATION": "ninety"])
+        #expect(garbled.invalidSettings.count == 1)
+        #expect(garbled.invalidSettings.first?.hasPrefix("CERTIFICATE_DURATION: \"ninety\"") == true)
+        let inverted = OperatorConfiguration(settings: ["CERTIFICATE_DURATION": "1", "EXPIRING_CHECK_THRESHOLD": "7"])
+        #expect(inverted.invalidSettings == ["EXPIRING_CHECK_THRESHOLD (604800 s) must be shorter than CERTIFICATE_DURATION (86400 s)"])
     }
 }

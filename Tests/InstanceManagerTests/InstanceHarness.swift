@@ -75,7 +75,8 @@ final class InstanceHarness: @unchecked Sendable {
         try await setConfigMap("custom-queries", ["custom": Self.customQueries])
         for object in try ClusterManifests.objects(for: cluster) {
             let kind = object["kind"]?.stringValue ?? ""
-            let types: [String: ResourceType] = ["Secret": .secrets, "ServiceAccount": .serviceAccounts, "Role": .roles, "RoleBinding": .roleBindings]
+            let types: [String: ResourceType] = ["Secret": .secrets, "ServiceAccount": .serviceAccounts, "Role": .roles, "RoleBinding": .roleBindings,
+                                                "Lease": .leases]
             guard let type = types[kind] else { continue }
             _ = try await admin.create(type, namespace: namespace, object)
             if kind == "Secret", let secret = try? ObjectCodec.decode(Secret.self, from: object) {

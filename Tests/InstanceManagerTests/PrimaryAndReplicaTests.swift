@@ -24,7 +24,7 @@ import Testing
     /// cnpg_metrics_exporter, primary-only queries only on the primary; promtool parses it all.
     func checkMetrics(_ harness: InstanceHarness) async throws {
         let exporterLogin = "cnpg_who_connected{login=\"cnpg_metrics_exporter\"} 1"
-        let bothServe = try await harness.eventually(30) {
+        let bothServe = await harness.eventually(30) {
             (try? harness.metrics(1).body.contains(exporterLogin)) == true && (try? harness.metrics(2).body.contains(exporterLogin)) == true
         }
         #expect(bothServe, "\(harness.recentLogs)")

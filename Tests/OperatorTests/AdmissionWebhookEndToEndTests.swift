@@ -115,10 +115,12 @@ struct AdmissionWebhookEndToEndTests {
         #expect(refused.status != 0)
         #expect(refused.error.contains(#"failed calling webhook "mcluster.cnpg.io""#), "\(refused.error)")
 
-        // Renewal on every check (threshold beyond the validity): the served certificate changes
-        // without a restart and no apply is refused meanwhile, because the caBundle is the CA.
+        // Renewal every second (20 s certificates renewed 19 s before expiry; the 90-day ones are
+        // removed so the new lifetime applies from the start): the served certificate changes without
+        // a restart and no apply is refused meanwhile, because the caBundle is the CA.
+        #expect(try sandbox.kubectl(["delete", "secret", "cnpg-webhook-cert", "cnpg-ca-secret", "-n", "cnpg-system"]).status == 0)
         controller = try OperatorProcess.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("renewing.log").path,
-                                                         port: port, environment: ["EXPIRING_CHECK_THRESHOLD": "365"],
+                                                         port: port, environment: ["CERTIFICATE_DURATION": "20s", "EXPIRING_CHECK_THRESHOLD": "19s"],
                                                          extraArguments: ["--webhook-certificate-check-seconds", "1"])
         try #require(await OperatorInstallation.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
         var serials: Set<String> = []

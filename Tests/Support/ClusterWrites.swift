@@ -15,13 +15,15 @@ public enum ClusterWrites {
     }
 
     /// Creates `table` through `host` (the app user) and starts writing into it, trusting the
-    /// cluster's CA (`<cluster>-ca`).
+    /// cluster's CA (`<cluster>-ca` as it is now, or what `trustedCA` says at each connection).
     public static func start(_ sandbox: RunningSandbox, binaries: URL, host: String, password: String, table: String,
-                             cluster: String = "cluster-example") throws -> ContinuousWriter {
+                             cluster: String = "cluster-example", trustedCA: (@Sendable () -> String)? = nil,
+                             reconnectEvery: Int? = nil) throws -> ContinuousWriter {
         let created = try PSQL.run(binaries, host: host, password: password, "CREATE TABLE \(table) (id int PRIMARY KEY)")
         guard created.status == 0 else { throw TestFailure("CREATE TABLE \(table): \(created.error)") }
-        let writer = ContinuousWriter(target: .init(host: host, user: "app", password: password, database: "app",
-                                                    caPEM: sandbox.secretValue("\(cluster)-ca", #"ca\.crt"#)), table: table)
+        let caPEM = sandbox.secretValue("\(cluster)-ca", #"ca\.crt"#)
+        let writer = ContinuousWriter(target: .init(host: host, user: "app", password: password, database: "app", trustedCA: trustedCA ?? { caPEM }),
+                                      table: table, reconnectEvery: reconnectEvery)
         writer.start()
         return writer
     }

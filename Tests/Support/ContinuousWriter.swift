@@ -16,9 +16,14 @@ public final class ContinuousWriter: @unchecked Sendable {
         public var user: String
         public var password: String
         public var database: String
-        public var caPEM: String
+        /// The CA to trust, asked at every connection (a client following a rotated CA secret).
+        public var trustedCA: @Sendable () -> String
         public init(host: String, port: Int = 5432, user: String, password: String, database: String, caPEM: String) {
-            (self.host, self.port, self.user, self.password, self.database, self.caPEM) = (host, port, user, password, database, caPEM)
+            self.init(host: host, port: port, user: user, password: password, database: database, trustedCA: { caPEM })
+        }
+        public init(host: String, port: Int = 5432, user: String, password: String, database: String,
+                    trustedCA: @escaping @Sendable () -> String) {
+            (self.host, self.port, self.user, self.password, self.database, self.trustedCA) = (host, port, user, password, database, trustedCA)
         }
     }
 
@@ -37,8 +42,10 @@ public final class ContinuousWriter: @unchecked Sendable {
         public var failures: [Failure]
         /// The longest time between two acknowledged inserts.
         public var longestGap: Duration
+        /// Connections opened.
+        public var connections: Int
         public var summary: String {
-            "\(acknowledged.count) inserts acknowledged, \(failedAttempts) failed attempts, "
+            "\(acknowledged.count) inserts acknowledged over \(connections) connections, \(failedAttempts) failed attempts, "
                 + String(format: "longest write gap %.2f s", longestGap.secondsValue)
         }
     }
@@ -46,6 +53,8 @@ public final class ContinuousWriter: @unchecked Sendable {
     private let target: Target
     private let table: String
     private let interval: Duration
+    private let reconnectEvery: Int?
+    private var connections = 0
     private let lock = NSLock()
     private var acknowledged: [(Int, ContinuousClock.Instant)] = []
     private var failures: [Failure] = []
@@ -53,11 +62,17 @@ public final class ContinuousWriter: @unchecked Sendable {
     private var stopping = false
     private var task: Task<Void, Never>?
 
-    public init(target: Target, table: String, interval: Duration = .milliseconds(20)) {
+    /// With `reconnectEvery`, the connection is closed after that many inserts and a new one opened
+    /// (a client that keeps reconnecting, as pools do).
+    public init(target: Target, table: String, interval: Duration = .milliseconds(20), reconnectEvery: Int? = nil) {
         self.target = target
         self.table = table
         self.interval = interval
+        self.reconnectEvery = reconnectEvery
     }
+
+    /// Connections opened so far.
+    public var connectionCount: Int { lock.withLock { connections } }
 
     /// Starts writing in the background (the table must exist).
     public func start() {
@@ -77,7 +92,8 @@ public final class ContinuousWriter: @unchecked Sendable {
         return lock.withLock {
             var gap = Duration.zero
             for (previous, next) in zip(acknowledged, acknowledged.dropFirst()) { gap = max(gap, next.1 - previous.1) }
-            return Report(acknowledged: acknowledged.map(\.0), failedAttempts: failureCount, failures: failures, longestGap: gap)
+            return Report(acknowledged: acknowledged.map(\.0), failedAttempts: failureCount, failures: failures, longestGap: gap,
+                          connections: connections)
         }
     }
 
@@ -99,6 +115,7 @@ public final class ContinuousWriter: @unchecked Sendable {
                     // A connection that arrives after the deadline is closed, not leaked.
                     connection = try await Self.race(.seconds(3), { try await self.connect(logger: logger) },
                                                      late: { try? await $0.close() })
+                    lock.withLock { connections += 1 }
                 }
                 guard let open = connection else { continue }
                 step = "insert"
@@ -112,6 +129,10 @@ public final class ContinuousWriter: @unchecked Sendable {
                                     abandonWhen: { open.isClosed })
                 lock.withLock { acknowledged.append((id, .now)) }
                 next += 1
+                if let reconnectEvery, id % reconnectEvery == 0 {
+                    _ = try? await Self.race(.seconds(3), { try await open.close() }, late: { _ in })
+                    connection = nil
+                }
             } catch {
                 let failure = Failure(began: began, duration: .now - began, reason: "\(step): " + String(String(reflecting: error).prefix(300)))
                 lock.withLock {
@@ -128,7 +149,7 @@ public final class ContinuousWriter: @unchecked Sendable {
     }
 
     private func connect(logger: Logger) async throws -> PostgresConnection {
-        let tls = try TLSConfiguration.clientTrusting(caPEM: target.caPEM)
+        let tls = try TLSConfiguration.clientTrusting(caPEM: target.trustedCA())
         var configuration = PostgresConnection.Configuration(host: target.host, port: target.port, username: target.user,
                                                              password: target.password, database: target.database,
                                                              tls: .require(try NIOSSLContext(configuration: tls)))

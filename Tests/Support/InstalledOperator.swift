@@ -27,12 +27,13 @@ public final class OperatorProcess: @unchecked Sendable {
 
     /// The operator installed on `sandbox` and serving its webhooks on a free loopback port, once
     /// they answer. Log: `operator.log` in the sandbox's directory.
-    public static func installedWithWebhooks(on sandbox: RunningSandbox, extraArguments: [String] = []) async throws -> OperatorProcess {
+    public static func installedWithWebhooks(on sandbox: RunningSandbox, extraArguments: [String] = [],
+                                             environment: [String: String] = [:]) async throws -> OperatorProcess {
         let kubeconfig = try await OperatorInstallation.install(on: sandbox)
         let port = try FreePort.find()
         try OperatorInstallation.installWebhooks(sandbox, port: port)
         let controller = try withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
-                                          port: port, extraArguments: extraArguments)
+                                          port: port, environment: environment, extraArguments: extraArguments)
         guard await OperatorInstallation.webhooksAnswer(sandbox) else {
             controller.process.signal(SIGKILL)
             _ = await controller.process.wait()

@@ -15,7 +15,7 @@ public final class RunningSandbox: @unchecked Sendable {
         directory = try TemporaryDirectory(prefix: "cnpg-sandbox")
         process.executableURL = try BuiltProducts.executable("kube-sandbox")
         process.arguments = ["up", "--dir", stateDirectory.path, "--port", "0"] + (kubelet ? [] : ["--no-kubelet"]) + extraArguments
-        FileManager.default.createFile(atPath: directory.url.appendingPathComponent("sandbox.log").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.url.appendingPathComponent("sandbox.log").path, contents: nil)
         let log = try FileHandle(forWritingTo: directory.url.appendingPathComponent("sandbox.log"))
         process.standardOutput = log
         process.standardError = log
@@ -70,6 +70,20 @@ public final class RunningSandbox: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// Processes still running from this sandbox's directory (in their command line or working
+    /// directory): after `stop()`, there must be none.
+    public func leftoverProcesses() -> [String] {
+        let path = directory.url.path
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }
+        return pids.compactMap { pid -> String? in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let commandLine = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            let workingDirectory = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
+            guard commandLine.contains(path) || workingDirectory.hasPrefix(path) else { return nil }
+            return "\(pid): \(commandLine.prefix(200))"
+        }
     }
 
     deinit { _ = stop() }

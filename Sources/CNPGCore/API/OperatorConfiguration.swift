@@ -8,12 +8,16 @@ public struct OperatorConfiguration: Sendable, Equatable {
     public var includePlugins: [String] = []
     public var createAnyService = false
     public var kubernetesClusterDomain = "cluster.local"
-    public var certificateDurationDays = 90
-    public var expiringCheckThresholdDays = 7
+    /// `CERTIFICATE_DURATION`: days as CNPG (`90`), or a duration with a unit (`120s`, `5m`, `2h`, `3d`) for tests.
+    public var certificateDuration: TimeInterval = 90 * 86_400
+    /// `EXPIRING_CHECK_THRESHOLD`: days as CNPG (`7`), or a duration with a unit; less than the duration.
+    public var expiringCheckThreshold: TimeInterval = 7 * 86_400
     /// False leaves `caBundle` in the webhook configurations to someone else (cert-manager, OLM).
     public var manageWebhookConfigurations = true
     /// Webhook configuration names end with `-<operator namespace>` (several operators per cluster).
     public var webhookNamespaceSuffix = false
+    /// Settings present but unusable, one message each naming the setting (the operator refuses to start).
+    public var invalidSettings: [String] = []
 
     public init() {}
 
@@ -29,11 +33,38 @@ public struct OperatorConfiguration: Sendable, Equatable {
         }
         if let value = settings["CREATE_ANY_SERVICE"] { createAnyService = value.lowercased() == "true" }
         if let value = settings["KUBERNETES_CLUSTER_DOMAIN"], !value.isEmpty { kubernetesClusterDomain = value }
-        if let value = settings["CERTIFICATE_DURATION"], let days = Int(value), days > 0 { certificateDurationDays = days }
-        if let value = settings["EXPIRING_CHECK_THRESHOLD"], let days = Int(value), days > 0 { expiringCheckThresholdDays = days }
+        for (key, assign) in [("CERTIFICATE_DURATION", { (value: TimeInterval, into: inout Self) in into.certificateDuration = value }),
+                              ("EXPIRING_CHECK_THRESHOLD", { (value: TimeInterval, into: inout Self) in into.expiringCheckThreshold = value })] {
+            guard let text = settings[key], !text.isEmpty else { continue }
+            if let value = Self.duration(text) {
+                assign(value, &self)
+            } else {
+                invalidSettings.append("\(key): \"\(text)\" is neither a positive number of days nor a duration such as 90s, 5m, 2h or 3d")
+            }
+        }
+        if expiringCheckThreshold >= certificateDuration {
+            invalidSettings.append("EXPIRING_CHECK_THRESHOLD (\(Int(expiringCheckThreshold)) s) must be shorter than CERTIFICATE_DURATION (\(Int(certificateDuration)) s)")
+        }
         if let value = settings["MANAGE_WEBHOOK_CONFIGURATIONS"] { manageWebhookConfigurations = value.lowercased() != "false" }
         if let value = settings["ENABLE_WEBHOOK_NAMESPACE_SUFFIX"] { webhookNamespaceSuffix = value.lowercased() == "true" }
     }
 }
 
 import Foundation
+
+extension OperatorConfiguration {
+    /// A positive whole number of days (CNPG's form), or of seconds, minutes, hours or days with a
+    /// unit suffix (`s`, `m`, `h`, `d`); nil otherwise.
+    public static func duration(_ text: String) -> TimeInterval? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        var digits = Substring(trimmed)
+        var unit: TimeInterval = 86_400
+        if let last = trimmed.last, let scale = units[last] {
+            digits = digits.dropLast()
+            unit = scale
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let count = Int(digits), count > 0 else { return nil }
+        return TimeInterval(count) * unit
+    }
+}

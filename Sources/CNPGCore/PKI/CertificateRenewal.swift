@@ -54,6 +54,12 @@ public enum CertificateRenewal {
         return (renewed, .renewed(reason: reason))
     }
 
+    /// How long until `renewal` (at least a second, so a due certificate does not spin the caller).
+    public static func delay(until renewal: Date?, now: Date) -> Duration? {
+        guard let renewal else { return nil }
+        return .milliseconds(Int64(max(1, renewal.timeIntervalSince(now)) * 1000))
+    }
+
     static func expectedDNSNames(commonName: String, dnsNames: [String], usage: CertificateUsage) -> [String] {
         var names = dnsNames
         if usage == .server {

@@ -46,6 +46,8 @@ public struct ClusterPKIPlan: Sendable {
     public var clientCA: Certificate
     /// Expiry of every certificate in use, by secret name.
     public var expirations: [String: Date] = [:]
+    /// When the first operator-managed certificate becomes due for renewal (nil: none is managed).
+    public var nextRenewal: Date?
 }
 
 /// The cluster PKI: a CA (`<c>-ca`, shared by server and client roles unless the user splits them),
@@ -78,6 +80,7 @@ public enum ClusterPKI {
         let namespace = cluster.metadata.namespace ?? "default"
         var secrets: [CertificateSecretData] = []
         var authorities: [String: (Certificate, CertificateAuthority?)] = [:]
+        var renewals: [Date] = []
 
         func authority(_ secret: String, userProvided: Bool, needsKey: Bool) throws -> (Certificate, CertificateAuthority?) {
             if let known = authorities[secret], known.1 != nil || !needsKey { return known }
@@ -96,6 +99,7 @@ public enum ClusterPKI {
                     ], action: action))
                 }
                 result = (ca.certificate, ca)
+                renewals.append(policy.renewalDate(notAfter: ca.certificate.notValidAfter))
             }
             authorities[secret] = result
             return result
@@ -119,6 +123,7 @@ public enum ClusterPKI {
                     CertificateMaterial.tlsPrivateKeyKey: pair.privateKeyPEM,
                 ], action: action))
             }
+            renewals.append(policy.renewalDate(notAfter: pair.certificate.notValidAfter))
             return pair.certificate.notValidAfter
         }
 
@@ -134,7 +139,8 @@ public enum ClusterPKI {
         let clientCA = try authority(names.clientCASecret, userProvided: names.userProvidesClientCA, needsKey: false).0
         expirations[names.serverCASecret] = serverCA.notValidAfter
         expirations[names.clientCASecret] = clientCA.notValidAfter
-        return ClusterPKIPlan(secrets: secrets, names: names, serverCA: serverCA, clientCA: clientCA, expirations: expirations)
+        return ClusterPKIPlan(secrets: secrets, names: names, serverCA: serverCA, clientCA: clientCA, expirations: expirations,
+                              nextRenewal: renewals.min())
     }
 
     /// A client certificate for a database user, signed by the cluster's client CA

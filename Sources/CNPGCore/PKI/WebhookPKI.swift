@@ -15,6 +15,8 @@ public enum WebhookPKI {
         /// the old and the new serving certificates both verify, so rotation never blocks an apply.
         public var caBundle: String
         public var serving: TLSKeyPair
+        /// When the CA or the serving certificate next falls due for renewal.
+        public var nextRenewal: Date
     }
 
     public static func serviceDNSName(namespace: String) -> String { "\(serviceName).\(namespace).svc" }
@@ -40,6 +42,7 @@ public enum WebhookPKI {
                 CertificateMaterial.tlsPrivateKeyKey: serving.privateKeyPEM,
             ], action: action))
         }
-        return Plan(secrets: secrets, caBundle: ca.keyPair.certificatePEM, serving: serving)
+        let nextRenewal = min(policy.renewalDate(notAfter: ca.certificate.notValidAfter), policy.renewalDate(notAfter: serving.certificate.notValidAfter))
+        return Plan(secrets: secrets, caBundle: ca.keyPair.certificatePEM, serving: serving, nextRenewal: nextRenewal)
     }
 }

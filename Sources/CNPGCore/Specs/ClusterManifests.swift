@@ -1,7 +1,7 @@
 import Foundation
 
 /// Every object the operator creates to bring up a (defaulted) Cluster, in creation order:
-/// RBAC, certificates, credentials, services, PDBs, then for each instance its PVCs, its
+/// RBAC, the primary Lease, certificates, credentials, services, PDBs, then for each instance its PVCs, its
 /// bootstrap or join job, and its pod.
 public enum ClusterManifests {
     public static func objects(for cluster: Cluster, configuration: OperatorConfiguration = OperatorConfiguration(),
@@ -10,6 +10,7 @@ public enum ClusterManifests {
         if let account = InstanceRBAC.serviceAccount(for: cluster) { objects.append(ObjectCodec.encode(account)) }
         objects.append(ObjectCodec.encode(InstanceRBAC.role(for: cluster)))
         objects.append(ObjectCodec.encode(InstanceRBAC.roleBinding(for: cluster)))
+        objects.append(PrimaryLease.object(for: cluster))
 
         let pki = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: CertificatePolicy(configuration: configuration),
                                            now: now, clusterDomain: configuration.kubernetesClusterDomain)

@@ -22,7 +22,15 @@ struct ClusterReconciler: Sendable {
         var description: String { "\(namespace)/\(name)" }
     }
 
+    /// When to look again: `pass`'s answer, or sooner when a certificate falls due before then.
     func reconcile(_ key: Key) async throws -> Duration? {
+        var renewal: Date?
+        let next = try await reconcilePass(key, nextRenewal: &renewal)
+        guard let next, let due = CertificateRenewal.delay(until: renewal, now: Date()) else { return next }
+        return min(next, due)
+    }
+
+    private func reconcilePass(_ key: Key, nextRenewal: inout Date?) async throws -> Duration? {
         let object: JSONValue
         do {
             object = try await client.get(.clusters, namespace: key.namespace, name: key.name)
@@ -36,7 +44,9 @@ struct ClusterReconciler: Sendable {
         ClusterDefaulting.apply(to: &cluster, configuration: configuration)
 
         try await ensureRBAC(cluster)
+        try await ensurePrimaryLease(cluster)
         let pki = try await ensurePKI(cluster)
+        nextRenewal = pki.nextRenewal
         try await ensureCredentials(cluster)
         try await ensureServices(cluster)
         try await ensureDisruptionBudgets(cluster)
@@ -58,6 +68,7 @@ struct ClusterReconciler: Sendable {
             logger.info("failing over", metadata: ["cluster": "\(key)", "from": "\(current)", "to": "\(candidate)", "reason": "\(reason)"])
             await events.record(cluster, reason: "FailingOver", message: "Current primary isn't healthy, initiating a failover from \(current)")
             await events.record(cluster, reason: "FailoverTarget", message: "Failing over from \(current) to \(candidate)")
+            await releaseLeaseOfLostPrimary(cluster, primary: current, observed: observed)
             targetPrimary = candidate
             failingOver = true
             // The lost primary leaves the -rw service now, not when the promoted one reports.

@@ -7,6 +7,8 @@ extension ClusterReconciler {
         var caPEM: String?
         var names: ClusterCertificateNames
         var expirations: [String: Date]
+        /// When an operator-managed certificate is next due for renewal.
+        var nextRenewal: Date?
     }
 
     func ensureRBAC(_ cluster: Cluster) async throws {
@@ -24,6 +26,34 @@ extension ClusterReconciler {
         }
         let binding = ObjectCodec.encode(InstanceRBAC.roleBinding(for: cluster))
         try await sync.ensure(.roleBindings, namespace: namespace, binding, update: ObjectSync.replacing(["subjects", "roleRef"], from: binding))
+    }
+
+    /// The primary Lease `<cluster>` the instance managers take turns holding (never rewritten:
+    /// its spec is theirs).
+    func ensurePrimaryLease(_ cluster: Cluster) async throws {
+        try await sync.ensure(.leases, namespace: cluster.metadata.namespace ?? "default", PrimaryLease.object(for: cluster))
+    }
+
+    /// Frees the Lease of a primary confirmed gone (see `PrimaryLease.holderGone`) so the
+    /// replica being promoted takes it at once; a primary that may still run keeps it until it
+    /// expires. Failures only cost the new primary that wait.
+    func releaseLeaseOfLostPrimary(_ cluster: Cluster, primary: String, observed: ObservedInstances) async {
+        let namespace = cluster.metadata.namespace ?? "default"
+        guard let lease = try? await client.get(.leases, namespace: namespace, name: cluster.metadata.name ?? ""),
+              PrimaryLease.holder(of: lease) == primary else { return }
+        // Every pod of that name, a deleting or terminal one included.
+        let pod = observed.pods.first { ObservedInstances.name($0) == primary && $0["metadata"]?["labels"]?[CNPGLabels.podRole]?.stringValue == "instance" }
+        guard PrimaryLease.holderGone(lease, pod: pod) else {
+            logger.info("the lost primary may still run: the new primary waits for its lease to expire", metadata: ["primary": "\(primary)"])
+            return
+        }
+        do {
+            _ = try await client.update(.leases, namespace: namespace, lease.setting("spec", to: PrimaryLease.released(lease, timing: PrimaryLease.Timing(cluster: cluster))),
+                                        subresource: nil)
+            logger.info("released the primary lease of a primary confirmed gone", metadata: ["primary": "\(primary)"])
+        } catch {
+            logger.warning("could not release the lost primary's lease", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Creates missing certificates and renews those inside the expiry threshold.
@@ -49,7 +79,8 @@ extension ClusterReconciler {
             }
             existing[planned.name] = planned.data
         }
-        return PKIState(caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations)
+        return PKIState(caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations,
+                        nextRenewal: plan.nextRenewal)
     }
 
     /// The app (and, when enabled, superuser) credentials; never rewritten once they exist. With

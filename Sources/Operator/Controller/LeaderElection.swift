@@ -21,7 +21,7 @@ struct LeaderElectedService: ServiceLifecycle.Service {
         var description: String
     }
 
-    static let leases = ResourceType(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true)
+    static let leases = ResourceType.leases
 
     var durationSeconds: Int64 { leaseDuration.components.seconds }
 

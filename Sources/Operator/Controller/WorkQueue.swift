@@ -56,7 +56,7 @@ actor WorkQueue<Key: Hashable & Sendable> {
         guard schedule.schedule(key, at: due) else { return }
         Task {
             try? await Task.sleep(until: due, clock: .continuous)
-            await self.fire(key, at: due)
+            self.fire(key, at: due)
         }
     }
 

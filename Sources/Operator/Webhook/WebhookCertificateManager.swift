@@ -14,9 +14,10 @@ struct WebhookCertificateManager: Sendable {
     let configurationNameSuffix: Bool
     let logger: Logger
 
-    /// Brings the secrets and configurations up to date and returns the pair to serve. Replicas
-    /// racing on the same secrets lose with a 409 and read the winner's material on the next try.
-    func reconcile(now: Date = Date()) async throws -> TLSKeyPair {
+    /// Brings the secrets and configurations up to date and returns the pair to serve and when to
+    /// check again at the latest. Replicas racing on the same secrets lose with a 409 and read the
+    /// winner's material on the next try.
+    func reconcile(now: Date = Date()) async throws -> (serving: TLSKeyPair, nextRenewal: Date) {
         var attempt = 0
         while true {
             attempt += 1
@@ -28,7 +29,7 @@ struct WebhookCertificateManager: Sendable {
         }
     }
 
-    private func reconcileOnce(now: Date) async throws -> TLSKeyPair {
+    private func reconcileOnce(now: Date) async throws -> (serving: TLSKeyPair, nextRenewal: Date) {
         let ca = try await secretData(WebhookPKI.caSecretName)
         let certificate = try await secretData(WebhookPKI.certificateSecretName)
         let plan = try WebhookPKI.reconcile(namespace: namespace, existingCA: ca?.data, existingCertificate: certificate?.data,
@@ -49,7 +50,7 @@ struct WebhookCertificateManager: Sendable {
             logger.info("webhook certificate written", metadata: ["secret": "\(planned.name)", "action": "\(planned.action)"])
         }
         if manageConfigurations { try await injectCABundle(plan.caBundle) }
-        return plan.serving
+        return (plan.serving, plan.nextRenewal)
     }
 
     private func secretData(_ name: String) async throws -> (object: JSONValue, data: [String: String])? {

@@ -5,10 +5,12 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The admission webhook server (9443, TLS 1.3): CNPG's mutate and validate paths answering
 /// AdmissionReview v1, and `/readyz`. It starts once the webhook certificate exists and re-checks
-/// the certificate every `certificateCheckPeriod`, serving a renewed one without a restart.
+/// the certificate every `certificateCheckPeriod` (sooner when it falls due before then), serving
+/// a renewed one without a restart.
 struct WebhookServer: ServiceLifecycle.Service {
     let host: String
     let port: Int
@@ -20,11 +22,14 @@ struct WebhookServer: ServiceLifecycle.Service {
 
     func run() async throws {
         let serving = ServingCertificate()
+        let nextRenewal = RenewalDate()
         try await cancelWhenGracefulShutdown {
             var delay = Duration.milliseconds(250)
             while !serving.isLoaded {
                 do {
-                    try serving.update(try await certificates.reconcile())
+                    let current = try await certificates.reconcile()
+                    try serving.update(current.serving)
+                    nextRenewal.set(current.nextRenewal)
                 } catch {
                     logger.warning("webhook certificate not ready; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
                     try await Task.sleep(for: delay)
@@ -42,9 +47,12 @@ struct WebhookServer: ServiceLifecycle.Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isCancelled {
-                    do { try await Task.sleep(for: certificateCheckPeriod) } catch { return }
+                    let untilDue = CertificateRenewal.delay(until: nextRenewal.value, now: Date()) ?? certificateCheckPeriod
+                    do { try await Task.sleep(for: min(certificateCheckPeriod, untilDue)) } catch { return }
                     do {
-                        if try serving.update(try await certificates.reconcile()) { logger.info("webhook server now serves the renewed certificate") }
+                        let current = try await certificates.reconcile()
+                        nextRenewal.set(current.nextRenewal)
+                        if try serving.update(current.serving) { logger.info("webhook server now serves the renewed certificate") }
                     } catch {
                         logger.error("webhook certificate check failed", metadata: ["error": "\(error)"])
                     }
@@ -100,4 +108,11 @@ struct WebhookServer: ServiceLifecycle.Service {
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
+}
+
+/// When the served webhook certificate (or its CA) falls due, shared with the re-check loop.
+private final class RenewalDate: Sendable {
+    private let date = Mutex(Date.distantFuture)
+    func set(_ value: Date) { date.withLock { $0 = value } }
+    var value: Date { date.withLock { $0 } }
 }
