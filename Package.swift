@@ -105,6 +105,7 @@ let package = Package(
             name: "KubeSandboxCLI",
             dependencies: [
                 "KubeSandbox",
+                "CNPGCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/kube-sandbox"

@@ -23,11 +23,14 @@ public struct SandboxServer: Sendable {
         public var imageMap: ImageMap
         public var helperPath: String
         public var addressBlock: Int
+        /// The longest wait before a crashed container restarts (the backoff doubles up to it).
+        public var maximumRestartBackoff: Duration?
 
-        public init(imageMap: ImageMap, helperPath: String, addressBlock: Int = 0) {
+        public init(imageMap: ImageMap, helperPath: String, addressBlock: Int = 0, maximumRestartBackoff: Duration? = nil) {
             self.imageMap = imageMap
             self.helperPath = helperPath
             self.addressBlock = addressBlock
+            self.maximumRestartBackoff = maximumRestartBackoff
         }
     }
 
@@ -97,6 +100,10 @@ public struct SandboxServer: Sendable {
             var configuration = KubeletConfiguration(stateDirectory: directory, imageMap: kubelet.imageMap, helperPath: kubelet.helperPath,
                                                      caPEM: caPEM)
             configuration.addressBlock = kubelet.addressBlock
+            if let maximum = kubelet.maximumRestartBackoff {
+                configuration.maximumBackoff = maximum
+                configuration.restartBackoff = min(configuration.restartBackoff, maximum)
+            }
             // Last in the group, so first to stop: pods end while the API still serves them.
             services.append(.init(service: KubeletService(kubelet: Kubelet(api: api, configuration: configuration, logger: logger),
                                                           apiServerPorts: boundPorts)))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CNPGCore
 import KubeSandbox
 
 @main
@@ -43,6 +44,9 @@ struct KubeSandboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Inject faults, e.g. \"seed=7,error=0.1:500/429/409,latency=0.2:150ms,drop-watch=0.5:2s\".")
         var faults: String?
 
+        @Option(name: .long, help: "The longest wait before a crashed container restarts, e.g. 2s (default 60s; the wait doubles from 1s up to it).")
+        var maxRestartBackoff: String?
+
         func validate() throws {
             if let faults {
                 do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError(error.description) }
@@ -50,6 +54,9 @@ struct KubeSandboxCommand: AsyncParsableCommand {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard eventHistory > 0 else { throw ValidationError("--event-history must be positive") }
             guard (0...253).contains(addressBlock) else { throw ValidationError("--address-block must be between 0 and 253") }
+            if let maxRestartBackoff, (GoDuration.seconds(maxRestartBackoff) ?? -1) <= 0 {
+                throw ValidationError("--max-restart-backoff must be a positive duration such as 2s or 500ms")
+            }
             if !noKubelet, geteuid() != 0 {
                 throw ValidationError("the kubelet needs root (it creates mount namespaces for pods); run as root or pass --no-kubelet")
             }
@@ -65,7 +72,9 @@ struct KubeSandboxCommand: AsyncParsableCommand {
                 let binaries = Self.binaryDirectory()
                 let map = try imageMap.map(ImageMap.load(path:))
                     ?? ImageMap.cnpgDefault(binaryDirectory: binaries, postgresBinDirectory: ImageMap.installedPostgresBinDirectory())
-                kubelet = SandboxServer.KubeletSettings(imageMap: map, helperPath: binaries + "/kube-sandbox-exec", addressBlock: addressBlock)
+                kubelet = SandboxServer.KubeletSettings(imageMap: map, helperPath: binaries + "/kube-sandbox-exec", addressBlock: addressBlock,
+                                                        maximumRestartBackoff: maxRestartBackoff.flatMap(GoDuration.seconds)
+                                                            .map { Duration.milliseconds(Int64($0 * 1000)) })
             }
             try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port, eventHistory: eventHistory, faults: spec, kubelet: kubelet).run()
         }

@@ -67,6 +67,29 @@ import Testing
             == .waitForUser(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
     }
 
+    /// A switchover to a replica far behind would leave no primary while it catches up: beyond
+    /// the bound (64Mi, or the annotation) the primary restarts in place (recreated for an image).
+    @Test func aLaggingSwitchoverTargetMeansARestartInPlace() throws {
+        let old = #"{"containers":[{"name":"postgres","image":"pg:16.1"}]}"#
+        let new = #"{"containers":[{"name":"postgres","image":"pg:16.2"}]}"#
+        var cluster = try Fixture.cluster(instances: 3, current: "cluster-example-1", latest: 3)
+        cluster.spec.primaryUpdateMethod = "switchover"
+        let (observed, reports) = try Self.threeInstances(specs: [1: old, 2: new, 3: new])
+        var lagging = reports
+        lagging["cluster-example-1"]?.currentLsn = LSN("0/9000000")
+        let next = { (reports: [String: InstanceStatus]) in
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { _ in new }
+        }
+        #expect(next(reports) == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"),
+                "16 MiB behind is within the default bound")
+        #expect(next(lagging) == .recreatePrimary(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2; restarting in place: "
+            + "the most advanced replica, cluster-example-2, has 83886080 bytes of WAL left to replay (more than 67108864)"))
+        cluster.metadata.annotations = [RollingUpdatePlanner.maximumSwitchoverLagAnnotation: "128Mi"]
+        #expect(next(lagging) == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
+        cluster.metadata.annotations = [RollingUpdatePlanner.maximumSwitchoverLagAnnotation: "1Mi"]
+        guard case .recreatePrimary = next(reports) else { Issue.record("a 1Mi bound keeps a 16 MiB-behind replica from taking over"); return }
+    }
+
     @Test func restartRequestsAreInPlaceAndNothingMovesUntilEveryInstanceIsReady() throws {
         var cluster = try Fixture.cluster(instances: 2, current: "cluster-example-1", latest: 2)
         cluster.metadata.annotations = [RollingUpdatePlanner.restartedAtAnnotation: "2026-11-30T09:00:00Z"]

@@ -86,6 +86,11 @@ public final class ContinuousWriter: @unchecked Sendable {
         lock.withLock { acknowledged.filter { $0.1 > instant }.count }
     }
 
+    /// When the first insert after `instant` was acknowledged (nil: none yet).
+    public func firstAcknowledgement(after instant: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        lock.withLock { acknowledged.first { $0.1 > instant }?.1 }
+    }
+
     public func stop() async -> Report {
         lock.withLock { stopping = true }
         await task?.value

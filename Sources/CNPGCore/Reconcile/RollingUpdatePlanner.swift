@@ -23,6 +23,17 @@ public enum RollingUpdatePlanner {
     public static let pendingRestartReason = "Postgres needs a restart to apply some configuration changes"
     public static let restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
     public static let podSpecAnnotation = "cnpg.io/podSpec"
+    /// How far (bytes of WAL not replayed yet) the switchover target of a rolling update may be
+    /// behind the primary; beyond it the primary restarts in place instead, rather than wait for a
+    /// stale replica to catch up while no instance takes writes. A quantity (`64Mi`, the default).
+    public static let maximumSwitchoverLagAnnotation = "alpha.cnpg.io/switchoverMaximumLag"
+    public static let defaultMaximumSwitchoverLag: UInt64 = 64 << 20
+
+    public static func maximumSwitchoverLag(_ cluster: Cluster) -> UInt64 {
+        guard let text = cluster.metadata.annotation(maximumSwitchoverLagAnnotation), let quantity = try? Quantity(text),
+              quantity.value >= 0 else { return defaultMaximumSwitchoverLag }
+        return NSDecimalNumber(decimal: quantity.value).uint64Value
+    }
 
     /// Why the instance in `pod` must be restarted, and whether a restart of PostgreSQL inside the
     /// running pod is enough; nil when it is up to date.
@@ -88,7 +99,15 @@ public enum RollingUpdatePlanner {
             guard let target = candidate.map(ObservedInstances.name) else {
                 return .wait(reason: "waiting for a replica with an active WAL receiver to switch over to")
             }
-            return .switchover(to: target, from: primary, reason: found.reason)
+            let position = reports[primary]?.currentLsn ?? reports[primary]?.replayLsn
+            let replayed = reports[target]?.replayLsn ?? LSN(value: 0)
+            let bound = maximumSwitchoverLag(cluster)
+            guard let position, position.value > replayed.value, position.value - replayed.value > bound else {
+                return .switchover(to: target, from: primary, reason: found.reason)
+            }
+            let reason = found.reason + "; restarting in place: the most advanced replica, \(target), has \(position.value - replayed.value) bytes "
+                + "of WAL left to replay (more than \(bound))"
+            return found.inPlace ? .restartPrimaryInPlace(pod: primary, reason: reason) : .recreatePrimary(pod: primary, reason: reason)
         }
         return found.inPlace ? .restartPrimaryInPlace(pod: primary, reason: found.reason) : .recreatePrimary(pod: primary, reason: found.reason)
     }
