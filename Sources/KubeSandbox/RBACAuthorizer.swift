@@ -4,6 +4,9 @@ import CNPGCore
 public struct UserInfo: Sendable, Equatable {
     public var name: String
     public var groups: [String]
+    /// `namespace/name` of the pod a token was bound to (TokenRequest `boundObjectRef`), as
+    /// Kubernetes records in the user's extra `authentication.kubernetes.io/pod-name`.
+    public var boundPod: String?
 
     public init(name: String, groups: [String]) {
         self.name = name

@@ -372,7 +372,11 @@ public actor SandboxAPI {
         if case .int(let requested)? = body["spec"]?["expirationSeconds"] { seconds = max(600, requested) }
         let token = randomHexToken()
         let expires = clock().addingTimeInterval(TimeInterval(seconds))
-        serviceAccountTokens[token] = (UserInfo.serviceAccount(namespace: namespace, name: serviceAccount), expires)
+        var user = UserInfo.serviceAccount(namespace: namespace, name: serviceAccount)
+        if let bound = body["spec"]?["boundObjectRef"], bound["kind"]?.stringValue == "Pod", let pod = bound["name"]?.stringValue {
+            user.boundPod = "\(namespace)/\(pod)"
+        }
+        serviceAccountTokens[token] = (user, expires)
         return .json(status: 201, .object([
             ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
             ("metadata", .object([("name", .string(serviceAccount)), ("namespace", .string(namespace))])),

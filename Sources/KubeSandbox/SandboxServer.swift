@@ -74,7 +74,8 @@ public struct SandboxServer: Sendable {
         let (boundPorts, boundPortContinuation) = AsyncStream<Int>.makeStream()
         await api.setAuditSink { entry in auditLog.append(entry) }
         let app = Application(
-            responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)), logger: logger),
+            responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)),
+                                        isolated: IsolatedPods(stateDirectory: directory), logger: logger),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
             onServerRunning: { channel in
@@ -135,11 +136,17 @@ struct SandboxResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let api: SandboxAPI
     let faults: FaultInjector?
+    let isolated: IsolatedPods
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
         let user = await api.authenticate(request.headers[.authorization])
+        if isolated.contains(user?.boundPod) {
+            try? await Task.sleep(for: IsolatedPods.hold)
+            return Self.json(status: 503, StatusError(code: 503, reason: "ServiceUnavailable",
+                                                      message: "kube-sandbox: pod \(user?.boundPod ?? "") is cut off from the API server").status)
+        }
         guard user != nil || request.uri.path == "/version" else {
             await api.audit(anonymous, RequestAttributes(verb: request.method.rawValue.lowercased(), path: request.uri.path), code: 401)
             return Self.json(status: 401, StatusError(code: 401, reason: "Unauthorized", message: "Unauthorized").status)
@@ -173,8 +180,11 @@ struct SandboxResponder: HTTPResponder {
             }
             return response
         case .watch(let stream):
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+            let boundPod = user?.boundPod
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { [isolated] writer in
                 for await event in stream {
+                    // A pod cut off from the API server stops hearing from its watches too.
+                    if isolated.contains(boundPod) { break }
                     try await writer.write(ByteBuffer(string: JSONText.serialize(event) + "\n"))
                 }
                 try await writer.finish(nil)

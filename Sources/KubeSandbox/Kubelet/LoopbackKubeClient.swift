@@ -98,11 +98,12 @@ struct LoopbackKubeClient: KubeClient {
         }
     }
 
-    /// A bound token for a ServiceAccount, as the kubelet projects into pods.
-    func requestToken(serviceAccount: String, namespace: String, expirationSeconds: Int64) async throws -> String {
+    /// A token for a ServiceAccount bound to `pod`, as the kubelet projects into pods.
+    func requestToken(serviceAccount: String, namespace: String, expirationSeconds: Int64, pod: String) async throws -> String {
         let body: JSONValue = .object([
             ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
-            ("spec", .object([("expirationSeconds", .int(expirationSeconds))])),
+            ("spec", .object([("expirationSeconds", .int(expirationSeconds)),
+                              ("boundObjectRef", .object([("kind", .string("Pod")), ("apiVersion", .string("v1")), ("name", .string(pod))]))])),
         ])
         let answer = try await send("POST", ResourceType.serviceAccounts.path(namespace: namespace, name: serviceAccount, subresource: "token"), body: body)
         guard let token = answer["status"]?["token"]?.stringValue else { throw KubeAPIError.transport("the TokenRequest answer has no status.token") }
