@@ -24,15 +24,19 @@ struct ReconcileScaleBenchmark: Sendable {
     static let operatorUser = "system:serviceaccount:cnpg-system:cnpg-manager"
 
     func run() async throws -> Result {
-        let sandbox = try RunningSandbox(kubelet: false)
-        defer { _ = sandbox.stop() }
-        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
-        // The default resync period (the tests shorten it to 2 s).
-        let controller = try OperatorProcess(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
-                                             extraArguments: ["--resync-seconds", "10"])
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
-        let admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
-        defer { Task { try? await admin.shutdown() } }
+        let running = try await OperatorWithoutKubelet.start()
+        let (sandbox, controller, admin) = (running.sandbox, running.controller, running.admin)
+        do {
+            let result = try await measure(sandbox: sandbox, controller: controller, admin: admin)
+            await running.stop()
+            return result
+        } catch {
+            await running.stop()
+            throw error
+        }
+    }
+
+    private func measure(sandbox: RunningSandbox, controller: OperatorProcess, admin: HTTPKubeClient) async throws -> Result {
 
         // One Cluster first: the objects the operator makes for it, once they stop changing.
         try await create(admin, name: "scale-0")

@@ -18,14 +18,19 @@ struct UnrelatedObjectsBenchmark: Sendable {
     static let settle: Duration = .seconds(30)
 
     func run() async throws -> Result {
-        let sandbox = try RunningSandbox(kubelet: false)
-        defer { _ = sandbox.stop() }
-        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
-        let controller = try OperatorProcess(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
-                                             extraArguments: ["--resync-seconds", "10"])
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
-        let admin = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
-        defer { Task { try? await admin.shutdown() } }
+        let running = try await OperatorWithoutKubelet.start()
+        let (sandbox, controller, admin) = (running.sandbox, running.controller, running.admin)
+        do {
+            let result = try await measure(sandbox: sandbox, controller: controller, admin: admin)
+            await running.stop()
+            return result
+        } catch {
+            await running.stop()
+            throw error
+        }
+    }
+
+    private func measure(sandbox: RunningSandbox, controller: OperatorProcess, admin: HTTPKubeClient) async throws -> Result {
 
         for index in 0..<clusters {
             _ = try await admin.create(.clusters, namespace: "default", .object([
