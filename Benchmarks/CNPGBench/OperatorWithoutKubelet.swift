@@ -31,6 +31,19 @@ struct OperatorWithoutKubelet {
         }
     }
 
+    /// Runs `body` on a new one and stops it afterwards, whatever happened.
+    static func with<T>(_ body: (OperatorWithoutKubelet) async throws -> T) async throws -> T {
+        let running = try await start()
+        do {
+            let result = try await body(running)
+            await running.stop()
+            return result
+        } catch {
+            await running.stop()
+            throw error
+        }
+    }
+
     func stop() async {
         controller.process.signal(SIGKILL)
         _ = await controller.process.wait()

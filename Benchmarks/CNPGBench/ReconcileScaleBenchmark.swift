@@ -24,16 +24,7 @@ struct ReconcileScaleBenchmark: Sendable {
     static let operatorUser = "system:serviceaccount:cnpg-system:cnpg-manager"
 
     func run() async throws -> Result {
-        let running = try await OperatorWithoutKubelet.start()
-        let (sandbox, controller, admin) = (running.sandbox, running.controller, running.admin)
-        do {
-            let result = try await measure(sandbox: sandbox, controller: controller, admin: admin)
-            await running.stop()
-            return result
-        } catch {
-            await running.stop()
-            throw error
-        }
+        try await OperatorWithoutKubelet.with { try await measure(sandbox: $0.sandbox, controller: $0.controller, admin: $0.admin) }
     }
 
     private func measure(sandbox: RunningSandbox, controller: OperatorProcess, admin: HTTPKubeClient) async throws -> Result {

@@ -22,6 +22,10 @@ actor PrimaryLeaseHolder {
     private(set) var isHeld = false
     private(set) var lastRenewal: ContinuousClock.Instant?
     private var acquiring = false
+    /// What this replica last saw of another holder's Lease, kept up to date while it is not the
+    /// holder: if the primary stops renewing, the wait for the Lease to be seen unchanged for its
+    /// duration has already begun when this instance is asked to take over.
+    private var observation: PrimaryLease.Observation?
     /// How often a waiting candidate reads the Lease again: a released Lease is taken within this.
     static let acquirePoll: Duration = .milliseconds(250)
 
@@ -40,7 +44,6 @@ actor PrimaryLeaseHolder {
         defer { acquiring = false }
         let timing = self.timing ?? PrimaryLease.Timing(cluster: cluster)
         let deadline = ContinuousClock.now + .seconds(timing.acquireTimeout)
-        var observation: PrimaryLease.Observation?
         var announced = false
         while ContinuousClock.now < deadline, !Task.isCancelled {
             do {
@@ -55,6 +58,7 @@ actor PrimaryLeaseHolder {
                     self.timing = timing
                     isHeld = true
                     lastRenewal = .now
+                    observation = nil
                     logger.info("holding the primary lease", metadata: ["lease": "\(access.clusterName)"])
                     return true
                 case .wait(let holder, let until):
@@ -70,6 +74,16 @@ actor PrimaryLeaseHolder {
             try? await Task.sleep(for: Self.acquirePoll)
         }
         return false
+    }
+
+    /// A replica's look at the Lease (see `observation`); errors leave the last observation as
+    /// it is (an unchanged record seen again later still proves no renewal happened meanwhile).
+    func observe(cluster: Cluster) async {
+        guard !isHeld, !acquiring else { return }
+        let timing = self.timing ?? PrimaryLease.Timing(cluster: cluster)
+        guard let lease = try? await read(timing) else { return }
+        guard !isHeld, !acquiring else { return }
+        observation = PrimaryLease.observe(lease, identity: identity, previous: observation, now: Date())
     }
 
     /// One renewal by the holder.

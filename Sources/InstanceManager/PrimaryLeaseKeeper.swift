@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// While this instance holds the primary Lease: renews it every retry period. Another holder
+/// While this instance is a replica: looks at the primary Lease every retry period, so a wait for
+/// an unrenewed Lease starts when the primary stops renewing, not when a failover picks this
+/// instance. While it holds the Lease: renews it every retry period. Another holder
 /// means a new primary was elected: step down at once. No renewal for the renew deadline (shorter
 /// than the lease duration, after which a replica may take the Lease) means this primary may be
 /// cut off: unless the isolation check shows an outage of the API server for every instance, it
@@ -20,7 +22,10 @@ struct PrimaryLeaseKeeper: ServiceLifecycle.Service {
             while !Task.isCancelled {
                 let period = await lease.timing?.retryPeriod ?? 2
                 try await Task.sleep(for: .seconds(period))
-                guard await lease.isHeld, let timing = await lease.timing else { continue }
+                guard await lease.isHeld, let timing = await lease.timing else {
+                    if let cluster = await reconciler.cluster { await lease.observe(cluster: cluster) }
+                    continue
+                }
                 switch await lease.renew() {
                 case .renewed:
                     if toleratedOutage { logger.info("the primary lease is renewed again") }

@@ -59,6 +59,24 @@ import Testing
         #expect(spec["leaseTransitions"] == .int(1))
     }
 
+    /// A replica keeps looking at the Lease before any failover: a record unchanged for longer than
+    /// the lease duration stays "seen since" its first sighting (it must not restart the wait), so
+    /// a later acquisition takes it at once.
+    @Test func observationsMadeBeforeAFailoverCount() {
+        let held = lease(holder: "cluster-example-3", renewed: start)
+        var seen = PrimaryLease.observe(held, identity: "cluster-example-1", previous: nil, now: start.addingTimeInterval(1))
+        for later in [5.0, 16, 30] {
+            seen = PrimaryLease.observe(held, identity: "cluster-example-1", previous: seen, now: start.addingTimeInterval(later))
+        }
+        #expect(seen?.since == start.addingTimeInterval(1))
+        let (step, _) = PrimaryLease.acquire(held, identity: "cluster-example-1", timing: timing, previous: seen, now: start.addingTimeInterval(31))
+        guard case .take = step else { Issue.record("\(step)"); return }
+        let renewed = lease(holder: "cluster-example-3", renewed: start.addingTimeInterval(2))
+        #expect(PrimaryLease.observe(renewed, identity: "cluster-example-1", previous: seen, now: start.addingTimeInterval(32))?.since
+            == start.addingTimeInterval(32), "a renewal starts the wait over")
+        #expect(PrimaryLease.observe(lease(holder: ""), identity: "cluster-example-1", previous: seen, now: start) == nil)
+    }
+
     @Test func releasingEmptiesTheHolderWithTheShortDuration() {
         let released = PrimaryLease.released(lease(holder: "cluster-example-1", renewed: start), timing: timing)
         #expect(released["holderIdentity"]?.stringValue == "")

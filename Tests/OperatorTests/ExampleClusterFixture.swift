@@ -79,6 +79,18 @@ struct ExampleClusterFixture {
         }
     }
 
+    /// Everything a pod's `postgres` container logged, over all its runs (the sandbox kubelet keeps
+    /// one file per run: `kubectl logs --previous` shows only the last but one).
+    func logsOfEveryRun(of pod: String) -> String {
+        let root = sandbox.stateDirectory.appendingPathComponent("kubelet/logs")
+        let pods = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasPrefix("default_\(pod)_") }
+        return pods.flatMap { directory -> [String] in
+            let container = root.appendingPathComponent(directory).appendingPathComponent("postgres")
+            let runs = ((try? FileManager.default.contentsOfDirectory(atPath: container.path)) ?? []).sorted()
+            return runs.compactMap { try? String(contentsOf: container.appendingPathComponent($0), encoding: .utf8) }
+        }.joined(separator: "\n")
+    }
+
     func stopOperator() async -> ChildProcess.Termination { await controller.stop() }
 
     func tearDown() {

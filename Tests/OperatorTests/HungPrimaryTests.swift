@@ -37,7 +37,7 @@ extension ClusterLifecycleTests {
         #expect(await Eventually.check(within: 120) { cluster.isHealthy }, "the former primary should rejoin: \(cluster.status)")
         #expect(try cluster.instancesRunningAsPrimary() == [newPrimary])
         #expect(cluster.leaseHolder == newPrimary)
-        let oldPrimaryLog = (try? cluster.sandbox.kubectl(["logs", primary, "--previous"]).output) ?? ""
+        let oldPrimaryLog = cluster.logsOfEveryRun(of: primary)
         #expect(oldPrimaryLog.contains("stepping down as primary") || oldPrimaryLog.contains("another instance is the target primary"),
                 "the old primary stopped itself: \(oldPrimaryLog.suffix(1500))")
         #expect(await cluster.stopOperator() == .exited(0))

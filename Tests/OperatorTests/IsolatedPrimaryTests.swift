@@ -27,7 +27,7 @@ extension ClusterLifecycleTests {
                                     scenario: String(format: "isolated primary: %@ fenced itself, %@ promoted %.1f s after the partition",
                                                      primary, newPrimary, failoverSeconds),
                                     binaries: cluster.binaries, host: cluster.readWrite, password: cluster.password)
-        let stepDown = (try? cluster.sandbox.kubectl(["logs", primary, "--previous"]).output) ?? ""
+        let stepDown = cluster.logsOfEveryRun(of: primary)
         #expect(stepDown.contains("stepping down as primary") && stepDown.contains("isolation check failed"),
                 "the isolated primary should have stopped itself: \(stepDown.suffix(1500))")
 

@@ -70,14 +70,25 @@ public enum PrimaryLease {
             let decision: LeaseDecision = current == identity ? .renew : .takeOver
             return (.take(spec: heldSpec(lease, identity: identity, timing: timing, now: now, decision: decision)), nil)
         }
-        let renewTime = lease["spec"]?["renewTime"]?.stringValue ?? ""
-        var observation = Observation(holder: current, renewTime: renewTime, since: now)
-        if let previous, previous.holder == current, previous.renewTime == renewTime { observation = previous }
+        guard let observation = observe(lease, identity: identity, previous: previous, now: now) else {
+            return (.take(spec: heldSpec(lease, identity: identity, timing: timing, now: now, decision: .takeOver)), nil)
+        }
         let expiry = observation.since.addingTimeInterval(timing.leaseDuration)
         if now >= expiry {
             return (.take(spec: heldSpec(lease, identity: identity, timing: timing, now: now, decision: .takeOver)), nil)
         }
         return (.wait(holder: current, until: expiry), observation)
+    }
+
+    /// What a candidate knows after reading `lease`: nil when it is free or its own, else since when
+    /// the same holder and renewTime have been seen (`previous` carries over while they match).
+    /// Replicas keep this up to date before any failover, so the wait can already be over.
+    public static func observe(_ lease: JSONValue, identity: String, previous: Observation?, now: Date) -> Observation? {
+        let current = holder(of: lease)
+        if current.isEmpty || current == identity { return nil }
+        let renewTime = lease["spec"]?["renewTime"]?.stringValue ?? ""
+        if let previous, previous.holder == current, previous.renewTime == renewTime { return previous }
+        return Observation(holder: current, renewTime: renewTime, since: now)
     }
 
     /// The spec a holder writes to renew.
