@@ -9,6 +9,9 @@ list() {
     for dir in /tmp/cnpg-*; do [[ -e $dir ]] && echo "dir $dir"; done
     for proc in /proc/[0-9]*; do
         local pid=${proc#/proc/} cmdline cwd
+        # This script itself runs from the repository, which may live under /tmp/cnpg-* (the
+        # clean-test benchmark's clone).
+        [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
         cmdline=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
         cwd=$(readlink "$proc/cwd" 2>/dev/null) || cwd=""
         if [[ $cmdline == */tmp/cnpg-* || $cwd == /tmp/cnpg-* ]]; then

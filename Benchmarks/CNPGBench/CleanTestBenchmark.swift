@@ -9,6 +9,7 @@ struct CleanTestBenchmark: Sendable {
     func run() throws -> Double {
         let root = try TemporaryDirectory(prefix: "cnpg-clean-test")
         let clone = root.url.appendingPathComponent("main")
+        defer { Self.removeBuildLocks(of: clone) }
         guard let git = ExternalTool.find("git"), let make = ExternalTool.find("make") else { throw BenchmarkFailure(description: "git and make are needed") }
         let cloned = try ExternalTool.run(git, ["clone", "-q", BuiltProducts.repositoryRoot.path, clone.path])
         guard cloned.status == 0 else { throw BenchmarkFailure(description: "git clone: \(cloned.error)") }
@@ -19,5 +20,13 @@ struct CleanTestBenchmark: Sendable {
         let result = try ExternalTool.run(make, ["-C", clone.path, "test"], timeout: 90 * 60)
         guard result.status == 0 else { throw BenchmarkFailure(description: "make test failed: \(result.output.suffix(2000)) \(result.error.suffix(1000))") }
         return Date().timeIntervalSince(started)
+    }
+
+    /// SwiftPM leaves lock files named after the build directory in /tmp (`/tmp/_tmp_cnpg-clean-test-…_main_.build.lock`).
+    static func removeBuildLocks(of clone: URL) {
+        let prefix = clone.path.replacingOccurrences(of: "/", with: "_")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where name.hasPrefix(prefix + "_") {
+            try? FileManager.default.removeItem(atPath: "/tmp/" + name)
+        }
     }
 }
