@@ -52,9 +52,7 @@ actor PrimaryLeaseHolder {
                 observation = seen
                 switch step {
                 case .take(let spec):
-                    _ = try await withTimeLimit(.seconds(timing.retryPeriod)) { [access] in
-                        try await access.client.update(.leases, namespace: access.namespace, lease.setting("spec", to: spec), subresource: nil)
-                    }
+                    try await write(lease, spec: spec, timing)
                     self.timing = timing
                     isHeld = true
                     lastRenewal = .now
@@ -96,11 +94,7 @@ actor PrimaryLeaseHolder {
                 isHeld = false
                 return .heldBy(holder)
             }
-            _ = try await withTimeLimit(.seconds(timing.retryPeriod)) { [access, identity] in
-                try await access.client.update(.leases, namespace: access.namespace,
-                                               lease.setting("spec", to: PrimaryLease.renewed(lease, identity: identity, timing: timing, now: Date())),
-                                               subresource: nil)
-            }
+            try await write(lease, spec: PrimaryLease.renewed(lease, identity: identity, timing: timing, now: Date()), timing)
             lastRenewal = .now
             return .renewed
         } catch {
@@ -115,10 +109,7 @@ actor PrimaryLeaseHolder {
         do {
             let lease = try await read(timing)
             guard PrimaryLease.holder(of: lease) == identity else { return }
-            _ = try await withTimeLimit(.seconds(timing.retryPeriod)) { [access] in
-                try await access.client.update(.leases, namespace: access.namespace,
-                                               lease.setting("spec", to: PrimaryLease.released(lease, timing: timing)), subresource: nil)
-            }
+            try await write(lease, spec: PrimaryLease.released(lease, timing: timing), timing)
             logger.info("released the primary lease", metadata: ["lease": "\(access.clusterName)"])
         } catch {
             logger.warning("could not release the primary lease; it expires on its own", metadata: ["error": "\(error)"])
@@ -127,6 +118,13 @@ actor PrimaryLeaseHolder {
 
     /// Forgets the Lease without writing (self-fencing: the next start must acquire it again).
     func abandon() { isHeld = false }
+
+    /// Writes `spec` over the Lease as read (its resourceVersion makes a concurrent writer conflict).
+    private func write(_ lease: JSONValue, spec: JSONValue, _ timing: PrimaryLease.Timing) async throws {
+        _ = try await withTimeLimit(.seconds(timing.retryPeriod)) { [access] in
+            try await access.client.update(.leases, namespace: access.namespace, lease.setting("spec", to: spec), subresource: nil)
+        }
+    }
 
     private func read(_ timing: PrimaryLease.Timing) async throws -> JSONValue {
         try await withTimeLimit(.seconds(timing.retryPeriod)) { [access] in
