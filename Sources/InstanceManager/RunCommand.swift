@@ -34,12 +34,26 @@ struct RunCommand: AsyncParsableCommand {
         try await options.withContext("instance-manager", supervise)
     }
 
+    /// With no room for WAL the manager exits with CNPG's code 4: the operator reads it from the
+    /// container's last state, reports the Cluster as short of disk space and holds failover off
+    /// (another instance would not help; a bigger volume does).
+    func requireWALSpace(_ check: WALSpaceCheck, logger: Logger) throws {
+        do {
+            try check.verify()
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode(Int32(DiskSpace.walDiskFullExitCode))
+        }
+    }
+
     func supervise(_ context: InstanceContext) async throws {
         let (logger, access, cluster, binaries, writer, paths) = (context.logger, context.access, context.cluster, context.binaries,
                                                                   context.writer, options.paths)
         guard FileManager.default.fileExists(atPath: paths.dataFile("PG_VERSION")) else {
             throw ValidationError("\(paths.dataDirectory) is not a PostgreSQL data directory: run `instance init` or `instance join` first")
         }
+        let walSpace = WALSpaceCheck(paths: paths, cluster: cluster)
+        try requireWALSpace(walSpace, logger: logger)
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
         let exporter = MetricsExporter(clusterName: options.clusterName, database: database, paths: paths, postmaster: postmaster,
@@ -87,7 +101,13 @@ struct RunCommand: AsyncParsableCommand {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let exited as PostmasterService.Exited {
+            // PostgreSQL stops when it cannot write WAL: say so, rather than restart into the same wall.
+            try requireWALSpace(walSpace, logger: logger)
+            throw exited
+        }
         logger.info("instance manager stopped")
     }
 }

@@ -25,8 +25,12 @@ public struct SandboxServer: Sendable {
         public var addressBlock: Int
         /// The longest wait before a crashed container restarts (the backoff doubles up to it).
         public var maximumRestartBackoff: Duration?
+        /// Persistent volumes are tmpfs mounts of the size their claims request.
+        public var limitVolumeCapacity: Bool
 
-        public init(imageMap: ImageMap, helperPath: String, addressBlock: Int = 0, maximumRestartBackoff: Duration? = nil) {
+        public init(imageMap: ImageMap, helperPath: String, addressBlock: Int = 0, maximumRestartBackoff: Duration? = nil,
+                    limitVolumeCapacity: Bool = false) {
+            self.limitVolumeCapacity = limitVolumeCapacity
             self.imageMap = imageMap
             self.helperPath = helperPath
             self.addressBlock = addressBlock
@@ -101,6 +105,7 @@ public struct SandboxServer: Sendable {
             var configuration = KubeletConfiguration(stateDirectory: directory, imageMap: kubelet.imageMap, helperPath: kubelet.helperPath,
                                                      caPEM: caPEM)
             configuration.addressBlock = kubelet.addressBlock
+            configuration.limitVolumeCapacity = kubelet.limitVolumeCapacity
             if let maximum = kubelet.maximumRestartBackoff {
                 configuration.maximumBackoff = maximum
                 configuration.restartBackoff = min(configuration.restartBackoff, maximum)

@@ -47,6 +47,9 @@ struct KubeSandboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The longest wait before a crashed container restarts, e.g. 2s (default 60s; the wait doubles from 1s up to it).")
         var maxRestartBackoff: String?
 
+        @Flag(name: .long, help: "Make each PersistentVolumeClaim's volume a tmpfs of the size it requests, so volumes fill up (ENOSPC) and grow when a claim is resized.")
+        var limitVolumeCapacity = false
+
         func validate() throws {
             if let faults {
                 do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError(error.description) }
@@ -59,6 +62,9 @@ struct KubeSandboxCommand: AsyncParsableCommand {
             }
             if !noKubelet, geteuid() != 0 {
                 throw ValidationError("the kubelet needs root (it creates mount namespaces for pods); run as root or pass --no-kubelet")
+            }
+            if limitVolumeCapacity, noKubelet {
+                throw ValidationError("--limit-volume-capacity needs the kubelet (it mounts the volumes); drop --no-kubelet")
             }
             if let imageMap {
                 do { _ = try ImageMap.load(path: imageMap) } catch { throw ValidationError("\(error)") }
@@ -74,7 +80,8 @@ struct KubeSandboxCommand: AsyncParsableCommand {
                     ?? ImageMap.cnpgDefault(binaryDirectory: binaries, postgresBinDirectory: ImageMap.installedPostgresBinDirectory())
                 kubelet = SandboxServer.KubeletSettings(imageMap: map, helperPath: binaries + "/kube-sandbox-exec", addressBlock: addressBlock,
                                                         maximumRestartBackoff: maxRestartBackoff.flatMap(GoDuration.seconds)
-                                                            .map { Duration.milliseconds(Int64($0 * 1000)) })
+                                                            .map { Duration.milliseconds(Int64($0 * 1000)) },
+                                                        limitVolumeCapacity: limitVolumeCapacity)
             }
             try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port, eventHistory: eventHistory, faults: spec, kubelet: kubelet).run()
         }

@@ -38,6 +38,8 @@ public enum ClusterStatusBuilder {
         public var rollout: RollingUpdatePlanner.Step = .none
         /// The hibernation step, while `cnpg.io/hibernation` is on.
         public var hibernation: Hibernation.Step?
+        /// Pods stopped for want of WAL space (`DiskSpace.podsOutOfSpace`).
+        public var podsOutOfSpace: [String] = []
 
         public init(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
                     targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
@@ -57,6 +59,7 @@ public enum ClusterStatusBuilder {
 
     public static func phase(for input: Input) -> (phase: String, reason: String) {
         let name = input.cluster.metadata.name ?? ""
+        if !input.podsOutOfSpace.isEmpty { return (DiskSpace.phase, DiskSpace.phaseReason) }
         if input.failingOver, let target = input.targetPrimary { return (Phase.failingOver, "Failing over to \(target)") }
         if let target = input.cluster.status?.targetPrimary, let current = input.cluster.status?.currentPrimary, target != current {
             return (Phase.switchover, "Switching over to \(target)")
@@ -175,6 +178,11 @@ public enum ClusterStatusBuilder {
                 ("lastTransitionTime", .string(earlier?.status == value ? earlier!.lastTransitionTime : KubeTime.time(input.now))),
                 ("reason", .string(reason)), ("message", .string(message)),
             ]))
+        }
+        if let condition = DiskSpace.condition(pods: input.podsOutOfSpace,
+                                               previous: input.cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType },
+                                               now: input.now) {
+            conditions.append(condition)
         }
         fields.append(("conditions", .array(conditions)))
         return fields

@@ -45,3 +45,37 @@ public enum PVCBuilder {
         return PersistentVolumeClaim(metadata: metadata, spec: spec)
     }
 }
+
+extension PVCBuilder {
+    /// A claim to grow to the size its storage section now asks for.
+    public struct Expansion: Equatable, Sendable {
+        public let claim: String
+        public let size: Quantity
+    }
+
+    /// The claims whose storage section asks for more than they request (spec.storage,
+    /// walStorage or a tablespace grew), unless `resizeInUseVolumes` is off for that section.
+    /// Claims are never shrunk: admission refuses a smaller size, and Kubernetes would too.
+    public static func expansions(for cluster: Cluster, claims: [JSONValue]) -> [Expansion] {
+        claims.compactMap { claim -> Expansion? in
+            guard let name = claim["metadata"]?["name"]?.stringValue, claim["metadata"]?["deletionTimestamp"] == nil,
+                  let serialText = claim["metadata"]?["annotations"]?["cnpg.io/nodeSerial"]?.stringValue, let serial = Int(serialText),
+                  let current = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue.flatMap({ try? Quantity($0) }),
+                  let wanted = try? Self.claims(for: cluster, serial: serial).first(where: { $0.metadata.name == name }),
+                  let size = wanted.spec?.resources?.requests?["storage"], size > current,
+                  storage(for: claim, cluster: cluster)?.resizeInUseVolumes != false else { return nil }
+            return Expansion(claim: name, size: size)
+        }.sorted { $0.claim < $1.claim }
+    }
+
+    static func storage(for claim: JSONValue, cluster: Cluster) -> StorageConfiguration? {
+        switch claim["metadata"]?["labels"]?[CNPGLabels.pvcRole]?.stringValue {
+        case Role.data.rawValue: return cluster.spec.storage
+        case Role.wal.rawValue: return cluster.spec.walStorage
+        case Role.tablespace.rawValue:
+            let tablespace = claim["metadata"]?["labels"]?[CNPGLabels.tablespaceName]?.stringValue
+            return cluster.spec.tablespaces?.first { $0.name == tablespace }?.storage
+        default: return nil
+        }
+    }
+}

@@ -105,7 +105,7 @@ enum VolumeClaimBinder {
         case .deleted(let claim):
             guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
                   let uid = claim["metadata"]?["uid"]?.stringValue else { return }
-            try? FileManager.default.removeItem(at: paths.directory(namespace: namespace, claim: name, uid: uid))
+            paths.remove(paths.directory(namespace: namespace, claim: name, uid: uid))
         case .added(let claim), .updated(_, let claim), .resync(let claim):
             guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
                   let uid = claim["metadata"]?["uid"]?.stringValue else { return }
@@ -119,10 +119,14 @@ enum VolumeClaimBinder {
                 _ = try? await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
                                             subresource: nil, fieldManager: nil)
             }
-            guard claim["status"]?["phase"]?.stringValue != "Bound" else { return }
             let directory = paths.directory(namespace: namespace, claim: name, uid: uid)
+            let requested = PersistentVolumePaths.requestedBytes(claim) ?? (1 << 30)
+            guard claim["status"]?["phase"]?.stringValue != "Bound" else {
+                await expandIfRequested(claim, directory: directory, bytes: requested, client: client, paths: paths, logger: logger)
+                return
+            }
             do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try paths.provide(directory, bytes: requested)
                 if claim["spec"]?["volumeName"]?.stringValue == nil {
                     _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
                                                .object([("spec", .object([("volumeName", .string("pvc-\(uid)"))]))]),
@@ -135,9 +139,30 @@ enum VolumeClaimBinder {
                 ])
                 _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, .object([("status", status)]),
                                            patchType: .merge, subresource: "status", fieldManager: nil)
+            } catch let error as PersistentVolumePaths.MountError {
+                logger.warning("cannot bind pvc \(namespace)/\(name): \(error)")
             } catch {
                 logger.debug("cannot bind pvc \(namespace)/\(name): \(error)")
             }
+        }
+    }
+
+    /// A bound claim whose request grew gets a volume that large (online expansion, as a CSI
+    /// driver with allowVolumeExpansion does); its status capacity follows.
+    static func expandIfRequested(_ claim: JSONValue, directory: URL, bytes: UInt64, client: LoopbackKubeClient,
+                                  paths: PersistentVolumePaths, logger: Logger) async {
+        guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
+              let requested = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue else { return }
+        let capacity = claim["status"]?["capacity"]?["storage"]?.stringValue.flatMap { try? Quantity($0) }
+        guard let wanted = try? Quantity(requested), capacity.map({ wanted > $0 }) ?? true else { return }
+        do {
+            try paths.provide(directory, bytes: bytes)
+            _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
+                                       .object([("status", .object([("capacity", .object([("storage", .string(requested))]))]))]),
+                                       patchType: .merge, subresource: "status", fieldManager: nil)
+            logger.info("volume expanded", metadata: ["pvc": "\(namespace)/\(name)", "size": "\(requested)"])
+        } catch {
+            logger.warning("cannot expand pvc \(namespace)/\(name): \(error)")
         }
     }
 

@@ -22,6 +22,8 @@ public struct KubeletConfiguration: Sendable {
     /// Pods get addresses in 127.<block>.0.0/16 and services in 127.<block+1>.0.0/16, so several
     /// sandboxes can share a machine.
     public var addressBlock = 0
+    /// Persistent volumes are tmpfs mounts of the requested size (they fill up, and grow when resized).
+    public var limitVolumeCapacity = false
 
     public init(stateDirectory: URL, imageMap: ImageMap, helperPath: String, caPEM: String) {
         self.stateDirectory = stateDirectory
@@ -67,7 +69,8 @@ public actor Kubelet {
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let context = KubeletContext(
             client: client, nodeName: configuration.nodeName, directory: directory, logs: logs,
-            persistentVolumes: PersistentVolumePaths(root: directory.appendingPathComponent("persistent-volumes")),
+            persistentVolumes: PersistentVolumePaths(root: directory.appendingPathComponent("persistent-volumes"),
+                                                     limitCapacity: configuration.limitVolumeCapacity),
             imageMap: configuration.imageMap, helperPath: configuration.helperPath,
             prober: Prober(http: http, group: MultiThreadedEventLoopGroup.singleton, scratchDirectory: scratch.path),
             apiServerHost: "127.0.0.1", apiServerPort: apiServerPort,
@@ -76,6 +79,7 @@ public actor Kubelet {
             hostGroup: (try? String(contentsOfFile: "/etc/group", encoding: .utf8)) ?? "root:x:0:\n",
             names: names)
         let leftovers = context.killLeftovers()
+        context.persistentVolumes.unmountAll()
         if !leftovers.isEmpty { logger.warning("stopped containers left by an earlier run", metadata: ["pids": "\(leftovers)"]) }
         await registerNode()
         let proxy = ServiceProxy(group: MultiThreadedEventLoopGroup.singleton, logger: logger)
@@ -89,6 +93,8 @@ public actor Kubelet {
             group.addTask { await controllers.run() }
         }
         await stopAllPods()
+        let unmounted = context.persistentVolumes.unmountAll()
+        if !unmounted.isEmpty { logger.info("persistent volumes unmounted", metadata: ["count": "\(unmounted.count)"]) }
         await proxy.stop()
         try? await http.shutdown()
     }

@@ -1,15 +1,6 @@
 import CNPGCore
 import Foundation
 
-/// Where persistent volumes live: one directory per bound PVC, kept until the PVC is deleted.
-struct PersistentVolumePaths: Sendable {
-    let root: URL
-
-    func directory(namespace: String, claim: String, uid: String) -> URL {
-        root.appendingPathComponent(namespace).appendingPathComponent("\(claim)-\(uid)")
-    }
-}
-
 /// Makes a pod's volumes real as host directories: emptyDirs in the pod's directory, PVCs in their
 /// bound directories, Secrets, ConfigMaps, downward API and service-account tokens written as files.
 struct PodVolumes {

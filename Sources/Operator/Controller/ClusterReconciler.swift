@@ -56,10 +56,16 @@ struct ClusterReconciler: Sendable {
         // Labels first: they follow the status this pass read, and a poll can wait for a slow instance.
         try await syncRoleLabels(cluster, observed: observed)
         let reports = await statuses.poll(observed.activePods, caPEM: pki.caPEM)
+        try await ensureClaimSizes(cluster, observed: observed)
+        // Failing over from an instance out of WAL space would not help: hold everything until the volumes grow.
+        let outOfSpace = await podsOutOfSpace(cluster, observed: observed)
 
         var targetPrimary: String?
         var failingOver = false
-        switch FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports, silence: statuses.silences.silence(of: observed.activePods)) {
+        let decision = outOfSpace.isEmpty
+            ? FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports, silence: statuses.silences.silence(of: observed.activePods))
+            : .keep
+        switch decision {
         case .keep: break
         case .noCandidate(let reason):
             logger.warning("primary lost and no replica can take over", metadata: ["cluster": "\(key)", "reason": "\(reason)"])
@@ -92,7 +98,9 @@ struct ClusterReconciler: Sendable {
             hibernation = step
         }
         let action: InstancePlanner.Action
-        if failingOver {
+        if !outOfSpace.isEmpty {
+            action = .wait(reason: "not enough disk space")
+        } else if failingOver {
             action = .wait(reason: "failing over")
         } else if hibernation != nil {
             action = .wait(reason: "hibernation")
@@ -115,6 +123,7 @@ struct ClusterReconciler: Sendable {
                                                targetPrimary: targetPrimary, failingOver: failingOver,
                                                certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
         input.hibernation = hibernation
+        input.podsOutOfSpace = outOfSpace
         var fields = ClusterStatusBuilder.fields(for: input)
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
         if hibernation != nil {
@@ -138,6 +147,7 @@ struct ClusterReconciler: Sendable {
             logger.debug("status written", metadata: ["cluster": "\(key)", "changes": "\(JSONText.serialize(statusPatch))"])
         }
         if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }
+        if !outOfSpace.isEmpty { return .seconds(10) }
         switch action {
         case .none, .unrecoverable, .wait:
             // A waiting Cluster too: jobs finishing and pods turning ready arrive as watch events,

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A volume out of space, as the operator sees it: the instance manager exits with
+/// `walDiskFullExitCode` when PostgreSQL has no room for WAL (CNPG's code). Failing over would not
+/// help (the other instances' volumes are as large) and a bigger volume does, so the Cluster is
+/// reported short of disk space and failover is held off until the claims are resized.
+public enum DiskSpace {
+    public static let walDiskFullExitCode: Int64 = 4
+    public static let phase = "Not enough disk space"
+    public static let phaseReason = "Insufficient disk space detected in one or more pods is preventing PostgreSQL from running. "
+        + "Please verify your storage settings. Further information inside .status.instancesReportedState"
+    public static let conditionType = "DiskSpaceAvailable"
+    public static let eventReason = "NotEnoughDiskSpace"
+
+    /// Pods whose `postgres` container is not running ready and last ended for want of WAL space.
+    public static func podsOutOfSpace(_ pods: [JSONValue]) -> [String] {
+        pods.compactMap { pod -> String? in
+            guard let name = pod["metadata"]?["name"]?.stringValue, !PodReadiness.isReady(pod),
+                  let statuses = pod["status"]?["containerStatuses"]?.arrayValue,
+                  let postgres = statuses.first(where: { $0["name"]?.stringValue == "postgres" }) else { return nil }
+            if postgres["state"]?["running"] != nil, postgres["ready"] == .bool(true) { return nil }
+            let ended = [postgres["state"]?["terminated"], postgres["lastState"]?["terminated"]].compactMap { $0 }
+            return ended.contains { $0["exitCode"]?.intValue == walDiskFullExitCode } ? name : nil
+        }.sorted()
+    }
+
+    /// The condition after this pass: False while `pods` are short of space, True once they are not
+    /// (only written after a shortage was seen, so healthy Clusters keep CNPG's condition list).
+    public static func condition(pods: [String], previous: Condition?, now: Date) -> JSONValue? {
+        guard !pods.isEmpty || previous != nil else { return nil }
+        let status = pods.isEmpty ? "True" : "False"
+        let message = pods.isEmpty ? "Every instance has room for WAL"
+            : "No room for WAL on \(pods.joined(separator: ", ")): PostgreSQL stays stopped until the volumes are resized"
+        return .object([
+            ("type", .string(conditionType)), ("status", .string(status)),
+            ("lastTransitionTime", .string(previous?.status == status ? previous!.lastTransitionTime : KubeTime.time(now))),
+            ("reason", .string(pods.isEmpty ? "DiskSpaceAvailable" : eventReason)), ("message", .string(message)),
+        ])
+    }
+}
