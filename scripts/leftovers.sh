@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# What the tests leave behind: temporary directories /tmp/cnpg-* and processes running from them
-# (command line or working directory). `snapshot FILE` records what exists before the tests;
+# What the tests leave behind: temporary directories /tmp/cnpg-*, mounts under them (the sandbox's
+# tmpfs volumes) and processes running from them (command line or working directory). `snapshot FILE` records what exists before the tests;
 # `check FILE` lists what appeared since and fails if anything did. With
 # CNPG_KEEP_TEST_DIRECTORY=1 directories are kept on purpose and only processes are checked.
 set -euo pipefail
 
 list() {
     for dir in /tmp/cnpg-*; do [[ -e $dir ]] && echo "dir $dir"; done
+    awk '$5 ~ "^/tmp/cnpg-" { print "mount " $5 }' /proc/self/mountinfo
     for proc in /proc/[0-9]*; do
         local pid=${proc#/proc/} cmdline cwd
         # This script itself runs from the repository, which may live under /tmp/cnpg-* (the
@@ -35,7 +36,7 @@ check)
         echo "$left" >&2
         exit 1
     fi
-    echo "nothing left behind: no new /tmp/cnpg-* directory, no process running from one"
+    echo "nothing left behind: no new /tmp/cnpg-* directory, no mount or process under one"
     ;;
 *)
     echo "usage: $0 snapshot FILE | check FILE" >&2

@@ -37,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
     /// With no room for WAL the manager exits with CNPG's code 4: the operator reads it from the
     /// container's last state, reports the Cluster as short of disk space and holds failover off
     /// (another instance would not help; a bigger volume does).
-    func requireWALSpace(_ check: WALSpaceCheck, logger: Logger) throws {
+    func requireWALSpace(_ check: VolumeSpaceCheck, logger: Logger) throws {
         do {
             try check.verify()
         } catch {
@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: paths.dataFile("PG_VERSION")) else {
             throw ValidationError("\(paths.dataDirectory) is not a PostgreSQL data directory: run `instance init` or `instance join` first")
         }
-        let walSpace = WALSpaceCheck(paths: paths, cluster: cluster)
+        let walSpace = VolumeSpaceCheck(paths: paths, cluster: cluster)
         try requireWALSpace(walSpace, logger: logger)
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
         try LogPipes.start(logDirectory: paths.logDirectory, podName: options.podName)
 
         let collector = StatusCollector(database: database, clusterName: options.clusterName, podName: options.podName,
-                                        sessionID: UUID().uuidString.lowercased())
+                                        sessionID: UUID().uuidString.lowercased(), volumes: walSpace)
         let address = options.listenAddresses == "*" ? "0.0.0.0" : options.listenAddresses
         let serverCertificate = ServingCertificate()
         try serverCertificate.load(certificateFile: paths.certificate(.serverCertificate), keyFile: paths.certificate(.serverKey))

@@ -9,6 +9,8 @@ struct StatusCollector: Sendable {
     let clusterName: String
     let podName: String
     let sessionID: String
+    /// The volumes whose space is reported (none for `instance status`).
+    var volumes: VolumeSpaceCheck?
 
     func collect() async throws -> InstanceStatus {
         let logger = database.logger
@@ -86,6 +88,7 @@ struct StatusCollector: Sendable {
         status.instanceArch = Self.architecture
         status.sessionID = sessionID
         status.executableHash = Self.executableHash
+        status.volumes = volumes?.usage()
         return status
     }
 

@@ -55,11 +55,11 @@ import Testing
         resized.status?.conditions = [Condition(type: "DiskSpaceAvailable", status: "False", lastTransitionTime: KubeTime.time(now),
                                                 reason: "NotEnoughDiskSpace", message: "")]
         let later = now.addingTimeInterval(60)
-        let back = DiskSpace.condition(pods: [], previous: resized.status?.conditions?.first, now: later)
+        let back = DiskSpace.condition(stopped: [], previous: resized.status?.conditions?.first, now: later)
         #expect(back?["status"]?.stringValue == "True")
         #expect(back?["lastTransitionTime"]?.stringValue == KubeTime.time(later))
-        #expect(DiskSpace.condition(pods: [], previous: nil, now: later) == nil)
-        let still = DiskSpace.condition(pods: ["cluster-example-1"], previous: resized.status?.conditions?.first, now: later)
+        #expect(DiskSpace.condition(stopped: [], previous: nil, now: later) == nil)
+        let still = DiskSpace.condition(stopped: ["cluster-example-1"], previous: resized.status?.conditions?.first, now: later)
         #expect(still?["lastTransitionTime"]?.stringValue == KubeTime.time(now))
     }
 
@@ -92,9 +92,27 @@ import Testing
         #expect(PVCBuilder.expansions(for: pinned, claims: claims).map(\.claim) == ["cluster-example-1"])
     }
 
+    @Test func runningInstancesWithLessThanASegmentFreeTurnTheConditionFalseWithoutChangingThePhase() throws {
+        var full = InstanceStatus()
+        full.volumes = [VolumeSpace(role: "PG_DATA", totalBytes: 512 << 20, availableBytes: 3 << 20),
+                        VolumeSpace(role: "PG_WAL", totalBytes: 1 << 30, availableBytes: 900 << 20)]
+        var roomy = InstanceStatus()
+        roomy.volumes = [VolumeSpace(role: "PG_DATA", totalBytes: 512 << 20, availableBytes: 100 << 20)]
+        let reports = ["cluster-example-1": full, "cluster-example-2": roomy]
+        #expect(DiskSpace.volumesRunningOut(reports) == ["cluster-example-1 PG_DATA (3 MiB of 512 MiB free)"])
+        let condition = try #require(DiskSpace.condition(stopped: [], runningOut: DiskSpace.volumesRunningOut(reports), previous: nil, now: Date()))
+        #expect(condition["status"]?.stringValue == "False")
+        #expect(condition["message"]?.stringValue == "Volumes running out of space: cluster-example-1 PG_DATA (3 MiB of 512 MiB free)")
+        // Reports decode what older managers (and CNPG's) send: no volumes at all.
+        let encoded = ObjectCodec.encode(InstanceStatus())
+        #expect(encoded["volumes"] == nil)
+        let decoded = try ObjectCodec.decode(InstanceStatus.self, from: encoded)
+        #expect(decoded.volumes == nil && DiskSpace.volumesRunningOut(["p": decoded]).isEmpty)
+    }
+
     /// The instance manager's check against a real full volume: a tmpfs smaller than a segment.
     @Test(.enabled(if: geteuid() == 0, "mounting a tmpfs needs root"))
-    func theWALSpaceCheckFindsAFullVolumeAndLeavesNothingBehind() throws {
+    func theSpaceCheckFindsAFullVolumeReportsItsUsageAndLeavesNothingBehind() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cnpg-walspace-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer {
@@ -102,15 +120,18 @@ import Testing
             try? FileManager.default.removeItem(at: directory)
         }
         try #require(mount("tmpfs", directory.path, "tmpfs", 0, "size=\(6 << 20)") == 0)
-        let small = WALSpaceCheck(walDirectory: directory.path, segmentBytes: 4 << 20)
+        let volume = VolumeSpaceCheck.volume(.wal, directory: directory.path)
+        let small = VolumeSpaceCheck(volumes: [volume], segmentBytes: 4 << 20)
         try small.verify()
-        let large = WALSpaceCheck(walDirectory: directory.path, segmentBytes: 16 << 20)
-        let error = try #require(throws: WALSpaceCheck.NoRoom.self) { try large.verify() }
-        #expect(error.description.contains("16 MiB segment cannot be written in \(directory.path)"))
-        #expect(error.description.contains("spec.walStorage.size"))
+        #expect(small.usage() == [VolumeSpace(role: "PG_WAL", totalBytes: 6 << 20, availableBytes: 6 << 20)])
+        let large = VolumeSpaceCheck(volumes: [volume], segmentBytes: 16 << 20)
+        let error = try #require(throws: VolumeSpaceCheck.NoRoom.self) { try large.verify() }
+        #expect(error.description.contains("16 MiB segment cannot be written in \(directory.path) (PG_WAL volume: No space left on device)"))
+        #expect(error.description.contains("increase spec.walStorage.size"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
         // Once the volume grows, the same check passes.
         try #require(mount("tmpfs", directory.path, "tmpfs", UInt(MS_REMOUNT), "size=\(32 << 20)") == 0)
         try large.verify()
+        #expect(large.usage().first?.totalBytes == 32 << 20)
     }
 }

@@ -69,7 +69,19 @@ public final class RunningSandbox: @unchecked Sendable {
         while process.isRunning, Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        // A sandbox killed outright leaves its tmpfs volumes (--limit-volume-capacity) mounted.
+        for mountPoint in leftoverMounts() { umount2(mountPoint, Int32(MNT_DETACH)) }
         return process.terminationStatus
+    }
+
+    /// Mount points under this sandbox's directory (tmpfs volumes): after `stop()`, there must be none.
+    public func leftoverMounts() -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, fields[4].hasPrefix(directory.url.path + "/") else { return nil }
+            return String(fields[4])
+        }.sorted(by: >)
     }
 
     /// Processes still running from this sandbox's directory (in their command line or working

@@ -26,6 +26,8 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     public var isInstanceManagerUpgrading: Bool = false
     public var sessionID: String = ""
     public var isPodReady: Bool = false
+    /// Size and free space of PGDATA's volume and pg_wal's (not in CNPG's status).
+    public var volumes: [VolumeSpace]?
 
     public init() {}
 

@@ -179,7 +179,7 @@ public enum ClusterStatusBuilder {
                 ("reason", .string(reason)), ("message", .string(message)),
             ]))
         }
-        if let condition = DiskSpace.condition(pods: input.podsOutOfSpace,
+        if let condition = DiskSpace.condition(stopped: input.podsOutOfSpace, runningOut: DiskSpace.volumesRunningOut(input.reports),
                                                previous: input.cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType },
                                                now: input.now) {
             conditions.append(condition)

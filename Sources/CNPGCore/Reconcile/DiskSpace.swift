@@ -24,17 +24,33 @@ public enum DiskSpace {
         }.sorted()
     }
 
-    /// The condition after this pass: False while `pods` are short of space, True once they are not
-    /// (only written after a shortage was seen, so healthy Clusters keep CNPG's condition list).
-    public static func condition(pods: [String], previous: Condition?, now: Date) -> JSONValue? {
-        guard !pods.isEmpty || previous != nil else { return nil }
-        let status = pods.isEmpty ? "True" : "False"
-        let message = pods.isEmpty ? "Every instance has room for WAL"
-            : "No room for WAL on \(pods.joined(separator: ", ")): PostgreSQL stays stopped until the volumes are resized"
+    /// Volumes of running instances with less than one WAL segment free, as `pod PG_DATA (n MiB of m MiB free)`:
+    /// PostgreSQL still runs but writes fail (a full PGDATA) or it is about to stop (a full pg_wal).
+    public static func volumesRunningOut(_ reports: [String: InstanceStatus], segmentBytes: Int64 = 16 << 20) -> [String] {
+        reports.sorted { $0.key < $1.key }.flatMap { pod, report in
+            (report.volumes ?? []).filter { $0.availableBytes < segmentBytes }.map { volume in
+                "\(pod) \(volume.role) (\(volume.availableBytes >> 20) MiB of \(volume.totalBytes >> 20) MiB free)"
+            }
+        }
+    }
+
+    /// The condition after this pass: False while pods are stopped for want of space or volumes run
+    /// out, True once neither (only written after a shortage was seen, so healthy Clusters keep
+    /// CNPG's condition list).
+    public static func condition(stopped: [String], runningOut: [String] = [], previous: Condition?, now: Date) -> JSONValue? {
+        let short = !stopped.isEmpty || !runningOut.isEmpty
+        guard short || previous != nil else { return nil }
+        let status = short ? "False" : "True"
+        var problems: [String] = []
+        if !stopped.isEmpty {
+            problems.append("No room for WAL on \(stopped.joined(separator: ", ")): PostgreSQL stays stopped until the volumes are resized")
+        }
+        if !runningOut.isEmpty { problems.append("Volumes running out of space: \(runningOut.joined(separator: ", "))") }
         return .object([
             ("type", .string(conditionType)), ("status", .string(status)),
             ("lastTransitionTime", .string(previous?.status == status ? previous!.lastTransitionTime : KubeTime.time(now))),
-            ("reason", .string(pods.isEmpty ? "DiskSpaceAvailable" : eventReason)), ("message", .string(message)),
+            ("reason", .string(short ? eventReason : "DiskSpaceAvailable")),
+            ("message", .string(short ? problems.joined(separator: "; ") : "Every instance has room for WAL")),
         ])
     }
 }

@@ -58,7 +58,7 @@ struct ClusterReconciler: Sendable {
         let reports = await statuses.poll(observed.activePods, caPEM: pki.caPEM)
         try await ensureClaimSizes(cluster, observed: observed)
         // Failing over from an instance out of WAL space would not help: hold everything until the volumes grow.
-        let outOfSpace = await podsOutOfSpace(cluster, observed: observed)
+        let outOfSpace = await podsOutOfSpace(cluster, observed: observed, reports: reports)
 
         var targetPrimary: String?
         var failingOver = false

@@ -18,16 +18,23 @@ extension ClusterReconciler {
         }
     }
 
-    /// Pods stopped for want of WAL space; the first pass that sees them records a Warning event.
-    func podsOutOfSpace(_ cluster: Cluster, observed: ObservedInstances) async -> [String] {
+    /// Pods stopped for want of WAL space. Warning events when pods stop so (first pass in that
+    /// phase) and when running instances' volumes start running out (the condition turns False).
+    func podsOutOfSpace(_ cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus]) async -> [String] {
         let pods = DiskSpace.podsOutOfSpace(observed.activePods)
+        let key = "\(cluster.metadata.namespace ?? "")/\(cluster.metadata.name ?? "")"
         if !pods.isEmpty, cluster.status?.phase != DiskSpace.phase {
-            logger.warning("instances stopped for want of WAL space; failover held off", metadata: [
-                "cluster": "\(cluster.metadata.namespace ?? "")/\(cluster.metadata.name ?? "")", "pods": "\(pods)",
-            ])
+            logger.warning("instances stopped for want of WAL space; failover held off", metadata: ["cluster": "\(key)", "pods": "\(pods)"])
             await events.record(cluster, reason: DiskSpace.eventReason,
                                 message: "Not enough disk space for WAL on \(pods.joined(separator: ", ")): PostgreSQL stays stopped "
                                     + "(no failover) until the volumes are resized", warning: true)
+        }
+        let runningOut = DiskSpace.volumesRunningOut(reports)
+        let previous = cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType }
+        if pods.isEmpty, !runningOut.isEmpty, previous?.status != "False" {
+            logger.warning("volumes running out of space", metadata: ["cluster": "\(key)", "volumes": "\(runningOut)"])
+            await events.record(cluster, reason: DiskSpace.eventReason,
+                                message: "Volumes running out of space: \(runningOut.joined(separator: ", ")); resize them", warning: true)
         }
         return pods
     }
