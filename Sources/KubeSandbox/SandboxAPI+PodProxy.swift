@@ -8,6 +8,9 @@ import NIOSSL
 /// pod's IP, as kube-apiserver does (the pod's certificate is not verified; `kubectl cnpg status`
 /// reads each instance's `/pg/status` this way).
 extension SandboxAPI {
+    /// Where the API server's own connections to pods come from (and what the `kubernetes` Service's Endpoints list).
+    static let apiServerAddress = "127.0.0.1"
+
     /// `https:cluster-example-1:8000` -> (https, cluster-example-1, 8000).
     static func proxyTarget(_ name: String) -> (scheme: String, pod: String, port: Int?) {
         let parts = name.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -25,6 +28,13 @@ extension SandboxAPI {
             throw StatusError(code: 503, reason: "ServiceUnavailable", message: "pod \(target.pod) has no IP address yet")
         }
         let port = target.port ?? Int(pod["spec"]?["containers"]?.arrayValue?.first?["ports"]?.arrayValue?.first?["containerPort"]?.intValue ?? 80)
+        // The API server connects from 127.0.0.1 (the `kubernetes` Service's endpoint); a policy
+        // that does not admit it drops the connection, which kube-apiserver reports as a timeout.
+        let policies = store.list(.networkPolicies, namespace: namespace).items
+        guard NetworkPolicyEvaluator.admits(address: Self.apiServerAddress, to: pod, port: port, policies: policies) else {
+            throw StatusError(code: 503, reason: "ServiceUnavailable",
+                              message: "error trying to reach service: dial tcp \(ip):\(port): i/o timeout (dropped by a NetworkPolicy)")
+        }
         let encodedQuery = query.isEmpty ? "" : "?" + query.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
         var request = HTTPClientRequest(url: "\(target.scheme)://\(ip):\(port)\(path)\(encodedQuery)")
         var tls = TLSConfiguration.makeClientConfiguration()

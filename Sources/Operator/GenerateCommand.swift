@@ -37,7 +37,10 @@ struct GenerateCommand: ParsableCommand {
 
         @OptionGroup var options: OutputOptions
 
-        func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole())]) }
+        @Flag(name: .long, help: "Add the networkpolicies rule that MANAGE_NETWORK_POLICIES=true needs (not in CNPG's role).")
+        var networkPolicies = false
+
+        func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole(managingNetworkPolicies: networkPolicies))]) }
     }
 
     struct MonitoringQueries: ParsableCommand {

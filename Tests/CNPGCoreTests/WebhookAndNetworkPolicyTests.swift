@@ -39,6 +39,25 @@ import Testing
         let ports = (policy.spec.ingress ?? []).map { $0.ports?.first?.port }
         #expect(ports == [.int(8000), .int(5432), .int(5432), .int(9187)])
         #expect(policy.spec.ingress?[0].from?.first?.namespaceSelector?.matchLabels == ["kubernetes.io/metadata.name": "cnpg-system"])
+        // Scrapers from any namespace by default; the API server only when its addresses are known.
+        #expect(policy.spec.ingress?[3].from?.first?.namespaceSelector == LabelSelector())
+        #expect(policy.spec.ingress?[0].from?.count == 2)
+        var withAPIServer = NetworkPolicyBuilder.Options()
+        withAPIServer.apiServerAddresses = ["10.0.0.2", "10.0.0.1", "fd00::1"]
+        let proxied = NetworkPolicyBuilder.policy(for: cluster, options: withAPIServer)
+        #expect(proxied.spec.ingress?[0].from?.compactMap { $0.ipBlock?["cidr"]?.stringValue } == ["10.0.0.1/32", "10.0.0.2/32", "fd00::1/128"])
+        #expect(proxied.spec.ingress?[0].from?[1].podSelector?.matchLabels == ["cnpg.io/cluster": "cluster-example", "cnpg.io/podRole": "instance"])
+        // Opt-in: the annotation wins over the operator's setting.
+        #expect(!NetworkPolicyBuilder.isManaged(cluster, operatorDefault: false))
+        #expect(NetworkPolicyBuilder.isManaged(cluster, operatorDefault: true))
+        cluster.metadata.annotations = ["cnpg.io/networkPolicy": "unmanaged"]
+        #expect(!NetworkPolicyBuilder.isManaged(cluster, operatorDefault: true))
+        cluster.metadata.annotations = ["cnpg.io/networkPolicy": "managed"]
+        #expect(NetworkPolicyBuilder.isManaged(cluster, operatorDefault: false))
+        #expect(OperatorConfiguration(settings: ["MANAGE_NETWORK_POLICIES": "true"]).manageNetworkPolicies)
+        #expect(!OperatorConfiguration().manageNetworkPolicies)
+        #expect(OperatorRBAC.clusterRole(managingNetworkPolicies: true).rules?.last == OperatorRBAC.networkPolicyRule)
+        #expect(OperatorRBAC.clusterRole().rules?.contains(OperatorRBAC.networkPolicyRule) == false)
         var closed = NetworkPolicyBuilder.Options()
         closed.monitoringNamespaceLabels = nil
         closed.clientPodSelector = LabelSelector(matchLabels: ["role": "app"])

@@ -28,8 +28,8 @@ public final class OperatorProcess: @unchecked Sendable {
     /// The operator installed on `sandbox` and serving its webhooks on a free loopback port, once
     /// they answer. Log: `operator.log` in the sandbox's directory.
     public static func installedWithWebhooks(on sandbox: RunningSandbox, extraArguments: [String] = [],
-                                             environment: [String: String] = [:]) async throws -> OperatorProcess {
-        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
+                                             environment: [String: String] = [:], managingNetworkPolicies: Bool = false) async throws -> OperatorProcess {
+        let kubeconfig = try await OperatorInstallation.install(on: sandbox, managingNetworkPolicies: managingNetworkPolicies)
         let port = try FreePort.find()
         try OperatorInstallation.installWebhooks(sandbox, port: port)
         let controller = try withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
@@ -62,11 +62,12 @@ public final class OperatorProcess: @unchecked Sendable {
 }
 
 public enum OperatorInstallation {
-    /// Installs the CRDs and the operator's RBAC, and returns a kubeconfig with the operator's token.
-    public static func install(on sandbox: RunningSandbox) async throws -> String {
+    /// Installs the CRDs and the operator's RBAC (with the networkpolicies rule when
+    /// `managingNetworkPolicies`), and returns a kubeconfig with the operator's token.
+    public static func install(on sandbox: RunningSandbox, managingNetworkPolicies: Bool = false) async throws -> String {
         let crds = try sandbox.kubectl(["apply", "-f", BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml").path])
         guard crds.status == 0 else { throw TestFailure("CRDs: \(crds.error)") }
-        let rbac = try BuiltProducts.run("cnpg-operator", ["generate", "rbac"])
+        let rbac = try BuiltProducts.run("cnpg-operator", ["generate", "rbac"] + (managingNetworkPolicies ? ["--network-policies"] : []))
         guard rbac.status == 0 else { throw TestFailure("generate rbac: \(rbac.error)") }
         let account = try String(contentsOf: BuiltProducts.repositoryRoot.appendingPathComponent("manifests/operator-serviceaccount.yaml"), encoding: .utf8)
         let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: rbac.output + "\n---\n" + account)

@@ -14,6 +14,10 @@ public struct OperatorConfiguration: Sendable, Equatable {
     public var expiringCheckThreshold: TimeInterval = 7 * 86_400
     /// False leaves `caBundle` in the webhook configurations to someone else (cert-manager, OLM).
     public var manageWebhookConfigurations = true
+    /// `MANAGE_NETWORK_POLICIES`: every Cluster gets the NetworkPolicy `<cluster>` (not in CNPG;
+    /// the Cluster annotation `cnpg.io/networkPolicy: managed|unmanaged` overrides it). Needs the
+    /// networkpolicies rules in the operator's ClusterRole (the chart's `networkPolicies.managed`).
+    public var manageNetworkPolicies = false
     /// Webhook configuration names end with `-<operator namespace>` (several operators per cluster).
     public var webhookNamespaceSuffix = false
     /// Settings present but unusable, one message each naming the setting (the operator refuses to start).
@@ -46,6 +50,7 @@ public struct OperatorConfiguration: Sendable, Equatable {
             invalidSettings.append("EXPIRING_CHECK_THRESHOLD (\(Int(expiringCheckThreshold)) s) must be shorter than CERTIFICATE_DURATION (\(Int(certificateDuration)) s)")
         }
         if let value = settings["MANAGE_WEBHOOK_CONFIGURATIONS"] { manageWebhookConfigurations = value.lowercased() != "false" }
+        if let value = settings["MANAGE_NETWORK_POLICIES"] { manageNetworkPolicies = value.lowercased() == "true" }
         if let value = settings["ENABLE_WEBHOOK_NAMESPACE_SUFFIX"] { webhookNamespaceSuffix = value.lowercased() == "true" }
     }
 }

@@ -26,6 +26,7 @@ extension ResourceType {
     public static let validatingWebhookConfigurations = builtin("validatingwebhookconfigurations")
     public static let podDisruptionBudgets = builtin("poddisruptionbudgets")
     public static let leases = builtin("leases")
+    public static let networkPolicies = builtin("networkpolicies")
 
     public static let clusters = ResourceType(group: CNPG.group, version: CNPG.version, plural: "clusters", kind: "Cluster",
                                               namespaced: true, hasStatusSubresource: true)

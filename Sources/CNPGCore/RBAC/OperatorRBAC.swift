@@ -9,6 +9,10 @@ public enum OperatorRBAC {
     static let readWrite = ["create", "delete", "get", "list", "patch", "update", "watch"]
     static let statusVerbs = ["get", "patch", "update"]
 
+    /// Only with managed NetworkPolicies (`MANAGE_NETWORK_POLICIES`, the chart's
+    /// `clusterNetworkPolicies.managed`): not in CNPG's role.
+    public static let networkPolicyRule = PolicyRule(apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: readWrite)
+
     public static let rules: [PolicyRule] = [
         PolicyRule(apiGroups: [""], resources: ["configmaps", "secrets", "services"], verbs: readWrite),
         PolicyRule(apiGroups: [""], resources: ["configmaps/status", "secrets/status"], verbs: statusVerbs),
@@ -34,8 +38,9 @@ public enum OperatorRBAC {
         PolicyRule(apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "list", "patch", "watch"]),
     ]
 
-    public static func clusterRole(name: String = clusterRoleName) -> RBACRole {
-        RBACRole(kind: "ClusterRole", metadata: ObjectMeta(name: name, labels: [CNPGLabels.appName: "cloudnative-pg"]), rules: rules)
+    public static func clusterRole(name: String = clusterRoleName, managingNetworkPolicies: Bool = false) -> RBACRole {
+        RBACRole(kind: "ClusterRole", metadata: ObjectMeta(name: name, labels: [CNPGLabels.appName: "cloudnative-pg"]),
+                 rules: rules + (managingNetworkPolicies ? [networkPolicyRule] : []))
     }
 
     public static func clusterRoleBinding(namespace: String = defaultNamespace) -> RBACBinding {

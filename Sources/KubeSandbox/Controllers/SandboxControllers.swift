@@ -11,6 +11,8 @@ struct SandboxControllers: Sendable {
     let names: ServiceNames
     let proxy: ServiceProxy
     let serviceAddressBlock: Int
+    /// The API server's port, published as the `kubernetes` Service's endpoint.
+    let apiServerPort: Int
     let logger: Logger
 
     /// Runs until cancelled.
@@ -23,6 +25,9 @@ struct SandboxControllers: Sendable {
                 await Informer(client: client, type: .namespaces, resyncPeriod: .seconds(60)).run { event in
                     guard case let object? = event.current else { return }
                     await NamespaceDefaults.ensure(in: object, client: client, caPEM: caPEM, logger: logger)
+                    if object["metadata"]?["name"]?.stringValue == "default" {
+                        await NamespaceDefaults.ensureKubernetesService(client: client, apiServerPort: apiServerPort)
+                    }
                 }
             }
             group.addTask {
@@ -69,6 +74,46 @@ struct SandboxControllers: Sendable {
                     }
                 }
             }
+        }
+    }
+}
+
+extension NamespaceDefaults {
+    /// Service `default/kubernetes` and its Endpoints (the API server at 127.0.0.1, where its own
+    /// connections to pods come from), as kube-apiserver maintains them: NetworkPolicies that
+    /// admit the API server are written from these addresses.
+    static func ensureKubernetesService(client: LoopbackKubeClient, apiServerPort: Int) async {
+        let labels: JSONValue = .object([("component", .string("apiserver")), ("provider", .string("kubernetes"))])
+        if (try? await client.get(.services, namespace: "default", name: "kubernetes")) == nil {
+            _ = try? await client.create(.services, namespace: "default", .object([
+                ("apiVersion", .string("v1")), ("kind", .string("Service")),
+                ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", labels)])),
+                ("spec", .object([("type", .string("ClusterIP")), ("ports", .array([.object([
+                    ("name", .string("https")), ("port", .int(443)), ("protocol", .string("TCP")), ("targetPort", .int(Int64(apiServerPort))),
+                ])]))])),
+            ]))
+        }
+        if (try? await client.get(.endpoints, namespace: "default", name: "kubernetes")) == nil {
+            _ = try? await client.create(.endpoints, namespace: "default", .object([
+                ("apiVersion", .string("v1")), ("kind", .string("Endpoints")),
+                ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", labels)])),
+                ("subsets", .array([.object([
+                    ("addresses", .array([.object([("ip", .string(SandboxAPI.apiServerAddress))])])),
+                    ("ports", .array([.object([("name", .string("https")), ("port", .int(Int64(apiServerPort))), ("protocol", .string("TCP"))])])),
+                ])])),
+            ]))
+        }
+        if (try? await client.get(.endpointSlices, namespace: "default", name: "kubernetes")) == nil {
+            _ = try? await client.create(.endpointSlices, namespace: "default", .object([
+                ("apiVersion", .string("discovery.k8s.io/v1")), ("kind", .string("EndpointSlice")),
+                ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", .object([
+                    ("kubernetes.io/service-name", .string("kubernetes")), ("endpointslice.kubernetes.io/managed-by", .string("endpointslicemirroring-controller.k8s.io")),
+                ]))])),
+                ("addressType", .string("IPv4")),
+                ("endpoints", .array([.object([("addresses", .array([.string(SandboxAPI.apiServerAddress)])),
+                                                ("conditions", .object([("ready", .bool(true))]))])])),
+                ("ports", .array([.object([("name", .string("https")), ("port", .int(Int64(apiServerPort))), ("protocol", .string("TCP"))])])),
+            ]))
         }
     }
 }

@@ -84,7 +84,8 @@ public actor Kubelet {
         await registerNode()
         let proxy = ServiceProxy(group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let controllers = SandboxControllers(client: client, caPEM: configuration.caPEM, persistentVolumes: context.persistentVolumes,
-                                             names: names, proxy: proxy, serviceAddressBlock: configuration.addressBlock + 1, logger: logger)
+                                             names: names, proxy: proxy, serviceAddressBlock: configuration.addressBlock + 1,
+                                             apiServerPort: apiServerPort, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let informer = Informer(client: self.client, type: .pods, resyncPeriod: .seconds(30))

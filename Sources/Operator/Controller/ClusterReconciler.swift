@@ -50,6 +50,7 @@ struct ClusterReconciler: Sendable {
         try await ensureCredentials(cluster)
         try await ensureServices(cluster)
         try await ensureDisruptionBudgets(cluster)
+        try await ensureNetworkPolicy(cluster)
         await ensureDefaultMonitoringQueries(cluster)
 
         let observed = try await observe(cluster)

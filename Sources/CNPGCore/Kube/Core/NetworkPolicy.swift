@@ -45,8 +45,9 @@ public struct NetworkPolicyPeer: Codable, Sendable, Equatable {
     public var podSelector: LabelSelector?
     public var namespaceSelector: LabelSelector?
     public var ipBlock: JSONValue?
-    public init(podSelector: LabelSelector? = nil, namespaceSelector: LabelSelector? = nil) {
+    public init(podSelector: LabelSelector? = nil, namespaceSelector: LabelSelector? = nil, ipBlock: JSONValue? = nil) {
         self.podSelector = podSelector
         self.namespaceSelector = namespaceSelector
+        self.ipBlock = ipBlock
     }
 }
