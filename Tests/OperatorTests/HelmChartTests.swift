@@ -105,6 +105,12 @@ struct HelmChartTests {
         #expect(deployment["spec"]?["template"]?["spec"]?["securityContext"]?["runAsNonRoot"] == .bool(true))
         #expect(container?["args"]?.arrayValue?.contains(.string("--leader-elect")) == false, "one replica needs no election")
 
+        // Managed NetworkPolicies: the role gains exactly the generator's extra rule, the config the setting.
+        let managing = try Self.rendered(["--set", "clusterNetworkPolicies.managed=true"], home: home)
+        #expect(kind("ClusterRole", in: managing).first?["rules"] == (try Self.generated(["rbac", "--network-policies"]).first?["rules"]))
+        let settings = kind("ConfigMap", in: managing).first { $0["metadata"]?["name"] == .string("cnpg-controller-manager-config") }
+        #expect(settings?["data"]?["MANAGE_NETWORK_POLICIES"] == .string("true"))
+
         let namespaced = try Self.rendered(["--set", "config.clusterWide=false", "--set", "replicaCount=2"], home: home)
         #expect(kind("Role", in: namespaced).first?["rules"] == generatedRules)
         let args = kind("Deployment", in: namespaced).first?["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["args"]?.arrayValue ?? []

@@ -40,5 +40,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The operator's rules: `cnpg-operator generate rbac`, kept in files/ by `make generate`. */}}
 {{- define "cloudnative-pg.rules" -}}
-{{- (.Files.Get "files/operator-clusterrole.yaml" | fromYaml).rules | toYaml }}
+{{- $rules := (.Files.Get "files/operator-clusterrole.yaml" | fromYaml).rules }}
+{{- if .Values.clusterNetworkPolicies.managed }}
+{{- $rules = append $rules (dict "apiGroups" (list "networking.k8s.io") "resources" (list "networkpolicies") "verbs" (list "create" "delete" "get" "list" "patch" "update" "watch")) }}
+{{- end }}
+{{- $rules | toYaml }}
 {{- end }}
