@@ -1,0 +1,80 @@
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+import Testing
+
+/// `kubectl cnpg` found by the real kubectl on PATH: `logs cluster` prints and follows every pod's
+/// log (a re-created pod included), `maintenance set|unset` patches nodeMaintenanceWindow after
+/// showing CNPG's table.
+extension ClusterLifecycleTests {
+    @Test("kubectl cnpg logs cluster (all pods, --tail, -f across a re-created pod) and maintenance set/unset, through kubectl's plugin lookup")
+    func pluginLogsAndMaintenance() async throws {
+        guard let env = ExternalTool.find("env"), let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("env and kubectl are needed") }
+        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
+        defer { _ = sandbox.stop() }
+        let controller = try await Operator.installedWithWebhooks(on: sandbox)
+        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        try Self.apply(sandbox, instances: 2)
+        let cluster = "cluster/cluster-example"
+        let healthy = { sandbox.jsonpath(cluster, ".status.readyInstances") == "2" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" }
+        try #require(await Eventually.check(within: 180, healthy), "status: \(sandbox.jsonpath(cluster, ".status"))")
+
+        let path = try BuiltProducts.executable("kubectl-cnpg").deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        let plugin = { (arguments: [String], stdin: String?) in
+            try ExternalTool.run(env, ["PATH=\(path)", kubectl.path, "cnpg"] + arguments + ["--kubeconfig", sandbox.kubeconfig], stdin: stdin)
+        }
+        let cnpg = { (arguments: [String]) in try plugin(arguments, nil) }
+
+        // Every pod of the cluster: both instances and the bootstrap jobs' pods.
+        let all = try cnpg(["logs", "cluster", "cluster-example"])
+        #expect(all.status == 0, "\(all.error)")
+        for pod in ["cluster-example-1", "cluster-example-2"] {
+            #expect(all.output.contains(#""logging_pod":"\#(pod)""#), "no log line of \(pod)")
+        }
+        let pods = (try sandbox.kubectl(["get", "pods", "-l", "cnpg.io/cluster=cluster-example", "-o", "name"]).output)
+            .split(separator: "\n").count
+        let tail = try cnpg(["logs", "cluster", "cluster-example", "--tail", "1"])
+        #expect(tail.output.split(separator: "\n").count == pods, "--tail 1 prints one line per pod (\(pods)): \(tail.output)")
+        let missing = try cnpg(["logs", "cluster", "nope"])
+        #expect(missing.status != 0 && missing.error.contains(#"cluster "nope" not found in namespace "default""#), "\(missing.error)")
+
+        // Following, into a file: the replica's pod is deleted and re-created, and its new log joins.
+        let file = sandbox.directory.url.appendingPathComponent("follow.jsonl").path
+        let follower = try ChildProcess.spawn(env.path, ["PATH=\(path)", kubectl.path, "cnpg", "logs", "cluster", "cluster-example", "-f",
+                                                         "-o", file, "--kubeconfig", sandbox.kubeconfig],
+                                              stdout: .file(sandbox.directory.url.appendingPathComponent("follow.out").path),
+                                              stderr: .file(sandbox.directory.url.appendingPathComponent("follow.err").path))
+        defer { follower.signal(SIGKILL); _ = follower.poll() }
+        let replica = sandbox.jsonpath(cluster, ".status.currentPrimary") == "cluster-example-1" ? "cluster-example-2" : "cluster-example-1"
+        let readyLines = {
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")
+                .filter { $0.contains(#""logging_pod":"\#(replica)""#) && $0.contains("database system is ready to accept read-only connections") }.count
+        }
+        try #require(await Eventually.check(within: 30) { readyLines() == 1 }, "the follower never printed \(replica)'s start")
+        let uid = sandbox.jsonpath("pod/\(replica)", ".metadata.uid")
+        #expect(try sandbox.kubectl(["delete", "pod", replica]).status == 0)
+        let followed = await Eventually.check(within: 120) { readyLines() >= 2 }
+        #expect(followed, "the re-created \(replica) (was \(uid)) never showed up in the followed log")
+        #expect(follower.poll() == nil, "the follower stopped on its own")
+        follower.signal(SIGTERM)
+        _ = await follower.wait(timeout: .seconds(10))
+        try #require(await Eventually.check(within: 120, healthy))
+
+        // Maintenance: CNPG's table, then the patch.
+        let set = try cnpg(["maintenance", "set", "cluster-example", "--reusePVC"])
+        #expect(set.status == 0, "\(set.error)")
+        #expect(set.output.contains("Namespace  Cluster Name     Maintenance    reusePVC"), "\(set.output)")
+        #expect(set.output.contains("default    cluster-example  false => true  true => true"), "\(set.output)")
+        #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.inProgress") == "true")
+        // CNPG's -y asks first; anything but y changes nothing.
+        let declined = try plugin(["maintenance", "unset", "-y"], "n\n")
+        #expect(declined.output.contains("Do you want to proceed? [y/n]: "), "\(declined.output)")
+        #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.inProgress") == "true")
+        let unset = try cnpg(["maintenance", "unset"])
+        #expect(unset.output.contains("default    cluster-example  true => false  true => false"), "\(unset.output)")
+        #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.inProgress") == "false")
+        #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.reusePVC") == "false")
+        let both = try cnpg(["maintenance", "set", "cluster-example", "-A"])
+        #expect(both.status != 0 && both.error.contains("give a cluster or --all-namespaces, not both"), "\(both.error)")
+    }
+}
