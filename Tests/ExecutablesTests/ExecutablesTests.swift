@@ -13,6 +13,31 @@ import Testing
         #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1.30.0")
     }
 
+    /// Every subcommand, however deep, answers --help: ArgumentParser only finds clashing flag
+    /// names (two `-f`, say) when that command is parsed, so each one is asked.
+    @Test(arguments: ["cnpg-operator", "instance-manager", "kubectl-cnpg", "kube-sandbox"])
+    func everySubcommandAnswersHelp(name: String) throws {
+        var pending: [[String]] = [[]]
+        var seen = 0
+        while let path = pending.popLast(), seen < 200 {
+            seen += 1
+            let help = try BuiltProducts.run(name, path + ["--help"])
+            #expect(help.status == 0 && !help.output.contains("Validation failed") && !help.error.contains("Validation failed"),
+                    "\(name) \(path.joined(separator: " ")) --help: \(help.output)\(help.error)")
+            #expect(help.output.contains("USAGE: \(([name] + path).joined(separator: " "))"), "\(name) \(path) --help shows another command")
+            let lines = help.output.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let start = lines.firstIndex(where: { $0.hasPrefix("SUBCOMMANDS:") }) else { continue }
+            for line in lines[(start + 1)...] {
+                guard !line.isEmpty else { break }
+                // "  name   description"; wrapped description lines are indented further.
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first else { continue }
+                let subcommand = String(word)
+                if subcommand != "help" { pending.append(path + [subcommand]) }
+            }
+        }
+        #expect(seen > 1 || name == "kube-sandbox-exec", "\(name) lists no subcommands")
+    }
+
     /// Bad input names the flag and never starts anything.
     @Test func instanceManagerRejectsMissingAndBadFlags() throws {
         let missing = try BuiltProducts.run("instance-manager", ["instance", "run", "--pod-name", "p", "--cluster-name", "c"])

@@ -94,5 +94,51 @@ extension HelmChartTests {
         let audit = (try? String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)) ?? ""
         let refusals = audit.split(separator: "\n").filter { $0.contains("system:serviceaccount:cnpg-system:cnpg-manager") && $0.contains(#""code":403"#) }
         #expect(refusals.isEmpty, "the generated RBAC is enough: \(refusals.prefix(3))")
+
+        try Self.checkReports(sandbox)
+    }
+
+    /// The files of a ZIP archive and their text, read by Python's zipfile.
+    static func unzipped(_ path: String) throws -> [String: String] {
+        let python = try #require(ExternalTool.find("python3"))
+        let script = "import sys, zipfile, json; z = zipfile.ZipFile(sys.argv[1]); print(json.dumps({i: z.read(i).decode() for i in z.namelist()}))"
+        let listed = try ExternalTool.run(python, ["-c", script, path])
+        guard listed.status == 0 else { throw TestFailure("not a ZIP archive: \(listed.error)") }
+        return (try JSONText.parse(listed.output).objectMembers ?? []).reduce(into: [:]) { $0[$1.0] = $1.1.stringValue ?? "" }
+    }
+
+    /// `kubectl cnpg report cluster|operator` against the generated operator and its Cluster `one`.
+    static func checkReports(_ sandbox: RunningSandbox) throws {
+        let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", arguments + ["--kubeconfig", sandbox.kubeconfig]) }
+        let clusterZip = sandbox.directory.url.appendingPathComponent("cluster.zip").path
+        let cluster = try plugin(["report", "cluster", "one", "--logs", "-f", clusterZip])
+        #expect(cluster.output == "Successfully written report to \"\(clusterZip)\" (format: \"yaml\")\n", "\(cluster.output)\(cluster.error)")
+        let files = try unzipped(clusterZip)
+        let root = try #require(files.keys.first?.split(separator: "/").first.map(String.init))
+        #expect(root.hasPrefix("report_cluster_one_"), "\(files.keys.sorted())")
+        for name in ["cluster", "cluster-pods", "cluster-jobs", "cluster-pvcs", "events"] {
+            #expect(files["\(root)/manifests/\(name).yaml"] != nil, "\(name) missing: \(files.keys.sorted())")
+        }
+        #expect(files["\(root)/manifests/cluster.yaml"]?.contains("kind: Cluster") == true)
+        #expect(files["\(root)/manifests/events.yaml"]?.contains("CreatingInstance") == true)
+        #expect(files["\(root)/logs/one-1-postgres.jsonl"]?.contains(#""logging_pod":"one-1""#) == true, "\(files.keys.sorted())")
+        #expect(files.keys.contains { $0.hasPrefix("\(root)/job-logs/one-1-initdb") }, "\(files.keys.sorted())")
+        let again = try plugin(["report", "cluster", "one", "-f", clusterZip])
+        #expect(again.status != 0 && again.error.contains("file already exists: \(clusterZip)"), "\(again.error)")
+
+        // The operator's report: its Secrets' values removed unless -S.
+        let caKey = sandbox.jsonpath("secret/cnpg-ca-secret", #".data.ca\.key"#, namespace: "cnpg-system")
+        try #require(!caKey.isEmpty)
+        let operatorZip = sandbox.directory.url.appendingPathComponent("operator.zip").path
+        let report = try plugin(["report", "operator", "-o", "json", "--logs", "-f", operatorZip])
+        #expect(report.status == 0, "\(report.error)")
+        let operatorFiles = try unzipped(operatorZip)
+        let secrets = try #require(operatorFiles.first { $0.key.hasSuffix("/manifests/secrets.json") }?.value)
+        #expect(secrets.contains("cnpg-ca-secret") && !secrets.contains(caKey), "the CA key is in the report")
+        #expect(operatorFiles.keys.contains { $0.contains("/operator-logs/cnpg-controller-manager-") }, "\(operatorFiles.keys.sorted())")
+        #expect(operatorFiles.keys.contains { $0.hasSuffix("/manifests/deployment.json") })
+        let unredactedZip = sandbox.directory.url.appendingPathComponent("operator-unredacted.zip").path
+        #expect(try plugin(["report", "operator", "-S", "-f", unredactedZip]).status == 0)
+        #expect(try unzipped(unredactedZip).contains { $0.key.hasSuffix("/manifests/secrets.yaml") && $0.value.contains(caKey) }, "-S keeps the values")
     }
 }
