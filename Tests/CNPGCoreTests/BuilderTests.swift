@@ -75,6 +75,14 @@ private func defaulted(_ spec: String, name: String = "cluster-example") throws 
         #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 5\nstorage: {size: 1Gi}"))[1].spec?.minAvailable == .int(3))
         #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 2\nstorage: {size: 1Gi}")).count == 1)
         #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}\nenablePDB: false")).isEmpty)
+        // A maintenance window reusing PVCs lets nodes drain: no standby budget, and none at all for one instance.
+        let window = "\nnodeMaintenanceWindow: {inProgress: true, reusePVC: true}"
+        #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}" + window)).map(\.metadata.name)
+            == ["cluster-example-primary"])
+        #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 1\nstorage: {size: 1Gi}" + window)).isEmpty)
+        let recreating = "\nnodeMaintenanceWindow: {inProgress: true, reusePVC: false}"
+        #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}" + recreating)).count == 2)
+        #expect(DisruptionBudgetBuilder.names(for: try defaulted("instances: 3\nstorage: {size: 1Gi}")) == ["cluster-example", "cluster-example-primary"])
     }
 
     @Test func pvcsForDataWalAndTablespaces() throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// `kubectl cnpg` found by the real kubectl on PATH: `logs cluster` prints and follows every pod's
 /// log (a re-created pod included), `maintenance set|unset` patches nodeMaintenanceWindow after
-/// showing CNPG's table.
+/// showing CNPG's table, and the operator drops the standbys' PodDisruptionBudget for the window.
 extension ClusterLifecycleTests {
     @Test("kubectl cnpg logs cluster (all pods, --tail, -f across a re-created pod) and maintenance set/unset, through kubectl's plugin lookup")
     func pluginLogsAndMaintenance() async throws {
@@ -14,9 +14,9 @@ extension ClusterLifecycleTests {
         defer { _ = sandbox.stop() }
         let controller = try await Operator.installedWithWebhooks(on: sandbox)
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
-        try Self.apply(sandbox, instances: 2)
+        try Self.apply(sandbox, instances: 3)
         let cluster = "cluster/cluster-example"
-        let healthy = { sandbox.jsonpath(cluster, ".status.readyInstances") == "2" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" }
+        let healthy = { sandbox.jsonpath(cluster, ".status.readyInstances") == "3" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" }
         try #require(await Eventually.check(within: 180, healthy), "status: \(sandbox.jsonpath(cluster, ".status"))")
 
         let path = try BuiltProducts.executable("kubectl-cnpg").deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
@@ -28,7 +28,7 @@ extension ClusterLifecycleTests {
         // Every pod of the cluster: both instances and the bootstrap jobs' pods.
         let all = try cnpg(["logs", "cluster", "cluster-example"])
         #expect(all.status == 0, "\(all.error)")
-        for pod in ["cluster-example-1", "cluster-example-2"] {
+        for pod in ["cluster-example-1", "cluster-example-2", "cluster-example-3"] {
             #expect(all.output.contains(#""logging_pod":"\#(pod)""#), "no log line of \(pod)")
         }
         let pods = (try sandbox.kubectl(["get", "pods", "-l", "cnpg.io/cluster=cluster-example", "-o", "name"]).output)
@@ -45,7 +45,7 @@ extension ClusterLifecycleTests {
                                               stdout: .file(sandbox.directory.url.appendingPathComponent("follow.out").path),
                                               stderr: .file(sandbox.directory.url.appendingPathComponent("follow.err").path))
         defer { follower.signal(SIGKILL); _ = follower.poll() }
-        let replica = sandbox.jsonpath(cluster, ".status.currentPrimary") == "cluster-example-1" ? "cluster-example-2" : "cluster-example-1"
+        let replica = sandbox.jsonpath(cluster, ".status.currentPrimary") == "cluster-example-3" ? "cluster-example-2" : "cluster-example-3"
         let readyLines = {
             ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")
                 .filter { $0.contains(#""logging_pod":"\#(replica)""#) && $0.contains("database system is ready to accept read-only connections") }.count
@@ -66,6 +66,9 @@ extension ClusterLifecycleTests {
         #expect(set.output.contains("Namespace  Cluster Name     Maintenance    reusePVC"), "\(set.output)")
         #expect(set.output.contains("default    cluster-example  false => true  true => true"), "\(set.output)")
         #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.inProgress") == "true")
+        // The operator lets nodes drain: the standbys' budget goes, the primary's stays.
+        let budgets = { (try? sandbox.kubectl(["get", "pdb", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "?" }
+        #expect(await Eventually.check(within: 30) { budgets() == "cluster-example-primary" }, "budgets: \(budgets())")
         // CNPG's -y asks first; anything but y changes nothing.
         let declined = try plugin(["maintenance", "unset", "-y"], "n\n")
         #expect(declined.output.contains("Do you want to proceed? [y/n]: "), "\(declined.output)")
@@ -74,6 +77,7 @@ extension ClusterLifecycleTests {
         #expect(unset.output.contains("default    cluster-example  true => false  true => false"), "\(unset.output)")
         #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.inProgress") == "false")
         #expect(sandbox.jsonpath(cluster, ".spec.nodeMaintenanceWindow.reusePVC") == "false")
+        #expect(await Eventually.check(within: 30) { budgets() == "cluster-example cluster-example-primary" }, "budgets: \(budgets())")
         let both = try cnpg(["maintenance", "set", "cluster-example", "-A"])
         #expect(both.status != 0 && both.error.contains("give a cluster or --all-namespaces, not both"), "\(both.error)")
     }

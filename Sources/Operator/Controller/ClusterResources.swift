@@ -113,12 +113,24 @@ extension ClusterReconciler {
         }
     }
 
+    /// Creates or updates the wanted budgets and deletes the Cluster's others (scaled below 3
+    /// instances, `enablePDB: false`, a maintenance window); reads come from the informer's cache.
     func ensureDisruptionBudgets(_ cluster: Cluster) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
-        for budget in DisruptionBudgetBuilder.budgets(for: cluster) {
+        let budgets = DisruptionBudgetBuilder.budgets(for: cluster)
+        for budget in budgets {
             let desired = ObjectCodec.encode(budget)
             try await sync.ensure(.podDisruptionBudgets, namespace: namespace, desired,
                                   update: ObjectSync.replacingSpec(["minAvailable", "selector"], from: desired))
+        }
+        let wanted = Set(budgets.compactMap(\.metadata.name))
+        let existing = try await client.list(.podDisruptionBudgets, namespace: namespace,
+                                             labelSelector: "\(CNPGLabels.cluster)=\(cluster.metadata.name ?? "")", fieldSelector: nil)
+        for budget in existing.items {
+            guard let name = budget["metadata"]?["name"]?.stringValue, DisruptionBudgetBuilder.names(for: cluster).contains(name),
+                  !wanted.contains(name), budget["metadata"]?["deletionTimestamp"] == nil else { continue }
+            try await client.delete(.podDisruptionBudgets, namespace: namespace, name: name, propagation: .background)
+            await events.record(cluster, reason: "DeletingPodDisruptionBudget", message: "Deleting PodDisruptionBudget \(name)")
         }
     }
 }
