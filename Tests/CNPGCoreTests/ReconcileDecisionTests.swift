@@ -243,3 +243,17 @@ extension JSONValue {
         #expect(next && dueB && schedule.pendingCount == 1)
     }
 }
+
+extension ReconcileDecisionTests {
+    @Test func failoverDelayWaitsFromTheFirstSightingThenProceeds() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(FailoverDelay.gate(delaySeconds: nil, failingSince: nil, now: now) == .proceed)
+        #expect(FailoverDelay.gate(delaySeconds: 0, failingSince: nil, now: now) == .proceed)
+        #expect(FailoverDelay.gate(delaySeconds: 30, failingSince: nil, now: now) == .wait(since: now, remaining: 30))
+        let since = KubeTime.time(now.addingTimeInterval(-20))
+        #expect(FailoverDelay.gate(delaySeconds: 30, failingSince: since, now: now) == .wait(since: now.addingTimeInterval(-20), remaining: 10))
+        #expect(FailoverDelay.gate(delaySeconds: 30, failingSince: KubeTime.time(now.addingTimeInterval(-30)), now: now) == .proceed)
+        // An unreadable mark starts the wait over rather than failing over at once.
+        #expect(FailoverDelay.gate(delaySeconds: 30, failingSince: "yesterday", now: now) == .wait(since: now, remaining: 30))
+    }
+}

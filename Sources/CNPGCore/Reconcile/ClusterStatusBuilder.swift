@@ -40,6 +40,8 @@ public enum ClusterStatusBuilder {
         public var hibernation: Hibernation.Step?
         /// Pods stopped for want of WAL space (`DiskSpace.podsOutOfSpace`).
         public var podsOutOfSpace: [String] = []
+        /// While a lost primary is given `spec.failoverDelay`: since when it is lost.
+        public var failingSince: Date?
 
         public init(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
                     targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
@@ -178,6 +180,11 @@ public enum ClusterStatusBuilder {
                 ("lastTransitionTime", .string(earlier?.status == value ? earlier!.lastTransitionTime : KubeTime.time(input.now))),
                 ("reason", .string(reason)), ("message", .string(message)),
             ]))
+        }
+        if let since = input.failingSince {
+            fields.append(("currentPrimaryFailingSinceTimestamp", .string(KubeTime.time(since))))
+        } else if input.cluster.status?.currentPrimaryFailingSinceTimestamp != nil {
+            fields.append(("currentPrimaryFailingSinceTimestamp", .null))
         }
         if let condition = DiskSpace.condition(stopped: input.podsOutOfSpace, runningOut: DiskSpace.volumesRunningOut(input.reports),
                                                previous: input.cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType },

@@ -60,3 +60,23 @@ public enum FailoverPolicy {
         return .promote(chosen.key, reason: problem)
     }
 }
+
+/// `spec.failoverDelay`: how long a lost primary is given to come back before failing over. The
+/// first pass that finds it lost records `status.currentPrimaryFailingSinceTimestamp`; passes
+/// within the delay wait (looking again every second); a primary found healthy clears it.
+public enum FailoverDelay {
+    public enum Gate: Equatable, Sendable {
+        /// Fail over now.
+        case proceed
+        /// Not yet: record `since` (the failure's first sighting) and look again.
+        case wait(since: Date, remaining: TimeInterval)
+    }
+
+    public static func gate(delaySeconds: Int32?, failingSince: String?, now: Date) -> Gate {
+        let delay = TimeInterval(max(delaySeconds ?? 0, 0))
+        guard delay > 0 else { return .proceed }
+        let since = failingSince.flatMap(KubeTime.parse) ?? now
+        let remaining = since.addingTimeInterval(delay).timeIntervalSince(now)
+        return remaining > 0 ? .wait(since: since, remaining: remaining) : .proceed
+    }
+}

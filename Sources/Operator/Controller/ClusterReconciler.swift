@@ -63,9 +63,18 @@ struct ClusterReconciler: Sendable {
 
         var targetPrimary: String?
         var failingOver = false
-        let decision = outOfSpace.isEmpty
+        var decision = outOfSpace.isEmpty
             ? FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports, silence: statuses.silences.silence(of: observed.activePods))
             : .keep
+        // spec.failoverDelay: a lost primary gets that long to come back.
+        var failingSince: Date?
+        if decision != .keep, case .wait(let since, let remaining) = FailoverDelay.gate(
+            delaySeconds: cluster.spec.failoverDelay, failingSince: cluster.status?.currentPrimaryFailingSinceTimestamp, now: Date()) {
+            logger.info("primary lost: waiting for the failover delay to expire", metadata: [
+                "cluster": "\(key)", "remaining": "\(Int(remaining.rounded(.up))) s"])
+            failingSince = since
+            decision = .keep
+        }
         switch decision {
         case .keep: break
         case .noCandidate(let reason):
@@ -125,6 +134,7 @@ struct ClusterReconciler: Sendable {
                                                certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
         input.hibernation = hibernation
         input.podsOutOfSpace = outOfSpace
+        input.failingSince = failingSince
         var fields = ClusterStatusBuilder.fields(for: input)
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
         if hibernation != nil {
@@ -149,6 +159,7 @@ struct ClusterReconciler: Sendable {
         }
         if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }
         if !outOfSpace.isEmpty { return .seconds(10) }
+        if failingSince != nil { return .seconds(1) }
         switch action {
         case .none, .unrecoverable, .wait:
             // A waiting Cluster too: jobs finishing and pods turning ready arrive as watch events,
