@@ -8,8 +8,59 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
         abstract: "Collect the logs of a cluster's pods.",
-        subcommands: [ClusterLogs.self]
+        subcommands: [ClusterLogs.self, PrettyLogs.self]
     )
+}
+
+struct PrettyLogs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretty",
+        abstract: "Read JSON log lines on standard input and print them readably: time, level, pod, logger, message.",
+        discussion: "For example: kubectl cnpg logs cluster cluster-example | kubectl cnpg logs pretty --min-level warning"
+    )
+
+    /// Accepted like every command's (kubectl passes them along); this one reads only standard input.
+    @OptionGroup var connection: KubeconfigOptions
+
+    @Option(name: .customLong("min-level"), help: "Drop lines below this level: debug, info, warning or error.")
+    var minimumLevel = "debug"
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Only the lines of these pods (logging_pod).")
+    var pods: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Only the lines of these loggers (postgres, instance-manager, ...).")
+    var loggers: [String] = []
+
+    @Option(name: .customLong("sorting-group-size"), help: "Sort each group of this many lines by time (lines of several pods interleave).")
+    var sortingGroupSize = 1000
+
+    @Flag(name: [.short, .long], help: "Add every other field as key=value.")
+    var verbose = false
+
+    func validate() throws {
+        guard PrettyLog.Level(minimumLevel) != nil else { throw ValidationError("--min-level must be debug, info, warning or error") }
+        guard sortingGroupSize > 0 else { throw ValidationError("--sorting-group-size must be positive") }
+    }
+
+    func run() {
+        var filter = PrettyLog.Filter()
+        filter.minimumLevel = PrettyLog.Level(minimumLevel) ?? .debug
+        filter.pods = pods.isEmpty ? nil : Set(pods)
+        filter.loggers = loggers.isEmpty ? nil : Set(loggers)
+        filter.verbose = verbose
+        var group: [String] = []
+        func flush() {
+            for line in PrettyLog.sortedByTime(group) {
+                if let rendered = PrettyLog.render(line, filter: filter) { print(rendered) }
+            }
+            group.removeAll(keepingCapacity: true)
+        }
+        while let line = readLine() {
+            group.append(line)
+            if group.count >= sortingGroupSize { flush() }
+        }
+        flush()
+    }
 }
 
 struct ClusterLogs: AsyncParsableCommand {

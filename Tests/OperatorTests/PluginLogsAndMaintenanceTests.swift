@@ -35,6 +35,13 @@ extension ClusterLifecycleTests {
             .split(separator: "\n").count
         let tail = try cnpg(["logs", "cluster", "cluster-example", "--tail", "1"])
         #expect(tail.output.split(separator: "\n").count == pods, "--tail 1 prints one line per pod (\(pods)): \(tail.output)")
+        // The same lines made readable: only PostgreSQL's, in time order.
+        let pretty = try plugin(["logs", "pretty", "--loggers", "postgres", "--min-level", "info"], all.output)
+        #expect(pretty.status == 0, "\(pretty.error)")
+        let prettyLines = pretty.output.split(separator: "\n")
+        #expect(!prettyLines.isEmpty && prettyLines.allSatisfy { $0.split(separator: " ").dropFirst(3).first == "postgres" }, "\(pretty.output.prefix(1500))")
+        #expect(prettyLines.contains { $0.contains(" cluster-example-1 postgres ") && $0.contains("database system is ready to accept connections") },
+                "\(pretty.output.prefix(1500))")
         let missing = try cnpg(["logs", "cluster", "nope"])
         #expect(missing.status != 0 && missing.error.contains(#"cluster "nope" not found in namespace "default""#), "\(missing.error)")
 
