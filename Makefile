@@ -29,6 +29,9 @@ generate: build
 	cp manifests/crds.yaml charts/cloudnative-pg/files/crds.yaml
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate rbac > charts/cloudnative-pg/files/operator-clusterrole.yaml
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate monitoring-queries > charts/cloudnative-pg/files/monitoring-queries.yaml
+	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate rbac-tables > .rbac-tables.tmp
+	python3 -c 'import re,sys; p="docs/rbac.md"; t=open(".rbac-tables.tmp").read(); s=open(p).read(); s=re.sub(r"(\(make generate\) -->\n).*?(<!-- end of rbac tables -->)", lambda m: m.group(1)+t+m.group(2), s, flags=re.S); open(p,"w").write(s)'
+	rm -f .rbac-tables.tmp
 
 crds: generate
 

@@ -6,7 +6,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Print manifests generated from the code.",
-        subcommands: [CRDs.self, RBAC.self, Webhooks.self, Manifests.self, MonitoringQueries.self]
+        subcommands: [CRDs.self, RBAC.self, RBACTables.self, Webhooks.self, Manifests.self, MonitoringQueries.self]
     )
 
     struct OutputOptions: ParsableArguments {
@@ -41,6 +41,15 @@ struct GenerateCommand: ParsableCommand {
         var networkPolicies = false
 
         func run() { options.emit([ObjectCodec.encode(OperatorRBAC.clusterRole(managingNetworkPolicies: networkPolicies))]) }
+    }
+
+    struct RBACTables: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rbac-tables",
+            abstract: "Print the Markdown tables of docs/rbac.md: every rule of the operator's ClusterRole and of an instance Role."
+        )
+
+        func run() { print(RBACDocumentation.tables(), terminator: "") }
     }
 
     struct MonitoringQueries: ParsableCommand {
