@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 
@@ -15,20 +14,9 @@ extension HTTPKubeClient {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let response = try await http.execute(try self.request("GET", url), timeout: follow ? .hours(24) : requestTimeout)
-                    guard response.status == .ok else {
-                        let body = try? await response.body.collect(upTo: 1 << 20)
-                        throw KubeAPIError.from(status: Int(response.status.code), body: body.flatMap { try? JSONText.parse(Array(buffer: $0)) })
+                    try await streamLines(url, timeout: follow ? .hours(24) : requestTimeout, countedAs: "GET") { line in
+                        continuation.yield(String(decoding: line, as: UTF8.self))
                     }
-                    var pending: [UInt8] = []
-                    for try await chunk in response.body {
-                        pending += Array(buffer: chunk)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            continuation.yield(String(decoding: pending[..<newline], as: UTF8.self))
-                            pending.removeFirst(newline + 1)
-                        }
-                    }
-                    if !pending.isEmpty { continuation.yield(String(decoding: pending, as: UTF8.self)) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -94,23 +94,9 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let response = try await http.execute(try self.request("GET", url), timeout: deadline)
-                    Self.countRequest(method: "WATCH", code: String(response.status.code))
-                    guard response.status == .ok else {
-                        let body = try? await response.body.collect(upTo: 1 << 20)
-                        throw KubeAPIError.from(status: Int(response.status.code), body: body.flatMap { try? JSONText.parse(Array(buffer: $0)) })
+                    try await streamLines(url, timeout: deadline, countedAs: "WATCH") { line in
+                        if !line.isEmpty { try Self.deliver(try JSONText.parse(line), to: continuation) }
                     }
-                    var pending: [UInt8] = []
-                    for try await chunk in response.body {
-                        pending += Array(buffer: chunk)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = Array(pending[..<newline])
-                            pending.removeFirst(newline + 1)
-                            if line.isEmpty { continue }
-                            try Self.deliver(try JSONText.parse(line), to: continuation)
-                        }
-                    }
-                    if !pending.isEmpty { try Self.deliver(try JSONText.parse(pending), to: continuation) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -118,6 +104,27 @@ public final class HTTPKubeClient: KubeClient, Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// GETs `url` and hands `line` each line of the streamed body, without its newline (a last
+    /// line without one too), until the body ends: watches and followed logs.
+    func streamLines(_ url: String, timeout: TimeAmount, countedAs method: String, _ line: ([UInt8]) throws -> Void) async throws {
+        let response = try await http.execute(try request("GET", url), timeout: timeout)
+        Self.countRequest(method: method, code: String(response.status.code))
+        guard response.status == .ok else {
+            let body = try? await response.body.collect(upTo: 1 << 20)
+            throw KubeAPIError.from(status: Int(response.status.code), body: body.flatMap { try? JSONText.parse(Array(buffer: $0)) })
+        }
+        var pending: [UInt8] = []
+        for try await chunk in response.body {
+            pending += Array(buffer: chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let bytes = Array(pending[..<newline])
+                pending.removeFirst(newline + 1)
+                try line(bytes)
+            }
+        }
+        if !pending.isEmpty { try line(pending) }
     }
 
     public static func deliver(_ event: JSONValue, to continuation: AsyncThrowingStream<KubeWatchEvent, Error>.Continuation) throws {
