@@ -24,33 +24,25 @@ public struct ZipWriter: Sendable {
         let name = Array(path.utf8)
         guard body.count + data.count + name.count + 30 < Int(UInt32.max), count < 65_535 else { throw TooLarge() }
         let offset = UInt32(body.count)
-        let crc = Self.crc32(data)
-        var header: [UInt8] = []
-        Self.append32(0x0403_4b50, to: &header)
-        Self.append16(20, to: &header)        // version needed
-        Self.append16(0x0800, to: &header)    // UTF-8 names
-        Self.append16(0, to: &header)         // stored
-        Self.append16(time, to: &header)
-        Self.append16(date, to: &header)
-        Self.append32(crc, to: &header)
-        Self.append32(UInt32(data.count), to: &header)
-        Self.append32(UInt32(data.count), to: &header)
-        Self.append16(UInt16(name.count), to: &header)
-        Self.append16(0, to: &header)
-        body += header + name + data
+        // The fields the local header and the central directory entry share, from "version needed" to "extra length".
+        var shared: [UInt8] = []
+        Self.append16(20, to: &shared)        // version needed
+        Self.append16(0x0800, to: &shared)    // UTF-8 names
+        Self.append16(0, to: &shared)         // stored
+        Self.append16(time, to: &shared)
+        Self.append16(date, to: &shared)
+        Self.append32(Self.crc32(data), to: &shared)
+        Self.append32(UInt32(data.count), to: &shared) // compressed size
+        Self.append32(UInt32(data.count), to: &shared) // size
+        Self.append16(UInt16(name.count), to: &shared)
+        Self.append16(0, to: &shared)         // extra
+
+        Self.append32(0x0403_4b50, to: &body)
+        body += shared + name + data
 
         Self.append32(0x0201_4b50, to: &directory)
         Self.append16(0x0314, to: &directory) // made by: Unix, 2.0
-        Self.append16(20, to: &directory)
-        Self.append16(0x0800, to: &directory)
-        Self.append16(0, to: &directory)
-        Self.append16(time, to: &directory)
-        Self.append16(date, to: &directory)
-        Self.append32(crc, to: &directory)
-        Self.append32(UInt32(data.count), to: &directory)
-        Self.append32(UInt32(data.count), to: &directory)
-        Self.append16(UInt16(name.count), to: &directory)
-        Self.append16(0, to: &directory)      // extra
+        directory += shared
         Self.append16(0, to: &directory)      // comment
         Self.append16(0, to: &directory)      // disk
         Self.append16(0, to: &directory)      // internal attributes
