@@ -25,10 +25,33 @@ struct ReportOptions: ParsableArguments {
     var timestamps = false
 }
 
-/// The archive being written, entries under one root folder.
+/// The archive being written to `path`, entries under one root folder, manifests in one format.
 struct ReportArchive {
     let root: String
+    let path: String
+    let format: String
     var zip = ZipWriter()
+
+    /// Refuses an existing file before anything is collected.
+    init(root: String, file: String?, format: String) throws {
+        self.root = root
+        path = file ?? root + ".zip"
+        self.format = format
+        try Self.refuseExisting(path)
+    }
+
+    static func refuseExisting(_ path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw PluginError("file already exists: \(path)") }
+    }
+
+    /// `manifests/<name>.<format>`: one object, or a `v1/List` of several.
+    mutating func addManifest(_ name: String, _ object: JSONValue) throws {
+        try add("manifests/\(name).\(format)", ReportContent.document(object, format: format))
+    }
+
+    mutating func addManifest(_ name: String, list items: [JSONValue]) throws {
+        try add("manifests/\(name).\(format)", ReportContent.list(items, format: format))
+    }
 
     mutating func add(_ path: String, _ bytes: [UInt8]) throws {
         do {
@@ -41,25 +64,24 @@ struct ReportArchive {
     /// Every container's log of `pods`, as `<folder>/<pod>-<container>.jsonl`.
     mutating func addLogs(of pods: [JSONValue], folder: String, client: HTTPKubeClient, namespace: String, timestamps: Bool) async throws {
         for pod in pods {
-            guard let name = pod["metadata"]?["name"]?.stringValue else { continue }
-            for container in (pod["spec"]?["containers"]?.arrayValue ?? []).compactMap({ $0["name"]?.stringValue }) {
+            for stream in ClusterLogs.containers(of: pod) {
                 var lines: [String] = []
                 do {
-                    for try await line in client.podLogLines(namespace: pod["metadata"]?["namespace"]?.stringValue ?? namespace, pod: name,
-                                                             container: container, timestamps: timestamps) {
+                    for try await line in client.podLogLines(namespace: pod["metadata"]?["namespace"]?.stringValue ?? namespace, pod: stream.pod,
+                                                             container: stream.container, timestamps: timestamps) {
                         lines.append(line)
                     }
                 } catch {
                     lines.append("cannot read the log: \(error)")
                 }
-                try add("\(folder)/\(name)-\(container).jsonl", Array((lines.joined(separator: "\n") + "\n").utf8))
+                try add("\(folder)/\(stream.pod)-\(stream.container).jsonl", Array((lines.joined(separator: "\n") + "\n").utf8))
             }
         }
     }
 
-    /// Writes the archive to `path`, never over an existing file.
-    func write(to path: String, format: String) throws {
-        guard !FileManager.default.fileExists(atPath: path) else { throw PluginError("file already exists: \(path)") }
+    /// Writes the archive to `path`, never over an existing file (one may have appeared meanwhile).
+    func write() throws {
+        try Self.refuseExisting(path)
         guard FileManager.default.createFile(atPath: path, contents: Data(zip.finish())) else { throw PluginError("cannot write \(path)") }
         print("Successfully written report to \"\(path)\" (format: \"\(format)\")")
     }
@@ -85,29 +107,25 @@ struct ClusterReport: AsyncParsableCommand {
         let (client, namespace) = try connection.connect()
         defer { Task { try? await client.shutdown() } }
         let object = try await ClusterLookup.get(client, cluster, namespace: namespace)
-        let root = ReportContent.folder("cluster", name: cluster, at: Date())
-        let path = file ?? root + ".zip"
-        guard !FileManager.default.fileExists(atPath: path) else { throw PluginError("file already exists: \(path)") }
+        var archive = try ReportArchive(root: ReportContent.folder("cluster", name: cluster, at: Date()), file: file, format: report.format.rawValue)
         let selector = "\(CNPGLabels.cluster)=\(cluster)"
-        let format = report.format.rawValue
         let pods = try await client.list(.pods, namespace: namespace, labelSelector: selector, fieldSelector: nil).items
         let jobs = try await client.list(.jobs, namespace: namespace, labelSelector: selector, fieldSelector: nil).items
         let claims = try await client.list(.persistentVolumeClaims, namespace: namespace, labelSelector: selector, fieldSelector: nil).items
         let uids = Set(([object] + pods + jobs + claims).compactMap { $0["metadata"]?["uid"]?.stringValue })
         let events = try await client.list(.events, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
             .filter { uids.contains($0["involvedObject"]?["uid"]?.stringValue ?? "") }
-        var archive = ReportArchive(root: root)
-        try archive.add("manifests/cluster.\(format)", ReportContent.document(object, format: format))
-        try archive.add("manifests/cluster-pods.\(format)", ReportContent.list(pods, format: format))
-        try archive.add("manifests/cluster-jobs.\(format)", ReportContent.list(jobs, format: format))
-        try archive.add("manifests/cluster-pvcs.\(format)", ReportContent.list(claims, format: format))
-        try archive.add("manifests/events.\(format)", ReportContent.list(events, format: format))
+        try archive.addManifest("cluster", object)
+        try archive.addManifest("cluster-pods", list: pods)
+        try archive.addManifest("cluster-jobs", list: jobs)
+        try archive.addManifest("cluster-pvcs", list: claims)
+        try archive.addManifest("events", list: events)
         if report.logs {
             let isJob = { (pod: JSONValue) in pod["metadata"]?["labels"]?["batch.kubernetes.io/job-name"] != nil || pod["metadata"]?["labels"]?["job-name"] != nil }
             try await archive.addLogs(of: pods.filter { !isJob($0) }, folder: "logs", client: client, namespace: namespace, timestamps: report.timestamps)
             try await archive.addLogs(of: pods.filter(isJob), folder: "job-logs", client: client, namespace: namespace, timestamps: report.timestamps)
         }
-        try archive.write(to: path, format: format)
+        try archive.write()
     }
 }
 
@@ -135,10 +153,7 @@ struct OperatorReport: AsyncParsableCommand {
         guard let deployment = deployments.first, let namespace = deployment["metadata"]?["namespace"]?.stringValue else {
             throw PluginError("no operator deployment found (label \(selector))")
         }
-        let root = ReportContent.folder("operator", at: Date())
-        let path = file ?? root + ".zip"
-        guard !FileManager.default.fileExists(atPath: path) else { throw PluginError("file already exists: \(path)") }
-        let format = report.format.rawValue
+        var archive = try ReportArchive(root: ReportContent.folder("operator", at: Date()), file: file, format: report.format.rawValue)
         let pods = try await client.list(.pods, namespace: namespace, labelSelector: selector, fieldSelector: nil).items
         let configMaps = try await client.list(.configMaps, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
             .filter { [OperatorInstallManifests.configMapName, DefaultMonitoringQueries.configMapName].contains($0["metadata"]?["name"]?.stringValue ?? "") }
@@ -147,21 +162,20 @@ struct OperatorReport: AsyncParsableCommand {
                 .contains($0["metadata"]?["name"]?.stringValue ?? "") }
             .map { stopRedaction ? $0 : ReportContent.redacted($0) }
         let events = try await client.list(.events, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
-        var archive = ReportArchive(root: root)
-        try archive.add("manifests/deployment.\(format)", ReportContent.document(deployment, format: format))
-        try archive.add("manifests/operator-pods.\(format)", ReportContent.list(pods, format: format))
-        try archive.add("manifests/configmaps.\(format)", ReportContent.list(configMaps, format: format))
-        try archive.add("manifests/secrets.\(format)", ReportContent.list(secrets, format: format))
-        try archive.add("manifests/events.\(format)", ReportContent.list(events, format: format))
+        try archive.addManifest("deployment", deployment)
+        try archive.addManifest("operator-pods", list: pods)
+        try archive.addManifest("configmaps", list: configMaps)
+        try archive.addManifest("secrets", list: secrets)
+        try archive.addManifest("events", list: events)
         for type in [ResourceType.mutatingWebhookConfigurations, .validatingWebhookConfigurations] {
             if let webhooks = try? await client.list(type, namespace: nil, labelSelector: nil, fieldSelector: nil).items
                 .filter({ ($0["metadata"]?["name"]?.stringValue ?? "").hasPrefix("cnpg-") }) {
-                try archive.add("manifests/\(type.plural).\(format)", ReportContent.list(webhooks, format: format))
+                try archive.addManifest(type.plural, list: webhooks)
             }
         }
         if report.logs {
             try await archive.addLogs(of: pods, folder: "operator-logs", client: client, namespace: namespace, timestamps: report.timestamps)
         }
-        try archive.write(to: path, format: format)
+        try archive.write()
     }
 }
