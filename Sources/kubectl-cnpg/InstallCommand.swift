@@ -42,8 +42,7 @@ struct InstallCommand: ParsableCommand {
                 throw ValidationError("--version \(version): this plugin carries the manifests of \(CNPG.operatorVersion) only")
             }
             for (flag, value) in [("--namespace", namespace), ("--watch-namespace", watchNamespace ?? namespace)] {
-                guard !value.isEmpty, value.count <= 63, value.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }),
-                      value.first?.isLetter == true || value.first?.isNumber == true, value.last != "-" else {
+                guard CommonValidation.isDNS1123Label(value) else {
                     throw ValidationError("\(flag) \"\(value)\" is not a valid namespace name (lower case letters, digits and '-', at most 63)")
                 }
             }

@@ -20,9 +20,12 @@ public struct ValidationResult: Sendable, Equatable {
 }
 
 /// Shared checks used by several kinds.
-enum CommonValidation {
+public enum CommonValidation {
     static let dns1035Label = "^[a-z]([-a-z0-9]*[a-z0-9])?$"
     static let dns1123Label = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+    /// A DNS-1123 label (what namespace names are): lower-case ASCII letters, digits and '-', at most 63.
+    public static func isDNS1123Label(_ text: String) -> Bool { text.count <= 63 && text.matches(dns1123Label) }
 
     static func objectName(_ name: String?, maxLength: Int, path: FieldPath = FieldPath("metadata").child("name")) -> [FieldError] {
         guard let name, !name.isEmpty else { return [.required(path, "name or generateName is required")] }
