@@ -6,6 +6,8 @@ public struct APIRequest: Sendable {
     public var method: String
     public var path: String
     public var query: [String: String]
+    /// Every value of each query parameter, in order (`pods/exec` repeats `command`).
+    public var queryValues: [String: [String]] = [:]
     public var contentType: String?
     public var body: [UInt8]
     /// The Accept header (`as=Table` asks for server-side printing).
@@ -29,11 +31,14 @@ public enum APIResponse: Sendable {
     /// Plain text (`pods/log`), whole or as it is written (`follow=true`).
     case text(status: Int, String)
     case textStream(AsyncStream<String>)
+    /// `pods/NAME/exec` checked and resolved; the session needs a WebSocket upgrade.
+    case exec(ExecTarget)
 
     public var status: Int {
         switch self {
         case .json(let status, _), .text(let status, _): return status
         case .watch, .textStream: return 200
+        case .exec: return 101
         }
     }
 }
@@ -66,6 +71,8 @@ public actor SandboxAPI {
     var auditSink: (@Sendable (JSONValue) -> Void)?
     /// Container output written by the kubelet, served by `pods/NAME/log`.
     var podLogs: PodLogDirectory?
+    /// The kubelet's running containers, for `pods/NAME/exec`.
+    var containerProcesses: (any ContainerProcesses)?
 
     public init(serverAddress: String, store: ObjectStore = ObjectStore(), adminToken: String? = nil,
                 clock: @escaping @Sendable () -> Date = Date.init) {
@@ -79,9 +86,10 @@ public actor SandboxAPI {
     /// Every request is audited: one JSON object with the user, verb, resource and returned code.
     public func setAuditSink(_ sink: @escaping @Sendable (JSONValue) -> Void) { auditSink = sink }
 
-    /// Turns on what a node brings: graceful pod deletion and container logs.
-    public func attachKubelet(logs: PodLogDirectory) {
+    /// Turns on what a node brings: graceful pod deletion, container logs and exec.
+    func attachKubelet(logs: PodLogDirectory, containers: any ContainerProcesses) {
         podLogs = logs
+        containerProcesses = containers
         store.gracefulPodDeletion = true
     }
 
@@ -186,6 +194,9 @@ public actor SandboxAPI {
         }
         if apiPath.subresource == "proxy", resource.plural == "pods", request.method == "GET", let name = apiPath.name {
             return try await proxyToPod(namespace: apiPath.namespace ?? "default", name: name, path: apiPath.proxyPath ?? "/", query: request.query)
+        }
+        if apiPath.subresource == "exec", resource.plural == "pods", ["GET", "POST"].contains(request.method), let name = apiPath.name {
+            return try await podExec(namespace: apiPath.namespace ?? "default", name: name, request: request)
         }
         if apiPath.subresource == "log", resource.plural == "pods", request.method == "GET", let name = apiPath.name {
             return try podLog(namespace: apiPath.namespace ?? "default", name: name, request: try PodLogRequest(query: request.query))
@@ -353,6 +364,8 @@ public actor SandboxAPI {
     }
 
     static func verb(_ request: APIRequest, _ path: APIPath) -> String {
+        // Since Kubernetes 1.31 a WebSocket GET of exec/attach/portforward needs `create`, as the SPDY POST always did.
+        if path.resource == "pods", ["exec", "attach", "portforward"].contains(path.subresource ?? "") { return "create" }
         switch request.method {
         case "GET": return path.name != nil ? "get" : (request.query["watch"] == "true" || request.query["watch"] == "1" ? "watch" : "list")
         case "POST": return "create"

@@ -2,6 +2,7 @@ import CNPGCore
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdWebSocket
 import HTTPTypes
 import Logging
 import NIOCore
@@ -65,6 +66,8 @@ public struct SandboxServer: Sendable {
     /// Runs until SIGTERM or SIGINT.
     public func run(logger: Logger = Logger(label: "kube-sandbox")) async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // An exec session writing to a command that already ended must get EPIPE, not end the sandbox.
+        signal(SIGPIPE, SIG_IGN)
         let credentials = try Self.makeCredentials()
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(credentials.serving.certificatePEM.utf8), format: .pem))],
@@ -80,7 +83,15 @@ public struct SandboxServer: Sendable {
         let app = Application(
             responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)),
                                         isolated: IsolatedPods(stateDirectory: directory), logger: logger),
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: try .tls(UpgradeFilteringChannel.builder(configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: ExecSession.maximumMessageSize)),
+                                                             shouldUpgrade: { head, _, logger in
+                guard let (chosen, target) = await api.execUpgrade(path: head.path ?? "", authorization: head.headerFields[.authorization],
+                                                                   offeredProtocols: head.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
+                else { return .dontUpgrade }
+                return .upgrade([.secWebSocketProtocol: chosen]) { inbound, outbound, _ in
+                    try await ExecSession(target: target, logger: logger).run(inbound: inbound, outbound: outbound)
+                }
+            }), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
             onServerRunning: { channel in
                 let boundPort = channel.localAddress?.port ?? 0
@@ -173,6 +184,7 @@ struct SandboxResponder: HTTPResponder {
         if let code = fault?.errorCode { return Self.json(status: code, FaultInjector.status(for: code).status) }
         var apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
                                     contentType: request.headers[.contentType], body: Array(buffer: body))
+        apiRequest.queryValues = request.uri.query.map { PodExecOptions.parseQuery($0[...]) } ?? [:]
         apiRequest.maximumWatchDuration = fault?.dropWatchAfter
         apiRequest.accept = request.headers[.accept]
         let (answer, warnings) = await api.handleWithWarnings(apiRequest, user: user ?? anonymous)
@@ -197,6 +209,10 @@ struct SandboxResponder: HTTPResponder {
         case .text(let status, let text):
             return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        case .exec:
+            // Reached only without a WebSocket upgrade: a plain request, or kubectl's SPDY fallback.
+            let message = "Upgrade request required: the sandbox serves exec over WebSocket (\(RemoteCommandProtocol.supported.joined(separator: ", "))) only"
+            return Self.json(status: 400, StatusError.badRequest(message).status)
         case .textStream(let stream):
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
                 for await chunk in stream { try await writer.write(ByteBuffer(string: chunk)) }

@@ -11,6 +11,8 @@ public struct ChildProcess: Sendable {
         case discard
         /// Appended to, created with mode 0600.
         case file(String)
+        /// An open descriptor of ours (a pipe's end, a terminal), duplicated onto the child's.
+        case descriptor(Int32)
     }
 
     public enum Termination: Sendable, Equatable, CustomStringConvertible {
@@ -34,17 +36,25 @@ public struct ChildProcess: Sendable {
     public let executable: String
 
     /// Starts `executable` (an absolute path) with `arguments`. `environment` nil inherits ours.
+    /// Standard input is /dev/null unless `stdin` names a descriptor. With `newProcessGroup` the child
+    /// leads a group of its own, so `signalGroup` reaches whatever it forks too.
     public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                             workingDirectory: String? = nil, stdout: Output = .inherit, stderr: Output = .inherit) throws -> ChildProcess {
+                             workingDirectory: String? = nil, stdin: Int32? = nil, stdout: Output = .inherit, stderr: Output = .inherit,
+                             newProcessGroup: Bool = false) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdin {
+            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         for (fd, output) in [(Int32(1), stdout), (Int32(2), stderr)] {
             switch output {
             case .inherit: break
             case .discard: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
             case .file(let path): posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            case .descriptor(let source): posix_spawn_file_actions_adddup2(&actions, source, fd)
             }
         }
         // Only 0-2 cross over: a descriptor inherited by a long-lived child (a socket of the sandbox's
@@ -65,7 +75,12 @@ public struct ChildProcess: Sendable {
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -94,6 +109,9 @@ public struct ChildProcess: Sendable {
         .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// Signals the child's whole process group (it must have been spawned with `newProcessGroup`).
+    public func signalGroup(_ signal: Int32) { kill(-pid, signal) }
 
     /// The termination if the child has ended (and reaps it), nil while it runs.
     public func poll() -> Termination? {

@@ -58,7 +58,7 @@ public actor Kubelet {
     /// Runs until cancelled, then stops every pod it started.
     public func run(apiServerPort: Int) async {
         let logs = PodLogDirectory(root: directory.appendingPathComponent("logs"))
-        await api.attachKubelet(logs: logs)
+        await api.attachKubelet(logs: logs, containers: self)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
@@ -222,5 +222,11 @@ public actor Kubelet {
         var result: [Int32] = []
         for worker in workers.values { result += await worker.runningProcessIDs }
         return result
+    }
+}
+
+extension Kubelet: ContainerProcesses {
+    func processID(podUID: String, container: String) async -> Int32? {
+        await workers[podUID]?.runningContainerPID(container)
     }
 }

@@ -22,7 +22,7 @@ struct LoopbackKubeClient: KubeClient {
         case .json(let status, let value):
             guard (200..<300).contains(status) else { throw KubeAPIError.from(status: status, body: value) }
             return value
-        case .watch, .text, .textStream:
+        case .watch, .text, .textStream, .exec:
             throw KubeAPIError.transport("unexpected streaming answer to \(method) \(path)")
         }
     }
@@ -90,7 +90,7 @@ struct LoopbackKubeClient: KubeClient {
                     }
                 case .json(let status, let body):
                     continuation.finish(throwing: KubeAPIError.from(status: status, body: body))
-                case .text, .textStream:
+                case .text, .textStream, .exec:
                     continuation.finish(throwing: KubeAPIError.transport("unexpected answer to a watch"))
                 }
             }

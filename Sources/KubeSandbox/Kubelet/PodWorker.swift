@@ -321,6 +321,12 @@ actor PodWorker {
         return pid
     }
 
+    /// The PID of a container's first process while that container runs (for `kubectl exec`).
+    func runningContainerPID(_ container: String) -> Int32? {
+        guard processes[container] != nil else { return nil }
+        return containerPID(container)
+    }
+
     /// Whether the run of `container` that started as `pid` has ended. Only the loop that started
     /// a process reaps it (a second waiter would get ECHILD and lose the exit status), so others
     /// watch for `finished` to have recorded it.
