@@ -8,7 +8,9 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the status of a PostgreSQL cluster: summary, certificates, replication and instances.",
-        discussion: "Instance data comes from each pod's status API through the pods/proxy subresource, so it needs get on pods/proxy."
+        discussion: """
+            Instance data comes from each pod's status API through the pods/proxy subresource, so it needs get on pods/proxy.             The Size line runs `du -sLh` on PGDATA in the primary's postgres container through `kubectl exec` (create on pods/exec).
+            """
     )
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
@@ -64,13 +66,32 @@ struct StatusCommand: AsyncParsableCommand {
                 }
             }
         }
-        let view = ClusterStatusView(cluster: decoded, pods: pods, reports: reports, errors: errors)
+        var view = ClusterStatusView(cluster: decoded, pods: pods, reports: reports, errors: errors)
+        if view.wantsSize, let primary = decoded.status?.currentPrimary {
+            view.size = await primarySize(pod: primary, namespace: namespace)
+        }
         switch output {
         case .json: print(JSONText.serialize(view.document, pretty: true))
         case .yaml: print(ManifestValidator.render([view.document], format: "yaml"), terminator: "")
         case .text:
             let colored = color == .always || (color == .auto && isatty(STDOUT_FILENO) == 1)
             print(view.render(verbosity: verbose, style: ClusterStatusView.Style(color: colored)), terminator: "")
+        }
+    }
+
+    /// PGDATA's size on the primary, as `du -sLh` in its postgres container reports it.
+    func primarySize(pod: String, namespace: String) async -> Result<String, PluginExecError> {
+        guard let kubectl = ExecutableSearch.find("kubectl") else { return .failure(PluginExecError("kubectl not found in PATH")) }
+        let invocation = PodExecInvocation(kubeconfig: connection.kubeconfig, context: connection.context, namespace: namespace)
+        do {
+            let result = try await ChildProcess.run(kubectl, invocation.arguments(pod: pod, command: PodExecInvocation.sizeCommand), timeout: .seconds(30))
+            guard result.succeeded, let size = PodExecInvocation.size(fromDiskUsage: result.output) else {
+                let reason = result.error.trimmingCharacters(in: .whitespacesAndNewlines)
+                return .failure(PluginExecError(reason.isEmpty ? "du ended with \(result.termination)" : reason))
+            }
+            return .success(size)
+        } catch {
+            return .failure(PluginExecError("cannot run kubectl exec: \(error)"))
         }
     }
 }

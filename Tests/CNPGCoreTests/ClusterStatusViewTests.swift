@@ -67,6 +67,47 @@ import Testing
         #expect(!unreachable.contains("System ID:"))
     }
 
+    @Test("Size shows the primary's du figure, the failure in red, or why it was not measured")
+    func sizeLine() throws {
+        var view = try Self.view()
+        #expect(view.wantsSize)
+        view.size = .success("47M")
+        #expect(view.render(verbosity: 0, style: .init(color: false)).contains("Ready instances:        2\nSize:                   47M\n"))
+        #expect(view.document["TotalClusterSize"]?.stringValue == "47M")
+        view.size = .failure(PluginExecError("pods \"cluster-example-1\" is forbidden"))
+        #expect(view.render(verbosity: 0, style: .init(color: true)).contains("Size:                   \u{1B}[31mpods \"cluster-example-1\" is forbidden\u{1B}[0m"))
+        view.size = nil
+        view.cluster.metadata.annotations = ["cnpg.io/fencedInstances": #"["cluster-example-1"]"#]
+        #expect(!view.wantsSize)
+        #expect(view.render(verbosity: 0, style: .init(color: false)).contains("Fenced instances:  cluster-example-1\nSize:              - (fenced)\n"))
+        view.cluster.metadata.annotations = nil
+        view.cluster.status?.conditions = [Condition(type: Hibernation.conditionType, status: "True", lastTransitionTime: "2026-11-30T09:00:00Z", reason: "Hibernated", message: "")]
+        #expect(!view.wantsSize)
+        #expect(view.document["TotalClusterSize"]?.stringValue == "- (hibernated)")
+    }
+
+    @Test("psql and du run through kubectl exec in the postgres container with the plugin's connection flags")
+    func podExecInvocation() throws {
+        let invocation = PodExecInvocation(kubeconfig: "/k", context: "ctx", namespace: "db")
+        #expect(invocation.arguments(pod: "pg-1", tty: true, stdin: true, command: PodExecInvocation.psqlCommand(["-c", "select 1"]))
+                == ["exec", "--kubeconfig", "/k", "--context", "ctx", "-n", "db", "-t", "-i", "-c", "postgres", "pg-1", "--",
+                    "psql", "-U", "postgres", "-c", "select 1"])
+        #expect(PodExecInvocation.psqlCommand(["-U", "app"]) == ["psql", "-U", "app"])
+        #expect(PodExecInvocation.psqlCommand(["-Uapp"]) == ["psql", "-Uapp"])
+        #expect(PodExecInvocation.psqlCommand(["--username=app", "-At"]) == ["psql", "--username=app", "-At"])
+        #expect(PodExecInvocation(kubeconfig: nil, context: nil, namespace: "default").arguments(pod: "p", command: PodExecInvocation.sizeCommand)
+                == ["exec", "-n", "default", "-c", "postgres", "p", "--", "du", "-sLh", "/var/lib/postgresql/data/pgdata"])
+        let pods = try [Fixture.pod(2, ready: true), Fixture.pod(1, ready: true), Fixture.pod(3, ready: true)].map {
+            $0.setting("metadata", to: ($0["metadata"] ?? .object([])).setting("labels", to: .object([
+                ("cnpg.io/instanceRole", .string($0["metadata"]?["name"]?.stringValue == "cluster-example-2" ? "primary" : "replica"))])))
+        }
+        #expect(PodExecInvocation.pod(withRole: "primary", in: pods) == "cluster-example-2")
+        #expect(PodExecInvocation.pod(withRole: "replica", in: pods) == "cluster-example-1")
+        #expect(PodExecInvocation.pod(withRole: "primary", in: []) == nil)
+        #expect(PodExecInvocation.size(fromDiskUsage: "47M\t/var/lib/postgresql/data/pgdata\n") == "47M")
+        #expect(PodExecInvocation.size(fromDiskUsage: "") == nil)
+    }
+
     @Test func managedRolesWithVerbose() throws {
         var view = try Self.view()
         let plain = view.render(verbosity: 1, style: .init(color: false))

@@ -4,10 +4,11 @@ import Foundation
 import Testing
 
 /// `kubectl cnpg` found by the real kubectl on PATH: `logs cluster` prints and follows every pod's
-/// log (a re-created pod included), `maintenance set|unset` patches nodeMaintenanceWindow after
+/// log (a re-created pod included), `psql` reaches the primary or a replica through `kubectl exec`,
+/// `status` shows PGDATA's size, `maintenance set|unset` patches nodeMaintenanceWindow after
 /// showing CNPG's table, and the operator drops the standbys' PodDisruptionBudget for the window.
 extension ClusterLifecycleTests {
-    @Test("kubectl cnpg logs cluster (all pods, --tail, -f across a re-created pod) and maintenance set/unset, through kubectl's plugin lookup")
+    @Test("kubectl cnpg logs cluster (all pods, --tail, -f across a re-created pod), psql, status Size and maintenance set/unset, through kubectl's plugin lookup")
     func pluginLogsAndMaintenance() async throws {
         guard let env = ExternalTool.find("env"), let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("env and kubectl are needed") }
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
@@ -66,6 +67,26 @@ extension ClusterLifecycleTests {
         follower.signal(SIGTERM)
         _ = await follower.wait(timeout: .seconds(10))
         try #require(await Eventually.check(within: 120, healthy))
+
+        // psql through kubectl exec: the primary by default, a replica on request, stdin carried to psql.
+        let psql = { (arguments: [String], stdin: String?) in
+            try ExternalTool.run(env, ["PATH=\(path)", kubectl.path, "cnpg", "psql", "cluster-example", "--kubeconfig", sandbox.kubeconfig, "--"] + arguments,
+                                 stdin: stdin)
+        }
+        let onPrimary = try psql(["-Atc", "select pg_is_in_recovery(), current_user"], nil)
+        #expect(onPrimary.status == 0 && onPrimary.output == "f|postgres\n", "\(onPrimary.output) \(onPrimary.error)")
+        let onReplica = try ExternalTool.run(env, ["PATH=\(path)", kubectl.path, "cnpg", "psql", "cluster-example", "--replica", "--kubeconfig",
+                                                   sandbox.kubeconfig, "--", "-Atc", "select pg_is_in_recovery()"])
+        #expect(onReplica.status == 0 && onReplica.output == "t\n", "\(onReplica.output) \(onReplica.error)")
+        let piped = try psql(["-At"], "select 40 + 2;\n")
+        #expect(piped.output == "42\n", "\(piped.output) \(piped.error)")
+        let failing = try psql(["-Atc", "select * from no_such_table"], nil)
+        #expect(failing.status != 0 && failing.error.contains("relation \"no_such_table\" does not exist"), "\(failing.error)")
+        // status measures PGDATA on the primary through the same exec.
+        let status = try cnpg(["status", "cluster-example", "--color", "never"])
+        let sizeLine = status.output.split(separator: "\n").first { $0.hasPrefix("Size:") }.map(String.init) ?? ""
+        let size = sizeLine.dropFirst("Size:".count).trimmingCharacters(in: .whitespaces)
+        #expect(size.range(of: #"^[0-9.]+[KMG]$"#, options: .regularExpression) != nil, "size line: \(sizeLine) in \(status.output)")
 
         // Maintenance: CNPG's table, then the patch.
         let set = try cnpg(["maintenance", "set", "cluster-example", "--reusePVC"])

@@ -11,6 +11,8 @@ public struct ClusterStatusView: Sendable {
     public var reports: [String: InstanceStatus]
     /// Pods whose status could not be read, with the reason.
     public var errors: [String: String]
+    /// The primary's PGDATA size (`du -sLh` in its postgres container), or why it is unknown.
+    public var size: Result<String, PluginExecError>?
     public var now: Date
 
     public init(cluster: Cluster, pods: [String: JSONValue], reports: [String: InstanceStatus], errors: [String: String], now: Date = Date()) {
@@ -33,6 +35,29 @@ public struct ClusterStatusView: Sendable {
 
     var name: String { cluster.metadata.name ?? "" }
     var primaryName: String? { cluster.status?.currentPrimary }
+
+    var isHibernated: Bool {
+        cluster.status?.conditions?.contains { $0.type == Hibernation.conditionType && $0.status == "True" } ?? false
+    }
+
+    var isPrimaryFenced: Bool {
+        guard let primary = cluster.status?.currentPrimary else { return false }
+        return FencedInstances(cluster: cluster).contains(primary)
+    }
+
+    /// Whether measuring the size makes sense: a primary that runs, neither hibernated nor fenced.
+    public var wantsSize: Bool { !isHibernated && !isPrimaryFenced && primaryName.map { pods[$0] != nil } == true }
+
+    /// What the `Size:` line shows (and `TotalClusterSize` holds).
+    func sizeText(_ style: Style) -> String {
+        if isHibernated { return "- (hibernated)" }
+        if isPrimaryFenced { return "- (fenced)" }
+        switch size {
+        case .success(let measured)?: return measured
+        case .failure(let error)?: return style.red(error.description)
+        case nil: return ""
+        }
+    }
     var primaryReport: InstanceStatus? { primaryName.flatMap { reports[$0] } }
 
     public func render(verbosity: Int, style: Style) -> String {
@@ -67,10 +92,9 @@ public struct ClusterStatusView: Sendable {
         if let target = status?.targetPrimary, !primary.isEmpty, target != primary { primary += " (switching to \(target))" }
         rows.append(("Primary instance:", primary))
         let fenced = FencedInstances(cluster: cluster)
-        let hibernated = status?.conditions?.contains { $0.type == Hibernation.conditionType && $0.status == "True" } ?? false
-        if hibernated {
+        if isHibernated {
             rows.append(("Status:", style.yellow("Hibernated")))
-        } else if let primary = status?.currentPrimary, fenced.contains(primary) {
+        } else if isPrimaryFenced {
             rows.append(("Status:", style.red("Primary instance is fenced")))
         } else {
             if let promoted = status?.currentPrimaryTimestamp.flatMap(KubeTime.parse) {
@@ -92,6 +116,7 @@ public struct ClusterStatusView: Sendable {
         rows.append(("Instances:", desired == status?.instances ? style.green(instances) : style.red(instances)))
         rows.append(("Ready instances:", String(status?.readyInstances ?? 0)))
         if !fenced.isEmpty { rows.append(("Fenced instances:", fenced.all ? "All Instances" : fenced.names.joined(separator: ", "))) }
+        rows.append(("Size:", sizeText(style)))
         if let report = primaryReport, let lsn = report.currentLsn {
             rows.append(("Current Write LSN:", "\(lsn) (Timeline: \(report.timeLineID ?? 0) - WAL File: \(report.currentWAL ?? ""))"))
         }
@@ -225,7 +250,7 @@ public struct ClusterStatusView: Sendable {
         return .object([
             ("cluster", ObjectCodec.encode(cluster)), ("instanceStatus", .object([("items", .array(items))])),
             ("PrimaryPod", primaryPod), ("ErrorList", .array(errors.sorted { $0.key < $1.key }.map { .string("\($0.key): \($0.value)") })),
-            ("TotalClusterSize", .string("")),
+            ("TotalClusterSize", .string(sizeText(Style(color: false)))),
         ])
     }
 }

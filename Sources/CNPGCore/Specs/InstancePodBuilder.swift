@@ -5,6 +5,8 @@ public enum InstancePodBuilder {
     public static let statusPort: Int32 = 8000
     public static let metricsPort: Int32 = 9187
     public static let postgresPort: Int32 = 5432
+    /// The instance manager's container (where `kubectl cnpg psql` and `status` run their commands).
+    public static let postgresContainer = "postgres"
 
     /// Labels every instance pod and job shares.
     static func labels(for cluster: Cluster, instance: String) -> [String: String] {
@@ -25,7 +27,7 @@ public enum InstancePodBuilder {
         spec.containers = [postgresContainer(for: cluster, instance: instance)]
         var labels = labels(for: cluster, instance: instance)
         labels[CNPGLabels.podRole] = "instance"
-        var annotations = SecurityContextBuilder.appArmorAnnotations(for: cluster, containers: ["postgres", "bootstrap-controller"])
+        var annotations = SecurityContextBuilder.appArmorAnnotations(for: cluster, containers: [postgresContainer, "bootstrap-controller"])
         annotations["cnpg.io/nodeSerial"] = String(serial)
         annotations["cnpg.io/podSpec"] = JSONText.serialize(ObjectCodec.encode(spec))
         if let restartedAt = cluster.metadata.annotation("kubectl.kubernetes.io/restartedAt") {
@@ -62,7 +64,7 @@ public enum InstancePodBuilder {
     }
 
     static func postgresContainer(for cluster: Cluster, instance: String) -> Container {
-        var container = Container(name: "postgres")
+        var container = Container(name: postgresContainer)
         container.image = image(for: cluster)
         container.imagePullPolicy = cluster.spec.imagePullPolicy
         var command = ["/controller/manager", "instance", "run", "--log-level=\(cluster.spec.logLevel ?? "info")", "--status-port-tls"]
