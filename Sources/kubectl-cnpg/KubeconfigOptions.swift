@@ -22,7 +22,7 @@ struct KubeconfigOptions: ParsableArguments {
             throw PluginError("cannot load the kubeconfig: \(error)")
         }
         do {
-            return (try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(30)), namespace ?? configuration.namespace)
+            return (try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(30), failFast: true), namespace ?? configuration.namespace)
         } catch {
             throw PluginError("cannot configure the Kubernetes client: \(error)")
         }

@@ -3,7 +3,8 @@ import CNPGCore
 import Foundation
 
 /// `kubectl cnpg promote CLUSTER INSTANCE`: asks the operator for a switchover by setting the
-/// Cluster's `status.targetPrimary` (with the resourceVersion read, so a concurrent change wins).
+/// Cluster's `status.targetPrimary` (with the resourceVersion read, so a concurrent change wins),
+/// once the instance is known to be a ready, unfenced pod of the cluster.
 struct PromoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promote",
@@ -28,10 +29,14 @@ struct PromoteCommand: AsyncParsableCommand {
             print("\(pod) is already the primary node in the cluster")
             return
         }
+        let podObject: JSONValue
         do {
-            _ = try await client.get(.pods, namespace: namespace, name: pod)
+            podObject = try await client.get(.pods, namespace: namespace, name: pod)
         } catch let error as KubeAPIError where error.code == 404 {
             throw PluginError("pod \"\(pod)\" not found in namespace \"\(namespace)\": is it an instance of cluster \"\(cluster)\"?")
+        }
+        if let problem = PromotionCheck.problem(pod: podObject, cluster: try ObjectCodec.decode(Cluster.self, from: object)) {
+            throw PluginError(problem)
         }
         let now = KubeTime.time(Date())
         let status: JSONValue = .object([

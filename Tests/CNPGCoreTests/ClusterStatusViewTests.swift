@@ -108,6 +108,22 @@ import Testing
         #expect(PodExecInvocation.size(fromDiskUsage: "") == nil)
     }
 
+    @Test("promote refuses a pod of another cluster, a fenced instance and a pod that is not ready")
+    func promotionCheck() throws {
+        var cluster = try Fixture.cluster(instances: 3, current: "cluster-example-1", latest: 3)
+        let labelled = { (pod: JSONValue, cluster: String) in
+            pod.setting("metadata", to: (pod["metadata"] ?? .object([])).setting("labels", to: .object([("cnpg.io/cluster", .string(cluster))])))
+        }
+        let ready = labelled(try Fixture.pod(2, ready: true), "cluster-example")
+        #expect(PromotionCheck.problem(pod: ready, cluster: cluster) == nil)
+        #expect(PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: false), "cluster-example"), cluster: cluster)
+                == "instance cluster-example-2 is not ready: only a healthy replica can be promoted")
+        #expect(PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: true), "other"), cluster: cluster)
+                == "pod \"cluster-example-2\" is not an instance of cluster \"cluster-example\"")
+        cluster.metadata.annotations = ["cnpg.io/fencedInstances": #"["*"]"#]
+        #expect(PromotionCheck.problem(pod: ready, cluster: cluster) == "instance cluster-example-2 is fenced: unfence it before promoting it")
+    }
+
     @Test func managedRolesWithVerbose() throws {
         var view = try Self.view()
         let plain = view.render(verbosity: 1, style: .init(color: false))

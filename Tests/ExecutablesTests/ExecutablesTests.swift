@@ -93,6 +93,31 @@ import Testing
         #expect(help.output.contains("--webhook-port") && help.output.contains("--metrics-bind-address"))
     }
 
+    @Test("the plugin's connection problems are one clear line and exit status 1: no kubeconfig, unknown context, refused connection")
+    func pluginConnectionErrors() throws {
+        let directory = try TemporaryDirectory()
+        let unreachable = try directory.write("unreachable.kubeconfig", """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+            users: [{name: u, user: {token: not-a-secret}}]
+            contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]
+            current-context: x
+            """)
+        let cases: [([String], String)] = [
+            (["status", "pg", "--kubeconfig", directory.url.appendingPathComponent("missing").path], "Error: cannot load the kubeconfig: no kubeconfig found"),
+            (["status", "pg", "--kubeconfig", unreachable, "--context", "nope"], #"Error: cannot load the kubeconfig: context "nope" not found in the kubeconfig"#),
+            (["status", "pg", "--kubeconfig", unreachable], "Error: the connection to the API server was refused"),
+            (["psql", "pg", "--kubeconfig", unreachable], "Error: the connection to the API server was refused"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try BuiltProducts.run("kubectl-cnpg", arguments)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.error.hasPrefix(expected) && result.error.split(separator: "\n").count == 1, "\(arguments): \(result.error)")
+            #expect(!result.error.contains("not-a-secret"))
+        }
+    }
+
     @Test func unknownArgumentsFailWithUsage() throws {
         let result = try BuiltProducts.run("kubectl-cnpg", ["frobnicate"])
         #expect(result.status != 0)

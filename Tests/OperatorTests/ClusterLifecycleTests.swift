@@ -347,6 +347,14 @@ struct ClusterLifecycleTests {
         let verified = try OpenSSL.run(["verify", "-purpose", "sslclient", "-CAfile", ca, leaf])
         #expect(verified.status == 0, "\(verified.output) \(verified.error)")
         #expect(try OpenSSL.run(["x509", "-in", leaf, "-noout", "-subject"]).output.contains("CN = app"))
+        // psql presents it over TLS 1.3 with verify-full: the server's name checked against the cluster CA.
+        let key = try sandbox.directory.write("app-client.key", sandbox.secretValue("app-client", #"tls\.key"#))
+        guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
+        let verifyFull = try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=verify-full", "PGSSLROOTCERT=\(ca)", "PGSSLCERT=\(leaf)",
+                                                    "PGSSLKEY=\(key)", "PGHOSTADDR=\(readWrite)", "PGCONNECT_TIMEOUT=5",
+                                                    binaries.appendingPathComponent("psql").path, "-h", "cluster-example-rw", "-U", "app", "-d", "app", "-Atc",
+                                                    "select version, client_dn from pg_stat_ssl where pid = pg_backend_pid()"], timeout: 30)
+        #expect(verifyFull.status == 0 && verifyFull.output.hasPrefix("TLSv1.3|") && verifyFull.output.contains("CN=app"), "\(verifyFull.output) \(verifyFull.error)")
 
         // Switchover with the plugin: `kubectl cnpg promote` sets status.targetPrimary.
         let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", [arguments[0], "--kubeconfig", sandbox.kubeconfig] + arguments.dropFirst()) }

@@ -16,7 +16,9 @@ public final class HTTPKubeClient: KubeClient, Sendable {
 
     public var defaultNamespace: String { configuration.namespace }
 
-    public init(configuration: KubeClientConfiguration, requestTimeout: TimeAmount = .seconds(30)) throws {
+    /// `failFast`: a refused connection fails the request at once (then the retries below apply)
+    /// instead of AsyncHTTPClient retrying it until the connect timeout; for command-line tools.
+    public init(configuration: KubeClientConfiguration, requestTimeout: TimeAmount = .seconds(30), failFast: Bool = false) throws {
         self.configuration = configuration
         self.requestTimeout = requestTimeout
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -33,6 +35,7 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         // Over HTTP/1.1 every open watch holds a connection of its own (an operator watches a
         // dozen types), and requests must still find one free.
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        if failFast { httpConfiguration.connectionPool.retryConnectionEstablishment = false }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
@@ -230,6 +233,9 @@ public final class HTTPKubeClient: KubeClient, Sendable {
             throw CancellationError()
         } catch {
             Self.countRequest(method: method, code: "<error>")
+            if let refused = error as? IOError, refused.errnoCode == ECONNREFUSED {
+                throw KubeAPIError.transport("the connection to the API server was refused (\(method) \(url)): is the server address right and the server running?")
+            }
             throw KubeAPIError.transport("\(method) \(url): \(error)")
         }
         Self.countRequest(method: method, code: String(response.status.code))
