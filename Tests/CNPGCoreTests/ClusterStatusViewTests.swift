@@ -124,6 +124,26 @@ import Testing
         #expect(PromotionCheck.problem(pod: ready, cluster: cluster) == "instance cluster-example-2 is fenced: unfence it before promoting it")
     }
 
+    @Test("-v adds tablespaces, disruption budgets and plugins; a hibernated cluster shows its hibernation and no instances")
+    func verboseSectionsAndHibernation() throws {
+        var view = try Self.view()
+        let plain = view.render(verbosity: 0, style: .init(color: false))
+        #expect(!plain.contains("Pod Disruption Budgets status") && !plain.contains("Plugins status") && !plain.contains("Hibernation\n"))
+        #expect(view.render(verbosity: 1, style: .init(color: false)).contains("Pod Disruption Budgets status\nNo active PodDisruptionBudgets found\n"))
+        view.budgets = [try JSONText.parse(#"{"metadata":{"name":"cluster-example-primary"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/cluster":"cluster-example","cnpg.io/instanceRole":"primary"}}},"status":{"expectedPods":1,"currentHealthy":1,"desiredHealthy":1,"disruptionsAllowed":0}}"#)]
+        view.cluster.status?.tablespacesStatus = try [ObjectCodec.decode(TablespaceState.self, from: JSONText.parse(#"{"name":"hot","owner":"app","state":"reconciled"}"#))]
+        let verbose = view.render(verbosity: 1, style: .init(color: false))
+        #expect(verbose.contains("cluster-example-primary  primary  1              1                1                        0"), "\(verbose)")
+        #expect(verbose.contains("Tablespaces status\nTablespace  Owner  Status      Temporary  Error\n"), "\(verbose)")
+        #expect(verbose.contains("hot         app    reconciled  false"), "\(verbose)")
+        #expect(verbose.contains("Plugins status\nNo plugins found\n"))
+        view.cluster.status?.conditions = [Condition(type: Hibernation.conditionType, status: "True", lastTransitionTime: "2026-11-30T09:00:00Z",
+                                                     reason: "Hibernated", message: "Cluster has been hibernated")]
+        let hibernated = view.render(verbosity: 0, style: .init(color: false))
+        #expect(hibernated.contains("Hibernation\nStatus  Hibernated\nMessage Cluster has been hibernated\nTime    2026-11-30 09:00:00 +0000 UTC\n"), "\(hibernated)")
+        #expect(!hibernated.contains("Instances status") && !hibernated.contains("Streaming Replication status"))
+    }
+
     @Test func managedRolesWithVerbose() throws {
         var view = try Self.view()
         let plain = view.render(verbosity: 1, style: .init(color: false))

@@ -87,6 +87,14 @@ extension ClusterLifecycleTests {
         let sizeLine = status.output.split(separator: "\n").first { $0.hasPrefix("Size:") }.map(String.init) ?? ""
         let size = sizeLine.dropFirst("Size:".count).trimmingCharacters(in: .whitespaces)
         #expect(size.range(of: #"^[0-9.]+[KMG]$"#, options: .regularExpression) != nil, "size line: \(sizeLine) in \(status.output)")
+        // -v: the budgets as the sandbox's disruption controller counts them (primary: none may go; standbys: one of two).
+        let budgetRows = { () -> [String] in
+            let verbose = (try? cnpg(["status", "cluster-example", "-v", "--color", "never"]).output) ?? ""
+            return verbose.split(separator: "\n").filter { $0.hasPrefix("cluster-example ") || $0.hasPrefix("cluster-example-primary ") }
+                .map { $0.split(separator: " ").joined(separator: " ") }
+        }
+        #expect(await Eventually.check(within: 30) { budgetRows() == ["cluster-example replica 2 2 1 1", "cluster-example-primary primary 1 1 1 0"] },
+                "\(budgetRows())")
 
         // Maintenance: CNPG's table, then the patch.
         let set = try cnpg(["maintenance", "set", "cluster-example", "--reusePVC"])

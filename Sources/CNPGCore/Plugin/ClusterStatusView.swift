@@ -11,6 +11,8 @@ public struct ClusterStatusView: Sendable {
     public var reports: [String: InstanceStatus]
     /// Pods whose status could not be read, with the reason.
     public var errors: [String: String]
+    /// The Cluster's PodDisruptionBudgets (with their status), for `-v`.
+    public var budgets: [JSONValue] = []
     /// The primary's PGDATA size (`du -sLh` in its postgres container), or why it is unknown.
     public var size: Result<String, PluginExecError>?
     public var now: Date
@@ -62,12 +64,16 @@ public struct ClusterStatusView: Sendable {
 
     public func render(verbosity: Int, style: Style) -> String {
         var sections = [summary(style)]
+        if let hibernation = hibernation(style) { sections.append(hibernation) }
         sections.append(certificates(style))
         if verbosity >= 1 { sections.append(configuration(style)) }
-        sections.append(style.heading("Continuous Backup status") + "\n" + style.yellow("Continuous Backup not configured") + "\n")
-        sections.append(streamingReplication(style))
-        if verbosity >= 1 { sections.append(managedRoles(style)) }
-        sections.append(instances(style))
+        if !isHibernated {
+            sections.append(style.heading("Continuous Backup status") + "\n" + style.yellow("Continuous Backup not configured") + "\n")
+            sections.append(streamingReplication(style))
+            if verbosity >= 1 { sections += [managedRoles(style), tablespaces(style), disruptionBudgets(style)] }
+            sections.append(instances(style))
+        }
+        if verbosity >= 1 { sections.append(plugins(style)) }
         if !errors.isEmpty {
             sections.append(style.red("Error(s) extracting status") + "\n" + errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\n" }.joined())
         }

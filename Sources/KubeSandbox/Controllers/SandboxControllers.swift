@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// The controllers a cluster's control plane would run, scaled down to what the sandbox needs:
-/// namespace defaults, PVC binding, Jobs, Deployments, and Services (addresses, endpoints, proxies, names).
+/// namespace defaults, PVC binding, Jobs, Deployments, PodDisruptionBudget status, and Services
+/// (addresses, endpoints, proxies, names).
 struct SandboxControllers: Sendable {
     let client: LoopbackKubeClient
     let caPEM: String
@@ -20,6 +21,7 @@ struct SandboxControllers: Sendable {
         let services = ServiceController(client: client, names: names, proxy: proxy, addressBlock: serviceAddressBlock, logger: logger)
         let jobs = JobController(client: client, logger: logger)
         let deployments = DeploymentController(client: client, logger: logger)
+        let budgets = DisruptionBudgetController(client: client, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await Informer(client: client, type: .namespaces, resyncPeriod: .seconds(60)).run { event in
@@ -55,11 +57,18 @@ struct SandboxControllers: Sendable {
                 }
             }
             group.addTask {
-                // One pod informer serves services, jobs and volume protection.
+                await Informer(client: client, type: .podDisruptionBudgets, resyncPeriod: .seconds(30)).run { event in
+                    guard let namespace = event.current?["metadata"]?["namespace"]?.stringValue else { return }
+                    await budgets.reconcile(namespace: namespace)
+                }
+            }
+            group.addTask {
+                // One pod informer serves services, jobs, disruption budgets and volume protection.
                 await Informer(client: client, type: .pods, resyncPeriod: .seconds(30)).run { event in
                     let pod = event.current ?? event.previous
                     guard let namespace = pod?["metadata"]?["namespace"]?.stringValue else { return }
                     await services.reconcile(namespace: namespace, deleted: nil)
+                    await budgets.reconcile(namespace: namespace)
                     if let job = pod?["metadata"]?["labels"]?["batch.kubernetes.io/job-name"]?.stringValue,
                        let object = try? await client.get(.jobs, namespace: namespace, name: job) {
                         await jobs.reconcile(object)
