@@ -13,6 +13,7 @@ command -v runuser >/dev/null 2>&1 || apt_packages+=(util-linux)
 compgen -G "/usr/lib/*/libnss_wrapper.so" >/dev/null || apt_packages+=(libnss-wrapper)
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
 command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
+[ -x /usr/sbin/pgbouncer ] || apt_packages+=(pgbouncer)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

@@ -12,7 +12,7 @@ struct InstanceManagerCommand: AsyncParsableCommand {
             API with the pod's service-account token, so the per-cluster Role is all it needs.
             """,
         version: CNPG.operatorVersion,
-        subcommands: [InstanceCommand.self, BootstrapCommand.self, WalArchiveCommand.self]
+        subcommands: [InstanceCommand.self, BootstrapCommand.self, WalArchiveCommand.self, PgBouncerCommand.self]
     )
 }
 

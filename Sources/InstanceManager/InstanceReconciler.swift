@@ -22,6 +22,8 @@ actor InstanceReconciler {
     private var servingCertificate: ServingCertificate?
     private var appliedPasswordVersions: [String: String] = [:]
     private var systemRolesReady = false
+    /// The pooler role and its auth function exist (made once a Pooler integration is listed).
+    private var poolerIntegrationReady = false
     /// Set when this primary stopped because it lost its Lease: nothing more is done until the
     /// manager exits and starts over.
     private var steppedDown = false
@@ -184,6 +186,10 @@ actor InstanceReconciler {
             if !systemRolesReady {
                 try await duties.ensureSystemRoles()
                 systemRolesReady = true
+            }
+            if !(cluster.status?.poolerIntegrations?.pgBouncerIntegration?.secrets ?? []).isEmpty, !poolerIntegrationReady {
+                try await duties.ensurePoolerIntegration()
+                poolerIntegrationReady = true
             }
             try await duties.reconcileReplicationSlots(cluster: cluster)
             try await reconcilePasswords(cluster: cluster, duties: duties)

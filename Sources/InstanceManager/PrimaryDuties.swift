@@ -34,6 +34,43 @@ struct PrimaryDuties: Sendable {
         try await database.execute(statements)
     }
 
+    /// PgBouncer's auth_query login (CNPG's automated Pooler integration): role
+    /// `cnpg_pooler_pgbouncer` (certificate login, hba line 5) and `public.user_search`, which only
+    /// it may call, returning a user's password verifier. PgBouncer 1.19+ calls it in `postgres`;
+    /// older ones in the client's database, so it goes in every database and in template1 (for
+    /// databases created later).
+    func ensurePoolerIntegration() async throws {
+        try await database.execute([
+            """
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '\(ClusterPKI.poolerUser)') THEN
+                CREATE ROLE \(ClusterPKI.poolerUser) WITH LOGIN;
+              END IF;
+            END $$
+            """,
+            "GRANT CONNECT ON DATABASE postgres TO \(ClusterPKI.poolerUser)",
+        ])
+        let logger = database.logger
+        let databases = try await database.withConnection { connection in
+            try await connection.rows("SELECT datname::text FROM pg_catalog.pg_database WHERE datallowconn ORDER BY 1", logger: logger).compactMap { $0[0] }
+        }
+        for name in databases {
+            try await database.execute(Self.authFunctionStatements, database: name)
+        }
+    }
+
+    static let authFunctionStatements = [
+            """
+            CREATE OR REPLACE FUNCTION public.user_search(uname TEXT)
+              RETURNS TABLE (usename name, passwd text)
+              LANGUAGE sql SECURITY DEFINER
+              SET search_path = pg_catalog, pg_temp
+              AS 'SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = $1'
+            """,
+            "REVOKE ALL ON FUNCTION public.user_search(text) FROM public",
+            "GRANT EXECUTE ON FUNCTION public.user_search(text) TO \(ClusterPKI.poolerUser)",
+    ]
+
     /// A physical slot for every other instance; inactive HA slots of instances that are gone are dropped.
     func reconcileReplicationSlots(cluster: Cluster) async throws {
         let (enabled, prefix) = PostgresConfigurationRenderer.highAvailabilitySlots(cluster)

@@ -107,8 +107,10 @@ struct ControllerCommand: AsyncParsableCommand {
                                            configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
                                            statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
+        let poolers = PoolerController(client: client, namespace: namespace,
+                                       reconciler: PoolerReconciler(client: client, configuration: operatorConfiguration, logger: logger), logger: logger)
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, ownedInformers: ownedInformers,
-                                           workers: workers, logger: logger)
+                                           workers: workers, poolers: poolers, logger: logger)
         let service: any ServiceLifecycle.Service
         if leaderElect {
             let duration = Duration.seconds(leaseDurationSeconds)

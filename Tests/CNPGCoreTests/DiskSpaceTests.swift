@@ -134,4 +134,14 @@ import Testing
         try large.verify()
         #expect(large.usage().first?.totalBytes == 32 << 20)
     }
+
+    @Test("a pod seen out of space stays so until it is Ready, even when a later exit code hides it")
+    func shortageIsRememberedUntilReady() throws {
+        let stopped = try Self.pod(1, ready: false, state: #"{"running":{}}"#, lastState: #"{"terminated":{"exitCode":1}}"#)
+        let ready = try Self.pod(1, ready: true, state: #"{"running":{}}"#)
+        #expect(DiskSpace.stillOutOfSpace(remembered: ["cluster-example-1"], detected: [], pods: [stopped]) == ["cluster-example-1"])
+        #expect(DiskSpace.stillOutOfSpace(remembered: ["cluster-example-1"], detected: [], pods: [ready]).isEmpty)
+        #expect(DiskSpace.stillOutOfSpace(remembered: ["cluster-example-1"], detected: [], pods: []).isEmpty, "a pod that is gone is forgotten")
+        #expect(DiskSpace.stillOutOfSpace(remembered: [], detected: ["cluster-example-2"], pods: [stopped]) == ["cluster-example-2"])
+    }
 }

@@ -73,8 +73,10 @@ public enum ClusterPKI {
 
     /// Decides every certificate secret of the cluster from the secrets that exist now.
     /// User-provided secrets are validated and never written.
+    /// `poolerIntegration`: a Pooler uses the automated integration, so `<cluster>-pooler` (the
+    /// client certificate PgBouncer logs in with as `cnpg_pooler_pgbouncer`) is kept too.
     public static func reconcile(cluster: Cluster, existing: [String: [String: String]], policy: CertificatePolicy,
-                                 now: Date, clusterDomain: String = "cluster.local") throws -> ClusterPKIPlan {
+                                 now: Date, clusterDomain: String = "cluster.local", poolerIntegration: Bool = false) throws -> ClusterPKIPlan {
         let names = ClusterCertificateNames(cluster: cluster)
         let clusterName = cluster.metadata.name ?? ""
         let namespace = cluster.metadata.namespace ?? "default"
@@ -135,6 +137,11 @@ public enum ClusterPKI {
         expirations[names.replicationTLSSecret] = try leaf(
             names.replicationTLSSecret, userProvided: names.userProvidesReplicationTLS, caSecret: names.clientCASecret,
             caUserProvided: names.userProvidesClientCA, commonName: replicationUser, dnsNames: [], usage: .client)
+        if poolerIntegration {
+            let secret = PoolerSecretNames.integrationSecret(cluster: clusterName)
+            expirations[secret] = try leaf(secret, userProvided: false, caSecret: names.clientCASecret, caUserProvided: names.userProvidesClientCA,
+                                           commonName: poolerUser, dnsNames: [], usage: .client)
+        }
         let serverCA = try authority(names.serverCASecret, userProvided: names.userProvidesServerCA, needsKey: false).0
         let clientCA = try authority(names.clientCASecret, userProvided: names.userProvidesClientCA, needsKey: false).0
         expirations[names.serverCASecret] = serverCA.notValidAfter

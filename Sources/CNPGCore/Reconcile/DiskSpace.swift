@@ -24,6 +24,14 @@ public enum DiskSpace {
         }.sorted()
     }
 
+    /// Pods out of space after this pass: those whose container says so now, and those seen out
+    /// of space before that have not been Ready since. A restart that failed for another reason
+    /// replaces the exit code 4 in the container's last state, and must not let a failover through.
+    public static func stillOutOfSpace(remembered: Set<String>, detected: [String], pods: [JSONValue]) -> Set<String> {
+        let notReady = Set(pods.filter { !PodReadiness.isReady($0) }.compactMap { $0["metadata"]?["name"]?.stringValue })
+        return Set(detected).union(remembered.intersection(notReady))
+    }
+
     /// Volumes of running instances with less than one WAL segment free, as `pod PG_DATA (n MiB of m MiB free)`:
     /// PostgreSQL still runs but writes fail (a full PGDATA) or it is about to stop (a full pg_wal).
     public static func volumesRunningOut(_ reports: [String: InstanceStatus], segmentBytes: Int64 = 16 << 20) -> [String] {

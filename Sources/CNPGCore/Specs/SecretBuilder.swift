@@ -32,7 +32,9 @@ public enum SecretBuilder {
 
     /// A certificate secret planned by the PKI (CA: Opaque `ca.crt`/`ca.key`; leaf: kubernetes.io/tls).
     public static func certificate(for cluster: Cluster, _ planned: CertificateSecretData) -> Secret {
-        Secret(metadata: ClusterObjectMetadata.make(for: cluster, name: planned.name, clusterLabel: false),
+        let isPoolerCertificate = planned.name == PoolerSecretNames.integrationSecret(cluster: cluster.metadata.name ?? "")
+        return Secret(metadata: ClusterObjectMetadata.make(for: cluster, name: planned.name, clusterLabel: false,
+                                                    labels: isPoolerCertificate ? [CNPGLabels.reload: "true"] : [:]),
                type: planned.kind == .certificateAuthority ? "Opaque" : "kubernetes.io/tls", stringValues: planned.data)
     }
 

@@ -61,7 +61,7 @@ public struct ImageMap: Sendable, Codable, Equatable {
     /// CNPG's images: the operator image provides `/manager` (our instance manager, which the
     /// bootstrap-controller init container copies), the PostgreSQL images the installed PostgreSQL
     /// binaries, user `postgres` with uid 26, and a listen address of the pod's own IP (pods share
-    /// the host's network here, so `*` would collide).
+    /// the host's network here, so `*` would collide); the PgBouncer images the installed PgBouncer.
     public static func cnpgDefault(binaryDirectory: String, postgresBinDirectory: String?) -> ImageMap {
         var postgres = Entry(image: "ghcr.io/cloudnative-pg/postgresql*")
         var environment = ["CNPG_LISTEN_ADDRESSES": "$(POD_IP)"]
@@ -71,7 +71,11 @@ public struct ImageMap: Sendable, Codable, Equatable {
         var operatorImage = Entry(image: "ghcr.io/cloudnative-pg/cloudnative-pg*")
         operatorImage.files = ["/manager": binaryDirectory + "/instance-manager", "/cnpg-operator": binaryDirectory + "/cnpg-operator"]
         operatorImage.entrypoint = ["/cnpg-operator"]
-        return ImageMap(images: [postgres, operatorImage])
+        // PgBouncer images: the installed PgBouncer, run as pgbouncer (998:996) on the pod's address.
+        var pgbouncer = Entry(image: "ghcr.io/cloudnative-pg/pgbouncer*")
+        pgbouncer.env = ["CNPG_LISTEN_ADDRESSES": "$(POD_IP)"]
+        pgbouncer.users = [User(name: "pgbouncer", uid: PoolerBuilder.userID, gid: PoolerBuilder.groupID, home: "/")]
+        return ImageMap(images: [postgres, operatorImage, pgbouncer])
     }
 
     /// The newest `/usr/lib/postgresql/N/bin` with a `postgres` binary, or `CNPG_PG_BIN_DIR` when set.

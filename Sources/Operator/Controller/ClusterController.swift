@@ -13,6 +13,7 @@ struct ClusterController: ServiceLifecycle.Service {
     let reconciler: ClusterReconciler
     let ownedInformers: [Informer]
     let workers: Int
+    let poolers: PoolerController?
     let logger: Logger
 
     /// The kinds a Cluster owns that carry its label, watched and cached.
@@ -32,6 +33,18 @@ struct ClusterController: ServiceLifecycle.Service {
                     await Informer(client: client, type: .clusters, namespace: namespace, resyncPeriod: .seconds(300)).run { event in
                         if let key = Self.clusterKey(of: event, owned: false) { await queue.add(key) }
                     }
+                }
+                group.addTask {
+                    // A Pooler's automated integration needs its Cluster's certificate and status.
+                    await Informer(client: client, type: .poolers, namespace: namespace, resyncPeriod: .seconds(600)).run { event in
+                        if case .resync = event { return }
+                        guard let object = event.current ?? event.previous, let namespace = object["metadata"]?["namespace"]?.stringValue,
+                              let cluster = object["spec"]?["cluster"]?["name"]?.stringValue else { return }
+                        await queue.add(ClusterReconciler.Key(namespace: namespace, name: cluster))
+                    }
+                }
+                if let poolers {
+                    group.addTask { await poolers.run() }
                 }
                 for informer in ownedInformers {
                     group.addTask {

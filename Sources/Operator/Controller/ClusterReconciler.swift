@@ -15,6 +15,8 @@ struct ClusterReconciler: Sendable {
     var events: EventRecorder { EventRecorder(client: client) }
     /// How often a converged cluster is looked at again (instances are polled then).
     let resyncPeriod: Duration
+    /// Instances stopped for want of space, until they are Ready again (no failover meanwhile).
+    let diskShortages = DiskShortageMemory()
 
     struct Key: Hashable, Sendable, CustomStringConvertible {
         var namespace: String
@@ -45,7 +47,8 @@ struct ClusterReconciler: Sendable {
 
         try await ensureRBAC(cluster)
         try await ensurePrimaryLease(cluster)
-        let pki = try await ensurePKI(cluster)
+        let poolerIntegration = try await hasPoolerIntegration(cluster)
+        let pki = try await ensurePKI(cluster, poolerIntegration: poolerIntegration)
         nextRenewal = pki.nextRenewal
         try await ensureCredentials(cluster)
         try await ensureServices(cluster)
@@ -137,6 +140,9 @@ struct ClusterReconciler: Sendable {
         input.failingSince = failingSince
         var fields = ClusterStatusBuilder.fields(for: input)
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
+        // The primary's instance manager creates the auth_query role and function while this lists a secret.
+        let integrationSecrets: [JSONValue] = poolerIntegration ? [.string(PoolerSecretNames.integrationSecret(cluster: key.name))] : []
+        fields.append(("poolerIntegrations", .object([("pgBouncerIntegration", .object([("secrets", .array(integrationSecrets))]))])))
         if hibernation != nil {
             // While hibernating the phase stays what it was (as in CNPG); the condition tells.
             fields.removeAll { $0.0 == "phase" || $0.0 == "phaseReason" }

@@ -57,11 +57,13 @@ extension ClusterReconciler {
     }
 
     /// Creates missing certificates and renews those inside the expiry threshold.
-    func ensurePKI(_ cluster: Cluster) async throws -> PKIState {
+    func ensurePKI(_ cluster: Cluster, poolerIntegration: Bool) async throws -> PKIState {
         let namespace = cluster.metadata.namespace ?? "default"
         let names = ClusterCertificateNames(cluster: cluster)
         var existing: [String: [String: String]] = [:]
-        for name in Set([names.serverCASecret, names.serverTLSSecret, names.replicationTLSSecret, names.clientCASecret]) {
+        var secretNames = [names.serverCASecret, names.serverTLSSecret, names.replicationTLSSecret, names.clientCASecret]
+        if poolerIntegration { secretNames.append(PoolerSecretNames.integrationSecret(cluster: cluster.metadata.name ?? "")) }
+        for name in Set(secretNames) {
             guard let secret = try? await client.get(.secrets, namespace: namespace, name: name) else { continue }
             var data: [String: String] = [:]
             for (key, value) in secret["data"]?.objectMembers ?? [] {
@@ -70,7 +72,7 @@ extension ClusterReconciler {
             existing[name] = data
         }
         let plan = try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: CertificatePolicy(configuration: configuration),
-                                            now: Date(), clusterDomain: configuration.kubernetesClusterDomain)
+                                            now: Date(), clusterDomain: configuration.kubernetesClusterDomain, poolerIntegration: poolerIntegration)
         for planned in plan.secrets where planned.action.changed {
             let secret = ObjectCodec.encode(SecretBuilder.certificate(for: cluster, planned))
             try await sync.ensure(.secrets, namespace: namespace, secret, update: ObjectSync.replacing(["data"], from: secret))
@@ -81,6 +83,16 @@ extension ClusterReconciler {
         }
         return PKIState(caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations,
                         nextRenewal: plan.nextRenewal)
+    }
+
+    /// Whether a Pooler of this Cluster uses the automated PgBouncer integration (CNPG then keeps
+    /// the `<cluster>-pooler` certificate and lists it in `status.poolerIntegrations`).
+    func hasPoolerIntegration(_ cluster: Cluster) async throws -> Bool {
+        let poolers = try await client.list(.poolers, namespace: cluster.metadata.namespace ?? "default", labelSelector: nil, fieldSelector: nil)
+        return poolers.items.contains { object in
+            guard let pooler = try? ObjectCodec.decode(Pooler.self, from: object) else { return false }
+            return pooler.spec.cluster.name == cluster.metadata.name && PoolerSecretNames.isAutomated(pooler)
+        }
     }
 
     /// The app (and, when enabled, superuser) credentials; never rewritten once they exist. With

@@ -21,8 +21,8 @@ extension ClusterReconciler {
     /// Pods stopped for want of WAL space. Warning events when pods stop so (first pass in that
     /// phase) and when running instances' volumes start running out (the condition turns False).
     func podsOutOfSpace(_ cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus]) async -> [String] {
-        let pods = DiskSpace.podsOutOfSpace(observed.activePods)
         let key = "\(cluster.metadata.namespace ?? "")/\(cluster.metadata.name ?? "")"
+        let pods = await diskShortages.update(cluster: key, detected: DiskSpace.podsOutOfSpace(observed.activePods), pods: observed.activePods)
         if !pods.isEmpty, cluster.status?.phase != DiskSpace.phase {
             logger.warning("instances stopped for want of WAL space; failover held off", metadata: ["cluster": "\(key)", "pods": "\(pods)"])
             await events.record(cluster, reason: DiskSpace.eventReason,
@@ -37,5 +37,16 @@ extension ClusterReconciler {
                                 message: "Volumes running out of space: \(runningOut.joined(separator: ", ")); resize them", warning: true)
         }
         return pods
+    }
+}
+
+/// The pods each Cluster had stopped for want of space, kept across passes until they are Ready again.
+actor DiskShortageMemory {
+    private var stopped: [String: Set<String>] = [:]
+
+    func update(cluster: String, detected: [String], pods: [JSONValue]) -> [String] {
+        let now = DiskSpace.stillOutOfSpace(remembered: stopped[cluster] ?? [], detected: detected, pods: pods)
+        stopped[cluster] = now.isEmpty ? nil : now
+        return now.sorted()
     }
 }

@@ -1,0 +1,116 @@
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+import Testing
+
+/// The Pooler's pure parts: which Secrets it uses, PgBouncer's files, and the objects the operator creates.
+@Suite struct PoolerBuilderTests {
+    static func cluster() throws -> Cluster {
+        var cluster = try ObjectCodec.decode(Cluster.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg","namespace":"db","uid":"c-1"},"spec":{"instances":3,"storage":{"size":"1Gi"}}}"#))
+        cluster.metadata.uid = "c-1"
+        return cluster
+    }
+
+    static func pooler(_ pgbouncer: String = #"{"poolMode":"session"}"#, type: String = "rw") throws -> Pooler {
+        try ObjectCodec.decode(Pooler.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Pooler","metadata":{"name":"pool","namespace":"db","uid":"p-1"},"spec":{"cluster":{"name":"pg"},"instances":2,"type":"\#(type)","pgbouncer":\#(pgbouncer)}}"#))
+    }
+
+    @Test("the automated integration uses the cluster's pooler certificate, server certificate and CAs; a manual one its own secret")
+    func secretNames() throws {
+        let automated = PoolerSecretNames(pooler: try Self.pooler(), cluster: try Self.cluster())
+        #expect(automated.automated && automated.serverTLS == "pg-pooler" && automated.serverCA == "pg-ca" && automated.clientTLS == "pg-server")
+        #expect(automated.clientCA == "pg-ca" && automated.authQuery == nil)
+        #expect(automated.all == ["pg-pooler", "pg-ca", "pg-server"])
+        let manual = PoolerSecretNames(pooler: try Self.pooler(#"{"authQuerySecret":{"name":"pg-superuser"},"authQuery":"SELECT usename, passwd FROM pg_shadow WHERE usename=$1"}"#),
+                                       cluster: try Self.cluster())
+        #expect(!manual.automated && manual.serverTLS == nil && manual.authQuery == "pg-superuser")
+    }
+
+    @Test("pgbouncer.ini points at the cluster's service of the pooler's type, verifies the server, takes the user's parameters one line each")
+    func configuration() throws {
+        let pooler = try Self.pooler(#"{"poolMode":"transaction","parameters":{"max_client_conn":"500","server_tls_protocols":"tlsv1.3","default_pool_size":"10\nadmin_users = intruder"},"pg_hba":["host all bob 0.0.0.0/0 reject"]}"#,
+                                     type: "ro")
+        let names = PoolerSecretNames(pooler: pooler, cluster: try Self.cluster())
+        let files = PgBouncerConfiguration.render(pooler: pooler, authUser: .certificate(user: "cnpg_pooler_pgbouncer"), secrets: names, listenAddress: "127.0.5.9")
+        let lines = files.ini.split(separator: "\n").map(String.init)
+        #expect(lines.contains("* = host=pg-ro port=5432"))
+        for expected in ["pool_mode = transaction", "listen_addr = 127.0.5.9", "auth_user = cnpg_pooler_pgbouncer", "auth_dbname = postgres",
+                         "auth_query = SELECT usename, passwd FROM public.user_search($1)", "server_tls_sslmode = verify-ca",
+                         "server_tls_cert_file = /controller/certificates/server-tls.crt", "max_client_conn = 500", "server_tls_protocols = tlsv1.3",
+                         "default_pool_size = 10 admin_users = intruder", "admin_users = pgbouncer"] {
+            #expect(lines.contains(expected), "\(expected) missing from \(files.ini)")
+        }
+        #expect(!lines.contains("admin_users = intruder"))
+        #expect(files.hba == "local pgbouncer pgbouncer peer\nhost all bob 0.0.0.0/0 reject\nhost all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n")
+        #expect(files.userlist.isEmpty)
+        let older = PgBouncerConfiguration.render(pooler: pooler, authUser: .certificate(user: "cnpg_pooler_pgbouncer"), secrets: names, authDatabase: false)
+        #expect(!older.ini.contains("auth_dbname"), "PgBouncer 1.18 refuses auth_dbname")
+        #expect(PgBouncerConfiguration.version(fromVersionOutput: "PgBouncer 1.18.0\nlibevent 2.1.12-stable\n").map { [$0.major, $0.minor] } == [1, 18])
+        #expect(PgBouncerConfiguration.version(fromVersionOutput: "pgbouncer") == nil)
+        #expect(!PgBouncerConfiguration.supportsAuthDatabase((1, 18)) && PgBouncerConfiguration.supportsAuthDatabase((1, 25)))
+        let basic = PgBouncerConfiguration.render(pooler: pooler, authUser: .password(user: "postgres", password: #"a"b"#), secrets: names)
+        #expect(basic.userlist == "\"postgres\" \"a\"\"b\"\n")
+    }
+
+    @Test("the pod's files come from the Secrets listed in the Pooler's status; keys are private and a missing secret is named")
+    func fileSet() throws {
+        var pooler = try Self.pooler()
+        pooler.status = try ObjectCodec.decode(PoolerStatus.self, from: JSONText.parse(#"{"secrets":{"serverTLS":{"name":"pg-pooler"},"serverCA":{"name":"pg-ca"},"clientTLS":{"name":"pg-server"},"clientCA":{"name":"pg-ca"}}}"#))
+        let names = try #require(PoolerSecretNames(status: pooler.status, pooler: pooler))
+        let secrets = ["pg-pooler": ["tls.crt": "POOLER CERT", "tls.key": "POOLER KEY"], "pg-ca": ["ca.crt": "CA"],
+                       "pg-server": ["tls.crt": "SERVER CERT", "tls.key": "SERVER KEY"]]
+        let set = try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets, listenAddress: "*")
+        let byPath = Dictionary(uniqueKeysWithValues: set.files.map { ($0.path, $0) })
+        #expect(byPath["/controller/certificates/server-tls.key"]?.content == "POOLER KEY" && byPath["/controller/certificates/server-tls.key"]?.mode == 0o600)
+        #expect(byPath["/controller/certificates/client-tls.crt"]?.content == "SERVER CERT")
+        #expect(byPath["/controller/configs/pgbouncer.ini"]?.content.contains("auth_user = cnpg_pooler_pgbouncer") == true)
+        #expect(!set.paused)
+        #expect(throws: PgBouncerFileSet.Problem(description: "secret \"pg-pooler\" not found")) {
+            try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets.filter { $0.key != "pg-pooler" }, listenAddress: "*")
+        }
+        #expect(PoolerSecretNames(status: nil, pooler: pooler) == nil)
+    }
+
+    @Test("the Deployment, Service and RBAC follow CNPG's: labels, uid 998, owner, a Role limited to its Pooler and Secrets; kubernetes-validate passes")
+    func objects() throws {
+        let pooler = try Self.pooler()
+        let names = PoolerSecretNames(pooler: pooler, cluster: try Self.cluster())
+        let deployment = PoolerBuilder.deployment(for: pooler, configuration: OperatorConfiguration())
+        #expect(deployment["spec"]?["replicas"] == .int(2))
+        #expect(deployment["metadata"]?["labels"]?["cnpg.io/podRole"] == .string("pooler"))
+        #expect(deployment["metadata"]?["ownerReferences"]?.arrayValue?.first?["kind"] == .string("Pooler"))
+        let pod = deployment["spec"]?["template"]?["spec"]
+        #expect(pod?["securityContext"]?["runAsUser"] == .int(998) && pod?["securityContext"]?["fsGroup"] == .int(996))
+        #expect(pod?["containers"]?.arrayValue?.first?["command"] == .array(["/controller/manager", "pgbouncer", "run"].map(JSONValue.string)))
+        #expect(pod?["containers"]?.arrayValue?.first?["securityContext"]?["readOnlyRootFilesystem"] == .bool(true))
+        let role = PoolerBuilder.role(for: pooler, secrets: names)
+        #expect(role.rules?.first { $0.resources == ["secrets"] }?.resourceNames == ["pg-pooler", "pg-ca", "pg-server"])
+        #expect(role.rules?.first { $0.resources == ["poolers"] }?.resourceNames == ["pool"])
+        var changed = pooler
+        changed.spec.instances = 3
+        #expect(PoolerBuilder.deployment(for: changed, configuration: OperatorConfiguration())["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"]
+                != deployment["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"])
+
+        let tool = try #require(ExternalTool.find("kubernetes-validate"), "kubernetes-validate is missing: run scripts/install-test-deps.sh")
+        let objects = [deployment, ObjectCodec.encode(PoolerBuilder.service(for: pooler)), ObjectCodec.encode(PoolerBuilder.serviceAccount(for: pooler)!),
+                       ObjectCodec.encode(role), ObjectCodec.encode(PoolerBuilder.roleBinding(for: pooler))]
+        let file = try BuiltProducts.temporaryFile(ManifestValidator.render(objects, format: "yaml"))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try ExternalTool.run(tool, ["--strict", file.path], timeout: 300)
+        #expect(result.status == 0, "\(result.output.suffix(2000))\(result.error.suffix(2000))")
+    }
+
+    @Test("with a Pooler integration the cluster PKI keeps <cluster>-pooler: a client certificate for cnpg_pooler_pgbouncer from the client CA")
+    func integrationCertificate() throws {
+        let cluster = try Self.cluster()
+        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: CertificatePolicy(), now: Date(), poolerIntegration: true)
+        let secret = try #require(plan.secrets.first { $0.name == "pg-pooler" })
+        #expect(secret.kind == .tls && plan.expirations["pg-pooler"] != nil)
+        #expect(SecretBuilder.certificate(for: cluster, secret).metadata.labels?["cnpg.io/reload"] == "true")
+        let without = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: CertificatePolicy(), now: Date())
+        #expect(!without.secrets.contains { $0.name == "pg-pooler" })
+        let leaf = try BuiltProducts.temporaryFile(secret.data["tls.crt"] ?? "")
+        defer { try? FileManager.default.removeItem(at: leaf) }
+        #expect(try OpenSSL.run(["x509", "-in", leaf.path, "-noout", "-subject", "-ext", "extendedKeyUsage"]).output.contains("CN = cnpg_pooler_pgbouncer"))
+    }
+}

@@ -1,0 +1,93 @@
+import CNPGCore
+import CNPGTestSupport
+import Foundation
+import Testing
+
+/// A Pooler with CNPG's automated integration: the operator creates the PgBouncer Deployment,
+/// Service and RBAC and the cluster's `<cluster>-pooler` certificate; the primary creates the
+/// auth_query role and function; clients reach PostgreSQL through PgBouncer, which logs in over
+/// TLS 1.3 with their own SCRAM credentials; `paused` holds new queries until it is lifted.
+extension ClusterLifecycleTests {
+    @Test("a Pooler (pooler-tls sample) runs PgBouncer: app clients go through it over TLS, paused holds queries, RBAC least privilege holds")
+    func poolerWithAutomatedIntegration() async throws {
+        let binaries = try PostgresServer.findBinaries()
+        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
+        defer { _ = sandbox.stop() }
+        let controller = try await Operator.installedWithWebhooks(on: sandbox)
+        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        try Self.apply(sandbox, instances: 1)
+        let cluster = "cluster/cluster-example"
+        try #require(await Eventually.check(within: 120) { sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" },
+                     "status: \(sandbox.jsonpath(cluster, ".status"))")
+
+        let applied = try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("pooler-tls.yaml").path])
+        #expect(applied.status == 0, "\(applied.error)")
+        let pooler = "pooler/pooler-example-rw"
+        let ready = {
+            sandbox.jsonpath("deployment/pooler-example-rw", ".status.readyReplicas") == "1" && sandbox.jsonpath(pooler, ".status.instances") == "1"
+        }
+        let diagnostics = { () -> String in
+            let pods = (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/poolerName=pooler-example-rw", "-o", "name"]).output) ?? ""
+            let pod = pods.split(separator: "\n").first.map(String.init) ?? ""
+            let logs = ["bootstrap-controller", "pgbouncer"].map { (try? sandbox.kubectl(["logs", pod, "-c", $0, "--tail", "30"]).output) ?? "" }
+            let previous = (try? sandbox.kubectl(["logs", pod, "-c", "pgbouncer", "--previous", "--tail", "30"]).output) ?? ""
+            return "pooler: \(sandbox.jsonpath(pooler, ".status")) pod: \(pod) \(sandbox.jsonpath(pod, ".status")) logs: \(logs) previous: \(previous)"
+        }
+        try #require(await Eventually.check(within: 120, ready), "\(diagnostics())")
+        #expect(sandbox.jsonpath(cluster, ".status.poolerIntegrations.pgBouncerIntegration.secrets[0]") == "cluster-example-pooler")
+        #expect(sandbox.jsonpath(pooler, ".status.secrets.serverTLS.name") == "cluster-example-pooler")
+        #expect(sandbox.jsonpath(pooler, ".status.secrets.clientTLS.name") == "cluster-example-server")
+        let certificate = try sandbox.directory.write("pooler.crt", sandbox.secretValue("cluster-example-pooler", #"tls\.crt"#))
+        #expect(try OpenSSL.run(["x509", "-in", certificate, "-noout", "-subject"]).output.contains("CN = cnpg_pooler_pgbouncer"))
+        #expect(sandbox.jsonpath("service/pooler-example-rw", ".spec.selector.cnpg\\.io/poolerName") == "pooler-example-rw")
+        #expect(sandbox.jsonpath("deployment/pooler-example-rw", ".spec.template.spec.securityContext.runAsUser") == "998")
+
+        // Through PgBouncer: the app user is served with a TLS 1.3 session to PostgreSQL, and PgBouncer's log shows the
+        // login it authenticated by the auth query and its certificate login as cnpg_pooler_pgbouncer (pods share the
+        // host's network here, so the server sees 127.0.0.1 either way).
+        let password = sandbox.secretValue("cluster-example-app", "password")
+        let poolerAddress = sandbox.jsonpath("service/pooler-example-rw", ".spec.clusterIP")
+        let query = "select current_user, s.version from pg_stat_activity a join pg_stat_ssl s using (pid) where pid = pg_backend_pid()"
+        var through = try PSQL.run(binaries, host: poolerAddress, password: password, query)
+        _ = await Eventually.check(within: 20) {
+            through = (try? PSQL.run(binaries, host: poolerAddress, password: password, query)) ?? through
+            return through.status == 0
+        }
+        #expect(through.status == 0 && through.output == "app|TLSv1.3\n", "\(through.output) \(through.error) \(diagnostics())")
+        let poolerPod = (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/poolerName=pooler-example-rw", "-o", "name"]).output)?
+            .split(separator: "\n").first.map(String.init) ?? ""
+        let poolerLog = (try? sandbox.kubectl(["logs", poolerPod, "-c", "pgbouncer"]).output) ?? ""
+        #expect(poolerLog.contains("app/cnpg_pooler_pgbouncer@") && poolerLog.contains("SSL established: TLSv1.3"), "\(poolerLog.suffix(2000))")
+        #expect(poolerLog.contains("login attempt: db=app user=app tls=TLSv1.3"), "\(poolerLog.suffix(2000))")
+        let wrong = try PSQL.run(binaries, host: poolerAddress, password: "not-the-password", "select 1")
+        #expect(wrong.status != 0 && wrong.error.contains("SASL authentication failed"), "\(wrong.error)")
+
+        // paused: new queries wait; lifted, they run.
+        #expect(try sandbox.kubectl(["patch", "pooler", "pooler-example-rw", "--type=merge", "-p", #"{"spec":{"pgbouncer":{"paused":true}}}"#]).status == 0)
+        let held = await Eventually.check(within: 30) {
+            guard let env = ExternalTool.find("env") else { return false }
+            let result = try? ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=require", "PGCONNECT_TIMEOUT=3", "PGOPTIONS=",
+                                                     binaries.appendingPathComponent("psql").path, "-h", poolerAddress, "-U", "app", "-d", "app",
+                                                     "-Atc", "select 1"], timeout: 3)
+            return result == nil || result?.status != 0
+        }
+        #expect(held, "a paused pooler still answered")
+        #expect(try sandbox.kubectl(["patch", "pooler", "pooler-example-rw", "--type=merge", "-p", #"{"spec":{"pgbouncer":{"paused":false}}}"#]).status == 0)
+        #expect(await Eventually.check(within: 30) { (try? PSQL.run(binaries, host: poolerAddress, password: password, "select 1").output) == "1\n" })
+        let signalled = (try? sandbox.kubectl(["logs", poolerPod, "-c", "pgbouncer"]).output) ?? ""
+        #expect(signalled.contains("SIGUSR1") && signalled.contains("SIGUSR2"), "PgBouncer was not paused and resumed: \(signalled.suffix(1500))")
+
+        // Least privilege: no refusal for the operator, the instance or the pooler pod.
+        let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
+        let refusals = audit.split(separator: "\n").filter { $0.contains("\"code\":403") }
+        #expect(refusals.isEmpty, "\(refusals.prefix(5).joined(separator: "\n"))")
+
+        // Deleting the Pooler takes its Deployment, Service and RBAC with it.
+        #expect(try sandbox.kubectl(["delete", "pooler", "pooler-example-rw", "--timeout=60s"]).status == 0)
+        let gone = await Eventually.check(within: 60) {
+            ((try? sandbox.kubectl(["get", "deployments,services,roles,rolebindings,serviceaccounts,pods", "-l", "cnpg.io/poolerName=pooler-example-rw",
+                                    "-o", "name"]).output) ?? "x").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        }
+        #expect(gone)
+    }
+}
