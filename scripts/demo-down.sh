@@ -3,7 +3,7 @@
 # waits for them to exit, and removes .demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-demo=.demo
+demo=${CNPG_DEMO_DIR:-.demo}
 for name in operator sandbox; do
     [ -f "$demo/$name.pid" ] || continue
     pid=$(cat "$demo/$name.pid")

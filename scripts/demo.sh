@@ -4,23 +4,29 @@
 # `make demo-down` stops everything and removes .demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-demo=.demo
+demo=${CNPG_DEMO_DIR:-.demo}
 if [ "$(id -u)" -ne 0 ]; then
     echo "the demo needs root: the sandbox kubelet gives each pod its own mount namespace" >&2
     exit 1
 fi
 ./scripts/install-test-deps.sh >/dev/null
-echo "building (the first build takes several minutes)..."
-swift build >/dev/null
-bin=$(swift build --show-bin-path)
+# CNPG_BIN_DIR: already-built products to use as they are (the quickstart test sets it, as `make test` does).
+if [ -n "${CNPG_BIN_DIR:-}" ]; then
+    bin=$CNPG_BIN_DIR
+else
+    echo "building (the first build takes several minutes)..."
+    swift build >/dev/null
+    bin=$(swift build --show-bin-path)
+fi
 mkdir -p "$demo"
+demo=$(cd "$demo" && pwd)
 running() { [ -f "$demo/$1.pid" ] && kill -0 "$(cat "$demo/$1.pid")" 2>/dev/null; }
 
 if running sandbox; then
     echo "kube-sandbox already running (pid $(cat "$demo/sandbox.pid"))"
 else
     rm -f "$demo/kubeconfig"
-    nohup "$bin/kube-sandbox" up --dir "$demo" --port 0 >"$demo/sandbox.log" 2>&1 &
+    nohup "$bin/kube-sandbox" up --dir "$demo" --port 0 --address-block "${CNPG_DEMO_ADDRESS_BLOCK:-0}" >"$demo/sandbox.log" 2>&1 &
     echo $! >"$demo/sandbox.pid"
     for _ in $(seq 1 150); do [ -f "$demo/kubeconfig" ] && break; sleep 0.2; done
     [ -f "$demo/kubeconfig" ] || { echo "kube-sandbox did not start; see $demo/sandbox.log" >&2; exit 1; }
@@ -29,7 +35,7 @@ fi
 
 kubectl() { command kubectl --kubeconfig "$demo/kubeconfig" --cache-dir "$demo/cache" "$@"; }
 helm() {
-    HELM_CACHE_HOME="$PWD/$demo/helm/cache" HELM_CONFIG_HOME="$PWD/$demo/helm/config" HELM_DATA_HOME="$PWD/$demo/helm/data" \
+    HELM_CACHE_HOME="$demo/helm/cache" HELM_CONFIG_HOME="$demo/helm/config" HELM_DATA_HOME="$demo/helm/data" \
         command helm --kubeconfig "$demo/kubeconfig" "$@"
 }
 
@@ -77,7 +83,7 @@ cat <<MSG
 A three-instance PostgreSQL cluster managed by cnpg-operator is running (TLS 1.3, scram-sha-256,
 streaming replication by client certificate, superuser access disabled).
 
-  export KUBECONFIG=$PWD/$demo/kubeconfig
+  export KUBECONFIG=$demo/kubeconfig
   kubectl get cluster cluster-example -o yaml              # status: primary, instances, certificates
 
 Connect as the application user through the read-write service ($rw is its address):
