@@ -221,4 +221,67 @@ import Testing
             #expect(page.contains("| `\(query.key)` |"), "default query \(query.key) is not in docs/monitoring.md")
         }
     }
+
+    @Test("the sample alerts pass promtool, fire on the series they describe, and use only exported metrics")
+    func sampleAlerts() throws {
+        guard let promtool = ExternalTool.find("promtool") else { throw TestFailure("promtool is not installed") }
+        let rules = TestPaths.repositoryRoot.appendingPathComponent("docs/examples/alerts.yaml")
+        let check = try ExternalTool.run(promtool, ["check", "rules", rules.path])
+        #expect(check.status == 0, "\(check.output) \(check.error)")
+        // The metrics the alerts use: the collector's, the default queries' and the operator's.
+        var exported = Set(["cnpg_collector_up", "cnpg_collector_sync_replicas", "cnpg_operator_cluster_healthy"])
+        for query in try MonitoringQueryParser.parse(DefaultMonitoringQueries.yaml, source: "default") {
+            for column in query.columns where column.usage != .label && column.usage != .discard {
+                exported.insert("cnpg_\(query.name ?? query.key)_\(column.name)")
+            }
+        }
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        let used = Set(text.matches(of: /cnpg_[a-z0-9_]+/).map { String($0.output) })
+        #expect(used.subtracting(exported).isEmpty, "alerts use metrics nobody exports: \(used.subtracting(exported).sorted())")
+        let scenarios = """
+            rule_files: [\(rules.path)]
+            evaluation_interval: 1m
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: 'cnpg_collector_up{pod="pg-1",cluster="pg"}'
+                    values: '1 0 0 0'
+                  - series: 'cnpg_operator_cluster_healthy{namespace="db",name="pg"}'
+                    values: '0x15'
+                  - series: 'cnpg_pg_replication_lag{pod="pg-2"}'
+                    values: '400x10'
+                  - series: 'cnpg_pg_replication_in_recovery{pod="pg-2"}'
+                    values: '1x10'
+                  - series: 'cnpg_pg_replication_lag{pod="pg-1"}'
+                    values: '400x10'
+                  - series: 'cnpg_pg_replication_in_recovery{pod="pg-1"}'
+                    values: '0x10'
+                  - series: 'cnpg_collector_sync_replicas{pod="pg-1",value="observed"}'
+                    values: '0x10'
+                  - series: 'cnpg_collector_sync_replicas{pod="pg-1",value="expected"}'
+                    values: '1x10'
+                  - series: 'cnpg_backends_max_tx_duration_seconds{pod="pg-1",datname="app",usename="app",application_name="psql",state="idle in transaction"}'
+                    values: '700x10'
+                  - series: 'cnpg_pg_database_xid_age{pod="pg-1",datname="app"}'
+                    values: '1500000000x15'
+                alert_rule_test:
+                  - {eval_time: 3m, alertname: CNPGInstanceDown, exp_alerts: [{exp_labels: {severity: critical, pod: pg-1, cluster: pg},
+                     exp_annotations: {summary: "PostgreSQL in pg-1 does not answer its instance manager"}}]}
+                  - {eval_time: 12m, alertname: CNPGClusterNotHealthy, exp_alerts: [{exp_labels: {severity: warning, namespace: db, name: pg},
+                     exp_annotations: {summary: "Cluster db/pg has not been healthy for 10 minutes"}}]}
+                  - {eval_time: 6m, alertname: CNPGReplicaLagging, exp_alerts: [{exp_labels: {severity: warning, pod: pg-2},
+                     exp_annotations: {summary: "Replica pg-2 replays WAL more than 5 minutes behind"}}]}
+                  - {eval_time: 6m, alertname: CNPGSynchronousStandbysMissing, exp_alerts: [{exp_labels: {severity: critical, pod: pg-1},
+                     exp_annotations: {summary: "pg-1 has fewer synchronous standbys than the Cluster asks for: commits may wait"}}]}
+                  - {eval_time: 2m, alertname: CNPGLongRunningTransaction, exp_alerts: [{exp_labels: {severity: warning, pod: pg-1, datname: app},
+                     exp_annotations: {summary: "A transaction in app on pg-1 has run for more than 10 minutes"}}]}
+                  - {eval_time: 12m, alertname: CNPGTransactionIDWraparoundApproaching, exp_alerts: [{exp_labels: {severity: critical, pod: pg-1, datname: app},
+                     exp_annotations: {summary: "Database app on pg-1 needs a VACUUM FREEZE (XID age over one billion)"}}]}
+                  - {eval_time: 0m, alertname: CNPGInstanceDown, exp_alerts: []}
+            """
+        let file = try BuiltProducts.temporaryFile(scenarios)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let tested = try ExternalTool.run(promtool, ["test", "rules", file.path])
+        #expect(tested.status == 0, "\(tested.output) \(tested.error)")
+    }
 }
