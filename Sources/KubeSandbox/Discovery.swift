@@ -38,7 +38,8 @@ public enum Discovery {
     }
 
     /// `APIResourceList` for one group/version, nil when nothing is served there.
-    public static func resourceList(_ resources: [ResourceType], group: String, version: String) -> JSONValue? {
+    /// `scalable`: group-resources with a `/scale` subresource (listed as `autoscaling/v1` Scale).
+    public static func resourceList(_ resources: [ResourceType], group: String, version: String, scalable: Set<String> = []) -> JSONValue? {
         let served = resources.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
         guard !served.isEmpty else { return nil }
         var entries: [JSONValue] = []
@@ -53,6 +54,11 @@ public enum Discovery {
                 entries.append(.object([("name", .string("\(resource.plural)/status")), ("singularName", .string("")),
                                         ("namespaced", .bool(resource.namespaced)), ("kind", .string(resource.kind)),
                                         ("verbs", .array(["get", "patch", "update"].map(JSONValue.string)))]))
+            }
+            if scalable.contains(resource.groupResource) {
+                entries.append(.object([("name", .string("\(resource.plural)/scale")), ("singularName", .string("")),
+                                        ("namespaced", .bool(resource.namespaced)), ("group", .string("autoscaling")), ("version", .string("v1")),
+                                        ("kind", .string("Scale")), ("verbs", .array(["get", "patch", "update"].map(JSONValue.string)))]))
             }
         }
         let groupVersion = group.isEmpty ? version : "\(group)/\(version)"

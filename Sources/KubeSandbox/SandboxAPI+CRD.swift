@@ -34,6 +34,7 @@ extension SandboxAPI {
             }
             crdPrinterColumns[type.groupResource] = printerColumns.isEmpty
                 ? [("Age", "date", ".metadata.creationTimestamp", 0)] : printerColumns
+            scaleSubresources[type.groupResource] = ScalePaths(crdScale: version["subresources"]?["scale"])
             if let schema = version["schema"]?["openAPIV3Schema"] {
                 crdSchemas[type.groupResource] = OpenAPISchema(json: schema)
                 crdSchemaJSON[type.groupResource] = schema
@@ -52,6 +53,7 @@ extension SandboxAPI {
             crdSchemas[groupResource] = nil
             crdSchemaJSON[groupResource] = nil
             crdPrinterColumns[groupResource] = nil
+            scaleSubresources[groupResource] = nil
             store.unregister(groupResource)
         }
     }

@@ -51,6 +51,10 @@ public actor SandboxAPI {
     /// CRD schemas by group-resource, for defaulting, pruning and validation of custom resources.
     var crdSchemas: [String: OpenAPISchema] = [:]
     var crdSchemaJSON: [String: JSONValue] = [:]
+    /// Resources with a `/scale` subresource: CRDs that declare one, and Deployments.
+    var scaleSubresources: [String: ScalePaths] = [
+        "deployments.apps": ScalePaths(specReplicas: ["spec", "replicas"], statusReplicas: ["status", "replicas"], labelSelector: nil),
+    ]
     var crdPrinterColumns: [String: [(name: String, type: String, jsonPath: String, priority: Int64)]] = [:]
     /// The last revision delivered to watchers.
     var broadcastRevision: UInt64 = 0
@@ -158,10 +162,12 @@ public actor SandboxAPI {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let segments = path.split(separator: "/").map(String.init)
-        if segments.count == 2, segments[0] == "api", let list = Discovery.resourceList(resources, group: "", version: segments[1]) {
+        if segments.count == 2, segments[0] == "api", let list = Discovery.resourceList(resources, group: "", version: segments[1],
+                                                                                                      scalable: Set(scaleSubresources.keys)) {
             return .json(status: 200, list)
         }
-        if segments.count == 3, segments[0] == "apis", let list = Discovery.resourceList(resources, group: segments[1], version: segments[2]) {
+        if segments.count == 3, segments[0] == "apis", let list = Discovery.resourceList(resources, group: segments[1], version: segments[2],
+                                                                                                        scalable: Set(scaleSubresources.keys)) {
             return .json(status: 200, list)
         }
         if segments.count == 2, segments[0] == "apis" {
@@ -200,6 +206,9 @@ public actor SandboxAPI {
         }
         if apiPath.subresource == "log", resource.plural == "pods", request.method == "GET", let name = apiPath.name {
             return try podLog(namespace: apiPath.namespace ?? "default", name: name, request: try PodLogRequest(query: request.query))
+        }
+        if apiPath.subresource == "scale", let name = apiPath.name, let paths = scaleSubresources[resource.groupResource] {
+            return try scaleSubresource(request, apiPath, resource, name: name, paths: paths)
         }
         if let subresource = apiPath.subresource, subresource != "status" || !resource.hasStatusSubresource {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(resource.plural)/\(subresource))")

@@ -67,6 +67,44 @@ import Testing
         #expect(try sandbox.kubectl(["delete", "namespace", "imperative"]).status == 0)
     }
 
+    @Test("kubectl scale goes through /scale: a Cluster's instances (its CRD's scale paths, schema minimum enforced) and a Deployment's replicas")
+    func kubectlScale() throws {
+        let sandbox = try RunningSandbox()
+        defer { _ = sandbox.stop() }
+        let crds = try String(contentsOf: BuiltProducts.repositoryRoot.appendingPathComponent("manifests/crds.yaml"), encoding: .utf8)
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: crds).status == 0)
+        #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
+        let scaled = try sandbox.kubectl(["scale", "cluster", "cluster-example", "--replicas=5"])
+        #expect(scaled.output == "cluster.postgresql.cnpg.io/cluster-example scaled\n", "\(scaled.error)")
+        #expect(try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.instances}"]).output == "5")
+        let scale = try JSONText.parse(try sandbox.kubectl(["get", "--raw", "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters/cluster-example/scale"]).output)
+        #expect(scale["kind"] == .string("Scale") && scale["apiVersion"] == .string("autoscaling/v1") && scale["spec"]?["replicas"] == .int(5))
+        let refused = try sandbox.kubectl(["scale", "cluster", "cluster-example", "--replicas=0"])
+        #expect(refused.status == 1 && refused.error.contains("spec.instances: Invalid value: 0: should be greater than or equal to 1"), "\(refused.error)")
+        // A PUT of a Scale read before another write is refused (kubectl's own --resource-version check is client-side).
+        let stale = try sandbox.kubectl(["replace", "--raw", "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters/cluster-example/scale", "-f", "-"],
+                                        stdin: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"cluster-example","resourceVersion":"1"},"spec":{"replicas":3}}"#)
+        #expect(stale.status == 1 && stale.error.contains("the object has been modified"), "\(stale.error)")
+        #expect(try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.instances}"]).output == "5")
+
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: debian:bookworm, command: [sleep, infinity]}]}
+            """).status == 0)
+        let deployment = try sandbox.kubectl(["scale", "deployment", "web", "--replicas=3"])
+        #expect(deployment.output == "deployment.apps/web scaled\n", "\(deployment.error)")
+        #expect(try sandbox.kubectl(["get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"]).output == "3")
+        let discovery = try sandbox.kubectl(["get", "--raw", "/apis/postgresql.cnpg.io/v1"]).output
+        #expect(discovery.contains(#""name":"clusters/scale""#) && discovery.contains(#""name":"poolers/scale""#))
+    }
+
     @Test func kubectlWatchSeesChanges() throws {
         let sandbox = try RunningSandbox()
         let watcher = Process()
