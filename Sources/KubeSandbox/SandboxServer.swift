@@ -73,8 +73,12 @@ public struct SandboxServer: Sendable {
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(credentials.serving.certificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(credentials.serving.privateKeyPEM.utf8), format: .pem)))
         tls.minimumTLSVersion = .tlsv13
+        // Client certificates are optional (tokens work too), but one that is presented must chain to the sandbox CA.
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(credentials.ca.keyPair.certificatePEM.utf8), format: .pem)])
         let directory = self.directory
         let caPEM = credentials.ca.keyPair.certificatePEM
+        let caKeyPEM = credentials.ca.keyPair.privateKeyPEM
         let token = credentials.adminToken
         let api = SandboxAPI(serverAddress: "127.0.0.1:\(port)", store: ObjectStore(logCapacity: eventHistory), adminToken: token)
         let auditLog = try AuditLog(url: directory.appendingPathComponent("audit.jsonl"))
@@ -84,8 +88,10 @@ public struct SandboxServer: Sendable {
             responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)),
                                         isolated: IsolatedPods(stateDirectory: directory), logger: logger),
             server: try .tls(UpgradeFilteringChannel.builder(configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: ExecSession.maximumMessageSize)),
-                                                             shouldUpgrade: { head, _, logger in
+                                                             shouldUpgrade: { head, channel, logger in
+                let certificateUser = try? await channel.nioSSL_peerCertificate().get().flatMap(ClientCertificateIdentity.user(from:))
                 guard let (chosen, target) = await api.execUpgrade(path: head.path ?? "", authorization: head.headerFields[.authorization],
+                                                                   certificateUser: certificateUser,
                                                                    offeredProtocols: head.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
                 else { return .dontUpgrade }
                 return .upgrade([.secWebSocketProtocol: chosen]) { inbound, outbound, _ in
@@ -101,6 +107,9 @@ public struct SandboxServer: Sendable {
                     try Kubeconfig.write(to: directory.appendingPathComponent("kubeconfig"), server: "https://127.0.0.1:\(boundPort)",
                                          caPEM: caPEM, token: token)
                     try caPEM.write(to: directory.appendingPathComponent("ca.crt"), atomically: true, encoding: .utf8)
+                    // As on a kubeadm control plane: the CA key, readable by root only, signs users' client certificates.
+                    let keyPath = directory.appendingPathComponent("ca.key").path
+                    FileManager.default.createFile(atPath: keyPath, contents: Data(caKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
                     logger.info("kube-sandbox listening", metadata: ["address": "https://127.0.0.1:\(boundPort)",
                                                                       "kubeconfig": "\(directory.appendingPathComponent("kubeconfig").path)"])
                 } catch {
@@ -148,8 +157,19 @@ struct KubeletService: ServiceLifecycle.Service {
 }
 
 /// Adapts HTTP requests to `SandboxAPI`: authentication, body collection, JSON and watch streams.
+/// A request's context with its connection, whose TLS session may carry a client certificate.
+struct SandboxRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
 struct SandboxResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = SandboxRequestContext
     let api: SandboxAPI
     let faults: FaultInjector?
     let isolated: IsolatedPods
@@ -157,7 +177,8 @@ struct SandboxResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
-        let user = await api.authenticate(request.headers[.authorization])
+        let certificateUser = try? await context.channel.nioSSL_peerCertificate().get().flatMap(ClientCertificateIdentity.user(from:))
+        let user = await api.authenticate(request.headers[.authorization]) ?? certificateUser
         if isolated.contains(user?.boundPod) {
             try? await Task.sleep(for: IsolatedPods.hold)
             return Self.json(status: 503, StatusError(code: 503, reason: "ServiceUnavailable",

@@ -105,6 +105,69 @@ import Testing
         #expect(discovery.contains(#""name":"clusters/scale""#) && discovery.contains(#""name":"poolers/scale""#))
     }
 
+    @Test("client certificates signed by the sandbox CA authenticate: CN is the user, O the groups; RBAC applies; another CA is refused")
+    func clientCertificateAuthentication() throws {
+        let sandbox = try RunningSandbox()
+        defer { _ = sandbox.stop() }
+        let state = sandbox.stateDirectory.path
+        let directory = sandbox.directory.url.path
+        let server = try String(contentsOfFile: sandbox.kubeconfig, encoding: .utf8).split(separator: "\n")
+            .first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("server:") }?.split(separator: " ").last.map(String.init) ?? ""
+        /// A key and a certificate for `subject`, signed by `caDirectory`'s ca.crt/ca.key, and a kubeconfig using them.
+        func identity(_ name: String, subject: String, caCertificate: String, caKey: String) throws -> String {
+            let key = "\(directory)/\(name).key", request = "\(directory)/\(name).csr", certificate = "\(directory)/\(name).crt"
+            #expect(try OpenSSL.run(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                                     "-subj", subject, "-out", request]).status == 0)
+            let signed = try OpenSSL.run(["x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
+                                          "-days", "1", "-out", certificate])
+            #expect(signed.status == 0, "\(signed.error)")
+            let kubeconfig = "\(directory)/\(name).kubeconfig"
+            try """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: sandbox, cluster: {server: "\(server)", certificate-authority: "\(state)/ca.crt"}}]
+                users: [{name: \(name), user: {client-certificate: "\(certificate)", client-key: "\(key)"}}]
+                contexts: [{name: \(name), context: {cluster: sandbox, user: \(name), namespace: default}}]
+                current-context: \(name)
+                """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+            return kubeconfig
+        }
+        let caKeyMode = try FileManager.default.attributesOfItem(atPath: "\(state)/ca.key")[.posixPermissions] as? Int
+        #expect(caKeyMode == 0o600)
+        let jane = try identity("jane", subject: "/CN=jane/O=dev", caCertificate: "\(state)/ca.crt", caKey: "\(state)/ca.key")
+        let forbidden = try sandbox.kubectl(["--kubeconfig", jane, "get", "pods"])
+        #expect(forbidden.status == 1 && forbidden.error.contains(#"User "jane" cannot list resource "pods""#), "\(forbidden.error)")
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: pod-reader}
+            rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: dev-reads-pods}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+            subjects: [{kind: Group, name: dev, apiGroup: rbac.authorization.k8s.io}]
+            """).status == 0)
+        let allowed = try sandbox.kubectl(["--kubeconfig", jane, "get", "pods"])
+        #expect(allowed.status == 0, "the group from O is bound: \(allowed.error)")
+        #expect(try sandbox.kubectl(["--kubeconfig", jane, "auth", "can-i", "delete", "pods"]).output == "no\n")
+
+        let admin = try identity("ops", subject: "/CN=ops/O=system:masters", caCertificate: "\(state)/ca.crt", caKey: "\(state)/ca.key")
+        #expect(try sandbox.kubectl(["--kubeconfig", admin, "create", "configmap", "by-certificate"]).status == 0)
+
+        // A certificate from another CA never gets a session.
+        #expect(try OpenSSL.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(directory)/other-ca.key",
+                                 "-subj", "/CN=other-ca", "-days", "1", "-out", "\(directory)/other-ca.crt"]).status == 0)
+        let intruder = try identity("intruder", subject: "/CN=intruder/O=system:masters", caCertificate: "\(directory)/other-ca.crt",
+                                    caKey: "\(directory)/other-ca.key")
+        let refused = try sandbox.kubectl(["--kubeconfig", intruder, "get", "pods"])
+        #expect(refused.status == 1 && !refused.output.contains("No resources"), "\(refused.output) \(refused.error)")
+
+        let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
+        #expect(audit.contains(#""user":"jane""#) && audit.contains(#""user":"ops""#) && !audit.contains(#""user":"intruder""#))
+    }
+
     @Test func kubectlWatchSeesChanges() throws {
         let sandbox = try RunningSandbox()
         let watcher = Process()
