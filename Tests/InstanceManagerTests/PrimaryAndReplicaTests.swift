@@ -228,6 +228,7 @@ import Testing
         #expect(replicated, "\(harness.recentLogs)")
         try await checkMetrics(harness)
         try await checkOperatorOnlyEndpoints(harness)
+        try await fuzzStatusAPI(harness)
 
         // Superuser toggle: on with a secret, login works; off again, the password is removed.
         let superuserPassword = PasswordGenerator.generate()
