@@ -1,6 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Our own code builds with warnings as errors (dependencies keep their warnings).
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
 let package = Package(
     name: "cnpg-swift",
     platforms: [.macOS(.v14)],
@@ -44,7 +47,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "Operator",
@@ -59,7 +63,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "InstanceManager",
@@ -74,7 +79,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "KubectlCNPG",
@@ -82,7 +88,8 @@ let package = Package(
                 "CNPGCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/kubectl-cnpg"
+            path: "Sources/kubectl-cnpg",
+            swiftSettings: strict
         ),
         .target(
             name: "KubeSandbox",
@@ -101,7 +108,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "KubeSandboxCLI",
@@ -110,10 +118,11 @@ let package = Package(
                 "CNPGCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/kube-sandbox"
+            path: "Sources/kube-sandbox",
+            swiftSettings: strict
         ),
         .target(name: "CSandboxExec", path: "Sources/CSandboxExec"),
-        .executableTarget(name: "KubeSandboxExec", dependencies: ["CSandboxExec"], path: "Sources/kube-sandbox-exec"),
+        .executableTarget(name: "KubeSandboxExec", dependencies: ["CSandboxExec"], path: "Sources/kube-sandbox-exec", swiftSettings: strict),
         .executableTarget(
             name: "CNPGBench",
             dependencies: [
@@ -123,13 +132,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Benchmarks/CNPGBench"
+            path: "Benchmarks/CNPGBench",
+            swiftSettings: strict
         ),
-        .target(name: "CNPGTestSupport", dependencies: ["CNPGCore", .product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support"),
-        .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
-        .testTarget(name: "OperatorTests", dependencies: ["CNPGCore", "CNPGTestSupport"]),
-        .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"]),
-        .testTarget(name: "InstanceManagerTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),
-        .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"]),
+        .target(name: "CNPGTestSupport", dependencies: ["CNPGCore", .product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support",
+                swiftSettings: strict),
+        .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"], swiftSettings: strict),
+        .testTarget(name: "OperatorTests", dependencies: ["CNPGCore", "CNPGTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"], swiftSettings: strict),
+        .testTarget(name: "InstanceManagerTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeSandboxTests", dependencies: ["KubeSandbox", "CNPGCore", "CNPGTestSupport"], swiftSettings: strict),
     ]
 )

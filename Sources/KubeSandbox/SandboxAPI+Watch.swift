@@ -71,7 +71,7 @@ extension SandboxAPI {
                         continuation.yield(event)
                         continue
                     }
-                    let row = await self.table(resource, items: [object], resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? "",
+                    let row = self.table(resource, items: [object], resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? "",
                                                includeHeaders: first)
                     first = false
                     continuation.yield(Self.event(type, row))

@@ -109,7 +109,9 @@ public struct SandboxServer: Sendable {
                     try caPEM.write(to: directory.appendingPathComponent("ca.crt"), atomically: true, encoding: .utf8)
                     // As on a kubeadm control plane: the CA key, readable by root only, signs users' client certificates.
                     let keyPath = directory.appendingPathComponent("ca.key").path
-                    FileManager.default.createFile(atPath: keyPath, contents: Data(caKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
+                    if !FileManager.default.createFile(atPath: keyPath, contents: Data(caKeyPEM.utf8), attributes: [.posixPermissions: 0o600]) {
+                        logger.error("cannot write the CA key", metadata: ["path": "\(keyPath)"])
+                    }
                     logger.info("kube-sandbox listening", metadata: ["address": "https://127.0.0.1:\(boundPort)",
                                                                       "kubeconfig": "\(directory.appendingPathComponent("kubeconfig").path)"])
                 } catch {
@@ -277,7 +279,7 @@ final class AuditLog: @unchecked Sendable {
 
     init(url: URL) throws {
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()

@@ -126,3 +126,16 @@ import Testing
 }
 
 import Foundation
+
+/// docs/dependencies.md gives a reason for exactly the packages Package.swift depends on.
+@Suite struct DependenciesDocumentationTests {
+    @Test func everyPackageIsExplained() throws {
+        let root = BuiltProducts.repositoryRoot
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let declared = Set(manifest.matches(of: /\.package\(url: "https:\/\/github\.com\/([^"]+)"/).map { String($0.output.1) })
+        let page = try String(contentsOf: root.appendingPathComponent("docs/dependencies.md"), encoding: .utf8)
+        let documented = Set(page.matches(of: /^\| `([^`]+\/[^`]+)` \|/.anchorsMatchLineEndings()).map { String($0.output.1) })
+        #expect(!declared.isEmpty)
+        #expect(declared == documented, "in Package.swift only: \(declared.subtracting(documented).sorted()); documented only: \(documented.subtracting(declared).sorted())")
+    }
+}

@@ -107,7 +107,7 @@ enum WebhookTransport {
             result = await pinned.validate(leaf: leaf, intermediates: CertificateStore())
         } else {
             var verifier = Verifier(rootCertificates: CertificateStore(anchors)) {
-                RFC5280Policy(validationTime: Date())
+                RFC5280Policy()
                 ServerIdentityPolicy(serverHostname: serverName, serverIP: nil)
             }
             result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(Array(chain.dropFirst())))

@@ -107,7 +107,7 @@ actor JobController {
         let client = self.client
         Task {
             try? await Task.sleep(until: due)
-            await self.retryDone(uid)
+            self.retryDone(uid)
             if let job = try? await client.get(.jobs, namespace: namespace, name: name) { await self.reconcile(job) }
         }
         return false

@@ -176,7 +176,7 @@ struct ExecSession: Sendable {
             if controlling >= 0 { close(controlling) }
             throw ExecFailure("cannot open a terminal: \(reason)")
         }
-        return (controlling, String(cString: name))
+        return (controlling, String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     /// `{"Width":80,"Height":24}` on the resize stream sets the terminal's size.

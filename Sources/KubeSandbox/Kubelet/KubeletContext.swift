@@ -31,7 +31,7 @@ struct KubeletContext: Sendable {
 
     func recordRunning(_ pid: Int32) {
         try? FileManager.default.createDirectory(at: runningDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: runningDirectory.appendingPathComponent(String(pid)).path, contents: Data(helperPath.utf8))
+        _ = FileManager.default.createFile(atPath: runningDirectory.appendingPathComponent(String(pid)).path, contents: Data(helperPath.utf8))
     }
 
     func forgetRunning(_ pid: Int32) {
