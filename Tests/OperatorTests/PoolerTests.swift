@@ -6,7 +6,8 @@ import Testing
 /// A Pooler with CNPG's automated integration: the operator creates the PgBouncer Deployment,
 /// Service and RBAC and the cluster's `<cluster>-pooler` certificate; the primary creates the
 /// auth_query role and function; clients reach PostgreSQL through PgBouncer, which logs in over
-/// TLS 1.3 with their own SCRAM credentials; `paused` holds new queries until it is lifted.
+/// TLS 1.3 with their own SCRAM credentials; its metrics come from the admin console; `paused`
+/// holds new queries until it is lifted.
 extension ClusterLifecycleTests {
     @Test("a Pooler (pooler-tls sample) runs PgBouncer: app clients go through it over TLS, paused holds queries, RBAC least privilege holds")
     func poolerWithAutomatedIntegration() async throws {
@@ -59,6 +60,19 @@ extension ClusterLifecycleTests {
         let poolerLog = (try? sandbox.kubectl(["logs", poolerPod, "-c", "pgbouncer"]).output) ?? ""
         #expect(poolerLog.contains("app/cnpg_pooler_pgbouncer@") && poolerLog.contains("SSL established: TLSv1.3"), "\(poolerLog.suffix(2000))")
         #expect(poolerLog.contains("login attempt: db=app user=app tls=TLSv1.3"), "\(poolerLog.suffix(2000))")
+        // Metrics on 9127 from the admin console: the app pool that just served us, in CNPG's names.
+        let podAddress = sandbox.jsonpath(poolerPod, ".status.podIP")
+        guard let curl = ExternalTool.find("curl"), let promtool = ExternalTool.find("promtool") else { throw TestFailure("curl and promtool are needed") }
+        let scraped = try ExternalTool.run(curl, ["-sS", "--max-time", "10", "http://\(podAddress):9127/metrics"])
+        for expected in ["cnpg_pgbouncer_lists_databases ", #"cnpg_pgbouncer_pools_cl_active{database="app",user="app"}"#,
+                         #"cnpg_pgbouncer_stats_total_query_count{database="app"}"#, "cnpg_pgbouncer_last_collection_error 0"] {
+            #expect(scraped.output.contains(expected), "\(expected) missing from: \(scraped.output.prefix(3000)) \(scraped.error)")
+        }
+        let linted = try ExternalTool.run(promtool, ["check", "metrics"], stdin: scraped.output)
+        // It parses; the lints left are about PgBouncer's column names, which CNPG keeps (`total_xact_count`, `maxwait_us`).
+        #expect((linted.output + linted.error).split(separator: "\n").allSatisfy {
+            $0.contains(#"should not have "_count" suffix"#) || $0.contains("should not contain abbreviated units")
+        }, "\(linted.output) \(linted.error)")
         let wrong = try PSQL.run(binaries, host: poolerAddress, password: "not-the-password", "select 1")
         #expect(wrong.status != 0 && wrong.error.contains("SASL authentication failed"), "\(wrong.error)")
 

@@ -39,6 +39,9 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("listen-address"), help: "Address PgBouncer listens on; $CNPG_LISTEN_ADDRESSES when set.")
     var listenAddress = environment["CNPG_LISTEN_ADDRESSES"] ?? "*"
 
+    @Option(name: .customLong("metrics-port"), help: "Port of PgBouncer's Prometheus metrics (/metrics); 0 turns them off.")
+    var metricsPort = Int(PoolerBuilder.metricsPort)
+
     @Option(name: .customLong("refresh-seconds"), help: "How often the Pooler and its Secrets are read again.")
     var refreshSeconds = 10
 
@@ -49,6 +52,7 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
         if namespace.isEmpty { throw ValidationError("--namespace is required (or set NAMESPACE)") }
         if poolerName.isEmpty { throw ValidationError("--pooler-name is required (or set POOLER_NAME)") }
         guard (1...3600).contains(refreshSeconds) else { throw ValidationError("--refresh-seconds must be between 1 and 3600, got \(refreshSeconds)") }
+        guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be between 0 and 65535, got \(metricsPort)") }
     }
 
     func run() async throws {
@@ -68,7 +72,13 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
         let supervisor = PgBouncerSupervisor(client: client, namespace: namespace, poolerName: poolerName, executable: path,
                                              listenAddress: listenAddress, refresh: .seconds(refreshSeconds),
                                              authDatabase: PgBouncerConfiguration.supportsAuthDatabase(version), logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: supervisor)],
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: supervisor)]
+        if metricsPort > 0 {
+            let address = listenAddress == "*" ? "0.0.0.0" : listenAddress
+            services.append(.init(service: try PgBouncerExporter.application(address: address, port: metricsPort, exporter: PgBouncerExporter(),
+                                                                              logger: logger)))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services,
                                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: Error?
         do { try await group.run() } catch { failure = error }
