@@ -80,6 +80,9 @@ struct ExecSession: Sendable {
                 group.cancelAll()
             }
         }
+        // Our ends of the pipes or terminal are closed whichever way the session ended.
+        started.input?.finish()
+        started.terminal?.finish()
     }
 
     private func send(_ stream: RemoteCommandProtocol.Stream, _ bytes: [UInt8], _ outbound: WebSocketOutboundWriter) async throws {
