@@ -84,6 +84,5 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
         do { try await group.run() } catch { failure = error }
         try? await client.shutdown()
         if let failure { throw failure }
-        if let code = await supervisor.exitCode.value, code != 0 { throw ExitCode(code) }
     }
 }

@@ -14,15 +14,6 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
     /// PgBouncer 1.19+ (`auth_dbname`).
     let authDatabase: Bool
     let logger: Logger
-    /// PgBouncer's exit status once it ended on its own (nil after a requested stop).
-    let exitCode = ExitCodeBox()
-
-    final class ExitCodeBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var code: Int32?
-        var value: Int32? { get async { lock.withLock { code } } }
-        func set(_ value: Int32) { lock.withLock { code = value } }
-    }
 
     func run() async throws {
         // Until the operator has resolved the Secrets (and they exist), there is nothing to run.
@@ -45,11 +36,8 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
         await withGracefulShutdownHandler {
             while !Task.isCancelled {
                 if let termination = await process.wait(timeout: refresh) {
+                    // Returning ends the service group, and the command fails: the kubelet restarts the container.
                     logger.error("PgBouncer ended", metadata: ["termination": "\(termination)"])
-                    switch termination {
-                    case .exited(let code): exitCode.set(code == 0 ? 1 : code)
-                    case .signaled(let signal): exitCode.set(128 + signal)
-                    }
                     return
                 }
                 guard let next = try? await desiredFiles() else { continue }
@@ -86,12 +74,9 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
         }
         var secrets: [String: [String: String]] = [:]
         for name in names.all {
-            guard let secret = try? await client.get(.secrets, namespace: namespace, name: name) else { continue }
-            var data: [String: String] = [:]
-            for (key, value) in secret["data"]?.objectMembers ?? [] {
-                if let text = value.stringValue, let decoded = Data(base64Encoded: text) { data[key] = String(decoding: decoded, as: UTF8.self) }
-            }
-            secrets[name] = data
+            guard let object = try? await client.get(.secrets, namespace: namespace, name: name),
+                  let secret = try? ObjectCodec.decode(Secret.self, from: object) else { continue }
+            secrets[name] = secret.stringValues
         }
         return try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets, listenAddress: listenAddress,
                                          authDatabase: authDatabase)

@@ -64,12 +64,9 @@ extension ClusterReconciler {
         var secretNames = [names.serverCASecret, names.serverTLSSecret, names.replicationTLSSecret, names.clientCASecret]
         if poolerIntegration { secretNames.append(PoolerSecretNames.integrationSecret(cluster: cluster.metadata.name ?? "")) }
         for name in Set(secretNames) {
-            guard let secret = try? await client.get(.secrets, namespace: namespace, name: name) else { continue }
-            var data: [String: String] = [:]
-            for (key, value) in secret["data"]?.objectMembers ?? [] {
-                if let text = value.stringValue, let decoded = Data(base64Encoded: text) { data[key] = String(decoding: decoded, as: UTF8.self) }
-            }
-            existing[name] = data
+            guard let object = try? await client.get(.secrets, namespace: namespace, name: name),
+                  let secret = try? ObjectCodec.decode(Secret.self, from: object) else { continue }
+            existing[name] = secret.stringValues
         }
         let plan = try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: CertificatePolicy(configuration: configuration),
                                             now: Date(), clusterDomain: configuration.kubernetesClusterDomain, poolerIntegration: poolerIntegration)
