@@ -17,13 +17,15 @@ import Testing
 
     @Test("the automated integration uses the cluster's pooler certificate, server certificate and CAs; a manual one its own secret")
     func secretNames() throws {
+        #expect(PoolerSecretNames.isAutomated(try Self.pooler()))
         let automated = PoolerSecretNames(pooler: try Self.pooler(), cluster: try Self.cluster())
-        #expect(automated.automated && automated.serverTLS == "pg-pooler" && automated.serverCA == "pg-ca" && automated.clientTLS == "pg-server")
+        #expect(automated.serverTLS == "pg-pooler" && automated.serverCA == "pg-ca" && automated.clientTLS == "pg-server")
         #expect(automated.clientCA == "pg-ca" && automated.authQuery == nil)
         #expect(automated.all == ["pg-pooler", "pg-ca", "pg-server"])
-        let manual = PoolerSecretNames(pooler: try Self.pooler(#"{"authQuerySecret":{"name":"pg-superuser"},"authQuery":"SELECT usename, passwd FROM pg_shadow WHERE usename=$1"}"#),
-                                       cluster: try Self.cluster())
-        #expect(!manual.automated && manual.serverTLS == nil && manual.authQuery == "pg-superuser")
+        let manualPooler = try Self.pooler(#"{"authQuerySecret":{"name":"pg-superuser"},"authQuery":"SELECT usename, passwd FROM pg_shadow WHERE usename=$1"}"#)
+        #expect(!PoolerSecretNames.isAutomated(manualPooler))
+        let manual = PoolerSecretNames(pooler: manualPooler, cluster: try Self.cluster())
+        #expect(manual.serverTLS == nil && manual.authQuery == "pg-superuser")
     }
 
     @Test("pgbouncer.ini points at the cluster's service of the pooler's type, verifies the server, takes the user's parameters one line each")
@@ -56,7 +58,7 @@ import Testing
     func fileSet() throws {
         var pooler = try Self.pooler()
         pooler.status = try ObjectCodec.decode(PoolerStatus.self, from: JSONText.parse(#"{"secrets":{"serverTLS":{"name":"pg-pooler"},"serverCA":{"name":"pg-ca"},"clientTLS":{"name":"pg-server"},"clientCA":{"name":"pg-ca"}}}"#))
-        let names = try #require(PoolerSecretNames(status: pooler.status, pooler: pooler))
+        let names = try #require(PoolerSecretNames(status: pooler.status))
         let secrets = ["pg-pooler": ["tls.crt": "POOLER CERT", "tls.key": "POOLER KEY"], "pg-ca": ["ca.crt": "CA"],
                        "pg-server": ["tls.crt": "SERVER CERT", "tls.key": "SERVER KEY"]]
         let set = try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets, listenAddress: "*")
@@ -68,7 +70,7 @@ import Testing
         #expect(throws: PgBouncerFileSet.Problem(description: "secret \"pg-pooler\" not found")) {
             try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets.filter { $0.key != "pg-pooler" }, listenAddress: "*")
         }
-        #expect(PoolerSecretNames(status: nil, pooler: pooler) == nil)
+        #expect(PoolerSecretNames(status: nil) == nil)
     }
 
     @Test("the Deployment, Service and RBAC follow CNPG's: labels, uid 998, owner, a Role limited to its Pooler and Secrets; kubernetes-validate passes")

@@ -14,7 +14,6 @@ public struct PoolerSecretNames: Sendable, Equatable {
     public var clientCA: String
     /// The Secret with the auth_user's credentials (basic-auth or TLS) in a manual integration.
     public var authQuery: String?
-    public var automated: Bool
 
     public static let defaultAuthQuery = "SELECT usename, passwd FROM public.user_search($1)"
 
@@ -30,7 +29,7 @@ public struct PoolerSecretNames: Sendable, Equatable {
         let clusterNames = ClusterCertificateNames(cluster: cluster)
         let pgbouncer = pooler.spec.pgbouncer
         func given(_ reference: LocalObjectReference?) -> String? { (reference?.name ?? "").isEmpty ? nil : reference?.name }
-        automated = Self.isAutomated(pooler)
+        let automated = Self.isAutomated(pooler)
         let integration = Self.integrationSecret(cluster: cluster.metadata.name ?? "")
         serverTLS = given(pgbouncer?.serverTLSSecret) ?? (automated ? integration : nil)
         serverCA = given(pgbouncer?.serverCASecret) ?? clusterNames.serverCASecret
@@ -41,7 +40,7 @@ public struct PoolerSecretNames: Sendable, Equatable {
 
     /// The names the operator resolved and wrote to the Pooler's status (what the pooler pod
     /// uses: its Role cannot read the Cluster); nil until the operator has written them.
-    public init?(status: PoolerStatus?, pooler: Pooler) {
+    public init?(status: PoolerStatus?) {
         guard let secrets = status?.secrets, let serverCA = secrets.serverCA?.name, let clientTLS = secrets.clientTLS?.name,
               let clientCA = secrets.clientCA?.name else { return nil }
         self.serverCA = serverCA
@@ -49,7 +48,6 @@ public struct PoolerSecretNames: Sendable, Equatable {
         self.clientCA = clientCA
         serverTLS = secrets.serverTLS?.name
         authQuery = secrets.pgBouncerSecrets?.authQuery?.name
-        automated = Self.isAutomated(pooler)
     }
 
     /// Every Secret the pooler reads (its Role's resourceNames), without repeats.

@@ -69,7 +69,7 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
     func desiredFiles() async throws -> PgBouncerFileSet {
         let object = try await client.get(.poolers, namespace: namespace, name: poolerName)
         let pooler = try ObjectCodec.decode(Pooler.self, from: object)
-        guard let names = PoolerSecretNames(status: pooler.status, pooler: pooler) else {
+        guard let names = PoolerSecretNames(status: pooler.status) else {
             throw PgBouncerFileSet.Problem(description: "the operator has not listed the Pooler's secrets yet")
         }
         var secrets: [String: [String: String]] = [:]

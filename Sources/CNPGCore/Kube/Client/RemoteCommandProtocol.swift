@@ -1,7 +1,8 @@
 /// The channel protocol of `pods/exec` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`):
 /// every binary message starts with the stream it belongs to; v5 adds the message `[255, id]`,
 /// which closes one stream (how a client says its standard input ended). The error stream carries
-/// one `Status` object telling how the command ended.
+/// one `Status` object telling how the command ended (kubectl reads the exit code from its
+/// `details.causes`).
 public enum RemoteCommandProtocol {
     public static let v5 = "v5.channel.k8s.io"
     public static let v4 = "v4.channel.k8s.io"
@@ -63,24 +64,5 @@ public enum RemoteCommandProtocol {
     public static func failureStatus(_ message: String) -> JSONValue {
         .object([("metadata", .object([])), ("status", .string("Failure")), ("message", .string(message)),
                  ("reason", .string("InternalError")), ("code", .int(500))])
-    }
-
-    public enum Outcome: Equatable, Sendable {
-        case exited(Int32)
-        /// The server could not run the command; its message.
-        case failed(String)
-    }
-
-    /// How the command ended, read from the error stream's `Status` (an empty stream means success,
-    /// as client-go reads it).
-    public static func outcome(errorStream bytes: [UInt8]) -> Outcome {
-        guard !bytes.isEmpty else { return .exited(0) }
-        guard let status = try? JSONText.parse(bytes) else { return .failed(String(decoding: bytes, as: UTF8.self)) }
-        if status["status"]?.stringValue == "Success" { return .exited(0) }
-        if status["reason"]?.stringValue == "NonZeroExitCode", case .array(let causes)? = status["details"]?["causes"],
-           let code = causes.first(where: { $0["reason"]?.stringValue == "ExitCode" })?["message"]?.stringValue.flatMap({ Int32($0) }) {
-            return .exited(code)
-        }
-        return .failed(status["message"]?.stringValue ?? "the command failed")
     }
 }
