@@ -1,4 +1,5 @@
 import CNPGCore
+import NIOCore
 import NIOSSL
 import X509
 
@@ -23,5 +24,12 @@ enum ClientCertificateIdentity {
     static func user(from certificate: NIOSSLCertificate) -> UserInfo? {
         guard let der = try? certificate.toDERBytes() else { return nil }
         return user(fromDER: der)
+    }
+
+    /// Who sent a request: its bearer token's user, else the one its TLS session's client
+    /// certificate names (read only when the token does not authenticate).
+    static func requester(api: SandboxAPI, authorization: String?, channel: any Channel) async -> UserInfo? {
+        if let user = await api.authenticate(authorization) { return user }
+        return try? await channel.nioSSL_peerCertificate().get().flatMap(user(from:))
     }
 }

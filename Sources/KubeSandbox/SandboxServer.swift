@@ -89,9 +89,8 @@ public struct SandboxServer: Sendable {
                                         isolated: IsolatedPods(stateDirectory: directory), logger: logger),
             server: try .tls(UpgradeFilteringChannel.builder(configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: ExecSession.maximumMessageSize)),
                                                              shouldUpgrade: { head, channel, logger in
-                let certificateUser = try? await channel.nioSSL_peerCertificate().get().flatMap(ClientCertificateIdentity.user(from:))
-                guard let (chosen, target) = await api.execUpgrade(path: head.path ?? "", authorization: head.headerFields[.authorization],
-                                                                   certificateUser: certificateUser,
+                let user = await ClientCertificateIdentity.requester(api: api, authorization: head.headerFields[.authorization], channel: channel)
+                guard let (chosen, target) = await api.execUpgrade(path: head.path ?? "", user: user,
                                                                    offeredProtocols: head.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
                 else { return .dontUpgrade }
                 return .upgrade([.secWebSocketProtocol: chosen]) { inbound, outbound, _ in
@@ -179,8 +178,7 @@ struct SandboxResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
-        let certificateUser = try? await context.channel.nioSSL_peerCertificate().get().flatMap(ClientCertificateIdentity.user(from:))
-        let user = await api.authenticate(request.headers[.authorization]) ?? certificateUser
+        let user = await ClientCertificateIdentity.requester(api: api, authorization: request.headers[.authorization], channel: context.channel)
         if isolated.contains(user?.boundPod) {
             try? await Task.sleep(for: IsolatedPods.hold)
             return Self.json(status: 503, StatusError(code: 503, reason: "ServiceUnavailable",

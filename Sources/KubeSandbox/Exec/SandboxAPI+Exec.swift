@@ -26,14 +26,13 @@ extension SandboxAPI {
 }
 
 extension SandboxAPI {
-    /// For a WebSocket request (`path` with its query) that may open an exec session: the
-    /// negotiated protocol and the target once authentication, RBAC (`create` on `pods/exec`) and
-    /// the pod's state allow it; nil otherwise, and the request goes on as a plain one that
-    /// answers with the reason.
-    func execUpgrade(path: String, authorization: String?, certificateUser: UserInfo?, offeredProtocols: String?) async -> (protocol: String, target: ExecTarget)? {
+    /// For a WebSocket request (`path` with its query) from `user` that may open an exec session:
+    /// the negotiated protocol and the target once RBAC (`create` on `pods/exec`) and the pod's
+    /// state allow it; nil otherwise (also without a user), and the request goes on as a plain one
+    /// that answers with the reason.
+    func execUpgrade(path: String, user: UserInfo?, offeredProtocols: String?) async -> (protocol: String, target: ExecTarget)? {
         let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts[0].hasSuffix("/exec"), let chosen = RemoteCommandProtocol.negotiate(offered: offeredProtocols),
-              let user = authenticate(authorization) ?? certificateUser else { return nil }
+        guard parts[0].hasSuffix("/exec"), let chosen = RemoteCommandProtocol.negotiate(offered: offeredProtocols), let user else { return nil }
         var request = APIRequest(method: "GET", path: String(parts[0]))
         request.queryValues = parts.count > 1 ? PodExecOptions.parseQuery(parts[1]) : [:]
         request.query = request.queryValues.compactMapValues(\.last)
