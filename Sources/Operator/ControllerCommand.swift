@@ -103,14 +103,15 @@ struct ControllerCommand: AsyncParsableCommand {
             commonName: environment["POD_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "cloudnative-pg-operator")
         let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
         let ownedInformers = ClusterController.ownedInformers(client: client, namespace: namespace)
-        let reconciler = ClusterReconciler(client: InformerBackedKubeClient(base: client, informers: ownedInformers),
+        let poolerInformer = ClusterController.poolerInformer(client: client, namespace: namespace)
+        let reconciler = ClusterReconciler(client: InformerBackedKubeClient(base: client, informers: ownedInformers + [poolerInformer]),
                                            configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
                                            statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
         let poolers = PoolerController(client: client, namespace: namespace,
                                        reconciler: PoolerReconciler(client: client, configuration: operatorConfiguration, logger: logger), logger: logger)
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, ownedInformers: ownedInformers,
-                                           workers: workers, poolers: poolers, logger: logger)
+                                           workers: workers, poolerInformer: poolerInformer, poolers: poolers, logger: logger)
         let service: any ServiceLifecycle.Service
         if leaderElect {
             let duration = Duration.seconds(leaseDurationSeconds)

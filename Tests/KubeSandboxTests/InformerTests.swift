@@ -105,6 +105,35 @@ final class EventLog: @unchecked Sendable {
         try await client.shutdown()
     }
 
+    @Test("a list without a label selector is served by an informer that has none (the operator's Poolers), never by a selective one")
+    func unselectiveListsFromAnUnselectiveInformer() async throws {
+        let sandbox = try RunningSandbox()
+        let client = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(path: sandbox.kubeconfig))
+        for name in ["p-1", "p-2"] {
+            _ = try await client.create(configMaps, namespace: "default", .object([("metadata", .object([("name", .string(name))]))]))
+        }
+        let informer = Informer(client: client, type: configMaps, namespace: "default")
+        let task = Task { await informer.run { _ in } }
+        defer { task.cancel() }
+        let cached = InformerBackedKubeClient(base: client, informers: [informer])
+        #expect(await Eventually.check(within: 10) { await informer.hasSynced })
+        let audit = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
+        let lists = { (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {
+            $0.contains("\"resource\":\"configmaps\"") && $0.contains("\"verb\":\"list\"")
+        }.count ?? 0 }
+        let before = lists()
+        let all = try await cached.list(configMaps, namespace: "default", labelSelector: nil, fieldSelector: nil)
+        let names = Set(all.items.compactMap { $0["metadata"]?["name"]?.stringValue })
+        #expect(names.isSuperset(of: ["p-1", "p-2"]), "\(names)")
+        #expect(lists() == before, "served from the cache")
+        _ = try await cached.list(configMaps, namespace: "kube-system", labelSelector: nil, fieldSelector: nil)
+        #expect(lists() == before + 1, "another namespace goes to the API server")
+        #expect(InformerBackedKubeClient.selector(SelectorExpression(), implies: nil))
+        #expect(!InformerBackedKubeClient.selector(SelectorExpression(), implies: "cnpg.io/cluster"))
+        try await client.shutdown()
+        #expect(sandbox.stop() == 0)
+    }
+
     @Test func aSelectorIsServedOnlyWhenTheInformersHoldsEverythingItSelects() throws {
         let byCluster = try SelectorExpression(parsing: "cnpg.io/cluster=a")
         #expect(InformerBackedKubeClient.selector(byCluster, implies: "cnpg.io/cluster"))

@@ -13,7 +13,10 @@ struct ClusterController: ServiceLifecycle.Service {
     let reconciler: ClusterReconciler
     let ownedInformers: [Informer]
     let workers: Int
-    let poolers: PoolerController?
+    /// The Poolers' informer: its cache serves the reconciler (which Clusters have a Pooler
+    /// integration) and its events feed both this controller and `poolers`.
+    let poolerInformer: Informer
+    let poolers: PoolerController
     let logger: Logger
 
     /// The kinds a Cluster owns that carry its label, watched and cached.
@@ -25,6 +28,10 @@ struct ClusterController: ServiceLifecycle.Service {
         ownedTypes.map { Informer(client: client, type: $0, namespace: namespace, labelSelector: CNPGLabels.cluster, resyncPeriod: .seconds(600)) }
     }
 
+    static func poolerInformer(client: any KubeClient, namespace: String?) -> Informer {
+        Informer(client: client, type: .poolers, namespace: namespace, resyncPeriod: .seconds(300))
+    }
+
     func run() async throws {
         let queue = WorkQueue<ClusterReconciler.Key>(name: OperatorMetrics.controller)
         await cancelWhenGracefulShutdown {
@@ -34,18 +41,19 @@ struct ClusterController: ServiceLifecycle.Service {
                         if let key = Self.clusterKey(of: event, owned: false) { await queue.add(key) }
                     }
                 }
+                let (poolerEvents, poolerFeed) = AsyncStream<InformerEvent>.makeStream()
                 group.addTask {
-                    // A Pooler's automated integration needs its Cluster's certificate and status.
-                    await Informer(client: client, type: .poolers, namespace: namespace, resyncPeriod: .seconds(600)).run { event in
+                    await poolerInformer.run { event in
+                        poolerFeed.yield(event)
+                        // A Pooler's automated integration needs its Cluster's certificate and status.
                         if case .resync = event { return }
                         guard let object = event.current ?? event.previous, let namespace = object["metadata"]?["namespace"]?.stringValue,
                               let cluster = object["spec"]?["cluster"]?["name"]?.stringValue else { return }
                         await queue.add(ClusterReconciler.Key(namespace: namespace, name: cluster))
                     }
+                    poolerFeed.finish()
                 }
-                if let poolers {
-                    group.addTask { await poolers.run() }
-                }
+                group.addTask { await poolers.run(poolerEvents: poolerEvents) }
                 for informer in ownedInformers {
                     group.addTask {
                         await informer.run { event in

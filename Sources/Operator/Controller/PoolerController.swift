@@ -2,21 +2,21 @@ import CNPGCore
 import Foundation
 import Logging
 
-/// Watches Poolers and their Deployments and runs `PoolerReconciler` for each change, inside the
-/// Cluster controller (so leader election covers both).
+/// Runs `PoolerReconciler` for each change of a Pooler (events of the Cluster controller's Pooler
+/// informer) or of its Deployment, inside the Cluster controller (so leader election covers both).
 struct PoolerController: Sendable {
     let client: any KubeClient
     let namespace: String?
     let reconciler: PoolerReconciler
     let logger: Logger
 
-    func run() async {
+    func run(poolerEvents: AsyncStream<InformerEvent>) async {
         let queue = WorkQueue<PoolerReconciler.Key>(name: "pooler")
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await Informer(client: client, type: .poolers, namespace: namespace, resyncPeriod: .seconds(300)).run { event in
+                for await event in poolerEvents {
                     guard let object = event.current ?? event.previous, let name = object["metadata"]?["name"]?.stringValue,
-                          let namespace = object["metadata"]?["namespace"]?.stringValue else { return }
+                          let namespace = object["metadata"]?["namespace"]?.stringValue else { continue }
                     await queue.add(PoolerReconciler.Key(namespace: namespace, name: name))
                 }
             }

@@ -33,8 +33,9 @@ public struct InformerBackedKubeClient: KubeClient {
     }
 
     public func list(_ type: ResourceType, namespace: String?, labelSelector: String?, fieldSelector: String?) async throws -> KubeList {
-        if fieldSelector == nil, let labelSelector, let informer = await informer(for: type, namespace: namespace),
-           let requested = try? SelectorExpression(parsing: labelSelector), Self.selector(requested, implies: informer.labelSelector) {
+        // No label selector asks for every object: only an informer without one holds them all.
+        if fieldSelector == nil, let informer = await informer(for: type, namespace: namespace),
+           let requested = try? SelectorExpression(parsing: labelSelector ?? ""), Self.selector(requested, implies: informer.labelSelector) {
             let items = await informer.items().filter { item in
                 (namespace == nil || item["metadata"]?["namespace"]?.stringValue == namespace)
                     && requested.matches(labels: item["metadata"]?["labels"]?.stringMap ?? [:])
