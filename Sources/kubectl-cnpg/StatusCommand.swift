@@ -9,7 +9,8 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the status of a PostgreSQL cluster: summary, certificates, replication and instances.",
         discussion: """
-            Instance data comes from each pod's status API through the pods/proxy subresource, so it needs get on pods/proxy.             The Size line runs `du -sLh` on PGDATA in the primary's postgres container through `kubectl exec` (create on pods/exec).
+            Instance data comes from each pod's status API through the pods/proxy subresource, so it needs get on pods/proxy. \
+            The Size line runs `du -sLh` on PGDATA in the primary's postgres container through `kubectl exec` (create on pods/exec).
             """
     )
 
