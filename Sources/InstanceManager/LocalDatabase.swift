@@ -14,6 +14,12 @@ struct LocalDatabase: Sendable {
 
     var socketPath: String { "\(socketDirectory)/.s.PGSQL.\(port)" }
 
+    /// A connection the caller keeps and closes (a session that must outlive one call).
+    func connect(database: String = "postgres") async throws -> PostgresConnection {
+        let configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: "postgres", password: nil, database: database)
+        return try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+    }
+
     func withConnection<T: Sendable>(database: String = "postgres", user: String = "postgres",
                                      _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: nil, database: database)

@@ -73,9 +73,10 @@ struct RunCommand: AsyncParsableCommand {
         let serverCertificate = ServingCertificate()
         try serverCertificate.load(certificateFile: paths.certificate(.serverCertificate), keyFile: paths.certificate(.serverKey))
         await reconciler.serve(serverCertificate)
+        let backups = OnlineBackupSession(database: database, logger: logger)
         let statusServer = try StatusServer.application(
             address: address, port: statusPort, certificate: statusPortTLS ? serverCertificate : nil,
-            collector: collector, postmaster: postmaster,
+            collector: collector, postmaster: postmaster, backups: backups,
             registeredOperator: { await reconciler.cluster?.status?.operatorCertificateFingerprint },
             apiServerReachable: { (try? await withTimeLimit(.milliseconds(500)) { try await access.cluster() }) != nil }, logger: logger)
         var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
@@ -98,6 +99,8 @@ struct RunCommand: AsyncParsableCommand {
                 .init(service: follower),
                 .init(service: keeper),
                 .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
+                // Last, so first to stop: a backup session would hold PostgreSQL's smart shutdown back.
+                .init(service: OnlineBackupSweeper(session: backups, access: access, interval: .seconds(60), logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

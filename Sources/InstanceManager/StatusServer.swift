@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// serves the cluster's server certificate and accepts TLS 1.3 only.
 enum StatusServer {
     static func application(address: String, port: Int, certificate: ServingCertificate?,
-                            collector: StatusCollector, postmaster: Postmaster, registeredOperator: @escaping @Sendable () async -> String?,
+                            collector: StatusCollector, postmaster: Postmaster, backups: OnlineBackupSession, registeredOperator: @escaping @Sendable () async -> String?,
                             apiServerReachable: @escaping @Sendable () async -> Bool, logger: Logger) throws -> any ServiceLifecycle.Service {
         let router = Router(context: InstanceRequestContext.self)
         router.get("healthz") { _, _ -> Response in
@@ -50,18 +50,52 @@ enum StatusServer {
             }
         }
         router.get("pg/controldata") { _, context -> Response in
-            if case .refused(let status, let message) = OperatorAuthentication.check(presented: await context.clientCertificateFingerprint(),
-                                                                                    registered: await registeredOperator()) {
-                return text(status, message)
-            }
+            if let refusal = await refusal(context, registeredOperator) { return refusal }
             let result = try await ChildProcess.run(postmaster.binaries.path("pg_controldata"), ["-D", postmaster.paths.dataDirectory],
                                                     timeout: .seconds(20))
             guard result.succeeded else { return text(.internalServerError, "pg_controldata failed: \(result.error)") }
             return json(.object([("data", .string(result.output))]))
         }
+        router.get("pg/mode/backup") { _, context -> Response in
+            if let refusal = await refusal(context, registeredOperator) { return refusal }
+            return backupAnswer(await backups.status())
+        }
+        router.post("pg/mode/backup") { request, context -> Response in
+            if let refusal = await refusal(context, registeredOperator) { return refusal }
+            guard let start = await decode(OnlineBackup.StartRequest.self, request), OnlineBackup.isAcceptableName(start.backupName) else {
+                return unparsable()
+            }
+            return backupAnswer(await backups.start(start))
+        }
+        router.put("pg/mode/backup") { request, context -> Response in
+            if let refusal = await refusal(context, registeredOperator) { return refusal }
+            guard let stop = await decode(OnlineBackup.StopRequest.self, request) else { return unparsable() }
+            return backupAnswer(await backups.stop(stop))
+        }
         // CNPG requests (never requires) a client certificate; whose it is, the handlers decide.
         return try InstanceHTTP.application(router: router, address: address, port: port, certificate: certificate,
                                             serverName: "instance-manager", requestClientCertificates: true, logger: logger)
+    }
+
+    /// The answer for a caller that is not the operator, nil for the operator.
+    static func refusal(_ context: InstanceRequestContext, _ registeredOperator: @Sendable () async -> String?) async -> Response? {
+        guard case .refused(let status, let message) = OperatorAuthentication.check(presented: await context.clientCertificateFingerprint(),
+                                                                                   registered: await registeredOperator()) else { return nil }
+        return text(status, message)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async -> T? {
+        guard let body = try? await request.body.collect(upTo: 64 * 1024) else { return nil }
+        return try? JSONDecoder().decode(T.self, from: Data(buffer: body))
+    }
+
+    static func unparsable() -> Response {
+        backupAnswer(.init(status: 400, envelope: .init(data: nil, error: .init(code: .failedToParseRequest, message: "the request body is not a valid backup request"))))
+    }
+
+    static func backupAnswer(_ answer: OnlineBackupSession.Answer) -> Response {
+        let body = (try? JSONEncoder().encode(answer.envelope)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return InstanceHTTP.response(HTTPResponse.Status(code: answer.status), contentType: "application/json", body)
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {

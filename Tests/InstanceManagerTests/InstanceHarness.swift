@@ -183,6 +183,11 @@ final class InstanceHarness: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try PostgresServer.chownToPostgres(directory)
         }
+        // As the pod's bootstrap-controller init container copies it: PostgreSQL's archive_command runs it.
+        let manager = controllerDirectory(serial) + "/manager"
+        if !FileManager.default.fileExists(atPath: manager) {
+            try FileManager.default.createSymbolicLink(atPath: manager, withDestinationPath: try BuiltProducts.executable("instance-manager").path)
+        }
         let binaries = try PostgresServer.findBinaries()
         let environment = [
             "PATH": "/usr/bin:/bin", "HOME": root.path,
@@ -255,11 +260,13 @@ final class InstanceHarness: @unchecked Sendable {
         try https(serial, port: metricsPort, "/metrics")
     }
 
-    func https(_ serial: Int, port: Int, _ path: String, tls: [String] = ["--tlsv1.3"]) throws -> (status: Int32, body: String) {
+    func https(_ serial: Int, port: Int, _ path: String, tls: [String] = ["--tlsv1.3"], method: String = "GET",
+               body: String? = nil) throws -> (status: Int32, body: String) {
         let caFile = root.appendingPathComponent("server-ca.crt").path
         if !FileManager.default.fileExists(atPath: caFile) { try write("server-ca.crt", secrets["\(clusterName)-ca"]?["ca.crt"] ?? "") }
         guard let curl = ExternalTool.find("curl") else { throw TestFailure("curl is not installed") }
-        let result = try ExternalTool.run(curl, ["-sS"] + tls + ["--cacert", caFile, "--resolve", "\(clusterName)-rw:\(port):\(address(serial))",
+        let request = method == "GET" ? [] : ["-X", method, "-H", "Content-Type: application/json", "--data-binary", body ?? ""]
+        let result = try ExternalTool.run(curl, ["-sS"] + request + tls + ["--cacert", caFile, "--resolve", "\(clusterName)-rw:\(port):\(address(serial))",
                                                  "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(port)\(path)"])
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))

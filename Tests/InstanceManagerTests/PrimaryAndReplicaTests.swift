@@ -162,6 +162,58 @@ import Testing
         let stranger = try harness.https(1, port: harness.statusPort, "/pg/controldata", tls: ["--tlsv1.3"] + asStranger)
         #expect(stranger.status == 503 && stranger.body == "operator certificate not recognized", "\(stranger)")
         #expect(try harness.statusAPI(1, "/pg/status").status == 200, "the status stays open to any client")
+        try await checkOnlineBackup(harness, asOperator: asOperator)
+    }
+
+    /// `/pg/mode/backup`: a non-exclusive backup held open on its own connection, with the
+    /// temporary slot named after the backup, stopped by name, the label file returned.
+    func checkOnlineBackup(_ harness: InstanceHarness, asOperator: [String]) async throws {
+        func call(_ method: String, _ body: String? = nil) throws -> (status: Int32, envelope: JSONValue) {
+            let answer = try harness.https(1, port: harness.statusPort, "/pg/mode/backup", tls: ["--tlsv1.3"] + asOperator, method: method, body: body)
+            return (answer.status, (try? JSONText.parse(answer.body)) ?? .string(answer.body))
+        }
+        let anonymous = try harness.https(1, port: harness.statusPort, "/pg/mode/backup", method: "POST", body: #"{"backupName":"b"}"#)
+        #expect(anonymous.status == 401, "\(anonymous)")
+        let idle = try call("GET")
+        #expect(idle.status == 200 && idle.envelope["data"] == nil && idle.envelope["error"] == nil, "\(idle)")
+        let garbled = try call("POST", "{not json")
+        #expect(garbled.status == 400 && garbled.envelope["error"]?["code"]?.stringValue == "FAILED_TO_PARSE_REQUEST", "\(garbled)")
+        let injected = try call("POST", #"{"backupName":"x'); DROP TABLE t; --"}"#)
+        #expect(injected.status == 400, "a name that is not a Kubernetes name is refused: \(injected)")
+        let nothingToStop = try call("PUT", #"{"backupName":"nightly-1"}"#)
+        #expect(nothingToStop.status == 400 && nothingToStop.envelope["error"]?["code"]?.stringValue == "NO_ONGOING_BACKUP", "\(nothingToStop)")
+
+        let started = try call("POST", #"{"backupName":"nightly-1","immediateCheckpoint":true,"waitForArchive":true}"#)
+        #expect(started.status == 200 && started.envelope["data"]?["backupName"]?.stringValue == "nightly-1", "\(started)")
+        var state = started
+        let running = try await harness.eventually(30) {
+            state = try call("GET")
+            return state.envelope["data"]?["phase"]?.stringValue == "started"
+        }
+        #expect(running, "\(state) \(harness.recentLogs)")
+        let slot = try harness.localSQL(1, "SELECT temporary, restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = 'nightly_1'").output
+        #expect(slot == "t|t\n", "the backup's temporary slot holds its WAL: \(slot)")
+        let inBackup = try harness.localSQL(1, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'idle' AND query LIKE '%pg_backup_start%'").output
+        #expect(inBackup == "1\n", "one session holds the backup open: \(inBackup)")
+        let wrongName = try call("PUT", #"{"backupName":"nightly-2"}"#)
+        #expect(wrongName.status == 422 && wrongName.envelope["error"]?["code"]?.stringValue == "NOT_CURRENT_RUNNING_BACKUP", "\(wrongName)")
+
+        let stopping = try call("PUT", #"{"backupName":"nightly-1"}"#)
+        #expect(stopping.status == 200, "\(stopping)")
+        let completed = try await harness.eventually(30) {
+            state = try call("GET")
+            return state.envelope["data"]?["phase"]?.stringValue == "completed"
+        }
+        #expect(completed, "\(state) \(harness.recentLogs)")
+        let label = state.envelope["data"]?["labelFile"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(label.contains("LABEL: nightly-1") && label.contains("START WAL LOCATION:"), "\(label)")
+        let begin = state.envelope["data"]?["beginLSN"]?.stringValue.flatMap(LSN.init)
+        let end = state.envelope["data"]?["endLSN"]?.stringValue.flatMap(LSN.init)
+        #expect(begin != nil && end != nil && end! >= begin!, "\(state)")
+        let slotGone = try await harness.eventually(10) {
+            try harness.localSQL(1, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'nightly_1'").output == "0\n"
+        }
+        #expect(slotGone, "the temporary slot ends with the session")
     }
 
     func lifecycle(_ harness: InstanceHarness) async throws {

@@ -83,3 +83,11 @@ public struct BackupSnapshotElementStatus: Codable, Sendable, Equatable {
     public var type: String
     public var tablespaceName: String?
 }
+
+/// `Backup.status.phase` values, as CNPG writes them.
+public enum BackupPhase: String, Sendable, CaseIterable {
+    case pending, started, running, finalizing, completed, failed, walArchivingFailing
+    case invalid = "invalid backup definition"
+
+    public var isFinal: Bool { self == .completed || self == .failed || self == .invalid }
+}
