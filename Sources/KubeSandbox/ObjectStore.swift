@@ -161,6 +161,9 @@ public struct ObjectStore: Sendable {
         if resource.plural == "namespaces" {
             object = object.setting("status", to: .object([("phase", .string("Active"))]))
         }
+        if resource.plural == "jobs", resource.group == "batch", let uid = metadata["uid"]?.stringValue {
+            object = Self.selectingOwnPods(job: object, uid: uid)
+        }
         put(key, object)
         record("ADDED", resource, object)
         // The garbage collector removes an object whose owners are all gone (a controller that raced
@@ -170,6 +173,21 @@ public struct ObjectStore: Sendable {
             _ = try? delete(resource, namespace: namespace, name: name)
         }
         return object
+    }
+
+    /// The Job strategy's defaults: unless `spec.manualSelector`, the Job selects its pods by its
+    /// UID, and its template carries that label and the Job's name (what `kubectl logs job/NAME` uses).
+    static func selectingOwnPods(job: JSONValue, uid: String) -> JSONValue {
+        guard job["spec"]?["manualSelector"] != .bool(true), let name = job["metadata"]?["name"]?.stringValue,
+              case .object? = job["spec"] else { return job }
+        let ownLabels: [(String, JSONValue)] = [("batch.kubernetes.io/controller-uid", .string(uid)), ("batch.kubernetes.io/job-name", .string(name)),
+                                                ("controller-uid", .string(uid)), ("job-name", .string(name))]
+        var labels = job["spec"]?["template"]?["metadata"]?["labels"] ?? .object([])
+        for (key, value) in ownLabels { labels = labels.setting(key, to: value) }
+        let template = (job["spec"]?["template"] ?? .object([]))
+            .setting("metadata", to: (job["spec"]?["template"]?["metadata"] ?? .object([])).setting("labels", to: labels))
+        let selector: JSONValue = .object([("matchLabels", .object([("batch.kubernetes.io/controller-uid", .string(uid))]))])
+        return job.setting("spec", to: job["spec"]!.setting("selector", to: selector).setting("template", to: template))
     }
 
     /// PUT: `subresource` nil replaces everything but the status (when status is a subresource),

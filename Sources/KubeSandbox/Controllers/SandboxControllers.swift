@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// The controllers a cluster's control plane would run, scaled down to what the sandbox needs:
-/// namespace defaults, PVC binding, Jobs, Deployments, PodDisruptionBudget status, and Services
+/// namespace defaults, PVC binding, volume snapshots, Jobs, Deployments, PodDisruptionBudget status, and Services
 /// (addresses, endpoints, proxies, names).
 struct SandboxControllers: Sendable {
     let client: LoopbackKubeClient
@@ -22,6 +22,8 @@ struct SandboxControllers: Sendable {
         let jobs = JobController(client: client, logger: logger)
         let deployments = DeploymentController(client: client, logger: logger)
         let budgets = DisruptionBudgetController(client: client, logger: logger)
+        let snapshots = VolumeSnapshotController(client: client, volumes: persistentVolumes, logger: logger)
+        await snapshots.install()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await Informer(client: client, type: .namespaces, resyncPeriod: .seconds(60)).run { event in
@@ -35,6 +37,19 @@ struct SandboxControllers: Sendable {
             group.addTask {
                 await Informer(client: client, type: .persistentVolumeClaims, resyncPeriod: .seconds(60)).run { event in
                     await VolumeClaimBinder.handle(event, client: client, paths: persistentVolumes, logger: logger)
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .volumeSnapshots, resyncPeriod: .seconds(30)).run { event in
+                    switch event {
+                    case .added(let snapshot), .updated(_, let snapshot), .resync(let snapshot): await snapshots.reconcile(snapshot)
+                    case .deleted(let snapshot): await snapshots.snapshotDeleted(snapshot)
+                    }
+                }
+            }
+            group.addTask {
+                await Informer(client: client, type: .volumeSnapshotContents, resyncPeriod: .seconds(300)).run { event in
+                    if case .deleted(let content) = event { snapshots.contentDeleted(content) }
                 }
             }
             group.addTask {
@@ -179,8 +194,22 @@ enum VolumeClaimBinder {
                 await expandIfRequested(claim, directory: directory, bytes: requested, client: client, paths: paths, logger: logger)
                 return
             }
+            // A claim with a data source binds only once its content is there (a snapshot not ready yet keeps it Pending).
+            var origin: URL?
+            if claim["spec"]?["dataSourceRef"] != nil || claim["spec"]?["dataSource"] != nil {
+                guard let found = await dataSourceDirectory(of: claim, namespace: namespace, client: client, paths: paths) else { return }
+                origin = found
+            }
             do {
                 try paths.provide(directory, bytes: requested)
+                if let origin {
+                    let copied = try await ChildProcess.run("/bin/cp", ["-a", origin.path + "/.", directory.path + "/"], timeout: .seconds(600))
+                    guard copied.succeeded else {
+                        logger.warning("cannot restore pvc \(namespace)/\(name): \(copied.error)")
+                        return
+                    }
+                    logger.info("volume restored", metadata: ["pvc": "\(namespace)/\(name)", "from": "\(origin.lastPathComponent)"])
+                }
                 if claim["spec"]?["volumeName"]?.stringValue == nil {
                     _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
                                                .object([("spec", .object([("volumeName", .string("pvc-\(uid)"))]))]),
@@ -199,6 +228,31 @@ enum VolumeClaimBinder {
                 logger.debug("cannot bind pvc \(namespace)/\(name): \(error)")
             }
         }
+    }
+
+    /// The VolumeSnapshot a claim restores from (`spec.dataSourceRef` or `spec.dataSource`), if any.
+    static func snapshotSource(of claim: JSONValue) -> String? {
+        guard let source = claim["spec"]?["dataSourceRef"] ?? claim["spec"]?["dataSource"],
+              source["kind"]?.stringValue == "VolumeSnapshot", source["apiGroup"]?.stringValue == "snapshot.storage.k8s.io" else { return nil }
+        return source["name"]?.stringValue
+    }
+
+    /// The directory whose content a new claim starts with: a ready VolumeSnapshot's copy, or a
+    /// bound claim's volume (a clone); nil while there is none (the claim waits, as on a cluster).
+    static func dataSourceDirectory(of claim: JSONValue, namespace: String, client: LoopbackKubeClient,
+                                    paths: PersistentVolumePaths) async -> URL? {
+        guard let source = claim["spec"]?["dataSourceRef"] ?? claim["spec"]?["dataSource"], let sourceName = source["name"]?.stringValue else { return nil }
+        if let snapshotName = snapshotSource(of: claim) {
+            guard let snapshot = try? await client.get(.volumeSnapshots, namespace: namespace, name: snapshotName),
+                  snapshot["status"]?["readyToUse"] == .bool(true),
+                  let content = snapshot["status"]?["boundVolumeSnapshotContentName"]?.stringValue else { return nil }
+            let directory = paths.snapshotDirectory(content: content)
+            return FileManager.default.fileExists(atPath: directory.path) ? directory : nil
+        }
+        guard source["kind"]?.stringValue == "PersistentVolumeClaim", (source["apiGroup"]?.stringValue ?? "").isEmpty,
+              let original = try? await client.get(.persistentVolumeClaims, namespace: namespace, name: sourceName),
+              original["status"]?["phase"]?.stringValue == "Bound", let uid = original["metadata"]?["uid"]?.stringValue else { return nil }
+        return paths.directory(namespace: namespace, claim: sourceName, uid: uid)
     }
 
     /// A bound claim whose request grew gets a volume that large (online expansion, as a CSI

@@ -12,6 +12,11 @@ struct PersistentVolumePaths: Sendable {
         root.appendingPathComponent(namespace).appendingPathComponent("\(claim)-\(uid)")
     }
 
+    /// Where the copy behind a VolumeSnapshotContent lives (beside the volumes, outside any tmpfs).
+    func snapshotDirectory(content: String) -> URL {
+        root.deletingLastPathComponent().appendingPathComponent("volume-snapshots").appendingPathComponent(content)
+    }
+
     struct MountError: Error, CustomStringConvertible {
         let description: String
     }
