@@ -110,8 +110,13 @@ struct ControllerCommand: AsyncParsableCommand {
                                            resyncPeriod: .seconds(Int64(resyncSeconds)))
         let poolers = PoolerController(client: client, namespace: namespace,
                                        reconciler: PoolerReconciler(client: client, configuration: operatorConfiguration, logger: logger), logger: logger)
+        // The same operator identity (client certificate) for every call to an instance.
+        let backups = BackupController(client: client, namespace: namespace,
+                                       backups: BackupReconciler(client: client, statuses: reconciler.statuses, logger: logger),
+                                       schedules: ScheduledBackupReconciler(client: client, logger: logger, longestWait: .seconds(Int64(resyncSeconds))),
+                                       logger: logger)
         let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, ownedInformers: ownedInformers,
-                                           workers: workers, poolerInformer: poolerInformer, poolers: poolers, logger: logger)
+                                           workers: workers, poolerInformer: poolerInformer, poolers: poolers, backups: backups, logger: logger)
         let service: any ServiceLifecycle.Service
         if leaderElect {
             let duration = Duration.seconds(leaseDurationSeconds)

@@ -92,6 +92,25 @@ public final class PostgresServer: @unchecked Sendable {
                              ["-u", "postgres", "--", binDirectory.appendingPathComponent(tool).path] + arguments, timeout: 120)
     }
 
+    /// Copies a data directory (a volume snapshot's, say) and runs one query on the copy in
+    /// single-user mode as `postgres` (no network, no authentication, TLS and archiving off):
+    /// proof that the directory is a database PostgreSQL starts on. Returns the backend's output.
+    public static func singleUserQuery(_ binaries: URL, dataDirectoryToCopy source: URL, _ query: String, database: String) throws -> String {
+        let scratch = try TemporaryDirectory(prefix: "cnpg-restore")
+        let copy = scratch.url.appendingPathComponent("pgdata")
+        let copied = try ExternalTool.run(URL(fileURLWithPath: "/bin/cp"), ["-a", source.path, copy.path])
+        guard copied.status == 0 else { throw TestFailure("cannot copy \(source.path): \(copied.error)") }
+        // Started on its own, a standby's copy is a new primary (single-user mode has no standby mode).
+        try? FileManager.default.removeItem(at: copy.appendingPathComponent("standby.signal"))
+        _ = try ExternalTool.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "postgres:postgres", scratch.url.path])
+        let result = try ExternalTool.run(URL(fileURLWithPath: "/usr/sbin/runuser"), [
+            "-u", "postgres", "--", binaries.appendingPathComponent("postgres").path, "--single", "-D", copy.path,
+            "-c", "ssl=off", "-c", "archive_mode=off", "-c", "logging_collector=off", "-c", "log_destination=stderr",
+            "-c", "shared_preload_libraries=", database,
+        ], stdin: query + "\n", timeout: 120)
+        return result.output + result.error
+    }
+
     /// Gives a file or directory to the `postgres` user, which PostgreSQL and the instance manager run as.
     public static func chownToPostgres(_ path: String) throws {
         try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: path)

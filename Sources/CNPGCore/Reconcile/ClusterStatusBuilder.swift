@@ -191,6 +191,11 @@ public enum ClusterStatusBuilder {
                                                now: input.now) {
             conditions.append(condition)
         }
+        // Conditions other writers own (the backups' LastBackupSucceeded) stay as they are.
+        let owned: Set<String> = ["Ready", Hibernation.conditionType, DiskSpace.conditionType]
+        for kept in input.cluster.status?.conditions ?? [] where !owned.contains(kept.type) {
+            conditions.append(ObjectCodec.encode(kept))
+        }
         fields.append(("conditions", .array(conditions)))
         return fields
     }

@@ -22,10 +22,15 @@ struct VolumeSnapshotController: Sendable {
 
     static func contentName(snapshotUID: String) -> String { "snapcontent-\(snapshotUID)" }
 
-    func reconcile(_ snapshot: JSONValue) async {
-        guard let namespace = snapshot["metadata"]?["namespace"]?.stringValue, let name = snapshot["metadata"]?["name"]?.stringValue,
+    func reconcile(_ event: JSONValue) async {
+        guard let namespace = event["metadata"]?["namespace"]?.stringValue, let name = event["metadata"]?["name"]?.stringValue,
+              event["status"]?["readyToUse"] != .bool(true) else { return }
+        // The event may be older than the snapshot's state (our own spec patch queues one before the
+        // status patch): act on the stored object, and never cut a snapshot twice.
+        guard let snapshot = try? await client.get(.volumeSnapshots, namespace: namespace, name: name),
               let uid = snapshot["metadata"]?["uid"]?.stringValue, snapshot["metadata"]?["deletionTimestamp"] == nil,
-              snapshot["status"]?["readyToUse"] != .bool(true) else { return }
+              snapshot["status"]?["readyToUse"] != .bool(true), snapshot["status"]?["boundVolumeSnapshotContentName"] == nil,
+              (try? await client.get(.volumeSnapshotContents, namespace: nil, name: Self.contentName(snapshotUID: uid))) == nil else { return }
         do {
             try await take(snapshot, namespace: namespace, name: name, uid: uid)
         } catch let problem as Problem {
@@ -84,16 +89,15 @@ struct VolumeSnapshotController: Sendable {
         _ = try await client.patch(.volumeSnapshotContents, namespace: nil, name: contentName, .object([("status", .object([
             ("snapshotHandle", .string(contentName)), ("creationTime", .int(nanoseconds)), ("readyToUse", .bool(true)), ("restoreSize", .int(bytes)),
         ]))]), patchType: .merge, subresource: "status", fieldManager: nil)
-        var specPatch: [(String, JSONValue)] = []
-        if snapshot["spec"]?["volumeSnapshotClassName"] == nil { specPatch.append(("volumeSnapshotClassName", .string(className))) }
-        if !specPatch.isEmpty {
-            _ = try await client.patch(.volumeSnapshots, namespace: namespace, name: name, .object([("spec", .object(specPatch))]),
-                                       patchType: .merge, subresource: nil, fieldManager: nil)
-        }
         _ = try await client.patch(.volumeSnapshots, namespace: namespace, name: name, .object([("status", .object([
             ("boundVolumeSnapshotContentName", .string(contentName)), ("creationTime", .string(created)),
             ("readyToUse", .bool(true)), ("restoreSize", .string(size)), ("error", .null),
         ]))]), patchType: .merge, subresource: "status", fieldManager: nil)
+        if snapshot["spec"]?["volumeSnapshotClassName"] == nil {
+            _ = try await client.patch(.volumeSnapshots, namespace: namespace, name: name,
+                                       .object([("spec", .object([("volumeSnapshotClassName", .string(className))]))]),
+                                       patchType: .merge, subresource: nil, fieldManager: nil)
+        }
         logger.info("volume snapshot taken", metadata: ["snapshot": "\(namespace)/\(name)", "pvc": "\(claimName)", "content": "\(contentName)"])
         // Claims waiting to be restored from this snapshot can bind now.
         for waiting in (try? await client.list(.persistentVolumeClaims, namespace: namespace, labelSelector: nil, fieldSelector: nil).items) ?? []

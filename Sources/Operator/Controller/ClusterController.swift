@@ -17,6 +17,7 @@ struct ClusterController: ServiceLifecycle.Service {
     /// integration) and its events feed both this controller and `poolers`.
     let poolerInformer: Informer
     let poolers: PoolerController
+    let backups: BackupController
     let logger: Logger
 
     /// The kinds a Cluster owns that carry its label, watched and cached.
@@ -54,6 +55,7 @@ struct ClusterController: ServiceLifecycle.Service {
                     poolerFeed.finish()
                 }
                 group.addTask { await poolers.run(poolerEvents: poolerEvents) }
+                group.addTask { await backups.run() }
                 for informer in ownedInformers {
                     group.addTask {
                         await informer.run { event in

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CNPGCore
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import Synchronization
 
@@ -89,12 +90,32 @@ struct InstanceStatusClient: Sendable {
 
     /// GET on an instance's status port; the body of a 200, else Refused with the status and body.
     private func get(_ path: String, ip: String, tls: TLSConfiguration) async throws -> String {
-        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)\(path)")
-        request.tlsConfiguration = tls
-        let response = try await http.execute(request, timeout: timeout)
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .ok else { throw Refused(description: "\(response.status.code) \(text)") }
+        let (status, text) = try await send(.GET, path, ip: ip, tls: tls, body: nil)
+        guard status == 200 else { throw Refused(description: "\(status) \(text)") }
         return text
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, ip: String, tls: TLSConfiguration, body: Data?) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)\(path)")
+        request.method = method
+        request.tlsConfiguration = tls
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await http.execute(request, timeout: timeout)
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    /// A call to the instance's `/pg/mode/backup` (GET: the session; POST: start; PUT: stop): the
+    /// answer's envelope, whatever its status (CNPG's errors come as envelopes too).
+    func onlineBackup(_ method: HTTPMethod, ip: String, caPEM: String?, body: (any Encodable & Sendable)? = nil) async throws -> OnlineBackup.Envelope {
+        let data = try body.map { try JSONEncoder().encode($0) }
+        let (status, text) = try await send(method, "/pg/mode/backup", ip: ip, tls: tlsConfiguration(caPEM: caPEM), body: data)
+        guard let envelope = try? JSONDecoder().decode(OnlineBackup.Envelope.self, from: Data(text.utf8)) else {
+            throw Refused(description: "\(status) \(text)")
+        }
+        return envelope
     }
 
     func poll(_ pods: [JSONValue], caPEM: String?) async -> [String: InstanceStatus] {

@@ -56,14 +56,22 @@ struct EventRecorder: Sendable {
     let client: any KubeClient
 
     func record(_ cluster: Cluster, reason: String, message: String, warning: Bool = false) async {
-        let namespace = cluster.metadata.namespace ?? "default"
-        let name = cluster.metadata.name ?? ""
+        await record(kind: Cluster.kind, cluster.metadata, reason: reason, message: message, warning: warning)
+    }
+
+    func record(_ backup: Backup, reason: String, message: String, warning: Bool = false) async {
+        await record(kind: Backup.kind, backup.metadata, reason: reason, message: message, warning: warning)
+    }
+
+    func record(kind: String, _ metadata: ObjectMeta, reason: String, message: String, warning: Bool) async {
+        let namespace = metadata.namespace ?? "default"
+        let name = metadata.name ?? ""
         let now = KubeTime.time(Date())
         let event: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Event")),
             ("metadata", .object([("generateName", .string("\(name).")), ("namespace", .string(namespace))])),
-            ("involvedObject", .object([("apiVersion", .string(CNPG.apiVersion)), ("kind", .string("Cluster")), ("name", .string(name)),
-                                        ("namespace", .string(namespace)), ("uid", .string(cluster.metadata.uid ?? ""))])),
+            ("involvedObject", .object([("apiVersion", .string(CNPG.apiVersion)), ("kind", .string(kind)), ("name", .string(name)),
+                                        ("namespace", .string(namespace)), ("uid", .string(metadata.uid ?? ""))])),
             ("reason", .string(reason)), ("message", .string(message)), ("type", .string(warning ? "Warning" : "Normal")),
             ("source", .object([("component", .string("cloudnative-pg"))])), ("reportingComponent", .string("cloudnative-pg")),
             ("firstTimestamp", .string(now)), ("lastTimestamp", .string(now)), ("count", .int(1)),

@@ -29,19 +29,7 @@ struct PoolerController: Sendable {
                     await queue.add(PoolerReconciler.Key(namespace: namespace, name: name))
                 }
             }
-            group.addTask {
-                while let key = await queue.next() {
-                    do {
-                        let requeue = try await reconciler.reconcile(key)
-                        await queue.forget(key)
-                        if let requeue { queue.add(key, after: requeue) }
-                    } catch {
-                        logger.warning("pooler reconcile failed", metadata: ["pooler": "\(key)", "error": "\(error)"])
-                        await queue.retry(key)
-                    }
-                    await queue.done(key)
-                }
-            }
+            group.addTask { await queue.work(label: "pooler", logger: logger) { try await reconciler.reconcile($0) } }
             await withTaskCancellationHandler {
                 await group.next()
             } onCancel: {

@@ -1,5 +1,6 @@
 import Foundation
 import CNPGCore
+import Logging
 
 /// A controller work queue as client-go's: a key is queued at most once, a key being processed
 /// is not handed out again (a change meanwhile queues it once more afterwards), failures come
@@ -100,5 +101,23 @@ actor WorkQueue<Key: Hashable & Sendable> {
         closed = true
         for waiter in waiters { waiter.resume(returning: nil) }
         waiters = []
+    }
+}
+
+extension WorkQueue {
+    /// A worker: reconciles each key the queue hands out until it shuts down; an answer is when
+    /// to look again, an error a rate-limited retry.
+    func work(label: String, logger: Logger, _ reconcile: @Sendable (Key) async throws -> Duration?) async {
+        while let key = await next() {
+            do {
+                let requeue = try await reconcile(key)
+                forget(key)
+                if let requeue { add(key, after: requeue) }
+            } catch {
+                logger.warning("\(label) reconcile failed", metadata: [label: "\(key)", "error": "\(error)"])
+                retry(key)
+            }
+            done(key)
+        }
     }
 }
