@@ -61,13 +61,10 @@ struct InitCommand: AsyncParsableCommand {
 
         // A temporary server on the Unix socket only: no TLS files exist yet, and nothing may connect.
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
-        try await postmaster.start(extraArguments: [
-            "-c", "listen_addresses=", "-c", "port=\(options.port)", "-c", "unix_socket_directories=\(paths.socketDirectory)",
-            "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "archive_mode=off", "-c", "synchronous_standby_names=",
-        ])
+        try await postmaster.start(extraArguments: Self.temporaryServerArguments(port: options.port, paths: paths))
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
         do {
-            try await waitUntilAccepting(database, postmaster: postmaster)
+            try await Self.waitUntilAccepting(database, postmaster: postmaster)
             try await createApplicationObjects(database)
         } catch {
             await postmaster.shutdownFastImmediate(timeoutSeconds: 60)
@@ -77,7 +74,13 @@ struct InitCommand: AsyncParsableCommand {
         logger.info("instance initialised", metadata: ["pod": "\(options.podName)"])
     }
 
-    func waitUntilAccepting(_ database: LocalDatabase, postmaster: Postmaster) async throws {
+    /// A server for the manager alone: the Unix socket only, no archiving, no synchronous standby to wait for.
+    static func temporaryServerArguments(port: Int, paths: InstancePaths) -> [String] {
+        ["-c", "listen_addresses=", "-c", "port=\(port)", "-c", "unix_socket_directories=\(paths.socketDirectory)",
+         "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "archive_mode=off", "-c", "synchronous_standby_names="]
+    }
+
+    static func waitUntilAccepting(_ database: LocalDatabase, postmaster: Postmaster) async throws {
         for _ in 0..<600 {
             if await database.isAccepting() { return }
             guard await postmaster.isRunning else { break }
@@ -87,22 +90,28 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     func createApplicationObjects(_ database: LocalDatabase) async throws {
-        if let user = applicationUser {
-            let exists = try await database.withConnection { connection in
-                try await connection.text("SELECT 1::text FROM pg_roles WHERE rolname = \(try SQLQuoting.literal(user))", logger: database.logger)
-            }
-            if exists == nil { try await database.execute(["CREATE ROLE \(try SQLQuoting.identifier(user)) LOGIN"]) }
-        }
+        if let user = applicationUser { try await Self.ensureRole(user, in: database) }
         try await database.execute(try ShellQuoting.split(postInitSQL))
         try await database.execute(try ShellQuoting.split(postInitTemplateSQL), database: "template1")
         if let name = applicationDatabase, let user = applicationUser {
-            let exists = try await database.withConnection { connection in
-                try await connection.text("SELECT 1::text FROM pg_database WHERE datname = \(try SQLQuoting.literal(name))", logger: database.logger)
-            }
-            if exists == nil {
-                try await database.execute(["CREATE DATABASE \(try SQLQuoting.identifier(name)) OWNER \(try SQLQuoting.identifier(user))"])
-            }
+            try await Self.ensureDatabase(name, owner: user, in: database)
             try await database.execute(try ShellQuoting.split(postInitApplicationSQL), database: name)
+        }
+    }
+
+    static func ensureRole(_ user: String, in database: LocalDatabase) async throws {
+        let exists = try await database.withConnection { connection in
+            try await connection.text("SELECT 1::text FROM pg_roles WHERE rolname = \(try SQLQuoting.literal(user))", logger: database.logger)
+        }
+        if exists == nil { try await database.execute(["CREATE ROLE \(try SQLQuoting.identifier(user)) LOGIN"]) }
+    }
+
+    static func ensureDatabase(_ name: String, owner: String, in database: LocalDatabase) async throws {
+        let exists = try await database.withConnection { connection in
+            try await connection.text("SELECT 1::text FROM pg_database WHERE datname = \(try SQLQuoting.literal(name))", logger: database.logger)
+        }
+        if exists == nil {
+            try await database.execute(["CREATE DATABASE \(try SQLQuoting.identifier(name)) OWNER \(try SQLQuoting.identifier(owner))"])
         }
     }
 }

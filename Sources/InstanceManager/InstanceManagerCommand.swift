@@ -20,7 +20,7 @@ struct InstanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instance",
         abstract: "Create, clone and run a PostgreSQL instance of a Cluster.",
-        subcommands: [InitCommand.self, JoinCommand.self, RunCommand.self, StatusCommand.self]
+        subcommands: [InitCommand.self, JoinCommand.self, RestoreSnapshotCommand.self, RunCommand.self, StatusCommand.self]
     )
 }
 

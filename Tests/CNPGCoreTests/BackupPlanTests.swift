@@ -168,4 +168,19 @@ import Testing
         let fields = Controldata.fields("Database cluster state:               shut down in recovery\nLatest checkpoint location:           0/5000060\n")
         #expect(fields["Database cluster state"] == "shut down in recovery" && fields["Latest checkpoint location"] == "0/5000060")
     }
+
+    @Test("bootstrapping from volume snapshots: the snapshot-recovery Job and claims that start from the snapshots")
+    func snapshotRecoveryBootstrap() throws {
+        let cluster = try ObjectCodec.decode(Cluster.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg2","namespace":"db","uid":"c-2"},"spec":{"instances":2,"storage":{"size":"1Gi"},"walStorage":{"size":"1Gi"},"bootstrap":{"recovery":{"database":"app","owner":"app","volumeSnapshots":{"storage":{"name":"cold","kind":"VolumeSnapshot","apiGroup":"snapshot.storage.k8s.io"},"walStorage":{"name":"cold-wal","kind":"VolumeSnapshot","apiGroup":"snapshot.storage.k8s.io"}}}}}}"#))
+        let role = JobBuilder.bootstrapRole(for: cluster)
+        #expect(role == .snapshotRecovery && JobBuilder.bootstrapDescription(role) == "from volumeSnapshots")
+        let job = JobBuilder.job(for: cluster, serial: 1, role: role)
+        #expect(job.metadata.name == "pg2-1-snapshot-recovery")
+        let command = job.spec?.template.spec?.containers?.first?.command ?? []
+        #expect(Array(command.prefix(3)) == ["/controller/manager", "instance", "restoresnapshot"], "\(command)")
+        #expect(command.contains("--app-db-name") && command.contains("--pg-wal"), "\(command)")
+        let claims = try PVCBuilder.claims(for: cluster, serial: 1, restoringFrom: cluster.spec.bootstrap?.recovery?.volumeSnapshots)
+        #expect(claims.map { $0.spec?.dataSource?.name } == ["cold", "cold-wal"])
+        #expect(try PVCBuilder.claims(for: cluster, serial: 2).allSatisfy { $0.spec?.dataSource == nil }, "later instances join by pg_basebackup")
+    }
 }

@@ -1,17 +1,29 @@
 /// The Jobs that prepare an instance's data: `initdb` for the first primary, `join` for a new
-/// standby, `pgbasebackup` and `full-recovery` for the other bootstrap methods.
+/// standby, `pgbasebackup`, `full-recovery` and `snapshot-recovery` for the other bootstrap methods.
 public enum JobBuilder {
     public enum Role: String, Sendable, CaseIterable {
-        case initdb, `import`, join, pgbasebackup, fullRecovery = "full-recovery"
+        case initdb, `import`, join, pgbasebackup, fullRecovery = "full-recovery", snapshotRecovery = "snapshot-recovery"
     }
 
     /// The job that bootstraps the first instance, by the cluster's bootstrap method.
     public static func bootstrapRole(for cluster: Cluster) -> Role {
         let bootstrap = cluster.spec.bootstrap
+        if bootstrap?.recovery?.volumeSnapshots != nil { return .snapshotRecovery }
         if bootstrap?.recovery != nil { return .fullRecovery }
         if bootstrap?.pg_basebackup != nil { return .pgbasebackup }
         if bootstrap?.initdb?.import != nil { return .import }
         return .initdb
+    }
+
+    /// How CNPG's `CreatingInstance` event names a first instance's bootstrap.
+    public static func bootstrapDescription(_ role: Role) -> String {
+        switch role {
+        case .initdb, .join: return "initdb"
+        case .import: return "import"
+        case .pgbasebackup: return "from physical backup"
+        case .fullRecovery: return "from backup"
+        case .snapshotRecovery: return "from volumeSnapshots"
+        }
     }
 
     public static func job(for cluster: Cluster, serial: Int, role: Role, configuration: OperatorConfiguration = OperatorConfiguration()) -> Job {
@@ -65,6 +77,13 @@ public enum JobBuilder {
             command += ["pgbasebackup"]
         case .fullRecovery:
             command += ["restore"] + walFlag
+        case .snapshotRecovery:
+            command += ["restoresnapshot"]
+            let recovery = cluster.spec.bootstrap?.recovery
+            if let database = recovery?.database, let owner = recovery?.owner ?? recovery?.database {
+                command += ["--app-db-name", database, "--app-user", owner]
+            }
+            command += walFlag
         }
         command.append("--log-level=\(cluster.spec.logLevel ?? "info")")
         return command

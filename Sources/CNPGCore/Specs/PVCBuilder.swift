@@ -7,16 +7,24 @@ public enum PVCBuilder {
         public var description: String { "\(field): the storage size is required" }
     }
 
-    public static func claims(for cluster: Cluster, serial: Int) throws -> [PersistentVolumeClaim] {
+    /// `restoringFrom` (`bootstrap.recovery.volumeSnapshots`, for the first instance) makes each
+    /// claim start from its snapshot or PVC (`dataSource`).
+    public static func claims(for cluster: Cluster, serial: Int, restoringFrom sources: DataSource? = nil) throws -> [PersistentVolumeClaim] {
         let instance = "\(cluster.metadata.name ?? "")-\(serial)"
-        var claims = [try claim(for: cluster, serial: serial, name: instance, role: .data, storage: cluster.spec.storage ?? StorageConfiguration(), field: "spec.storage")]
-        if let wal = cluster.spec.walStorage {
-            claims.append(try claim(for: cluster, serial: serial, name: "\(instance)-wal", role: .wal, storage: wal, field: "spec.walStorage"))
+        var data = try claim(for: cluster, serial: serial, name: instance, role: .data, storage: cluster.spec.storage ?? StorageConfiguration(), field: "spec.storage")
+        data.spec?.dataSource = sources?.storage
+        var claims = [data]
+        if let walStorage = cluster.spec.walStorage {
+            var wal = try claim(for: cluster, serial: serial, name: "\(instance)-wal", role: .wal, storage: walStorage, field: "spec.walStorage")
+            wal.spec?.dataSource = sources?.walStorage
+            claims.append(wal)
         }
         for (index, tablespace) in (cluster.spec.tablespaces ?? []).enumerated().sorted(by: { $0.element.name < $1.element.name }) {
             let sanitized = ClusterValidation.sanitizedTablespaceName(tablespace.name)
-            claims.append(try claim(for: cluster, serial: serial, name: "\(instance)-tbs-\(sanitized)", role: .tablespace,
-                                    storage: tablespace.storage, field: "spec.tablespaces[\(index)].storage", tablespace: tablespace.name))
+            var volume = try claim(for: cluster, serial: serial, name: "\(instance)-tbs-\(sanitized)", role: .tablespace,
+                                   storage: tablespace.storage, field: "spec.tablespaces[\(index)].storage", tablespace: tablespace.name)
+            volume.spec?.dataSource = sources?.tablespaceStorage?[tablespace.name]
+            claims.append(volume)
         }
         return claims
     }

@@ -8,11 +8,17 @@ extension ClusterReconciler {
         let name = cluster.metadata.name ?? ""
         switch action {
         case .createPrimary(let serial):
-            try await createClaims(cluster, serial: serial)
             let role = JobBuilder.bootstrapRole(for: cluster)
+            let sources = role == .snapshotRecovery ? cluster.spec.bootstrap?.recovery?.volumeSnapshots : nil
+            if let sources, let refusal = try await snapshotRecoveryRefusal(sources, namespace: namespace) {
+                logger.warning("cannot bootstrap from the volume snapshots", metadata: ["cluster": "\(namespace)/\(name)", "reason": "\(refusal)"])
+                await events.record(cluster, reason: "SnapshotRecoveryBlocked", message: refusal, warning: true)
+                return
+            }
+            try await createClaims(cluster, serial: serial, restoringFrom: sources)
             let job = ObjectCodec.encode(JobBuilder.job(for: cluster, serial: serial, role: role, configuration: configuration))
             if try await sync.ensure(.jobs, namespace: namespace, job) == .created {
-                await events.record(cluster, reason: "CreatingInstance", message: "Primary instance (\(role.rawValue))")
+                await events.record(cluster, reason: "CreatingInstance", message: "Primary instance (\(JobBuilder.bootstrapDescription(role)))")
             }
         case .createReplica(let serial):
             try await createClaims(cluster, serial: serial)
@@ -57,11 +63,28 @@ extension ClusterReconciler {
         }
     }
 
-    func createClaims(_ cluster: Cluster, serial: Int) async throws {
+    func createClaims(_ cluster: Cluster, serial: Int, restoringFrom sources: DataSource? = nil) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
-        for claim in try PVCBuilder.claims(for: cluster, serial: serial) {
+        for claim in try PVCBuilder.claims(for: cluster, serial: serial, restoringFrom: sources) {
             try await sync.ensure(.persistentVolumeClaims, namespace: namespace, ObjectCodec.encode(claim))
         }
+    }
+
+    /// Why the first instance cannot start from these snapshots yet (nil when it can): a snapshot
+    /// that does not exist, or one of an online backup (its WAL up to the backup's end is in no
+    /// archive this operator could restore from).
+    func snapshotRecoveryRefusal(_ sources: DataSource, namespace: String) async throws -> String? {
+        for reference in [sources.storage, sources.walStorage].compactMap({ $0 }) + (sources.tablespaceStorage ?? [:]).values
+        where reference.kind == "VolumeSnapshot" {
+            let snapshot: JSONValue
+            do { snapshot = try await client.get(.volumeSnapshots, namespace: namespace, name: reference.name) } catch let error as KubeAPIError where error.isNotFound {
+                return "VolumeSnapshot \(reference.name) not found"
+            }
+            if snapshot["metadata"]?["labels"]?["cnpg.io/onlineBackup"]?.stringValue == "true" {
+                return "VolumeSnapshot \(reference.name) holds an online backup: restoring it needs the WAL archived up to the backup's end, and this operator has no WAL archive; restore from a cold backup (online: false)"
+            }
+        }
+        return nil
     }
 
     static func role(of pod: String, cluster: Cluster) -> String {
