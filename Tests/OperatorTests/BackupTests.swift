@@ -80,7 +80,13 @@ extension ClusterLifecycleTests {
         #expect(table.contains("online") && table.contains("volumeSnapshot") && table.contains("completed"), "\(table)")
 
         // Cold, from the standby: fenced (PostgreSQL shut down), snapshotted, unfenced.
-        try backup("cold", "  method: volumeSnapshot\n  online: false")
+        // Through the plugin, as `kubectl cnpg backup` (bad flags are refused before anything is created).
+        let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", arguments + ["--kubeconfig", sandbox.kubeconfig]) }
+        let misspelt = try plugin(["backup", "cluster-example", "--backup-target", "standby"])
+        #expect(misspelt.status != 0 && misspelt.error.contains("--backup-target"), "\(misspelt.error)")
+        let requested = try plugin(["backup", "cluster-example", "--backup-name", "cold", "--method", "volumeSnapshot", "--online", "false"])
+        #expect(requested.status == 0 && requested.output == "backup/cold created\n", "\(requested.output) \(requested.error)")
+        #expect(sandbox.jsonpath("backup/cold", ".spec.online") == "false")
         let cold = await finished("cold")
         #expect(cold == "completed", "\(sandbox.jsonpath("backup/cold", ".status")) \(controller.output.suffix(3000))")
         #expect(sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").isEmpty, "the instance is unfenced again")

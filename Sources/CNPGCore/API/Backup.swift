@@ -8,6 +8,14 @@ public struct Backup: Codable, Sendable, Equatable, CNPGResource {
     public var metadata: ObjectMeta
     public var spec: BackupSpec
     public var status: BackupStatus?
+
+    public init(apiVersion: String? = CNPG.apiVersion, kind: String? = Backup.kind, metadata: ObjectMeta, spec: BackupSpec, status: BackupStatus? = nil) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
 }
 
 public struct BackupSpec: Codable, Sendable, Equatable {

@@ -115,6 +115,11 @@ extension VolumeSnapshotConfiguration: OpenAPISchemaAnnotated {
 public struct OnlineConfiguration: Codable, Sendable, Equatable {
     public var waitForArchive: Bool?
     public var immediateCheckpoint: Bool?
+
+    public init(waitForArchive: Bool? = nil, immediateCheckpoint: Bool? = nil) {
+        self.waitForArchive = waitForArchive
+        self.immediateCheckpoint = immediateCheckpoint
+    }
 }
 
 extension OnlineConfiguration: OpenAPISchemaAnnotated {
