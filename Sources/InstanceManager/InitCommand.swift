@@ -60,24 +60,30 @@ struct InitCommand: AsyncParsableCommand {
         try context.writer.writeConfiguration(cluster: context.cluster, role: .primary, preserveMode: true)
 
         // A temporary server on the Unix socket only: no TLS files exist yet, and nothing may connect.
-        let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
-        try await postmaster.start(extraArguments: Self.temporaryServerArguments(port: options.port, paths: paths))
-        let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
-        do {
-            try await Self.waitUntilAccepting(database, postmaster: postmaster)
+        try await Self.withTemporaryServer(binaries: binaries, paths: paths, port: options.port, logger: logger) { database in
             try await createApplicationObjects(database)
+        }
+        logger.info("instance initialised", metadata: ["pod": "\(options.podName)"])
+    }
+
+    /// Runs `body` against a server for the manager alone (the Unix socket only, no archiving, no
+    /// synchronous standby to wait for), stopped afterwards whatever happens.
+    static func withTemporaryServer(binaries: PostgresBinaries, paths: InstancePaths, port: Int, logger: Logger,
+                                    _ body: (LocalDatabase) async throws -> Void) async throws {
+        let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
+        try await postmaster.start(extraArguments: [
+            "-c", "listen_addresses=", "-c", "port=\(port)", "-c", "unix_socket_directories=\(paths.socketDirectory)",
+            "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "archive_mode=off", "-c", "synchronous_standby_names=",
+        ])
+        let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: port, logger: logger)
+        do {
+            try await waitUntilAccepting(database, postmaster: postmaster)
+            try await body(database)
         } catch {
             await postmaster.shutdownFastImmediate(timeoutSeconds: 60)
             throw error
         }
         await postmaster.shutdownFastImmediate(timeoutSeconds: 120)
-        logger.info("instance initialised", metadata: ["pod": "\(options.podName)"])
-    }
-
-    /// A server for the manager alone: the Unix socket only, no archiving, no synchronous standby to wait for.
-    static func temporaryServerArguments(port: Int, paths: InstancePaths) -> [String] {
-        ["-c", "listen_addresses=", "-c", "port=\(port)", "-c", "unix_socket_directories=\(paths.socketDirectory)",
-         "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "archive_mode=off", "-c", "synchronous_standby_names="]
     }
 
     static func waitUntilAccepting(_ database: LocalDatabase, postmaster: Postmaster) async throws {

@@ -57,20 +57,13 @@ struct RestoreSnapshotCommand: AsyncParsableCommand {
         logger.info("restored data directory prepared", metadata: ["state": "\(state)", "pgdata": "\(paths.dataDirectory)"])
 
         try context.writer.writeConfiguration(cluster: context.cluster, role: .primary, preserveMode: true)
-        let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
-        try await postmaster.start(extraArguments: InitCommand.temporaryServerArguments(port: options.port, paths: paths))
-        let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
-        do {
-            try await InitCommand.waitUntilAccepting(database, postmaster: postmaster)
+        // Started once, the server finishes recovery; stopped, it is a clean primary for `run`.
+        try await InitCommand.withTemporaryServer(binaries: binaries, paths: paths, port: options.port, logger: logger) { database in
             if let name = applicationDatabase, let owner = applicationUser {
                 try await InitCommand.ensureRole(owner, in: database)
                 try await InitCommand.ensureDatabase(name, owner: owner, in: database)
             }
-        } catch {
-            await postmaster.shutdownFastImmediate(timeoutSeconds: 60)
-            throw error
         }
-        await postmaster.shutdownFastImmediate(timeoutSeconds: 120)
         logger.info("instance restored from a volume snapshot", metadata: ["pod": "\(options.podName)"])
     }
 }

@@ -73,6 +73,39 @@ import Testing
         #expect(PoolerSecretNames(status: nil) == nil)
     }
 
+    @Test("template and serviceTemplate: the user's fields win, containers and env merge by name, selectors and the pgbouncer port stay")
+    func templates() throws {
+        var pooler = try Self.pooler()
+        pooler.spec.template = try ObjectCodec.decode(PodTemplateSpec.self, from: JSONText.parse(#"""
+            {"metadata":{"labels":{"team":"db","cnpg.io/poolerName":"other"},"annotations":{"note":"x"}},
+             "spec":{"nodeSelector":{"disk":"ssd"},
+                     "containers":[{"name":"pgbouncer","resources":{"limits":{"memory":"128Mi"}},"env":[{"name":"EXTRA","value":"1"},{"name":"PGUSER","value":"x"}]},
+                                   {"name":"sidecar","image":"busybox","command":["sleep","infinity"]}],
+                     "volumes":[{"name":"extra","emptyDir":{}}]}}
+            """#))
+        pooler.spec.serviceTemplate = try ObjectCodec.decode(ServiceTemplateSpec.self, from: JSONText.parse(
+            #"{"metadata":{"annotations":{"lb":"yes"}},"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local","selector":{"x":"y"}}}"#))
+        let template = PoolerBuilder.deployment(for: pooler, configuration: OperatorConfiguration())["spec"]?["template"]
+        #expect(template?["metadata"]?["labels"]?["team"] == .string("db"))
+        #expect(template?["metadata"]?["labels"]?["cnpg.io/poolerName"] == .string("pool"), "the selector label stays the operator's")
+        #expect(template?["metadata"]?["annotations"]?["note"] == .string("x") && template?["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"] != nil)
+        #expect(template?["spec"]?["nodeSelector"]?["disk"] == .string("ssd"))
+        let containers = template?["spec"]?["containers"]?.arrayValue ?? []
+        #expect(containers.map { $0["name"]?.stringValue ?? "" } == ["pgbouncer", "sidecar"])
+        #expect(containers[0]["command"] == .array(["/controller/manager", "pgbouncer", "run"].map(JSONValue.string)), "unset fields stay the operator's")
+        #expect(containers[0]["resources"]?["limits"]?["memory"] == .string("128Mi"))
+        let env = containers[0]["env"]?.arrayValue ?? []
+        #expect(env.contains { $0["name"] == .string("EXTRA") } && env.filter { $0["name"] == .string("PGUSER") }.count == 1)
+        #expect(env.first { $0["name"] == .string("PGUSER") }?["value"] == .string("x"))
+        #expect(template?["spec"]?["volumes"]?.arrayValue?.map { $0["name"]?.stringValue ?? "" } == ["scratch-data", "kube-api-access", "extra"])
+        let service = PoolerBuilder.service(for: pooler)
+        #expect(service["spec"]?["type"] == .string("LoadBalancer") && service["spec"]?["externalTrafficPolicy"] == .string("Local"))
+        #expect(service["spec"]?["selector"] == .object([("cnpg.io/poolerName", .string("pool"))]), "the selector stays the operator's")
+        #expect(service["spec"]?["ports"]?.arrayValue?.first?["name"] == .string("pgbouncer"))
+        #expect(service["metadata"]?["annotations"]?["lb"] == .string("yes"))
+        #expect(PoolerBuilder.service(for: try Self.pooler())["spec"]?["type"] == .string("ClusterIP"))
+    }
+
     @Test("the Deployment, Service and RBAC follow CNPG's: labels, uid 998, owner, a Role limited to its Pooler and Secrets; kubernetes-validate passes")
     func objects() throws {
         let pooler = try Self.pooler()
@@ -94,7 +127,7 @@ import Testing
                 != deployment["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"])
 
         let tool = try #require(ExternalTool.find("kubernetes-validate"), "kubernetes-validate is missing: run scripts/install-test-deps.sh")
-        let objects = [deployment, ObjectCodec.encode(PoolerBuilder.service(for: pooler)), ObjectCodec.encode(PoolerBuilder.serviceAccount(for: pooler)!),
+        let objects = [deployment, PoolerBuilder.service(for: pooler), ObjectCodec.encode(PoolerBuilder.serviceAccount(for: pooler)!),
                        ObjectCodec.encode(role), ObjectCodec.encode(PoolerBuilder.roleBinding(for: pooler))]
         let file = try BuiltProducts.temporaryFile(ManifestValidator.render(objects, format: "yaml"))
         defer { try? FileManager.default.removeItem(at: file) }

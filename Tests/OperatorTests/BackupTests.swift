@@ -14,7 +14,7 @@ extension ClusterLifecycleTests {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
         defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
+        var controller = try await Operator.installedWithWebhooks(on: sandbox)
         defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
@@ -182,6 +182,32 @@ extension ClusterLifecycleTests {
         let collected = await Eventually.check(within: 30) { mine().isEmpty }
         #expect(collected, "\(mine())")
         #expect(sandbox.jsonpath("backup/online", ".status.phase") == "completed", "other Backups stay")
+
+        // A cold backup stuck mid-way (its snapshot class does not exist yet, the instance fenced) survives an operator
+        // restart: the new operator carries on, and once the class exists the backup completes and the instance is unfenced.
+        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p",
+                                     #"{"spec":{"backup":{"volumeSnapshot":{"className":"late-class"}}}}"#]).status == 0)
+        #expect(try plugin(["backup", "cluster-example", "--backup-name", "stuck", "--method", "volumeSnapshot", "--online", "false"]).status == 0)
+        let stuck = await Eventually.check(within: 60) {
+            sandbox.jsonpath("volumesnapshot/stuck", ".status.error.message").contains("late-class")
+                && sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").contains("cluster-example-2")
+        }
+        #expect(stuck, "\(sandbox.jsonpath("backup/stuck", ".status")) \(sandbox.jsonpath("volumesnapshot/stuck", ".status"))")
+        controller.process.signal(SIGKILL)
+        _ = await controller.process.wait()
+        controller = try await Operator.installedWithWebhooks(on: sandbox)
+        #expect(sandbox.jsonpath("backup/stuck", ".status.phase") == "running")
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: snapshot.storage.k8s.io/v1
+            kind: VolumeSnapshotClass
+            metadata: {name: late-class}
+            driver: volumes.kube-sandbox.local
+            deletionPolicy: Delete
+            """).status == 0)
+        let resumed = await finished("stuck", within: 90)
+        #expect(resumed == "completed", "\(sandbox.jsonpath("backup/stuck", ".status")) \(controller.output.suffix(2000))")
+        #expect(sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").isEmpty, "unfenced after the restart")
+        #expect(sandbox.jsonpath("volumesnapshot/stuck", ".spec.volumeSnapshotClassName") == "late-class")
 
         // Least privilege: the operator's ClusterRole and the instances' Roles were enough throughout.
         let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)

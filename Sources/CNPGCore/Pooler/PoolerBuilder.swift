@@ -96,11 +96,12 @@ public enum PoolerBuilder {
         let podSpec = podSpec(for: pooler, configuration: configuration)
         let hash = sha256Hex(Data(JSONText.serialize(ObjectCodec.encode(pooler.spec)).utf8))
         let selector: JSONValue = .object([("matchLabels", .object([(CNPGLabels.poolerName, .string(pooler.metadata.name ?? ""))]))])
-        let template: JSONValue = .object([
+        let generated: JSONValue = .object([
             ("metadata", .object([("labels", ObjectCodec.encode(labels(for: pooler))),
                                   ("annotations", .object([("cnpg.io/poolerSpecHash", .string(hash))]))])),
             ("spec", ObjectCodec.encode(podSpec)),
         ])
+        let template = PoolerTemplate.podTemplate(generated: generated, userTemplate: pooler.spec.template.map { ObjectCodec.encode($0) })
         var spec: [(String, JSONValue)] = [("replicas", .int(Int64(pooler.spec.instances ?? 1))), ("selector", selector), ("template", template)]
         if let strategy = pooler.spec.deploymentStrategy { spec.append(("strategy", ObjectCodec.encode(strategy))) }
         return .object([
@@ -110,12 +111,14 @@ public enum PoolerBuilder {
         ])
     }
 
-    public static func service(for pooler: Pooler) -> Service {
+    /// The Service: ClusterIP on 5432 to the `pgbouncer` port, with `serviceTemplate` applied.
+    public static func service(for pooler: Pooler) -> JSONValue {
         var spec = ServiceSpec()
         spec.type = "ClusterIP"
         spec.ports = [ServicePort(name: "pgbouncer", port: Int32(PgBouncerConfiguration.port), targetPort: .string("pgbouncer"))]
         spec.selector = [CNPGLabels.poolerName: pooler.metadata.name ?? ""]
-        return Service(metadata: metadata(for: pooler), spec: spec)
+        let generated = ObjectCodec.encode(Service(metadata: metadata(for: pooler), spec: spec))
+        return PoolerTemplate.service(generated: generated, userTemplate: pooler.spec.serviceTemplate.map { ObjectCodec.encode($0) })
     }
 
     public static func serviceAccount(for pooler: Pooler) -> ServiceAccount? {

@@ -56,6 +56,10 @@ struct BackupReconciler: Sendable {
             default: return try await run.proceed()
             }
         } catch let failure as Failure {
+            // A cold backup that fails must not leave its instance fenced.
+            if backup.status?.online == false, let pod = backup.status?.instanceID?.podName {
+                _ = try? await SnapshotBackupRun.setFence(client: client, namespace: key.namespace, cluster: backup.spec.cluster.name, pod: pod, on: false)
+            }
             try await fail(backup, method: method, message: failure.description)
             return nil
         }

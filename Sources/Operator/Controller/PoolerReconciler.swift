@@ -53,8 +53,13 @@ struct PoolerReconciler: Sendable {
             return current.setting("metadata", to: (current["metadata"] ?? .object([])).setting("annotations", to: annotations))
                 .setting("spec", to: deployment["spec"] ?? .null)
         }
-        let service = ObjectCodec.encode(PoolerBuilder.service(for: pooler))
-        try await sync.ensure(.services, namespace: key.namespace, service, update: ObjectSync.replacingSpec(["selector", "ports", "type"], from: service))
+        let service = PoolerBuilder.service(for: pooler)
+        // Every field the Service should have (a serviceTemplate may set more than type, ports and selector).
+        let serviceFields = service["spec"].flatMap { spec -> [String]? in
+            guard case .object(let fields) = spec else { return nil }
+            return fields.map(\.0)
+        } ?? ["selector", "ports", "type"]
+        try await sync.ensure(.services, namespace: key.namespace, service, update: ObjectSync.replacingSpec(serviceFields, from: service))
 
         // Status: the Secrets in use with their resourceVersions, and how many pods the Deployment runs.
         var missing: [String] = []

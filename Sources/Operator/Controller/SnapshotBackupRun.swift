@@ -113,20 +113,27 @@ struct SnapshotBackupRun: Sendable {
     }
 
     private func setFence(_ podName: String, on: Bool) async throws {
-        let current = try await client.get(Cluster.self, .clusters, namespace: namespace, name: clusterName)
-        var fenced = FencedInstances(cluster: current)
-        if on {
-            guard !fenced.contains(podName) else { return }
-            fenced.fence(podName)
-        } else {
-            guard fenced.names.contains(podName) else { return }
-            try fenced.unfence(podName)
-        }
-        _ = try await client.patch(.clusters, namespace: namespace, name: clusterName, .object([("metadata", .object([("annotations", .object([
-            (FencedInstances.annotation, fenced.annotationValue.map(JSONValue.string) ?? .null),
-        ]))]))]), patchType: .merge, subresource: nil, fieldManager: nil)
+        guard try await Self.setFence(client: client, namespace: namespace, cluster: clusterName, pod: podName, on: on) else { return }
         await reconciler.events.record(backup, reason: on ? "FencePod" : "UnfencePod",
                                        message: on ? "Fencing Pod \(podName) for a cold backup" : "Unfencing Pod \(podName)")
+    }
+
+    /// Adds the pod to (or removes it from) the Cluster's `cnpg.io/fencedInstances`; whether that changed anything.
+    @discardableResult
+    static func setFence(client: any KubeClient, namespace: String, cluster: String, pod: String, on: Bool) async throws -> Bool {
+        let current = try await client.get(Cluster.self, .clusters, namespace: namespace, name: cluster)
+        var fenced = FencedInstances(cluster: current)
+        if on {
+            guard !fenced.contains(pod) else { return false }
+            fenced.fence(pod)
+        } else {
+            guard fenced.names.contains(pod) else { return false }
+            try fenced.unfence(pod)
+        }
+        _ = try await client.patch(.clusters, namespace: namespace, name: cluster, .object([("metadata", .object([("annotations", .object([
+            (FencedInstances.annotation, fenced.annotationValue.map(JSONValue.string) ?? .null),
+        ]))]))]), patchType: .merge, subresource: nil, fieldManager: nil)
+        return true
     }
 
     /// Creates the snapshots still missing; whether all of them have been cut (`creationTime`).
