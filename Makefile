@@ -4,13 +4,15 @@ SWIFT ?= swift
 PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
 export PATH := $(PY_SCRIPTS):$(PATH)
 
-.PHONY: test build deps crds generate demo demo-down bench help
+.PHONY: test build deps lint format crds generate demo demo-down bench help
 
 help:
 	@echo "make test       install test dependencies, build everything, run all tests"
 	@echo "make demo       run the local demo (sandbox + operator + 3-instance cluster)"
 	@echo "make demo-down  stop the demo and remove .demo/"
 	@echo "make bench      measure failover, switchover, bootstrap, reconcile scale, webhook latency, memory (release build; ARGS=... for cnpg-bench)"
+	@echo "make lint       swift format lint --strict on the sources and tests (configuration: .swift-format)"
+	@echo "make format     rewrite the sources and tests in that format"
 	@echo "make generate   regenerate manifests/crds.yaml and the chart's generated files from the code"
 
 deps:
@@ -19,7 +21,13 @@ deps:
 build:
 	$(SWIFT) build
 
-test: deps build
+lint:
+	$(SWIFT) format lint --strict --parallel -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format --in-place --parallel -r Sources Tests Package.swift
+
+test: deps build lint
 	@mkdir -p .build && ./scripts/leftovers.sh snapshot .build/leftovers-before
 	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" $(SWIFT) test
 	@./scripts/leftovers.sh check .build/leftovers-before

@@ -135,8 +135,9 @@ let package = Package(
             path: "Benchmarks/CNPGBench",
             swiftSettings: strict
         ),
-        .target(name: "CNPGTestSupport", dependencies: ["CNPGCore", .product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support",
-                swiftSettings: strict),
+        .target(
+            name: "CNPGTestSupport", dependencies: ["CNPGCore", .product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/Support",
+            swiftSettings: strict),
         .testTarget(name: "CNPGCoreTests", dependencies: ["CNPGCore", "CNPGTestSupport"], swiftSettings: strict),
         .testTarget(name: "OperatorTests", dependencies: ["CNPGCore", "CNPGTestSupport"], swiftSettings: strict),
         .testTarget(name: "ExecutablesTests", dependencies: ["CNPGTestSupport"], swiftSettings: strict),

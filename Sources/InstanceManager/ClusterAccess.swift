@@ -53,8 +53,9 @@ struct ClusterAccess: Sendable {
 
     /// A merge patch of the Cluster's status subresource.
     func patchStatus(_ fields: [(String, JSONValue)]) async throws {
-        _ = try await client.patch(.clusters, namespace: namespace, name: clusterName,
-                                   .object([("status", .object(fields))]), patchType: .merge,
-                                   subresource: "status", fieldManager: "instance-manager")
+        _ = try await client.patch(
+            .clusters, namespace: namespace, name: clusterName,
+            .object([("status", .object(fields))]), patchType: .merge,
+            subresource: "status", fieldManager: "instance-manager")
     }
 }

@@ -16,8 +16,9 @@ struct FormerPrimary: Sendable {
     /// Retries until pg_rewind succeeds against `primaryHost` (the new primary must be reachable).
     /// The caller removes a stale postmaster.pid first (`Postmaster.removeStalePidFile`).
     func rewind(primaryHost: String, attempts: Int = 120) async throws {
-        let conninfo = PrimaryConnInfo.make(host: primaryHost, port: port, applicationName: podName, paths: paths,
-                                            extra: [("connect_timeout", "5")])
+        let conninfo = PrimaryConnInfo.make(
+            host: primaryHost, port: port, applicationName: podName, paths: paths,
+            extra: [("connect_timeout", "5")])
         var lastError = ""
         for attempt in 1...attempts {
             // pg_control is kept aside before each attempt, as CNPG does, for a post-mortem.
@@ -25,9 +26,10 @@ struct FormerPrimary: Sendable {
             let backup = control + ".old"
             unlink(backup)
             try? FileManager.default.copyItem(atPath: control, toPath: backup)
-            let result = try await ChildProcess.run(binaries.path("pg_rewind"),
-                                                    ["-P", "--source-server", conninfo, "--target-pgdata", paths.dataDirectory],
-                                                    timeout: .seconds(3600), scratchDirectory: paths.temporaryDirectory)
+            let result = try await ChildProcess.run(
+                binaries.path("pg_rewind"),
+                ["-P", "--source-server", conninfo, "--target-pgdata", paths.dataDirectory],
+                timeout: .seconds(3600), scratchDirectory: paths.temporaryDirectory)
             if result.succeeded {
                 unlink(backup)
                 logger.info("pg_rewind done", metadata: ["source": "\(primaryHost)"])

@@ -34,8 +34,10 @@ struct InitCommand: AsyncParsableCommand {
         if (applicationDatabase == nil) != (applicationUser == nil) {
             throw ValidationError("--app-db-name and --app-user go together")
         }
-        for (text, flag) in [(initdbFlags, "--initdb-flags"), (postInitSQL, "--post-init-sql"),
-                             (postInitTemplateSQL, "--post-init-template-sql"), (postInitApplicationSQL, "--post-init-application-sql")] {
+        for (text, flag) in [
+            (initdbFlags, "--initdb-flags"), (postInitSQL, "--post-init-sql"),
+            (postInitTemplateSQL, "--post-init-template-sql"), (postInitApplicationSQL, "--post-init-application-sql"),
+        ] {
             do { _ = try ShellQuoting.split(text) } catch { throw ValidationError("\(flag): \(error)") }
         }
     }
@@ -52,8 +54,9 @@ struct InitCommand: AsyncParsableCommand {
         var arguments = ["--username", "postgres", "-D", paths.dataDirectory]
         if let wal = paths.walDirectory { arguments += ["--waldir", wal] }
         arguments += try ShellQuoting.split(initdbFlags)
-        let initdb = try await ChildProcess.run(binaries.path("initdb"), arguments, timeout: .seconds(600),
-                                                scratchDirectory: paths.temporaryDirectory)
+        let initdb = try await ChildProcess.run(
+            binaries.path("initdb"), arguments, timeout: .seconds(600),
+            scratchDirectory: paths.temporaryDirectory)
         guard initdb.succeeded else { throw Postmaster.Failure(description: "initdb failed (\(initdb.termination)): \(initdb.error)") }
         logger.info("initdb done", metadata: ["pgdata": "\(paths.dataDirectory)"])
 
@@ -68,8 +71,10 @@ struct InitCommand: AsyncParsableCommand {
 
     /// Runs `body` against a server for the manager alone (the Unix socket only, no archiving, no
     /// synchronous standby to wait for), stopped afterwards whatever happens.
-    static func withTemporaryServer(binaries: PostgresBinaries, paths: InstancePaths, port: Int, logger: Logger,
-                                    _ body: (LocalDatabase) async throws -> Void) async throws {
+    static func withTemporaryServer(
+        binaries: PostgresBinaries, paths: InstancePaths, port: Int, logger: Logger,
+        _ body: (LocalDatabase) async throws -> Void
+    ) async throws {
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         try await postmaster.start(extraArguments: [
             "-c", "listen_addresses=", "-c", "port=\(port)", "-c", "unix_socket_directories=\(paths.socketDirectory)",
@@ -128,8 +133,9 @@ enum DataDirectory {
     /// anything else there is removed.
     static func clear(paths: InstancePaths, binaries: PostgresBinaries, logger: Logger) async throws {
         for directory in [paths.dataDirectory, paths.walDirectory].compactMap({ $0 }) where FileManager.default.fileExists(atPath: directory) {
-            let control = try await ChildProcess.run(binaries.path("pg_controldata"), [paths.dataDirectory], timeout: .seconds(30),
-                                                     scratchDirectory: paths.temporaryDirectory)
+            let control = try await ChildProcess.run(
+                binaries.path("pg_controldata"), [paths.dataDirectory], timeout: .seconds(30),
+                scratchDirectory: paths.temporaryDirectory)
             if control.succeeded {
                 let aside = "\(directory)_\(Int(Date().timeIntervalSince1970))"
                 try FileManager.default.moveItem(atPath: directory, toPath: aside)

@@ -43,9 +43,10 @@ struct InstanceFilesWriter: Sendable {
     /// custom.conf, override.conf, pg_hba.conf, pg_ident.conf, standby.signal and the include lines.
     @discardableResult
     func writeConfiguration(cluster: Cluster, role: InstanceConfigurationFiles.Role, preserveMode: Bool = false) throws -> ConfigurationWrite {
-        let files = try InstanceConfigurationFiles.render(cluster: cluster, podName: podName, role: role, paths: paths,
-                                                          majorVersion: majorVersion, listening: listening, osUser: osUser,
-                                                          preserveMode: preserveMode)
+        let files = try InstanceConfigurationFiles.render(
+            cluster: cluster, podName: podName, role: role, paths: paths,
+            majorVersion: majorVersion, listening: listening, osUser: osUser,
+            preserveMode: preserveMode)
         var changed = false
         let postgresqlConf = paths.dataFile("postgresql.conf")
         let current = (try? String(contentsOfFile: postgresqlConf, encoding: .utf8)) ?? ""

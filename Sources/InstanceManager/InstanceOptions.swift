@@ -25,19 +25,24 @@ struct InstanceOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Log level: error, warning, info, debug or trace.")
     var logLevel = "info"
 
-    @Option(name: .customLong("controller-dir"),
-            help: "Scratch directory holding certificates/, run/, log/ and tmp/; $CNPG_CONTROLLER_DIR when set.")
+    @Option(
+        name: .customLong("controller-dir"),
+        help: "Scratch directory holding certificates/, run/, log/ and tmp/; $CNPG_CONTROLLER_DIR when set.")
     var controllerDirectory = environment["CNPG_CONTROLLER_DIR"] ?? InstancePaths.defaultControllerDirectory
 
-    @Option(name: .customLong("kubeconfig"),
-            help: "A kubeconfig to reach the API server ($KUBECONFIG when set); without one, the pod's service account.")
+    @Option(
+        name: .customLong("kubeconfig"),
+        help: "A kubeconfig to reach the API server ($KUBECONFIG when set); without one, the pod's service account.")
     var kubeconfig = environment["KUBECONFIG"] ?? ""
 
-    @Option(name: .customLong("pg-bin-dir"), help: "Directory of the PostgreSQL executables ($CNPG_PG_BIN_DIR when set); without one, $PATH then /usr/lib/postgresql/N/bin.")
+    @Option(
+        name: .customLong("pg-bin-dir"),
+        help: "Directory of the PostgreSQL executables ($CNPG_PG_BIN_DIR when set); without one, $PATH then /usr/lib/postgresql/N/bin.")
     var binDirectory = environment["CNPG_PG_BIN_DIR"] ?? ""
 
-    @Option(name: .customLong("listen-addresses"),
-            help: "Address PostgreSQL and the status API listen on; $CNPG_LISTEN_ADDRESSES when set (the sandbox gives each pod its own).")
+    @Option(
+        name: .customLong("listen-addresses"),
+        help: "Address PostgreSQL and the status API listen on; $CNPG_LISTEN_ADDRESSES when set (the sandbox gives each pod its own).")
     var listenAddresses = environment["CNPG_LISTEN_ADDRESSES"] ?? "*"
 
     @Option(name: .customLong("port"), help: "PostgreSQL port; $PGPORT when set.")
@@ -107,10 +112,13 @@ extension InstanceOptions {
             let access = ClusterAccess(client: client, namespace: namespace, clusterName: clusterName)
             let cluster = try await access.waitForCluster(logger: logger)
             let binaries = try await PostgresBinaries.locate(binDirectory)
-            let writer = InstanceFilesWriter(paths: paths, podName: podName, majorVersion: binaries.majorVersion,
-                                             listening: listening, osUser: InstanceFilesWriter.currentOSUser())
-            let result = try await body(InstanceContext(logger: logger, client: client, access: access, cluster: cluster,
-                                                        binaries: binaries, writer: writer))
+            let writer = InstanceFilesWriter(
+                paths: paths, podName: podName, majorVersion: binaries.majorVersion,
+                listening: listening, osUser: InstanceFilesWriter.currentOSUser())
+            let result = try await body(
+                InstanceContext(
+                    logger: logger, client: client, access: access, cluster: cluster,
+                    binaries: binaries, writer: writer))
             try? await client.shutdown()
             return result
         } catch {

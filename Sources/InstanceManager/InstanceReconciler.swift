@@ -28,8 +28,10 @@ actor InstanceReconciler {
     /// manager exits and starts over.
     private var steppedDown = false
 
-    init(podName: String, clusterName: String, access: ClusterAccess, writer: InstanceFilesWriter, postmaster: Postmaster,
-         database: LocalDatabase, formerPrimary: FormerPrimary, lease: PrimaryLeaseHolder, metrics: MetricsExporter? = nil, logger: Logger) {
+    init(
+        podName: String, clusterName: String, access: ClusterAccess, writer: InstanceFilesWriter, postmaster: Postmaster,
+        database: LocalDatabase, formerPrimary: FormerPrimary, lease: PrimaryLeaseHolder, metrics: MetricsExporter? = nil, logger: Logger
+    ) {
         self.lease = lease
         self.metrics = metrics
         self.formerPrimary = formerPrimary
@@ -147,7 +149,8 @@ actor InstanceReconciler {
         await postmaster.beginUnfenceGrace()
         let changed = try await writer.writeCertificates(cluster: cluster, access: access)
         if changed, let servingCertificate,
-           try servingCertificate.load(certificateFile: writer.paths.certificate(.serverCertificate), keyFile: writer.paths.certificate(.serverKey)) {
+            try servingCertificate.load(certificateFile: writer.paths.certificate(.serverCertificate), keyFile: writer.paths.certificate(.serverKey))
+        {
             logger.info("the status and metrics servers now present the renewed server certificate")
         }
         let target = cluster.status?.targetPrimary ?? ""
@@ -204,15 +207,18 @@ actor InstanceReconciler {
 
     private func restartInPlace(_ cluster: Cluster) async throws {
         logger.info("restarting PostgreSQL in place", metadata: ["reason": "\(cluster.status?.phaseReason ?? "")"])
-        try await postmaster.restartInPlace(smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
-                                            stopDelay: Int(cluster.spec.stopDelay ?? 1800))
+        try await postmaster.restartInPlace(
+            smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
+            stopDelay: Int(cluster.spec.stopDelay ?? 1800))
         let deadline = ContinuousClock.now + .seconds(Int64(cluster.spec.startDelay ?? 3600))
         while ContinuousClock.now < deadline {
             if await postmaster.isRunning, await database.isAccepting() { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        try await access.patchStatus([("phase", .string(ClusterStatusBuilder.Phase.healthy)),
-                                      ("phaseReason", .string("Primary instance restarted in-place"))])
+        try await access.patchStatus([
+            ("phase", .string(ClusterStatusBuilder.Phase.healthy)),
+            ("phaseReason", .string("Primary instance restarted in-place")),
+        ])
         logger.info("PostgreSQL restarted in place")
     }
 
@@ -266,7 +272,8 @@ actor InstanceReconciler {
     private func reconcilePasswords(cluster: Cluster, duties: PrimaryDuties) async throws {
         let appSecret = InstanceRBAC.applicationSecretName(for: cluster)
         if let secret = try await access.secret(appSecret), let user = secret.values["username"], let password = secret.values["password"],
-           appliedPasswordVersions[user] != secret.resourceVersion, user != "postgres" {
+            appliedPasswordVersions[user] != secret.resourceVersion, user != "postgres"
+        {
             try await duties.setPassword(role: user, password: password)
             appliedPasswordVersions[user] = secret.resourceVersion
             logger.info("password updated", metadata: ["role": "\(user)", "secret": "\(appSecret)"])

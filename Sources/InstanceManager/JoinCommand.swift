@@ -28,8 +28,9 @@ struct JoinCommand: AsyncParsableCommand {
         _ = try await writer.writeCertificates(cluster: cluster, access: context.access)
         try await DataDirectory.clear(paths: paths, binaries: binaries, logger: logger)
 
-        let conninfo = PrimaryConnInfo.make(host: parentNode, port: options.port, applicationName: options.podName, paths: paths,
-                                            extra: [("connect_timeout", "5")])
+        let conninfo = PrimaryConnInfo.make(
+            host: parentNode, port: options.port, applicationName: options.podName, paths: paths,
+            extra: [("connect_timeout", "5")])
         var arguments = ["-D", paths.dataDirectory, "-v", "-w", "-d", conninfo]
         if let wal = paths.walDirectory { arguments += ["--waldir", wal] }
         umask(0o077)
@@ -37,8 +38,9 @@ struct JoinCommand: AsyncParsableCommand {
         var attempt = 0
         while true {
             attempt += 1
-            let result = try await ChildProcess.run(binaries.path("pg_basebackup"), arguments, timeout: .seconds(timeoutSeconds),
-                                                    scratchDirectory: paths.temporaryDirectory)
+            let result = try await ChildProcess.run(
+                binaries.path("pg_basebackup"), arguments, timeout: .seconds(timeoutSeconds),
+                scratchDirectory: paths.temporaryDirectory)
             if result.succeeded { break }
             let reason = result.error.split(separator: "\n").first.map(String.init) ?? result.termination.description
             guard ContinuousClock.now < deadline else {

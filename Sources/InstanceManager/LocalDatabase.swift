@@ -20,8 +20,10 @@ struct LocalDatabase: Sendable {
         return try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
     }
 
-    func withConnection<T: Sendable>(database: String = "postgres", user: String = "postgres",
-                                     _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func withConnection<T: Sendable>(
+        database: String = "postgres", user: String = "postgres",
+        _ body: @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: nil, database: database)
         if user != "postgres" { configuration.options.additionalStartupParameters = [("application_name", user)] }
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)

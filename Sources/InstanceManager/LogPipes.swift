@@ -12,14 +12,18 @@ enum LogPipes {
         reader(path: csv, state: PostgresCSVLog()) { parser, bytes in
             for record in parser.feed(bytes) {
                 let named = PostgresCSVLog.named(record).map { ($0.0, JSONValue.string($0.1)) }
-                emit([("level", .string("info")), ("ts", .string(JSONLogHandler.timestamp())), ("logger", .string("postgres")),
-                      ("msg", .string("record")), ("logging_pod", .string(podName)), ("record", .object(named))])
+                emit([
+                    ("level", .string("info")), ("ts", .string(JSONLogHandler.timestamp())), ("logger", .string("postgres")),
+                    ("msg", .string("record")), ("logging_pod", .string(podName)), ("record", .object(named)),
+                ])
             }
         }
         reader(path: raw, state: ()) { _, bytes in
             for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-                emit([("level", .string("info")), ("ts", .string(JSONLogHandler.timestamp())), ("logger", .string("postgres")),
-                      ("msg", .string(String(line))), ("logging_pod", .string(podName)), ("source", .string(raw))])
+                emit([
+                    ("level", .string("info")), ("ts", .string(JSONLogHandler.timestamp())), ("logger", .string("postgres")),
+                    ("msg", .string(String(line))), ("logging_pod", .string(podName)), ("source", .string(raw)),
+                ])
             }
         }
     }
@@ -31,14 +35,17 @@ enum LogPipes {
             unlink(path)
         }
         guard mkfifo(path, 0o600) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot create the log pipe \(path): \(String(cString: strerror(errno)))"])
+            throw CocoaError(
+                .fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot create the log pipe \(path): \(String(cString: strerror(errno)))"])
         }
     }
 
     /// A thread that owns the FIFO for the process lifetime (opened read-write so it never sees EOF
     /// when PostgreSQL restarts), and the state its handler keeps between reads.
-    private static func reader<State: Sendable>(path: String, state initial: State,
-                                                handle: @escaping @Sendable (inout State, [UInt8]) -> Void) {
+    private static func reader<State: Sendable>(
+        path: String, state initial: State,
+        handle: @escaping @Sendable (inout State, [UInt8]) -> Void
+    ) {
         let thread = Thread {
             let fd = open(path, O_RDWR)
             guard fd >= 0 else { return }

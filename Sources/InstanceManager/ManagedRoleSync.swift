@@ -43,9 +43,10 @@ struct ManagedRoleSync: Sendable {
             guard let source = passwords[role.name], let current = existing.first(where: { $0.name == role.name }) else { continue }
             passwordStatus[role.name] = PasswordState(transactionID: current.transactionID, resourceVersion: source.resourceVersion)
         }
-        let status = ManagedRoles(byStatus: RoleSynchronizer.byStatus(desired: desired, existing: existing, failed: Set(problems.keys)),
-                                  cannotReconcile: problems.isEmpty ? nil : problems,
-                                  passwordStatus: passwordStatus.isEmpty ? nil : passwordStatus)
+        let status = ManagedRoles(
+            byStatus: RoleSynchronizer.byStatus(desired: desired, existing: existing, failed: Set(problems.keys)),
+            cannotReconcile: problems.isEmpty ? nil : problems,
+            passwordStatus: passwordStatus.isEmpty ? nil : passwordStatus)
         guard status != cluster.status?.managedRolesStatus else { return }
         let encoded = ObjectCodec.encode(status)
         let change = cluster.status?.managedRolesStatus.map { JSONPatch.mergePatchBetween(ObjectCodec.encode($0), encoded) } ?? encoded
@@ -57,7 +58,8 @@ struct ManagedRoleSync: Sendable {
     private func databaseRoles() async throws -> [RoleSynchronizer.DatabaseRole] {
         let logger = self.logger
         let rows = try await database.withConnection { connection in
-            try await connection.rows("""
+            try await connection.rows(
+                """
                 SELECT a.rolname::text, a.rolsuper::text, a.rolinherit::text, a.rolcreaterole::text, a.rolcreatedb::text,
                        a.rolcanlogin::text, a.rolreplication::text, a.rolbypassrls::text, a.rolconnlimit::text,
                        CASE WHEN a.rolvaliduntil IS NULL THEN NULL

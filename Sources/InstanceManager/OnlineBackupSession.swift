@@ -49,8 +49,12 @@ actor OnlineBackupSession {
         connection = opened
         lastContact = .now
         current = OnlineBackup.Session(backupName: request.backupName, phase: .starting)
-        logger.info("starting an online backup", metadata: ["backupName": "\(request.backupName)",
-                                                            "immediateCheckpoint": "\(request.immediateCheckpoint ?? false)"])
+        logger.info(
+            "starting an online backup",
+            metadata: [
+                "backupName": "\(request.backupName)",
+                "immediateCheckpoint": "\(request.immediateCheckpoint ?? false)",
+            ])
         Task { await self.begin(request, on: opened) }
         return Answer(status: 200, envelope: .init(data: current, error: nil))
     }

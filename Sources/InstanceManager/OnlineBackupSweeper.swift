@@ -17,8 +17,9 @@ struct OnlineBackupSweeper: ServiceLifecycle.Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { break }
-                await session.sweep(backupStillRunning: { name in await Self.isRunning(name, access: access) },
-                                    abandonedAfter: .seconds(600))
+                await session.sweep(
+                    backupStillRunning: { name in await Self.isRunning(name, access: access) },
+                    abandonedAfter: .seconds(600))
             }
         }
         await session.close()

@@ -15,8 +15,9 @@ struct PostgresBinaries: Sendable {
     /// The given directory, else the one of `postgres` on PATH, else the newest /usr/lib/postgresql/N/bin.
     static func locate(_ given: String?) async throws -> PostgresBinaries {
         var candidates: [String] = []
-        if let given, !given.isEmpty { candidates.append(given) }
-        else {
+        if let given, !given.isEmpty {
+            candidates.append(given)
+        } else {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
             candidates += path.split(separator: ":").map(String.init)
             let root = "/usr/lib/postgresql"
@@ -24,7 +25,8 @@ struct PostgresBinaries: Sendable {
             candidates += versions.map { "\(root)/\($0)/bin" }
         }
         guard let directory = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }) else {
-            throw NotFound(description: "PostgreSQL executables (initdb, postgres, pg_ctl) not found in \(candidates.joined(separator: ", ")); set --pg-bin-dir")
+            throw NotFound(
+                description: "PostgreSQL executables (initdb, postgres, pg_ctl) not found in \(candidates.joined(separator: ", ")); set --pg-bin-dir")
         }
         let version = try await ChildProcess.run(directory + "/postgres", ["--version"], timeout: .seconds(20))
         // "postgres (PostgreSQL) 15.18 (Debian ...)"

@@ -49,8 +49,9 @@ actor Postmaster {
         guard child == nil else { return }
         removeStalePidFile()
         stopping = false
-        child = try ChildProcess.spawn(binaries.path("postgres"), ["-D", paths.dataDirectory] + extraArguments,
-                                       environment: environment)
+        child = try ChildProcess.spawn(
+            binaries.path("postgres"), ["-D", paths.dataDirectory] + extraArguments,
+            environment: environment)
         logger.info("postmaster started", metadata: ["pid": "\(child!.pid)"])
     }
 
@@ -186,15 +187,17 @@ actor Postmaster {
 
     /// `pg_ctl -D PGDATA ARGUMENTS`, killed after `timeoutSeconds`.
     private func pgCtl(_ arguments: [String], timeoutSeconds: Int) async throws -> CommandResult {
-        try await ChildProcess.run(binaries.path("pg_ctl"), ["-D", paths.dataDirectory] + arguments, environment: environment,
-                                   timeout: .seconds(timeoutSeconds), scratchDirectory: paths.temporaryDirectory)
+        try await ChildProcess.run(
+            binaries.path("pg_ctl"), ["-D", paths.dataDirectory] + arguments, environment: environment,
+            timeout: .seconds(timeoutSeconds), scratchDirectory: paths.temporaryDirectory)
     }
 
     /// A pid file whose process is gone (a crash or a SIGKILLed pod) would stop postgres from starting.
     func removeStalePidFile() {
         let pidFile = paths.dataFile("postmaster.pid")
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.split(separator: "\n").first ?? "") else { return }
+            let pid = Int32(text.split(separator: "\n").first ?? "")
+        else { return }
         if kill(pid, 0) == 0 || errno == EPERM {
             logger.warning("postmaster.pid names a live process; leaving it", metadata: ["pid": "\(pid)"])
             return

@@ -60,35 +60,41 @@ struct PrimaryDuties: Sendable {
     }
 
     static let authFunctionStatements = [
-            """
-            CREATE OR REPLACE FUNCTION public.user_search(uname TEXT)
-              RETURNS TABLE (usename name, passwd text)
-              LANGUAGE sql SECURITY DEFINER
-              SET search_path = pg_catalog, pg_temp
-              AS 'SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = $1'
-            """,
-            "REVOKE ALL ON FUNCTION public.user_search(text) FROM public",
-            "GRANT EXECUTE ON FUNCTION public.user_search(text) TO \(ClusterPKI.poolerUser)",
+        """
+        CREATE OR REPLACE FUNCTION public.user_search(uname TEXT)
+          RETURNS TABLE (usename name, passwd text)
+          LANGUAGE sql SECURITY DEFINER
+          SET search_path = pg_catalog, pg_temp
+          AS 'SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = $1'
+        """,
+        "REVOKE ALL ON FUNCTION public.user_search(text) FROM public",
+        "GRANT EXECUTE ON FUNCTION public.user_search(text) TO \(ClusterPKI.poolerUser)",
     ]
 
     /// A physical slot for every other instance; inactive HA slots of instances that are gone are dropped.
     func reconcileReplicationSlots(cluster: Cluster) async throws {
         let (enabled, prefix) = PostgresConfigurationRenderer.highAvailabilitySlots(cluster)
-        let expected = enabled ? Set((cluster.status?.instanceNames ?? []).filter { $0 != podName }
-            .map { PostgresConfigurationRenderer.replicationSlotName(prefix: prefix, instance: $0) }) : []
+        let expected =
+            enabled
+            ? Set(
+                (cluster.status?.instanceNames ?? []).filter { $0 != podName }
+                    .map { PostgresConfigurationRenderer.replicationSlotName(prefix: prefix, instance: $0) }) : []
         let logger = database.logger
         try await database.withConnection { connection in
-            let rows = try await connection.rows("SELECT slot_name::text, active::text FROM pg_catalog.pg_replication_slots WHERE slot_type = 'physical'",
-                                                 logger: logger)
+            let rows = try await connection.rows(
+                "SELECT slot_name::text, active::text FROM pg_catalog.pg_replication_slots WHERE slot_type = 'physical'",
+                logger: logger)
             let existing = Dictionary(rows.map { ($0[0] ?? "", $0[1] == "true") }, uniquingKeysWith: { first, _ in first })
             for slot in expected.sorted() where existing[slot] == nil {
-                try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_catalog.pg_create_physical_replication_slot(\(try SQLQuoting.literal(slot)), true)"),
-                                           logger: logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT pg_catalog.pg_create_physical_replication_slot(\(try SQLQuoting.literal(slot)), true)"),
+                    logger: logger)
                 logger.info("created replication slot", metadata: ["slot": "\(slot)"])
             }
             for (slot, active) in existing where slot.hasPrefix(prefix) && !expected.contains(slot) && !active {
-                try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_catalog.pg_drop_replication_slot(\(try SQLQuoting.literal(slot)))"),
-                                           logger: logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT pg_catalog.pg_drop_replication_slot(\(try SQLQuoting.literal(slot)))"),
+                    logger: logger)
                 logger.info("dropped replication slot", metadata: ["slot": "\(slot)"])
             }
         }
@@ -110,8 +116,9 @@ struct PrimaryDuties: Sendable {
     func hasPassword(role: String) async throws -> Bool {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await connection.text("SELECT (rolpassword IS NOT NULL)::text FROM pg_catalog.pg_authid WHERE rolname = \(try SQLQuoting.literal(role))",
-                                      logger: logger) == "true"
+            try await connection.text(
+                "SELECT (rolpassword IS NOT NULL)::text FROM pg_catalog.pg_authid WHERE rolname = \(try SQLQuoting.literal(role))",
+                logger: logger) == "true"
         }
     }
 }

@@ -61,8 +61,9 @@ actor PrimaryLeaseHolder {
                     return true
                 case .wait(let holder, let until):
                     if !announced {
-                        logger.info("the primary lease is held by another instance: waiting until it is released or unchanged for its duration",
-                                    metadata: ["holder": "\(holder)", "notBefore": "\(until)"])
+                        logger.info(
+                            "the primary lease is held by another instance: waiting until it is released or unchanged for its duration",
+                            metadata: ["holder": "\(holder)", "notBefore": "\(until)"])
                         announced = true
                     }
                 }

@@ -37,12 +37,14 @@ struct PrimaryLeaseKeeper: ServiceLifecycle.Service {
                     guard let cluster = await reconciler.cluster else { continue }
                     let peers = await probe.peers(of: cluster)
                     if IsolationCheck.shouldFence(peers: peers) {
-                        await reconciler.stepDown(reason: "the primary lease could not be renewed for \(Int(timing.renewDeadline)) s (\(error)) "
-                            + "and the isolation check failed (\(peers))")
+                        await reconciler.stepDown(
+                            reason: "the primary lease could not be renewed for \(Int(timing.renewDeadline)) s (\(error)) "
+                                + "and the isolation check failed (\(peers))")
                     } else if !toleratedOutage {
                         toleratedOutage = true
-                        logger.warning("the primary lease cannot be renewed, but no instance reaches the API server: staying primary",
-                                       metadata: ["error": "\(error)"])
+                        logger.warning(
+                            "the primary lease cannot be renewed, but no instance reaches the API server: staying primary",
+                            metadata: ["error": "\(error)"])
                     }
                 }
             }

@@ -28,7 +28,8 @@ struct RestoreSnapshotCommand: AsyncParsableCommand {
     func validate() throws {
         if (applicationDatabase == nil) != (applicationUser == nil) { throw ValidationError("--app-db-name and --app-user go together") }
         if backupLabel != nil {
-            throw ValidationError("--backuplabel: restoring an online backup needs the WAL archived up to its end, and no WAL archive is configured; restore a cold backup")
+            throw ValidationError(
+                "--backuplabel: restoring an online backup needs the WAL archived up to its end, and no WAL archive is configured; restore a cold backup")
         }
     }
 
@@ -41,8 +42,9 @@ struct RestoreSnapshotCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: paths.dataFile("PG_VERSION")) else {
             throw ValidationError("\(paths.dataDirectory) holds no PostgreSQL data directory: was the volume created from the snapshot?")
         }
-        let controldata = try await ChildProcess.run(binaries.path("pg_controldata"), [paths.dataDirectory], timeout: .seconds(30),
-                                                     scratchDirectory: paths.temporaryDirectory)
+        let controldata = try await ChildProcess.run(
+            binaries.path("pg_controldata"), [paths.dataDirectory], timeout: .seconds(30),
+            scratchDirectory: paths.temporaryDirectory)
         let state = Controldata.fields(controldata.output)["Database cluster state"] ?? "unknown"
         guard state.hasPrefix("shut down") else {
             throw ValidationError("the snapshot's server was not shut down cleanly (state: \(state)): only cold backups can be restored without a WAL archive")

@@ -47,8 +47,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func supervise(_ context: InstanceContext) async throws {
-        let (logger, access, cluster, binaries, writer, paths) = (context.logger, context.access, context.cluster, context.binaries,
-                                                                  context.writer, options.paths)
+        let (logger, access, cluster, binaries, writer, paths) = (
+            context.logger, context.access, context.cluster, context.binaries,
+            context.writer, options.paths
+        )
         guard FileManager.default.fileExists(atPath: paths.dataFile("PG_VERSION")) else {
             throw ValidationError("\(paths.dataDirectory) is not a PostgreSQL data directory: run `instance init` or `instance join` first")
         }
@@ -56,19 +58,23 @@ struct RunCommand: AsyncParsableCommand {
         try requireWALSpace(walSpace, logger: logger)
         let postmaster = Postmaster(binaries: binaries, paths: paths, logger: logger)
         let database = LocalDatabase(socketDirectory: paths.socketDirectory, port: options.port, logger: logger)
-        let exporter = MetricsExporter(clusterName: options.clusterName, database: database, paths: paths, postmaster: postmaster,
-                                       logger: logger)
+        let exporter = MetricsExporter(
+            clusterName: options.clusterName, database: database, paths: paths, postmaster: postmaster,
+            logger: logger)
         let lease = PrimaryLeaseHolder(access: access, identity: options.podName, logger: logger)
-        let reconciler = InstanceReconciler(podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
-                                            postmaster: postmaster, database: database,
-                                            formerPrimary: FormerPrimary(binaries: binaries, paths: paths, podName: options.podName,
-                                                                         port: options.port, logger: logger),
-                                            lease: lease, metrics: exporter, logger: logger)
+        let reconciler = InstanceReconciler(
+            podName: options.podName, clusterName: options.clusterName, access: access, writer: writer,
+            postmaster: postmaster, database: database,
+            formerPrimary: FormerPrimary(
+                binaries: binaries, paths: paths, podName: options.podName,
+                port: options.port, logger: logger),
+            lease: lease, metrics: exporter, logger: logger)
         try await reconciler.prepare(initial: cluster)
         try LogPipes.start(logDirectory: paths.logDirectory, podName: options.podName)
 
-        let collector = StatusCollector(database: database, clusterName: options.clusterName, podName: options.podName,
-                                        sessionID: UUID().uuidString.lowercased(), volumes: walSpace)
+        let collector = StatusCollector(
+            database: database, clusterName: options.clusterName, podName: options.podName,
+            sessionID: UUID().uuidString.lowercased(), volumes: walSpace)
         let address = options.listenAddresses == "*" ? "0.0.0.0" : options.listenAddresses
         let serverCertificate = ServingCertificate()
         try serverCertificate.load(certificateFile: paths.certificate(.serverCertificate), keyFile: paths.certificate(.serverKey))
@@ -81,29 +87,36 @@ struct RunCommand: AsyncParsableCommand {
             apiServerReachable: { (try? await withTimeLimit(.milliseconds(500)) { try await access.cluster() }) != nil }, logger: logger)
         var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
         if metricsPort != 0 {
-            servers.append(.init(service: try InstanceMetricsServer.application(address: address, port: metricsPort,
-                                                                                certificate: metricsPortTLS ? serverCertificate : nil,
-                                                                                exporter: exporter, logger: logger)))
+            servers.append(
+                .init(
+                    service: try InstanceMetricsServer.application(
+                        address: address, port: metricsPort,
+                        certificate: metricsPortTLS ? serverCertificate : nil,
+                        exporter: exporter, logger: logger)))
         }
-        let supervisor = PostmasterService(postmaster: postmaster, reconciler: reconciler,
-                                           smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
-                                           stopDelay: Int(cluster.spec.stopDelay ?? 1800), logger: logger)
+        let supervisor = PostmasterService(
+            postmaster: postmaster, reconciler: reconciler,
+            smartShutdownTimeout: Int(cluster.spec.smartShutdownTimeout ?? 180),
+            stopDelay: Int(cluster.spec.stopDelay ?? 1800), logger: logger)
         let follower = ClusterFollower(access: access, reconciler: reconciler, resync: .seconds(resyncSeconds), logger: logger)
-        let keeper = PrimaryLeaseKeeper(lease: lease, reconciler: reconciler,
-                                        probe: IsolationProbe(podName: options.podName, statusPort: statusPort,
-                                                              serverCAFile: statusPortTLS ? paths.certificate(.serverCA) : nil),
-                                        logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            // Graceful shutdown runs in reverse order: PostgreSQL stops first, then the rest.
-            services: servers + [
-                .init(service: follower),
-                .init(service: keeper),
-                .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
-                // Last, so first to stop: a backup session would hold PostgreSQL's smart shutdown back.
-                .init(service: OnlineBackupSweeper(session: backups, access: access, interval: .seconds(60), logger: logger)),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let keeper = PrimaryLeaseKeeper(
+            lease: lease, reconciler: reconciler,
+            probe: IsolationProbe(
+                podName: options.podName, statusPort: statusPort,
+                serverCAFile: statusPortTLS ? paths.certificate(.serverCA) : nil),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                // Graceful shutdown runs in reverse order: PostgreSQL stops first, then the rest.
+                services: servers + [
+                    .init(service: follower),
+                    .init(service: keeper),
+                    .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
+                    // Last, so first to stop: a backup session would hold PostgreSQL's smart shutdown back.
+                    .init(service: OnlineBackupSweeper(session: backups, access: access, interval: .seconds(60), logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         do {
             try await group.run()
         } catch let exited as PostmasterService.Exited {
@@ -199,8 +212,9 @@ struct ClusterFollower: ServiceLifecycle.Service {
                     }
                     group.addTask {
                         while !Task.isCancelled {
-                            let stream = access.client.watch(.clusters, namespace: access.namespace, resourceVersion: nil, labelSelector: nil,
-                                                             fieldSelector: "metadata.name=\(access.clusterName)", timeoutSeconds: 300)
+                            let stream = access.client.watch(
+                                .clusters, namespace: access.namespace, resourceVersion: nil, labelSelector: nil,
+                                fieldSelector: "metadata.name=\(access.clusterName)", timeoutSeconds: 300)
                             do {
                                 for try await event in stream where event.kind != .bookmark {
                                     await reconciler.reconcile()

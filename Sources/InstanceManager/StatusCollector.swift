@@ -17,7 +17,8 @@ struct StatusCollector: Sendable {
         let clusterPattern = try SQLQuoting.literal("^" + NSRegularExpression.escapedPattern(for: clusterName) + "-[0-9]+$")
         let status = try await database.withConnection { connection in
             var status = InstanceStatus()
-            let base = try await connection.rows("""
+            let base = try await connection.rows(
+                """
                 SELECT (SELECT system_identifier::text FROM pg_catalog.pg_control_system()),
                        (NOT pg_catalog.pg_is_in_recovery())::text,
                        (SELECT timeline_id::text FROM pg_catalog.pg_control_checkpoint()),
@@ -35,7 +36,8 @@ struct StatusCollector: Sendable {
                     "SELECT pg_catalog.pg_current_wal_lsn()::text, pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn())", logger: logger)
                 status.currentLsn = wal.first?[0].flatMap { LSN($0) }
                 status.currentWAL = wal.first?[1] ?? nil
-                let replication = try await connection.rows("""
+                let replication = try await connection.rows(
+                    """
                     SELECT application_name, state, sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text,
                            COALESCE(write_lag::text, '0'), COALESCE(flush_lag::text, '0'), COALESCE(replay_lag::text, '0'),
                            sync_state, sync_priority::text
@@ -55,12 +57,14 @@ struct StatusCollector: Sendable {
                     "SELECT slot_name::text, slot_type, active::text, restart_lsn::text FROM pg_catalog.pg_replication_slots ORDER BY slot_name",
                     logger: logger)
                 let slotItems = slots.map { row in
-                    InstanceStatus.ReplicationSlotInfo(slotName: row[0] ?? "", slotType: row[1] ?? "", active: row[2] == "true",
-                                                       restartLsn: row[3].flatMap { LSN($0) })
+                    InstanceStatus.ReplicationSlotInfo(
+                        slotName: row[0] ?? "", slotType: row[1] ?? "", active: row[2] == "true",
+                        restartLsn: row[3].flatMap { LSN($0) })
                 }
                 status.replicationSlotsInfo = slotItems.isEmpty ? nil : slotItems
             } else {
-                let replica = try await connection.rows("""
+                let replica = try await connection.rows(
+                    """
                     SELECT pg_catalog.pg_last_wal_receive_lsn()::text, pg_catalog.pg_last_wal_replay_lsn()::text,
                            pg_catalog.pg_is_wal_replay_paused()::text,
                            (SELECT count(*) > 0 FROM pg_catalog.pg_stat_wal_receiver)::text
@@ -102,11 +106,11 @@ struct StatusCollector: Sendable {
 
     static let architecture: String = {
         #if arch(x86_64)
-        "amd64"
+            "amd64"
         #elseif arch(arm64)
-        "arm64"
+            "arm64"
         #else
-        "unknown"
+            "unknown"
         #endif
     }()
 

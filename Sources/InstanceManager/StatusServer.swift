@@ -1,8 +1,8 @@
 import CNPGCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
-import HTTPTypes
 import Logging
 import NIOSSL
 import ServiceLifecycle
@@ -10,9 +10,11 @@ import ServiceLifecycle
 /// The instance's HTTP API on 8000 (CNPG's "remote" server): probes and `/pg/status`. With TLS it
 /// serves the cluster's server certificate and accepts TLS 1.3 only.
 enum StatusServer {
-    static func application(address: String, port: Int, certificate: ServingCertificate?,
-                            collector: StatusCollector, postmaster: Postmaster, backups: OnlineBackupSession, registeredOperator: @escaping @Sendable () async -> String?,
-                            apiServerReachable: @escaping @Sendable () async -> Bool, logger: Logger) throws -> any ServiceLifecycle.Service {
+    static func application(
+        address: String, port: Int, certificate: ServingCertificate?,
+        collector: StatusCollector, postmaster: Postmaster, backups: OnlineBackupSession, registeredOperator: @escaping @Sendable () async -> String?,
+        apiServerReachable: @escaping @Sendable () async -> Bool, logger: Logger
+    ) throws -> any ServiceLifecycle.Service {
         let router = Router(context: InstanceRequestContext.self)
         router.get("healthz") { _, _ -> Response in
             // A fenced instance is alive on purpose: the kubelet must not restart it.
@@ -51,8 +53,9 @@ enum StatusServer {
         }
         router.get("pg/controldata") { _, context -> Response in
             if let refusal = await refusal(context, registeredOperator) { return refusal }
-            let result = try await ChildProcess.run(postmaster.binaries.path("pg_controldata"), ["-D", postmaster.paths.dataDirectory],
-                                                    timeout: .seconds(20))
+            let result = try await ChildProcess.run(
+                postmaster.binaries.path("pg_controldata"), ["-D", postmaster.paths.dataDirectory],
+                timeout: .seconds(20))
             guard result.succeeded else { return text(.internalServerError, "pg_controldata failed: \(result.error)") }
             return json(.object([("data", .string(result.output))]))
         }
@@ -73,14 +76,18 @@ enum StatusServer {
             return backupAnswer(await backups.stop(stop))
         }
         // CNPG requests (never requires) a client certificate; whose it is, the handlers decide.
-        return try InstanceHTTP.application(router: router, address: address, port: port, certificate: certificate,
-                                            serverName: "instance-manager", requestClientCertificates: true, logger: logger)
+        return try InstanceHTTP.application(
+            router: router, address: address, port: port, certificate: certificate,
+            serverName: "instance-manager", requestClientCertificates: true, logger: logger)
     }
 
     /// The answer for a caller that is not the operator, nil for the operator.
     static func refusal(_ context: InstanceRequestContext, _ registeredOperator: @Sendable () async -> String?) async -> Response? {
-        guard case .refused(let status, let message) = OperatorAuthentication.check(presented: await context.clientCertificateFingerprint(),
-                                                                                   registered: await registeredOperator()) else { return nil }
+        guard
+            case .refused(let status, let message) = OperatorAuthentication.check(
+                presented: await context.clientCertificateFingerprint(),
+                registered: await registeredOperator())
+        else { return nil }
         return text(status, message)
     }
 
@@ -90,7 +97,9 @@ enum StatusServer {
     }
 
     static func unparsable() -> Response {
-        backupAnswer(.init(status: 400, envelope: .init(data: nil, error: .init(code: .failedToParseRequest, message: "the request body is not a valid backup request"))))
+        backupAnswer(
+            .init(status: 400, envelope: .init(data: nil, error: .init(code: .failedToParseRequest, message: "the request body is not a valid backup request")))
+        )
     }
 
     static func backupAnswer(_ answer: OnlineBackupSession.Answer) -> Response {
@@ -110,10 +119,12 @@ enum StatusServer {
 /// The instance manager's HTTP servers (status 8000, metrics 9187): plain, or TLS 1.3 only with
 /// the cluster's server certificate.
 enum InstanceHTTP {
-    static func application<Context: RequestContext>(router: Router<Context>, address: String, port: Int,
-                                                     certificate: ServingCertificate?, serverName: String,
-                                                     requestClientCertificates: Bool = false,
-                                                     logger: Logger) throws -> any ServiceLifecycle.Service
+    static func application<Context: RequestContext>(
+        router: Router<Context>, address: String, port: Int,
+        certificate: ServingCertificate?, serverName: String,
+        requestClientCertificates: Bool = false,
+        logger: Logger
+    ) throws -> any ServiceLifecycle.Service
     where Context.Source == ApplicationRequestContextSource {
         let configuration = ApplicationConfiguration(address: .hostname(address, port: port), serverName: serverName)
         if let certificate {

@@ -23,10 +23,12 @@ struct WalArchiveCommand: ParsableCommand {
     }
 
     func run() throws {
-        let line = JSONText.serialize(.object([
-            ("level", .string("debug")), ("ts", .string(KubeTime.microTime(Date()))), ("logger", .string("wal-archive")),
-            ("msg", .string("no WAL archive configured: segment not copied")), ("walName", .string(walFile)),
-        ])) + "\n"
+        let line =
+            JSONText.serialize(
+                .object([
+                    ("level", .string("debug")), ("ts", .string(KubeTime.microTime(Date()))), ("logger", .string("wal-archive")),
+                    ("msg", .string("no WAL archive configured: segment not copied")), ("walName", .string(walFile)),
+                ])) + "\n"
         // The destination is the manager's log FIFO: never block on it (no reader, no line).
         guard let logDestination else {
             print(line, terminator: "")

@@ -3,10 +3,12 @@ import CNPGCore
 /// Discovery and OpenAPI documents built from the registered resource types.
 public enum Discovery {
     public static func version() -> JSONValue {
-        .object([("major", .string("1")), ("minor", .string("32")), ("gitVersion", .string("v1.32.0-cnpg-sandbox")),
-                 ("gitCommit", .string("0000000000000000000000000000000000000000")), ("gitTreeState", .string("clean")),
-                 ("buildDate", .string("2026-11-01T00:00:00Z")), ("goVersion", .string("go1.23")), ("compiler", .string("gc")),
-                 ("platform", .string("linux/amd64"))])
+        .object([
+            ("major", .string("1")), ("minor", .string("32")), ("gitVersion", .string("v1.32.0-cnpg-sandbox")),
+            ("gitCommit", .string("0000000000000000000000000000000000000000")), ("gitTreeState", .string("clean")),
+            ("buildDate", .string("2026-11-01T00:00:00Z")), ("goVersion", .string("go1.23")), ("compiler", .string("gc")),
+            ("platform", .string("linux/amd64")),
+        ])
     }
 
     static func verbs(_ resource: ResourceType) -> JSONValue {
@@ -14,8 +16,10 @@ public enum Discovery {
     }
 
     public static func coreVersions(serverAddress: String) -> JSONValue {
-        .object([("kind", .string("APIVersions")), ("versions", .array([.string("v1")])),
-                 ("serverAddressByClientCIDRs", .array([.object([("clientCIDR", .string("0.0.0.0/0")), ("serverAddress", .string(serverAddress))])]))])
+        .object([
+            ("kind", .string("APIVersions")), ("versions", .array([.string("v1")])),
+            ("serverAddressByClientCIDRs", .array([.object([("clientCIDR", .string("0.0.0.0/0")), ("serverAddress", .string(serverAddress))])])),
+        ])
     }
 
     static func groupVersions(_ resources: [ResourceType]) -> [(group: String, version: String)] {
@@ -51,26 +55,36 @@ public enum Discovery {
             if !resource.shortNames.isEmpty { members.append(("shortNames", .array(resource.shortNames.map(JSONValue.string)))) }
             entries.append(.object(members))
             if resource.hasStatusSubresource {
-                entries.append(.object([("name", .string("\(resource.plural)/status")), ("singularName", .string("")),
-                                        ("namespaced", .bool(resource.namespaced)), ("kind", .string(resource.kind)),
-                                        ("verbs", .array(["get", "patch", "update"].map(JSONValue.string)))]))
+                entries.append(
+                    .object([
+                        ("name", .string("\(resource.plural)/status")), ("singularName", .string("")),
+                        ("namespaced", .bool(resource.namespaced)), ("kind", .string(resource.kind)),
+                        ("verbs", .array(["get", "patch", "update"].map(JSONValue.string))),
+                    ]))
             }
             if scalable.contains(resource.groupResource) {
-                entries.append(.object([("name", .string("\(resource.plural)/scale")), ("singularName", .string("")),
-                                        ("namespaced", .bool(resource.namespaced)), ("group", .string("autoscaling")), ("version", .string("v1")),
-                                        ("kind", .string("Scale")), ("verbs", .array(["get", "patch", "update"].map(JSONValue.string)))]))
+                entries.append(
+                    .object([
+                        ("name", .string("\(resource.plural)/scale")), ("singularName", .string("")),
+                        ("namespaced", .bool(resource.namespaced)), ("group", .string("autoscaling")), ("version", .string("v1")),
+                        ("kind", .string("Scale")), ("verbs", .array(["get", "patch", "update"].map(JSONValue.string))),
+                    ]))
             }
         }
         let groupVersion = group.isEmpty ? version : "\(group)/\(version)"
-        return .object([("kind", .string("APIResourceList")), ("apiVersion", .string("v1")), ("groupVersion", .string(groupVersion)),
-                        ("resources", .array(entries))])
+        return .object([
+            ("kind", .string("APIResourceList")), ("apiVersion", .string("v1")), ("groupVersion", .string(groupVersion)),
+            ("resources", .array(entries)),
+        ])
     }
 
     static func gvKey(_ group: String, _ version: String) -> String { group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)" }
 
     /// `/openapi/v3`: one entry per served group/version.
     public static func openAPIRoot(_ resources: [ResourceType]) -> JSONValue {
-        var paths: [(String, JSONValue)] = [(gvKey("", "v1"), .object([("serverRelativeURL", .string("/openapi/v3/api/v1?hash=\(hash(resources, "", "v1"))"))]))]
+        var paths: [(String, JSONValue)] = [
+            (gvKey("", "v1"), .object([("serverRelativeURL", .string("/openapi/v3/api/v1?hash=\(hash(resources, "", "v1"))"))]))
+        ]
         for (group, version) in groupVersions(resources) {
             let key = gvKey(group, version)
             paths.append((key, .object([("serverRelativeURL", .string("/openapi/v3/\(key)?hash=\(hash(resources, group, version))"))])))
@@ -80,8 +94,8 @@ public enum Discovery {
 
     static func hash(_ resources: [ResourceType], _ group: String, _ version: String) -> String {
         let names = resources.filter { $0.group == group && $0.version == version }.map(\.plural).sorted().joined(separator: ",")
-        var value: UInt64 = 1469598103934665603
-        for byte in names.utf8 { value = (value ^ UInt64(byte)) &* 1099511628211 }
+        var value: UInt64 = 1_469_598_103_934_665_603
+        for byte in names.utf8 { value = (value ^ UInt64(byte)) &* 1_099_511_628_211 }
         return String(value, radix: 16, uppercase: true)
     }
 
@@ -98,19 +112,36 @@ public enum Discovery {
             let gvk: JSONValue = .object([("group", .string(group)), ("version", .string(version)), ("kind", .string(resource.kind))])
             let operation: JSONValue = .object([
                 ("x-kubernetes-group-version-kind", gvk),
-                ("parameters", .array([.object([("name", .string("fieldValidation")), ("in", .string("query")), ("schema", .object([("type", .string("string"))]))])])),
-                ("requestBody", .object([("content", .object([
-                    ("application/json-patch+json", .object([])), ("application/merge-patch+json", .object([])), ("application/apply-patch+yaml", .object([])),
-                ]))])),
+                (
+                    "parameters",
+                    .array([.object([("name", .string("fieldValidation")), ("in", .string("query")), ("schema", .object([("type", .string("string"))]))])])
+                ),
+                (
+                    "requestBody",
+                    .object([
+                        (
+                            "content",
+                            .object([
+                                ("application/json-patch+json", .object([])), ("application/merge-patch+json", .object([])),
+                                ("application/apply-patch+yaml", .object([])),
+                            ])
+                        )
+                    ])
+                ),
                 ("responses", .object([("200", .object([("description", .string("OK"))]))])),
             ])
             paths.append((path, .object([("patch", operation)])))
             if let schema = schemas[resource.groupResource] {
-                components.append(("\(group.isEmpty ? "core" : group).\(version).\(resource.kind)",
-                                   schema.setting("x-kubernetes-group-version-kind", to: .array([gvk]))))
+                components.append(
+                    (
+                        "\(group.isEmpty ? "core" : group).\(version).\(resource.kind)",
+                        schema.setting("x-kubernetes-group-version-kind", to: .array([gvk]))
+                    ))
             }
         }
-        return .object([("openapi", .string("3.0.0")), ("info", .object([("title", .string("Kubernetes")), ("version", .string("v1.32.0"))])),
-                        ("paths", .object(paths)), ("components", .object([("schemas", .object(components))]))])
+        return .object([
+            ("openapi", .string("3.0.0")), ("info", .object([("title", .string("Kubernetes")), ("version", .string("v1.32.0"))])),
+            ("paths", .object(paths)), ("components", .object([("schemas", .object(components))])),
+        ])
     }
 }

@@ -105,7 +105,10 @@ public final class FaultInjector: @unchecked Sendable {
     public static func status(for code: Int) -> StatusError {
         switch code {
         case 429: return StatusError(code: 429, reason: "TooManyRequests", message: "injected fault: too many requests, please try again later")
-        case 409: return StatusError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified; please apply your changes to the latest version and try again")
+        case 409:
+            return StatusError(
+                code: 409, reason: "Conflict",
+                message: "injected fault: the object has been modified; please apply your changes to the latest version and try again")
         default: return StatusError(code: code, reason: "InternalError", message: "injected fault: HTTP \(code)")
         }
     }

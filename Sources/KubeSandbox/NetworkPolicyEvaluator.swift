@@ -52,7 +52,8 @@ enum NetworkPolicyEvaluator {
     static func contains(_ cidr: String, _ address: String) -> Bool {
         let parts = cidr.split(separator: "/")
         guard parts.count == 2, let prefix = Int(parts[1]), (0...32).contains(prefix),
-              let network = ipv4(String(parts[0])), let host = ipv4(address) else { return false }
+            let network = ipv4(String(parts[0])), let host = ipv4(address)
+        else { return false }
         let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << (32 - prefix)
         return network & mask == host & mask
     }

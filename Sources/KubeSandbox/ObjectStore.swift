@@ -45,8 +45,9 @@ public struct ObjectStore: Sendable {
         self.clock = clock
         for resource in BuiltinResources.all { register(resource) }
         for namespace in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-            _ = try? create(resources["namespaces"]!, namespace: nil,
-                            .object([("apiVersion", .string("v1")), ("kind", .string("Namespace")), ("metadata", .object([("name", .string(namespace))]))]))
+            _ = try? create(
+                resources["namespaces"]!, namespace: nil,
+                .object([("apiVersion", .string("v1")), ("kind", .string("Namespace")), ("metadata", .object([("name", .string(namespace))]))]))
         }
     }
 
@@ -69,8 +70,10 @@ public struct ObjectStore: Sendable {
     }
 
     /// Objects of a type, optionally in one namespace, filtered by selectors, in name order, paginated.
-    public func list(_ resource: ResourceType, namespace: String?, labelSelector: SelectorExpression = SelectorExpression(),
-                     fieldSelector: SelectorExpression = SelectorExpression(), limit: Int? = nil, continueAfter: String? = nil) -> ListResult {
+    public func list(
+        _ resource: ResourceType, namespace: String?, labelSelector: SelectorExpression = SelectorExpression(),
+        fieldSelector: SelectorExpression = SelectorExpression(), limit: Int? = nil, continueAfter: String? = nil
+    ) -> ListResult {
         let keys = (keysByResource[resource.groupResource] ?? []).filter { namespace == nil || $0.namespace == namespace }.sorted()
         var items: [JSONValue] = []
         var lastKey: ObjectKey?
@@ -91,8 +94,10 @@ public struct ObjectStore: Sendable {
     }
 
     /// Changes after `resourceVersion`, or 410 Gone when they are no longer retained.
-    public func events(_ resource: ResourceType, namespace: String?, after resourceVersion: UInt64,
-                       labelSelector: SelectorExpression = SelectorExpression(), fieldSelector: SelectorExpression = SelectorExpression()) throws(StatusError) -> [WatchEvent] {
+    public func events(
+        _ resource: ResourceType, namespace: String?, after resourceVersion: UInt64,
+        labelSelector: SelectorExpression = SelectorExpression(), fieldSelector: SelectorExpression = SelectorExpression()
+    ) throws(StatusError) -> [WatchEvent] {
         if let oldest = log.first?.revision, resourceVersion + 1 < oldest {
             throw .gone("too old resource version: \(resourceVersion) (\(oldest - 1))")
         }
@@ -134,8 +139,14 @@ public struct ObjectStore: Sendable {
             throw .invalid(resource, "", [FieldError.required(FieldPath("metadata").child("name"), "name or generateName is required")])
         }
         if !Self.isDNSSubdomain(name) {
-            throw .invalid(resource, name, [FieldError.invalid(FieldPath("metadata").child("name"), name,
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")])
+            throw .invalid(
+                resource, name,
+                [
+                    FieldError.invalid(
+                        FieldPath("metadata").child("name"), name,
+                        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+                    )
+                ])
         }
         let namespace = try effectiveNamespace(resource, urlNamespace: namespace, body: body)
         if resource.namespaced {
@@ -143,8 +154,10 @@ public struct ObjectStore: Sendable {
                 throw StatusError(code: 404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found")
             }
             if owner["metadata"]?["deletionTimestamp"] != nil {
-                throw StatusError(code: 403, reason: "Forbidden",
-                                  message: "\(resource.plural) \"\(name)\" is forbidden: unable to create new content in namespace \(namespace) because it is being terminated")
+                throw StatusError(
+                    code: 403, reason: "Forbidden",
+                    message:
+                        "\(resource.plural) \"\(name)\" is forbidden: unable to create new content in namespace \(namespace) because it is being terminated")
             }
         }
         let key = key(resource, namespace, name)
@@ -179,9 +192,12 @@ public struct ObjectStore: Sendable {
     /// UID, and its template carries that label and the Job's name (what `kubectl logs job/NAME` uses).
     static func selectingOwnPods(job: JSONValue, uid: String) -> JSONValue {
         guard job["spec"]?["manualSelector"] != .bool(true), let name = job["metadata"]?["name"]?.stringValue,
-              case .object? = job["spec"] else { return job }
-        let ownLabels: [(String, JSONValue)] = [("batch.kubernetes.io/controller-uid", .string(uid)), ("batch.kubernetes.io/job-name", .string(name)),
-                                                ("controller-uid", .string(uid)), ("job-name", .string(name))]
+            case .object? = job["spec"]
+        else { return job }
+        let ownLabels: [(String, JSONValue)] = [
+            ("batch.kubernetes.io/controller-uid", .string(uid)), ("batch.kubernetes.io/job-name", .string(name)),
+            ("controller-uid", .string(uid)), ("job-name", .string(name)),
+        ]
         var labels = job["spec"]?["template"]?["metadata"]?["labels"] ?? .object([])
         for (key, value) in ownLabels { labels = labels.setting(key, to: value) }
         let template = (job["spec"]?["template"] ?? .object([]))
@@ -192,8 +208,10 @@ public struct ObjectStore: Sendable {
 
     /// PUT: `subresource` nil replaces everything but the status (when status is a subresource),
     /// "status" replaces only the status.
-    public mutating func update(_ resource: ResourceType, namespace: String?, name: String, _ body: JSONValue,
-                                subresource: String? = nil) throws(StatusError) -> JSONValue {
+    public mutating func update(
+        _ resource: ResourceType, namespace: String?, name: String, _ body: JSONValue,
+        subresource: String? = nil
+    ) throws(StatusError) -> JSONValue {
         guard case .object = body else { throw .badRequest("the request body must be a JSON object") }
         try checkKind(resource, body)
         let namespace = try effectiveNamespace(resource, urlNamespace: namespace, body: body)
@@ -203,7 +221,8 @@ public struct ObjectStore: Sendable {
         let key = key(resource, namespace, name)
         guard let current = objects[key] else { throw .notFound(resource, name) }
         if let expected = body["metadata"]?["resourceVersion"]?.stringValue, !expected.isEmpty,
-           expected != current["metadata"]?["resourceVersion"]?.stringValue {
+            expected != current["metadata"]?["resourceVersion"]?.stringValue
+        {
             throw .conflict(resource, name)
         }
         var next: JSONValue
@@ -222,8 +241,10 @@ public struct ObjectStore: Sendable {
         return commit(resource, key: key, current: current, next: next)
     }
 
-    public mutating func patch(_ resource: ResourceType, namespace: String?, name: String, type: PatchType, _ patch: JSONValue,
-                               subresource: String? = nil) throws(StatusError) -> JSONValue {
+    public mutating func patch(
+        _ resource: ResourceType, namespace: String?, name: String, type: PatchType, _ patch: JSONValue,
+        subresource: String? = nil
+    ) throws(StatusError) -> JSONValue {
         let namespace = resource.namespaced ? (namespace ?? "default") : ""
         let key = key(resource, namespace, name)
         guard let current = objects[key] else {
@@ -236,8 +257,10 @@ public struct ObjectStore: Sendable {
 
     /// The stored object with a patch applied, not stored: what an update would then write. A patch
     /// may carry a resourceVersion precondition; otherwise it applies to the current version.
-    public func patched(_ resource: ResourceType, namespace: String?, name: String, type: PatchType,
-                        _ patch: JSONValue) throws(StatusError) -> JSONValue {
+    public func patched(
+        _ resource: ResourceType, namespace: String?, name: String, type: PatchType,
+        _ patch: JSONValue
+    ) throws(StatusError) -> JSONValue {
         let namespace = resource.namespaced ? (namespace ?? "default") : ""
         guard let current = objects[key(resource, namespace, name)] else { throw .notFound(resource, name) }
         return try Self.applying(patch, type: type, to: current)
@@ -254,7 +277,8 @@ public struct ObjectStore: Sendable {
             patched = JSONPatch.applyPatch(current, with: patch)
         }
         if patch["metadata"]?["resourceVersion"] == nil {
-            patched = patched.setting("metadata", to: (patched["metadata"] ?? .object([])).setting("resourceVersion", to: current["metadata"]?["resourceVersion"] ?? .null))
+            patched = patched.setting(
+                "metadata", to: (patched["metadata"] ?? .object([])).setting("resourceVersion", to: current["metadata"]?["resourceVersion"] ?? .null))
         }
         return patched
     }
@@ -262,9 +286,11 @@ public struct ObjectStore: Sendable {
     /// DELETE: with finalizers the object only gets a deletionTimestamp; dependents are collected
     /// (background), deleted first (foreground) or released (orphan).
     @discardableResult
-    public mutating func delete(_ resource: ResourceType, namespace: String?, name: String,
-                                propagation: DeletionPropagation = .background, preconditionUID: String? = nil,
-                                gracePeriodSeconds: Int64? = nil) throws(StatusError) -> JSONValue {
+    public mutating func delete(
+        _ resource: ResourceType, namespace: String?, name: String,
+        propagation: DeletionPropagation = .background, preconditionUID: String? = nil,
+        gracePeriodSeconds: Int64? = nil
+    ) throws(StatusError) -> JSONValue {
         let namespace = resource.namespaced ? (namespace ?? "default") : ""
         let key = key(resource, namespace, name)
         guard let current = objects[key] else { throw .notFound(resource, name) }
@@ -337,8 +363,10 @@ public struct ObjectStore: Sendable {
 
     /// Stores a change: bumps resourceVersion (and generation when the desired state changed),
     /// finishes deletions whose finalizers are gone, and logs the event. A no-op write changes nothing.
-    mutating func commit(_ resource: ResourceType, key: ObjectKey, current: JSONValue, next: JSONValue,
-                         finishDeletion: Bool = true) -> JSONValue {
+    mutating func commit(
+        _ resource: ResourceType, key: ObjectKey, current: JSONValue, next: JSONValue,
+        finishDeletion: Bool = true
+    ) -> JSONValue {
         var next = next
         let unchanged = Self.withoutVolatile(next) == Self.withoutVolatile(current)
         if unchanged { return current }
@@ -353,7 +381,8 @@ public struct ObjectStore: Sendable {
         if Self.finalizers(of: next).isEmpty { metadata = Self.removing(["finalizers"], from: metadata) }
         next = next.setting("metadata", to: metadata)
         if finishDeletion, resource.plural != "namespaces", next["metadata"]?["deletionTimestamp"] != nil, Self.finalizers(of: next).isEmpty,
-           !isTerminatingGracefully(resource, next) {
+            !isTerminatingGracefully(resource, next)
+        {
             remove(key, resource: resource, object: next)
             return next
         }
@@ -413,7 +442,8 @@ public struct ObjectStore: Sendable {
     mutating func finishOwnersWaitingFor(_ dependent: JSONValue) {
         for ownerUID in Self.ownerUIDs(of: dependent) where (dependents[ownerUID] ?? []).isEmpty {
             guard let key = keysByUID[ownerUID], let owner = objects[key],
-                  Self.finalizers(of: owner).contains(Self.foregroundFinalizer), let resource = resources[key.resource] else { continue }
+                Self.finalizers(of: owner).contains(Self.foregroundFinalizer), let resource = resources[key.resource]
+            else { continue }
             let remaining = Self.finalizers(of: owner).filter { $0 != Self.foregroundFinalizer }
             let metadata = (owner["metadata"] ?? .object([])).setting("finalizers", to: .array(remaining.map(JSONValue.string)))
             _ = commit(resource, key: key, current: owner, next: owner.setting("metadata", to: metadata))
@@ -436,9 +466,10 @@ public struct ObjectStore: Sendable {
         let resource = resources["namespaces"]!
         var metadata = current["metadata"] ?? .object([])
         metadata = metadata.setting("deletionTimestamp", to: metadata["deletionTimestamp"] ?? .string(Self.timestamp(clock())))
-        let terminating = commit(resource, key: key, current: current,
-                                 next: current.setting("metadata", to: metadata).setting("status", to: .object([("phase", .string("Terminating"))])),
-                                 finishDeletion: false)  // a namespace ends when its last object has gone
+        let terminating = commit(
+            resource, key: key, current: current,
+            next: current.setting("metadata", to: metadata).setting("status", to: .object([("phase", .string("Terminating"))])),
+            finishDeletion: false)  // a namespace ends when its last object has gone
         for contentKey in objects.keys.filter({ $0.namespace == namespace && !$0.namespace.isEmpty }).sorted() {
             guard let contentResource = resources[contentKey.resource], objects[contentKey] != nil else { continue }
             _ = try? delete(contentResource, namespace: namespace, name: contentKey.name)
@@ -450,7 +481,8 @@ public struct ObjectStore: Sendable {
     mutating func finishNamespaceIfEmpty(_ namespace: String) {
         let key = ObjectKey(resource: "namespaces", namespace: "", name: namespace)
         guard let object = objects[key], object["metadata"]?["deletionTimestamp"] != nil,
-              !objects.keys.contains(where: { $0.namespace == namespace }) else { return }
+            !objects.keys.contains(where: { $0.namespace == namespace })
+        else { return }
         remove(key, resource: resources["namespaces"]!, object: object)
     }
 

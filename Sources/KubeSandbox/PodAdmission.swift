@@ -22,12 +22,15 @@ enum PodAdmission {
             spec = spec.setting("volumes", to: .array(volumes))
             for key in ["initContainers", "containers"] {
                 guard case .array(let containers)? = spec[key] else { continue }
-                spec = spec.setting(key, to: .array(containers.map { container in
-                    var mounts: [JSONValue] = []
-                    if case .array(let existing)? = container["volumeMounts"] { mounts = existing }
-                    mounts.append(.object([("name", .string(volumeName)), ("readOnly", .bool(true)), ("mountPath", .string(tokenMountPath))]))
-                    return container.setting("volumeMounts", to: .array(mounts))
-                }))
+                spec = spec.setting(
+                    key,
+                    to: .array(
+                        containers.map { container in
+                            var mounts: [JSONValue] = []
+                            if case .array(let existing)? = container["volumeMounts"] { mounts = existing }
+                            mounts.append(.object([("name", .string(volumeName)), ("readOnly", .bool(true)), ("mountPath", .string(tokenMountPath))]))
+                            return container.setting("volumeMounts", to: .array(mounts))
+                        }))
             }
         }
         return pod.setting("spec", to: spec)
@@ -46,18 +49,43 @@ enum PodAdmission {
     static func tokenVolume(named name: String) -> JSONValue {
         .object([
             ("name", .string(name)),
-            ("projected", .object([
-                ("defaultMode", .int(420)),
-                ("sources", .array([
-                    .object([("serviceAccountToken", .object([("expirationSeconds", .int(3607)), ("path", .string("token"))]))]),
-                    .object([("configMap", .object([("name", .string("kube-root-ca.crt")),
-                                                    ("items", .array([.object([("key", .string("ca.crt")), ("path", .string("ca.crt"))])]))]))]),
-                    .object([("downwardAPI", .object([("items", .array([.object([
-                        ("path", .string("namespace")),
-                        ("fieldRef", .object([("apiVersion", .string("v1")), ("fieldPath", .string("metadata.namespace"))])),
-                    ])]))]))]),
-                ])),
-            ])),
+            (
+                "projected",
+                .object([
+                    ("defaultMode", .int(420)),
+                    (
+                        "sources",
+                        .array([
+                            .object([("serviceAccountToken", .object([("expirationSeconds", .int(3607)), ("path", .string("token"))]))]),
+                            .object([
+                                (
+                                    "configMap",
+                                    .object([
+                                        ("name", .string("kube-root-ca.crt")),
+                                        ("items", .array([.object([("key", .string("ca.crt")), ("path", .string("ca.crt"))])])),
+                                    ])
+                                )
+                            ]),
+                            .object([
+                                (
+                                    "downwardAPI",
+                                    .object([
+                                        (
+                                            "items",
+                                            .array([
+                                                .object([
+                                                    ("path", .string("namespace")),
+                                                    ("fieldRef", .object([("apiVersion", .string("v1")), ("fieldPath", .string("metadata.namespace"))])),
+                                                ])
+                                            ])
+                                        )
+                                    ])
+                                )
+                            ]),
+                        ])
+                    ),
+                ])
+            ),
         ])
     }
 }

@@ -16,8 +16,9 @@ public struct UserInfo: Sendable, Equatable {
     public static let admin = UserInfo(name: "kube-sandbox-admin", groups: ["system:masters", "system:authenticated"])
 
     public static func serviceAccount(namespace: String, name: String) -> UserInfo {
-        UserInfo(name: "system:serviceaccount:\(namespace):\(name)",
-                 groups: ["system:serviceaccounts", "system:serviceaccounts:\(namespace)", "system:authenticated"])
+        UserInfo(
+            name: "system:serviceaccount:\(namespace):\(name)",
+            groups: ["system:serviceaccounts", "system:serviceaccounts:\(namespace)", "system:authenticated"])
     }
 }
 
@@ -32,8 +33,10 @@ public struct RequestAttributes: Sendable, Equatable {
     /// Set for non-resource requests (`/version`, `/healthz`).
     public var path: String?
 
-    public init(verb: String, group: String = "", resource: String = "", subresource: String? = nil, namespace: String? = nil,
-                name: String? = nil, path: String? = nil) {
+    public init(
+        verb: String, group: String = "", resource: String = "", subresource: String? = nil, namespace: String? = nil,
+        name: String? = nil, path: String? = nil
+    ) {
         self.verb = verb
         self.group = group
         self.resource = resource

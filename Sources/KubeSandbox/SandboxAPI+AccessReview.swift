@@ -13,24 +13,31 @@ extension SandboxAPI {
         if resource.plural == "selfsubjectaccessreviews" {
             let attributes: RequestAttributes
             if let resourceAttributes = spec["resourceAttributes"] {
-                attributes = RequestAttributes(verb: resourceAttributes["verb"]?.stringValue ?? "", group: resourceAttributes["group"]?.stringValue ?? "",
-                                               resource: resourceAttributes["resource"]?.stringValue ?? "",
-                                               subresource: resourceAttributes["subresource"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                                               namespace: resourceAttributes["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                                               name: resourceAttributes["name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
+                attributes = RequestAttributes(
+                    verb: resourceAttributes["verb"]?.stringValue ?? "", group: resourceAttributes["group"]?.stringValue ?? "",
+                    resource: resourceAttributes["resource"]?.stringValue ?? "",
+                    subresource: resourceAttributes["subresource"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                    namespace: resourceAttributes["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                    name: resourceAttributes["name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
             } else if let nonResource = spec["nonResourceAttributes"] {
                 attributes = RequestAttributes(verb: nonResource["verb"]?.stringValue ?? "", path: nonResource["path"]?.stringValue ?? "/")
             } else {
-                throw StatusError(code: 422, reason: "Invalid",
-                                  message: "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified")
+                throw StatusError(
+                    code: 422, reason: "Invalid",
+                    message:
+                        "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified"
+                )
             }
             let decision = RBACAuthorizer.authorize(user, attributes, in: store)
             status = decision.allowed ? .object([("allowed", .bool(true)), ("reason", .string(decision.reason))]) : .object([("allowed", .bool(false))])
         } else {
             let namespace = spec["namespace"]?.stringValue
-            let rules = user.groups.contains("system:masters")
-                ? [JSONValue.object([("verbs", .array([.string("*")])), ("apiGroups", .array([.string("*")])), ("resources", .array([.string("*")]))]),
-                   .object([("verbs", .array([.string("*")])), ("nonResourceURLs", .array([.string("*")]))])]
+            let rules =
+                user.groups.contains("system:masters")
+                ? [
+                    JSONValue.object([("verbs", .array([.string("*")])), ("apiGroups", .array([.string("*")])), ("resources", .array([.string("*")]))]),
+                    .object([("verbs", .array([.string("*")])), ("nonResourceURLs", .array([.string("*")]))]),
+                ]
                 : RBACAuthorizer.boundRules(user, namespace: namespace, in: store).map(\.rule)
             let resourceRules = rules.filter { $0["resources"] != nil }.map { rule in
                 JSONValue.object(["verbs", "apiGroups", "resources", "resourceNames"].compactMap { key in rule[key].map { (key, $0) } })

@@ -13,14 +13,16 @@ extension SandboxAPI {
         var served: Set<String> = []
         for crd in store.list(crdType, namespace: nil).items {
             guard let spec = crd["spec"], let group = spec["group"]?.stringValue, let plural = spec["names"]?["plural"]?.stringValue,
-                  let kind = spec["names"]?["kind"]?.stringValue, case .array(let versions)? = spec["versions"],
-                  let version = versions.first(where: { $0["storage"] == .bool(true) }) ?? versions.first,
-                  let versionName = version["name"]?.stringValue else { continue }
+                let kind = spec["names"]?["kind"]?.stringValue, case .array(let versions)? = spec["versions"],
+                let version = versions.first(where: { $0["storage"] == .bool(true) }) ?? versions.first,
+                let versionName = version["name"]?.stringValue
+            else { continue }
             var shortNames: [String] = []
             if case .array(let names)? = spec["names"]?["shortNames"] { shortNames = names.compactMap(\.stringValue) }
-            let type = ResourceType(group: group, version: versionName, plural: plural, kind: kind,
-                                    namespaced: spec["scope"]?.stringValue != "Cluster", shortNames: shortNames,
-                                    hasStatusSubresource: version["subresources"]?["status"] != nil)
+            let type = ResourceType(
+                group: group, version: versionName, plural: plural, kind: kind,
+                namespaced: spec["scope"]?.stringValue != "Cluster", shortNames: shortNames,
+                hasStatusSubresource: version["subresources"]?["status"] != nil)
             store.register(type)
             served.insert(type.groupResource)
             var printerColumns: [(name: String, type: String, jsonPath: String, priority: Int64)] = []
@@ -32,7 +34,8 @@ extension SandboxAPI {
                     printerColumns.append((name, column["type"]?.stringValue ?? "string", jsonPath, priority))
                 }
             }
-            crdPrinterColumns[type.groupResource] = printerColumns.isEmpty
+            crdPrinterColumns[type.groupResource] =
+                printerColumns.isEmpty
                 ? [("Age", "date", ".metadata.creationTimestamp", 0)] : printerColumns
             scaleSubresources[type.groupResource] = ScalePaths(crdScale: version["subresources"]?["scale"])
             if let schema = version["schema"]?["openAPIV3Schema"] {
@@ -40,12 +43,18 @@ extension SandboxAPI {
                 crdSchemaJSON[type.groupResource] = schema
             }
             if crd["metadata"]?["deletionTimestamp"] == nil, crd["status"]?["conditions"] == nil, let name = crd["metadata"]?["name"]?.stringValue {
-                let conditions: JSONValue = .array(["NamesAccepted", "Established"].map { type in
-                    .object([("type", .string(type)), ("status", .string("True")), ("reason", .string(type == "Established" ? "InitialNamesAccepted" : "NoConflicts")),
-                             ("message", .string(type == "Established" ? "the initial names have been accepted" : "no conflicts found")),
-                             ("lastTransitionTime", crd["metadata"]?["creationTimestamp"] ?? .null)])
-                })
-                let status: JSONValue = .object([("conditions", conditions), ("acceptedNames", spec["names"] ?? .null), ("storedVersions", .array([.string(versionName)]))])
+                let conditions: JSONValue = .array(
+                    ["NamesAccepted", "Established"].map { type in
+                        .object([
+                            ("type", .string(type)), ("status", .string("True")),
+                            ("reason", .string(type == "Established" ? "InitialNamesAccepted" : "NoConflicts")),
+                            ("message", .string(type == "Established" ? "the initial names have been accepted" : "no conflicts found")),
+                            ("lastTransitionTime", crd["metadata"]?["creationTimestamp"] ?? .null),
+                        ])
+                    })
+                let status: JSONValue = .object([
+                    ("conditions", conditions), ("acceptedNames", spec["names"] ?? .null), ("storedVersions", .array([.string(versionName)])),
+                ])
                 _ = try? store.update(crdType, namespace: nil, name: name, crd.setting("status", to: status), subresource: "status")
             }
         }

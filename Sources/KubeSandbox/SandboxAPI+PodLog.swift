@@ -28,13 +28,17 @@ extension SandboxAPI {
         let data = (try? Data(contentsOf: file)) ?? Data()
         let text = request.slice(String(decoding: data, as: UTF8.self))
         guard request.follow, !request.previous else { return .text(status: 200, text) }
-        return .textStream(followLog(file: file, from: UInt64(data.count), first: text, namespace: namespace, pod: name, uid: uid,
-                                     container: container, restart: chosen))
+        return .textStream(
+            followLog(
+                file: file, from: UInt64(data.count), first: text, namespace: namespace, pod: name, uid: uid,
+                container: container, restart: chosen))
     }
 
     /// Streams what is appended to a log until that run of the container ends or the pod goes away.
-    nonisolated func followLog(file: URL, from offset: UInt64, first: String, namespace: String, pod: String, uid: String,
-                               container: String, restart: Int) -> AsyncStream<String> {
+    nonisolated func followLog(
+        file: URL, from offset: UInt64, first: String, namespace: String, pod: String, uid: String,
+        container: String, restart: Int
+    ) -> AsyncStream<String> {
         AsyncStream { continuation in
             let task = Task {
                 if !first.isEmpty { continuation.yield(first) }
@@ -62,7 +66,8 @@ extension SandboxAPI {
     /// Whether the pod still exists and that run of the container is the one running now.
     func isRunning(namespace: String, pod: String, uid: String, container: String, restart: Int) -> Bool {
         guard let object = try? store.get(store.resource("pods")!, namespace: namespace, name: pod),
-              object["metadata"]?["uid"]?.stringValue == uid else { return false }
+            object["metadata"]?["uid"]?.stringValue == uid
+        else { return false }
         for key in ["initContainerStatuses", "containerStatuses"] {
             guard case .array(let statuses)? = object["status"]?[key] else { continue }
             for status in statuses where status["name"]?.stringValue == container {

@@ -32,8 +32,9 @@ extension SandboxAPI {
         // that does not admit it drops the connection, which kube-apiserver reports as a timeout.
         let policies = store.list(.networkPolicies, namespace: namespace).items
         guard NetworkPolicyEvaluator.admits(address: Self.apiServerAddress, to: pod, port: port, policies: policies) else {
-            throw StatusError(code: 503, reason: "ServiceUnavailable",
-                              message: "error trying to reach service: dial tcp \(ip):\(port): i/o timeout (dropped by a NetworkPolicy)")
+            throw StatusError(
+                code: 503, reason: "ServiceUnavailable",
+                message: "error trying to reach service: dial tcp \(ip):\(port): i/o timeout (dropped by a NetworkPolicy)")
         }
         let encodedQuery = query.isEmpty ? "" : "?" + query.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
         var request = HTTPClientRequest(url: "\(target.scheme)://\(ip):\(port)\(path)\(encodedQuery)")

@@ -15,7 +15,8 @@ struct ScalePaths: Sendable, Equatable {
 
     init?(crdScale: JSONValue?) {
         guard let scale = crdScale, let spec = Self.components(scale["specReplicasPath"]?.stringValue),
-              let status = Self.components(scale["statusReplicasPath"]?.stringValue) else { return nil }
+            let status = Self.components(scale["statusReplicasPath"]?.stringValue)
+        else { return nil }
         specReplicas = spec
         statusReplicas = status
         labelSelector = Self.components(scale["labelSelectorPath"]?.stringValue)
@@ -63,7 +64,8 @@ extension SandboxAPI {
         case "PUT":
             desired = try decodeBody(request)
             if let version = desired["metadata"]?["resourceVersion"]?.stringValue, !version.isEmpty,
-               version != current["metadata"]?["resourceVersion"]?.stringValue {
+                version != current["metadata"]?["resourceVersion"]?.stringValue
+            {
                 throw StatusError.conflict(resource, name)
             }
         case "PATCH":
@@ -73,14 +75,23 @@ extension SandboxAPI {
             case .json?:
                 do { desired = try JSONPatch.apply(patch, to: scale) } catch { throw StatusError.badRequest("the JSON patch cannot be applied: \(error)") }
             default:
-                throw StatusError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json")
+                throw StatusError(
+                    code: 415, reason: "UnsupportedMediaType",
+                    message:
+                        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json"
+                )
             }
         default:
             throw StatusError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
         guard case .int(let replicas)? = desired["spec"]?["replicas"], replicas >= 0 else {
-            throw StatusError.invalid(resource, name, [.invalid(FieldPath("spec").child("replicas"), desired["spec"]?["replicas"].map { JSONText.serialize($0) } ?? "null",
-                                                                "must be greater than or equal to 0")])
+            throw StatusError.invalid(
+                resource, name,
+                [
+                    .invalid(
+                        FieldPath("spec").child("replicas"), desired["spec"]?["replicas"].map { JSONText.serialize($0) } ?? "null",
+                        "must be greater than or equal to 0")
+                ])
         }
         var updated = ScalePaths.setting(.int(replicas), at: paths.specReplicas, in: current)
         if crdSchemas[resource.groupResource] != nil { updated = try admitCustomResource(resource, updated) }

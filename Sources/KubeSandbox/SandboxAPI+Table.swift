@@ -19,13 +19,14 @@ extension SandboxAPI {
         let name = Column(name: "Name", type: "string") { object, _ in object["metadata"]?["name"] ?? .string("") }
         let age = Column(name: "Age", type: "string") { object, now in .string(Self.age(object["metadata"]?["creationTimestamp"]?.stringValue, now: now)) }
         if let printerColumns = crdPrinterColumns[resource.groupResource] {
-            return [name] + printerColumns.map { column in
-                Column(name: column.name, type: column.type == "date" ? "string" : column.type, priority: column.priority) { object, now in
-                    let value = JSONPathLite.evaluate(column.jsonPath, on: object)
-                    if column.type == "date", let text = value?.stringValue { return .string(Self.age(text, now: now)) }
-                    return value ?? .string("")
+            return [name]
+                + printerColumns.map { column in
+                    Column(name: column.name, type: column.type == "date" ? "string" : column.type, priority: column.priority) { object, now in
+                        let value = JSONPathLite.evaluate(column.jsonPath, on: object)
+                        if column.type == "date", let text = value?.stringValue { return .string(Self.age(text, now: now)) }
+                        return value ?? .string("")
+                    }
                 }
-            }
         }
         switch resource.plural {
         case "namespaces":
@@ -33,39 +34,48 @@ extension SandboxAPI {
         case "configmaps":
             return [name, Column(name: "Data", type: "integer") { object, _ in .int(Int64(object["data"]?.objectMembers?.count ?? 0)) }, age]
         case "secrets":
-            return [name, Column(name: "Type", type: "string") { object, _ in object["type"] ?? .string("Opaque") },
-                    Column(name: "Data", type: "integer") { object, _ in .int(Int64(object["data"]?.objectMembers?.count ?? 0)) }, age]
+            return [
+                name, Column(name: "Type", type: "string") { object, _ in object["type"] ?? .string("Opaque") },
+                Column(name: "Data", type: "integer") { object, _ in .int(Int64(object["data"]?.objectMembers?.count ?? 0)) }, age,
+            ]
         case "pods":
-            return [name,
-                    Column(name: "Ready", type: "string") { object, _ in .string(PodSummary(object).ready) },
-                    Column(name: "Status", type: "string") { object, _ in .string(PodSummary(object).status) },
-                    Column(name: "Restarts", type: "string") { object, _ in .string(String(PodSummary(object).restarts)) }, age,
-                    Column(name: "IP", type: "string", priority: 1) { object, _ in object["status"]?["podIP"] ?? .string("<none>") },
-                    Column(name: "Node", type: "string", priority: 1) { object, _ in object["spec"]?["nodeName"] ?? .string("<none>") }]
+            return [
+                name,
+                Column(name: "Ready", type: "string") { object, _ in .string(PodSummary(object).ready) },
+                Column(name: "Status", type: "string") { object, _ in .string(PodSummary(object).status) },
+                Column(name: "Restarts", type: "string") { object, _ in .string(String(PodSummary(object).restarts)) }, age,
+                Column(name: "IP", type: "string", priority: 1) { object, _ in object["status"]?["podIP"] ?? .string("<none>") },
+                Column(name: "Node", type: "string", priority: 1) { object, _ in object["spec"]?["nodeName"] ?? .string("<none>") },
+            ]
         case "events":
-            return [Column(name: "Last Seen", type: "string") { object, now in
-                        .string(Self.age((object["lastTimestamp"] ?? object["eventTime"] ?? object["metadata"]?["creationTimestamp"])?.stringValue, now: now))
-                    },
-                    Column(name: "Type", type: "string") { object, _ in object["type"] ?? .string("Normal") },
-                    Column(name: "Reason", type: "string") { object, _ in object["reason"] ?? .string("") },
-                    Column(name: "Object", type: "string") { object, _ in
-                        let kind = (object["involvedObject"]?["kind"]?.stringValue ?? "").lowercased()
-                        return .string("\(kind)/\(object["involvedObject"]?["name"]?.stringValue ?? "")")
-                    },
-                    Column(name: "Message", type: "string") { object, _ in object["message"] ?? .string("") }]
+            return [
+                Column(name: "Last Seen", type: "string") { object, now in
+                    .string(Self.age((object["lastTimestamp"] ?? object["eventTime"] ?? object["metadata"]?["creationTimestamp"])?.stringValue, now: now))
+                },
+                Column(name: "Type", type: "string") { object, _ in object["type"] ?? .string("Normal") },
+                Column(name: "Reason", type: "string") { object, _ in object["reason"] ?? .string("") },
+                Column(name: "Object", type: "string") { object, _ in
+                    let kind = (object["involvedObject"]?["kind"]?.stringValue ?? "").lowercased()
+                    return .string("\(kind)/\(object["involvedObject"]?["name"]?.stringValue ?? "")")
+                },
+                Column(name: "Message", type: "string") { object, _ in object["message"] ?? .string("") },
+            ]
         case "services":
-            return [name,
-                    Column(name: "Type", type: "string") { object, _ in object["spec"]?["type"] ?? .string("ClusterIP") },
-                    Column(name: "Cluster-IP", type: "string") { object, _ in object["spec"]?["clusterIP"] ?? .string("<none>") },
-                    Column(name: "External-IP", type: "string") { _, _ in .string("<none>") },
-                    Column(name: "Port(s)", type: "string") { object, _ in
-                        guard case .array(let ports)? = object["spec"]?["ports"] else { return .string("<none>") }
-                        return .string(ports.map { port in
+            return [
+                name,
+                Column(name: "Type", type: "string") { object, _ in object["spec"]?["type"] ?? .string("ClusterIP") },
+                Column(name: "Cluster-IP", type: "string") { object, _ in object["spec"]?["clusterIP"] ?? .string("<none>") },
+                Column(name: "External-IP", type: "string") { _, _ in .string("<none>") },
+                Column(name: "Port(s)", type: "string") { object, _ in
+                    guard case .array(let ports)? = object["spec"]?["ports"] else { return .string("<none>") }
+                    return .string(
+                        ports.map { port in
                             let number: String
                             if case .int(let value)? = port["port"] { number = String(value) } else { number = "?" }
                             return "\(number)/\(port["protocol"]?.stringValue ?? "TCP")"
                         }.joined(separator: ","))
-                    }, age]
+                }, age,
+            ]
         default:
             return [name, age]
         }
@@ -75,19 +85,33 @@ extension SandboxAPI {
         let columns = columns(for: resource)
         let now = clock()
         let rows: [JSONValue] = items.map { item in
-            .object([("cells", .array(columns.map { $0.cell(item, now) })),
-                     ("object", .object([("kind", .string("PartialObjectMetadata")), ("apiVersion", .string("meta.k8s.io/v1")),
-                                         ("metadata", item["metadata"] ?? .object([]))]))])
+            .object([
+                ("cells", .array(columns.map { $0.cell(item, now) })),
+                (
+                    "object",
+                    .object([
+                        ("kind", .string("PartialObjectMetadata")), ("apiVersion", .string("meta.k8s.io/v1")),
+                        ("metadata", item["metadata"] ?? .object([])),
+                    ])
+                ),
+            ])
         }
         var members: [(String, JSONValue)] = [
             ("kind", .string("Table")), ("apiVersion", .string("meta.k8s.io/v1")),
             ("metadata", .object([("resourceVersion", .string(resourceVersion))])),
         ]
         if includeHeaders {
-            members.append(("columnDefinitions", .array(columns.map { column in
-                .object([("name", .string(column.name)), ("type", .string(column.type)), ("format", .string(column.name == "Name" ? "name" : "")),
-                         ("description", .string(column.name)), ("priority", .int(column.priority))])
-            })))
+            members.append(
+                (
+                    "columnDefinitions",
+                    .array(
+                        columns.map { column in
+                            .object([
+                                ("name", .string(column.name)), ("type", .string(column.type)), ("format", .string(column.name == "Name" ? "name" : "")),
+                                ("description", .string(column.name)), ("priority", .int(column.priority)),
+                            ])
+                        })
+                ))
         }
         members.append(("rows", .array(rows)))
         return .object(members)
@@ -121,7 +145,8 @@ enum JSONPathLite {
                 current = elements.first { $0[parts[0]]?.stringValue == expected }
             } else if rest.hasPrefix("[") {
                 guard let close = rest.firstIndex(of: "]"), let index = Int(rest[rest.index(after: rest.startIndex)..<close]),
-                      case .array(let elements) = node, elements.indices.contains(index) else { return nil }
+                    case .array(let elements) = node, elements.indices.contains(index)
+                else { return nil }
                 rest = rest[rest.index(after: close)...]
                 current = elements[index]
             } else {

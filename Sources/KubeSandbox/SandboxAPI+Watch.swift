@@ -4,8 +4,10 @@ import Foundation
 extension SandboxAPI {
     /// A watch: replays what changed after `resourceVersion` (or the current objects as ADDED when
     /// none is given), then streams live changes; ERROR 410 when the version is too old.
-    func watch(_ resource: ResourceType, namespace: String?, labels: SelectorExpression, fields: SelectorExpression,
-               query: [String: String], maximumDuration: Duration? = nil, asTable: Bool = false) throws -> APIResponse {
+    func watch(
+        _ resource: ResourceType, namespace: String?, labels: SelectorExpression, fields: SelectorExpression,
+        query: [String: String], maximumDuration: Duration? = nil, asTable: Bool = false
+    ) throws -> APIResponse {
         let (raw, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(10_000))
         let stream = asTable ? tableEvents(raw, resource: resource) : raw
         let bookmarks = query["allowWatchBookmarks"] == "true"
@@ -31,8 +33,9 @@ extension SandboxAPI {
             }
         }
         let id = UUID()
-        watchers[id] = Watcher(resource: resource.groupResource, namespace: namespace, labelSelector: labels, fieldSelector: fields,
-                               continuation: continuation)
+        watchers[id] = Watcher(
+            resource: resource.groupResource, namespace: namespace, labelSelector: labels, fieldSelector: fields,
+            continuation: continuation)
         var timeout = query["timeoutSeconds"].flatMap(Double.init) ?? 600
         if let maximumDuration {
             let (seconds, attoseconds) = maximumDuration.components
@@ -71,8 +74,9 @@ extension SandboxAPI {
                         continuation.yield(event)
                         continue
                     }
-                    let row = self.table(resource, items: [object], resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? "",
-                                               includeHeaders: first)
+                    let row = self.table(
+                        resource, items: [object], resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? "",
+                        includeHeaders: first)
                     first = false
                     continuation.yield(Self.event(type, row))
                 }

@@ -53,7 +53,7 @@ public actor SandboxAPI {
     var crdSchemaJSON: [String: JSONValue] = [:]
     /// Resources with a `/scale` subresource: CRDs that declare one, and Deployments.
     var scaleSubresources: [String: ScalePaths] = [
-        "deployments.apps": ScalePaths(specReplicas: ["spec", "replicas"], statusReplicas: ["status", "replicas"], labelSelector: nil),
+        "deployments.apps": ScalePaths(specReplicas: ["spec", "replicas"], statusReplicas: ["status", "replicas"], labelSelector: nil)
     ]
     var crdPrinterColumns: [String: [(name: String, type: String, jsonPath: String, priority: Int64)]] = [:]
     /// The last revision delivered to watchers.
@@ -78,8 +78,10 @@ public actor SandboxAPI {
     /// The kubelet's running containers, for `pods/NAME/exec`.
     var containerProcesses: (any ContainerProcesses)?
 
-    public init(serverAddress: String, store: ObjectStore = ObjectStore(), adminToken: String? = nil,
-                clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        serverAddress: String, store: ObjectStore = ObjectStore(), adminToken: String? = nil,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.serverAddress = serverAddress
         self.adminToken = adminToken
         self.clock = clock
@@ -125,9 +127,11 @@ public actor SandboxAPI {
         if let path = attributes.path {
             entry.append(("path", .string(path)))
         } else {
-            entry += [("group", .string(attributes.group)), ("resource", .string(attributes.resource)),
-                      ("subresource", attributes.subresource.map(JSONValue.string) ?? .null),
-                      ("namespace", attributes.namespace.map(JSONValue.string) ?? .null), ("name", attributes.name.map(JSONValue.string) ?? .null)]
+            entry += [
+                ("group", .string(attributes.group)), ("resource", .string(attributes.resource)),
+                ("subresource", attributes.subresource.map(JSONValue.string) ?? .null),
+                ("namespace", attributes.namespace.map(JSONValue.string) ?? .null), ("name", attributes.name.map(JSONValue.string) ?? .null),
+            ]
         }
         entry.append(("code", .int(Int64(code))))
         auditSink(.object(entry))
@@ -162,12 +166,18 @@ public actor SandboxAPI {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let segments = path.split(separator: "/").map(String.init)
-        if segments.count == 2, segments[0] == "api", let list = Discovery.resourceList(resources, group: "", version: segments[1],
-                                                                                                      scalable: Set(scaleSubresources.keys)) {
+        if segments.count == 2, segments[0] == "api",
+            let list = Discovery.resourceList(
+                resources, group: "", version: segments[1],
+                scalable: Set(scaleSubresources.keys))
+        {
             return .json(status: 200, list)
         }
-        if segments.count == 3, segments[0] == "apis", let list = Discovery.resourceList(resources, group: segments[1], version: segments[2],
-                                                                                                        scalable: Set(scaleSubresources.keys)) {
+        if segments.count == 3, segments[0] == "apis",
+            let list = Discovery.resourceList(
+                resources, group: segments[1], version: segments[2],
+                scalable: Set(scaleSubresources.keys))
+        {
             return .json(status: 200, list)
         }
         if segments.count == 2, segments[0] == "apis" {
@@ -181,15 +191,19 @@ public actor SandboxAPI {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         guard let resource = store.resource(apiPath.groupResource), resource.version == apiPath.version else {
-            throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(request.method.lowercased()) \(apiPath.groupResource))")
+            throw StatusError(
+                code: 404, reason: "NotFound",
+                message: "the server could not find the requested resource (\(request.method.lowercased()) \(apiPath.groupResource))")
         }
         if !resource.namespaced, apiPath.namespace != nil {
             throw StatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
-        attributes = RequestAttributes(verb: Self.verb(request, apiPath), group: resource.group, resource: resource.plural,
-                                       subresource: apiPath.subresource, namespace: apiPath.namespace,
-                                       name: apiPath.subresource == "proxy" ? apiPath.name.map { Self.proxyTarget($0).pod }
-                                           : apiPath.name ?? Self.singleName(fieldSelector: request.query["fieldSelector"]))
+        attributes = RequestAttributes(
+            verb: Self.verb(request, apiPath), group: resource.group, resource: resource.plural,
+            subresource: apiPath.subresource, namespace: apiPath.namespace,
+            name: apiPath.subresource == "proxy"
+                ? apiPath.name.map { Self.proxyTarget($0).pod }
+                : apiPath.name ?? Self.singleName(fieldSelector: request.query["fieldSelector"]))
         if resource.group == "authorization.k8s.io", Self.accessReviewResources.contains(resource.plural) {
             return try review(request, resource: resource, user: user)
         }
@@ -216,8 +230,10 @@ public actor SandboxAPI {
         return try await serve(request, apiPath, resource, user: user, warnings: &warnings)
     }
 
-    func serve(_ request: APIRequest, _ path: APIPath, _ resource: ResourceType, user: UserInfo,
-               warnings: inout [String]) async throws -> APIResponse {
+    func serve(
+        _ request: APIRequest, _ path: APIPath, _ resource: ResourceType, user: UserInfo,
+        warnings: inout [String]
+    ) async throws -> APIResponse {
         let dryRun = request.query["dryRun"] == "All"
         switch (request.method, path.name) {
         case ("GET", let name?):
@@ -230,12 +246,14 @@ public actor SandboxAPI {
             let labels = try selector(request.query["labelSelector"], field: false)
             let fields = try selector(request.query["fieldSelector"], field: true)
             if request.query["watch"] == "true" || request.query["watch"] == "1" {
-                return try watch(resource, namespace: path.namespace, labels: labels, fields: fields, query: request.query,
-                                 maximumDuration: request.maximumWatchDuration, asTable: Self.wantsTable(request))
+                return try watch(
+                    resource, namespace: path.namespace, labels: labels, fields: fields, query: request.query,
+                    maximumDuration: request.maximumWatchDuration, asTable: Self.wantsTable(request))
             }
             let limit = request.query["limit"].flatMap(Int.init)
-            let result = store.list(resource, namespace: path.namespace, labelSelector: labels, fieldSelector: fields,
-                                    limit: limit, continueAfter: request.query["continue"].flatMap(Self.decodeContinue))
+            let result = store.list(
+                resource, namespace: path.namespace, labelSelector: labels, fieldSelector: fields,
+                limit: limit, continueAfter: request.query["continue"].flatMap(Self.decodeContinue))
             if Self.wantsTable(request) {
                 var printed = table(resource, items: result.items, resourceVersion: result.resourceVersion)
                 if let token = result.continueToken {
@@ -245,15 +263,20 @@ public actor SandboxAPI {
             }
             var metadata: [(String, JSONValue)] = [("resourceVersion", .string(result.resourceVersion))]
             if let token = result.continueToken { metadata.append(("continue", .string(Self.encodeContinue(token)))) }
-            return .json(status: 200, .object([("kind", .string(resource.kind + "List")), ("apiVersion", .string(resource.apiVersion)),
-                                               ("metadata", .object(metadata)), ("items", .array(result.items))]))
+            return .json(
+                status: 200,
+                .object([
+                    ("kind", .string(resource.kind + "List")), ("apiVersion", .string(resource.apiVersion)),
+                    ("metadata", .object(metadata)), ("items", .array(result.items)),
+                ]))
         case ("POST", nil):
             var body = try decodeBody(request)
             body = try admitCustomResource(resource, body)
             if resource.plural == "pods", resource.group.isEmpty { body = PodAdmission.admit(body) }
-            body = try await admitThroughWebhooks(AdmissionAttributes(
-                operation: "CREATE", resource: resource, subresource: nil, namespace: resource.namespaced ? path.namespace ?? "default" : nil,
-                name: body["metadata"]?["name"]?.stringValue ?? "", object: body, oldObject: nil, dryRun: dryRun, user: user), warnings: &warnings)
+            body = try await admitThroughWebhooks(
+                AdmissionAttributes(
+                    operation: "CREATE", resource: resource, subresource: nil, namespace: resource.namespaced ? path.namespace ?? "default" : nil,
+                    name: body["metadata"]?["name"]?.stringValue ?? "", object: body, oldObject: nil, dryRun: dryRun, user: user), warnings: &warnings)
             if dryRun {
                 var scratch = store
                 return .json(status: 201, try scratch.create(resource, namespace: path.namespace, body))
@@ -264,9 +287,10 @@ public actor SandboxAPI {
         case ("PUT", let name?):
             var body = try decodeBody(request)
             if path.subresource == nil { body = try admitCustomResource(resource, body) }
-            body = try await admitThroughWebhooks(AdmissionAttributes(
-                operation: "UPDATE", resource: resource, subresource: path.subresource, namespace: resource.namespaced ? path.namespace ?? "default" : nil,
-                name: name, object: body, oldObject: try? store.get(resource, namespace: path.namespace, name: name), dryRun: dryRun, user: user),
+            body = try await admitThroughWebhooks(
+                AdmissionAttributes(
+                    operation: "UPDATE", resource: resource, subresource: path.subresource, namespace: resource.namespaced ? path.namespace ?? "default" : nil,
+                    name: name, object: body, oldObject: try? store.get(resource, namespace: path.namespace, name: name), dryRun: dryRun, user: user),
                 warnings: &warnings)
             if dryRun {
                 var scratch = store
@@ -278,11 +302,18 @@ public actor SandboxAPI {
         case ("PATCH", let name?):
             // Strategic merge needs Go struct tags; like the real server, only built-ins accept it.
             guard let type = request.contentType.flatMap({ PatchType(rawValue: $0.split(separator: ";").first.map(String.init) ?? $0) }),
-                  type != .strategicMerge || BuiltinResources.all.contains(resource) else {
-                throw StatusError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+                type != .strategicMerge || BuiltinResources.all.contains(resource)
+            else {
+                throw StatusError(
+                    code: 415, reason: "UnsupportedMediaType",
+                    message:
+                        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+                )
             }
             if type == .apply, (request.query["fieldManager"] ?? "").isEmpty {
-                throw StatusError(code: 422, reason: "Invalid", message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+                throw StatusError(
+                    code: 422, reason: "Invalid", message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+                )
             }
             let patch = try decodeBody(request)
             if hasWebhooks(for: resource, subresource: path.subresource) {
@@ -319,8 +350,9 @@ public actor SandboxAPI {
             }
             if let value = request.query["propagationPolicy"], let parsed = DeletionPropagation(rawValue: value) { propagation = parsed }
             if dryRun { return .json(status: 200, try store.get(resource, namespace: path.namespace, name: name)) }
-            let result = try store.delete(resource, namespace: path.namespace, name: name, propagation: propagation,
-                                          preconditionUID: preconditionUID, gracePeriodSeconds: gracePeriodSeconds)
+            let result = try store.delete(
+                resource, namespace: path.namespace, name: name, propagation: propagation,
+                preconditionUID: preconditionUID, gracePeriodSeconds: gracePeriodSeconds)
             afterWrite(resource, result)
             return .json(status: 200, result)
         default:
@@ -399,12 +431,14 @@ public actor SandboxAPI {
             user.boundPod = "\(namespace)/\(pod)"
         }
         serviceAccountTokens[token] = (user, expires)
-        return .json(status: 201, .object([
-            ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
-            ("metadata", .object([("name", .string(serviceAccount)), ("namespace", .string(namespace))])),
-            ("spec", .object([("expirationSeconds", .int(seconds))])),
-            ("status", .object([("token", .string(token)), ("expirationTimestamp", .string(ObjectStore.timestamp(expires)))])),
-        ]))
+        return .json(
+            status: 201,
+            .object([
+                ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
+                ("metadata", .object([("name", .string(serviceAccount)), ("namespace", .string(namespace))])),
+                ("spec", .object([("expirationSeconds", .int(seconds))])),
+                ("status", .object([("token", .string(token)), ("expirationTimestamp", .string(ObjectStore.timestamp(expires)))])),
+            ]))
     }
 
     static func encodeContinue(_ token: String) -> String { Data(token.utf8).base64EncodedString() }

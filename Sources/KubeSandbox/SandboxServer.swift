@@ -1,9 +1,9 @@
 import CNPGCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
 import HummingbirdWebSocket
-import HTTPTypes
 import Logging
 import NIOCore
 import NIOSSL
@@ -29,8 +29,10 @@ public struct SandboxServer: Sendable {
         /// Persistent volumes are tmpfs mounts of the size their claims request.
         public var limitVolumeCapacity: Bool
 
-        public init(imageMap: ImageMap, helperPath: String, addressBlock: Int = 0, maximumRestartBackoff: Duration? = nil,
-                    limitVolumeCapacity: Bool = false) {
+        public init(
+            imageMap: ImageMap, helperPath: String, addressBlock: Int = 0, maximumRestartBackoff: Duration? = nil,
+            limitVolumeCapacity: Bool = false
+        ) {
             self.limitVolumeCapacity = limitVolumeCapacity
             self.imageMap = imageMap
             self.helperPath = helperPath
@@ -57,8 +59,9 @@ public struct SandboxServer: Sendable {
     static func makeCredentials(now: Date = Date()) throws -> Credentials {
         let policy = CertificatePolicy(validityDays: 365)
         let ca = try CertificateAuthority.generate(commonName: "kube-sandbox-ca", organizationalUnit: nil, policy: policy, now: now)
-        let serving = try ca.issue(commonName: "kube-sandbox", dnsNames: ["localhost", "kube-sandbox"], ipAddresses: ["127.0.0.1"],
-                                   usage: .server, policy: policy, now: now)
+        let serving = try ca.issue(
+            commonName: "kube-sandbox", dnsNames: ["localhost", "kube-sandbox"], ipAddresses: ["127.0.0.1"],
+            usage: .server, policy: policy, now: now)
         let token = randomHexToken()
         return Credentials(ca: ca, serving: serving, adminToken: token)
     }
@@ -85,34 +88,44 @@ public struct SandboxServer: Sendable {
         let (boundPorts, boundPortContinuation) = AsyncStream<Int>.makeStream()
         await api.setAuditSink { entry in auditLog.append(entry) }
         let app = Application(
-            responder: SandboxResponder(api: api, faults: faults.map(FaultInjector.init(spec:)),
-                                        isolated: IsolatedPods(stateDirectory: directory), logger: logger),
-            server: try .tls(UpgradeFilteringChannel.builder(configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: ExecSession.maximumMessageSize)),
-                                                             shouldUpgrade: { head, channel, logger in
-                let user = await ClientCertificateIdentity.requester(api: api, authorization: head.headerFields[.authorization], channel: channel)
-                guard let (chosen, target) = await api.execUpgrade(path: head.path ?? "", user: user,
-                                                                   offeredProtocols: head.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
-                else { return .dontUpgrade }
-                return .upgrade([.secWebSocketProtocol: chosen]) { inbound, outbound, _ in
-                    try await ExecSession(target: target, logger: logger).run(inbound: inbound, outbound: outbound)
-                }
-            }), tlsConfiguration: tls),
+            responder: SandboxResponder(
+                api: api, faults: faults.map(FaultInjector.init(spec:)),
+                isolated: IsolatedPods(stateDirectory: directory), logger: logger),
+            server: try .tls(
+                UpgradeFilteringChannel.builder(
+                    configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: ExecSession.maximumMessageSize)),
+                    shouldUpgrade: { head, channel, logger in
+                        let user = await ClientCertificateIdentity.requester(api: api, authorization: head.headerFields[.authorization], channel: channel)
+                        guard
+                            let (chosen, target) = await api.execUpgrade(
+                                path: head.path ?? "", user: user,
+                                offeredProtocols: head.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
+                        else { return .dontUpgrade }
+                        return .upgrade([.secWebSocketProtocol: chosen]) { inbound, outbound, _ in
+                            try await ExecSession(target: target, logger: logger).run(inbound: inbound, outbound: outbound)
+                        }
+                    }), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "kube-sandbox"),
             onServerRunning: { channel in
                 let boundPort = channel.localAddress?.port ?? 0
                 boundPortContinuation.yield(boundPort)
                 boundPortContinuation.finish()
                 do {
-                    try Kubeconfig.write(to: directory.appendingPathComponent("kubeconfig"), server: "https://127.0.0.1:\(boundPort)",
-                                         caPEM: caPEM, token: token)
+                    try Kubeconfig.write(
+                        to: directory.appendingPathComponent("kubeconfig"), server: "https://127.0.0.1:\(boundPort)",
+                        caPEM: caPEM, token: token)
                     try caPEM.write(to: directory.appendingPathComponent("ca.crt"), atomically: true, encoding: .utf8)
                     // As on a kubeadm control plane: the CA key, readable by root only, signs users' client certificates.
                     let keyPath = directory.appendingPathComponent("ca.key").path
                     if !FileManager.default.createFile(atPath: keyPath, contents: Data(caKeyPEM.utf8), attributes: [.posixPermissions: 0o600]) {
                         logger.error("cannot write the CA key", metadata: ["path": "\(keyPath)"])
                     }
-                    logger.info("kube-sandbox listening", metadata: ["address": "https://127.0.0.1:\(boundPort)",
-                                                                      "kubeconfig": "\(directory.appendingPathComponent("kubeconfig").path)"])
+                    logger.info(
+                        "kube-sandbox listening",
+                        metadata: [
+                            "address": "https://127.0.0.1:\(boundPort)",
+                            "kubeconfig": "\(directory.appendingPathComponent("kubeconfig").path)",
+                        ])
                 } catch {
                     logger.error("cannot write the kubeconfig: \(error)")
                 }
@@ -120,11 +133,12 @@ public struct SandboxServer: Sendable {
             logger: logger
         )
         let signalSources = WatchShutdown.install(api: api)
-        defer { signalSources.forEach { $0.cancel() } }
+        defer { for source in signalSources { source.cancel() } }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
         if let kubelet {
-            var configuration = KubeletConfiguration(stateDirectory: directory, imageMap: kubelet.imageMap, helperPath: kubelet.helperPath,
-                                                     caPEM: caPEM)
+            var configuration = KubeletConfiguration(
+                stateDirectory: directory, imageMap: kubelet.imageMap, helperPath: kubelet.helperPath,
+                caPEM: caPEM)
             configuration.addressBlock = kubelet.addressBlock
             configuration.limitVolumeCapacity = kubelet.limitVolumeCapacity
             if let maximum = kubelet.maximumRestartBackoff {
@@ -132,11 +146,16 @@ public struct SandboxServer: Sendable {
                 configuration.restartBackoff = min(configuration.restartBackoff, maximum)
             }
             // Last in the group, so first to stop: pods end while the API still serves them.
-            services.append(.init(service: KubeletService(kubelet: Kubelet(api: api, configuration: configuration, logger: logger),
-                                                          apiServerPorts: boundPorts)))
+            services.append(
+                .init(
+                    service: KubeletService(
+                        kubelet: Kubelet(api: api, configuration: configuration, logger: logger),
+                        apiServerPorts: boundPorts)))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                                          logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 }
@@ -181,8 +200,12 @@ struct SandboxResponder: HTTPResponder {
         let user = await ClientCertificateIdentity.requester(api: api, authorization: request.headers[.authorization], channel: context.channel)
         if isolated.contains(user?.boundPod) {
             try? await Task.sleep(for: IsolatedPods.hold)
-            return Self.json(status: 503, StatusError(code: 503, reason: "ServiceUnavailable",
-                                                      message: "kube-sandbox: pod \(user?.boundPod ?? "") is cut off from the API server").status)
+            return Self.json(
+                status: 503,
+                StatusError(
+                    code: 503, reason: "ServiceUnavailable",
+                    message: "kube-sandbox: pod \(user?.boundPod ?? "") is cut off from the API server"
+                ).status)
         }
         guard user != nil || request.uri.path == "/version" else {
             await api.audit(anonymous, RequestAttributes(verb: request.method.rawValue.lowercased(), path: request.uri.path), code: 401)
@@ -192,8 +215,12 @@ struct SandboxResponder: HTTPResponder {
         do {
             body = try await request.body.collect(upTo: SandboxAPI.maxBodyBytes)
         } catch {
-            return Self.json(status: 413, StatusError(code: 413, reason: "RequestEntityTooLarge",
-                                                      message: "the request body is larger than \(SandboxAPI.maxBodyBytes) bytes").status)
+            return Self.json(
+                status: 413,
+                StatusError(
+                    code: 413, reason: "RequestEntityTooLarge",
+                    message: "the request body is larger than \(SandboxAPI.maxBodyBytes) bytes"
+                ).status)
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value).removingPercentEncoding ?? String(value) }
@@ -203,8 +230,9 @@ struct SandboxResponder: HTTPResponder {
         let fault = isResourceRequest ? faults?.decide(isWatch: query["watch"] == "true") : nil
         if let delay = fault?.delay { try? await Task.sleep(for: delay) }
         if let code = fault?.errorCode { return Self.json(status: code, FaultInjector.status(for: code).status) }
-        var apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, query: query,
-                                    contentType: request.headers[.contentType], body: Array(buffer: body))
+        var apiRequest = APIRequest(
+            method: request.method.rawValue, path: request.uri.path, query: query,
+            contentType: request.headers[.contentType], body: Array(buffer: body))
         apiRequest.queryValues = request.uri.query.map { PodExecOptions.parseQuery($0[...]) } ?? [:]
         apiRequest.maximumWatchDuration = fault?.dropWatchAfter
         apiRequest.accept = request.headers[.accept]
@@ -219,32 +247,38 @@ struct SandboxResponder: HTTPResponder {
             return response
         case .watch(let stream):
             let boundPod = user?.boundPod
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { [isolated] writer in
-                for await event in stream {
-                    // A pod cut off from the API server stops hearing from its watches too.
-                    if isolated.contains(boundPod) { break }
-                    try await writer.write(ByteBuffer(string: JSONText.serialize(event) + "\n"))
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { [isolated] writer in
+                    for await event in stream {
+                        // A pod cut off from the API server stops hearing from its watches too.
+                        if isolated.contains(boundPod) { break }
+                        try await writer.write(ByteBuffer(string: JSONText.serialize(event) + "\n"))
+                    }
+                    try await writer.finish(nil)
+                })
         case .text(let status, let text):
-            return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            return Response(
+                status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         case .exec:
             // Reached only without a WebSocket upgrade: a plain request, or kubectl's SPDY fallback.
             let message = "Upgrade request required: the sandbox serves exec over WebSocket (\(RemoteCommandProtocol.supported.joined(separator: ", "))) only"
             return Self.json(status: 400, StatusError.badRequest(message).status)
         case .textStream(let stream):
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
-                for await chunk in stream { try await writer.write(ByteBuffer(string: chunk)) }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain"],
+                body: ResponseBody { writer in
+                    for await chunk in stream { try await writer.write(ByteBuffer(string: chunk)) }
+                    try await writer.finish(nil)
+                })
         }
     }
 
     static func json(status: Int, _ value: JSONValue) -> Response {
-        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(value))))
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.serialize(value))))
     }
 }
 
@@ -253,13 +287,35 @@ public enum Kubeconfig {
     public static func write(to url: URL, server: String, caPEM: String, token: String) throws {
         let document: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Config")),
-            ("clusters", .array([.object([("name", .string("kube-sandbox")), ("cluster", .object([
-                ("server", .string(server)), ("certificate-authority-data", .string(Data(caPEM.utf8).base64EncodedString())),
-            ]))])])),
+            (
+                "clusters",
+                .array([
+                    .object([
+                        ("name", .string("kube-sandbox")),
+                        (
+                            "cluster",
+                            .object([
+                                ("server", .string(server)), ("certificate-authority-data", .string(Data(caPEM.utf8).base64EncodedString())),
+                            ])
+                        ),
+                    ])
+                ])
+            ),
             ("users", .array([.object([("name", .string("admin")), ("user", .object([("token", .string(token))]))])])),
-            ("contexts", .array([.object([("name", .string("kube-sandbox")), ("context", .object([
-                ("cluster", .string("kube-sandbox")), ("user", .string("admin")), ("namespace", .string("default")),
-            ]))])])),
+            (
+                "contexts",
+                .array([
+                    .object([
+                        ("name", .string("kube-sandbox")),
+                        (
+                            "context",
+                            .object([
+                                ("cluster", .string("kube-sandbox")), ("user", .string("admin")), ("namespace", .string("default")),
+                            ])
+                        ),
+                    ])
+                ])
+            ),
             ("current-context", .string("kube-sandbox")),
         ])
         let temporary = url.appendingPathExtension("tmp")

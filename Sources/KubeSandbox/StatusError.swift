@@ -10,19 +10,23 @@ public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(code) \(reason): \(message)" }
 
     public static func notFound(_ resource: ResourceType, _ name: String) -> StatusError {
-        StatusError(code: 404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                    details: detailsObject(resource, name))
+        StatusError(
+            code: 404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+            details: detailsObject(resource, name))
     }
 
     public static func alreadyExists(_ resource: ResourceType, _ name: String) -> StatusError {
-        StatusError(code: 409, reason: "AlreadyExists", message: "\(resource.groupResource) \"\(name)\" already exists",
-                    details: detailsObject(resource, name))
+        StatusError(
+            code: 409, reason: "AlreadyExists", message: "\(resource.groupResource) \"\(name)\" already exists",
+            details: detailsObject(resource, name))
     }
 
     public static func conflict(_ resource: ResourceType, _ name: String) -> StatusError {
-        StatusError(code: 409, reason: "Conflict",
-                    message: "Operation cannot be fulfilled on \(resource.groupResource) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
-                    details: detailsObject(resource, name))
+        StatusError(
+            code: 409, reason: "Conflict",
+            message:
+                "Operation cannot be fulfilled on \(resource.groupResource) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+            details: detailsObject(resource, name))
     }
 
     public static func invalid(_ resource: ResourceType, _ name: String, _ errors: [FieldError]) -> StatusError {
@@ -35,9 +39,11 @@ public struct StatusError: Error, Equatable, Sendable, CustomStringConvertible {
         let resource = attributes.subresource.map { "\(attributes.resource)/\($0)" } ?? attributes.resource
         let subject = attributes.name.map { "\(attributes.resource) \"\($0)\"" } ?? attributes.resource
         let scope = attributes.namespace.map { "in the namespace \"\($0)\"" } ?? "at the cluster scope"
-        return StatusError(code: 403, reason: "Forbidden",
-                           message: "\(subject) is forbidden: User \"\(user.name)\" cannot \(attributes.verb) resource \"\(resource)\" in API group \"\(attributes.group)\" \(scope)",
-                           details: .object([("name", .string(attributes.name ?? "")), ("group", .string(attributes.group)), ("kind", .string(attributes.resource))]))
+        return StatusError(
+            code: 403, reason: "Forbidden",
+            message:
+                "\(subject) is forbidden: User \"\(user.name)\" cannot \(attributes.verb) resource \"\(resource)\" in API group \"\(attributes.group)\" \(scope)",
+            details: .object([("name", .string(attributes.name ?? "")), ("group", .string(attributes.group)), ("kind", .string(attributes.resource))]))
     }
 
     public static func badRequest(_ message: String) -> StatusError {

@@ -85,11 +85,15 @@ struct ControllerCommand: AsyncParsableCommand {
         let logger = Logger(label: "cnpg-operator")
         let registry = PrometheusCollectorRegistry()
         var metricsFactory = PrometheusMetricsFactory(registry: registry)
-        metricsFactory.defaultDurationHistogramBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { Duration.milliseconds(Int64($0 * 1000)) }
+        metricsFactory.defaultDurationHistogramBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map {
+            Duration.milliseconds(Int64($0 * 1000))
+        }
         MetricsSystem.bootstrap(metricsFactory)
         let configuration: KubeClientConfiguration
         do {
-            if kubeconfig != nil || ProcessInfo.processInfo.environment["KUBECONFIG"] != nil || ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] == nil {
+            if kubeconfig != nil || ProcessInfo.processInfo.environment["KUBECONFIG"] != nil
+                || ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] == nil
+            {
                 configuration = try KubeClientConfiguration.fromKubeconfig(path: kubeconfig, context: context)
             } else {
                 configuration = try KubeClientConfiguration.inCluster()
@@ -104,19 +108,23 @@ struct ControllerCommand: AsyncParsableCommand {
         let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
         let ownedInformers = ClusterController.ownedInformers(client: client, namespace: namespace)
         let poolerInformer = ClusterController.poolerInformer(client: client, namespace: namespace)
-        let reconciler = ClusterReconciler(client: InformerBackedKubeClient(base: client, informers: ownedInformers + [poolerInformer]),
-                                           configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
-                                           statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
-                                           resyncPeriod: .seconds(Int64(resyncSeconds)))
-        let poolers = PoolerController(client: client, namespace: namespace,
-                                       reconciler: PoolerReconciler(client: client, configuration: operatorConfiguration, logger: logger), logger: logger)
+        let reconciler = ClusterReconciler(
+            client: InformerBackedKubeClient(base: client, informers: ownedInformers + [poolerInformer]),
+            configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
+            statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
+            resyncPeriod: .seconds(Int64(resyncSeconds)))
+        let poolers = PoolerController(
+            client: client, namespace: namespace,
+            reconciler: PoolerReconciler(client: client, configuration: operatorConfiguration, logger: logger), logger: logger)
         // The same operator identity (client certificate) for every call to an instance.
-        let backups = BackupController(client: client, namespace: namespace,
-                                       backups: BackupReconciler(client: client, statuses: reconciler.statuses, logger: logger),
-                                       schedules: ScheduledBackupReconciler(client: client, logger: logger, longestWait: .seconds(Int64(resyncSeconds))),
-                                       logger: logger)
-        let controller = ClusterController(client: client, namespace: namespace, reconciler: reconciler, ownedInformers: ownedInformers,
-                                           workers: workers, poolerInformer: poolerInformer, poolers: poolers, backups: backups, logger: logger)
+        let backups = BackupController(
+            client: client, namespace: namespace,
+            backups: BackupReconciler(client: client, statuses: reconciler.statuses, logger: logger),
+            schedules: ScheduledBackupReconciler(client: client, logger: logger, longestWait: .seconds(Int64(resyncSeconds))),
+            logger: logger)
+        let controller = ClusterController(
+            client: client, namespace: namespace, reconciler: reconciler, ownedInformers: ownedInformers,
+            workers: workers, poolerInformer: poolerInformer, poolers: poolers, backups: backups, logger: logger)
         let service: any ServiceLifecycle.Service
         if leaderElect {
             let duration = Duration.seconds(leaseDurationSeconds)
@@ -135,15 +143,20 @@ struct ControllerCommand: AsyncParsableCommand {
                 client: client, namespace: certificateNamespace, policy: CertificatePolicy(configuration: operatorConfiguration),
                 manageConfigurations: operatorConfiguration.manageWebhookConfigurations,
                 configurationNameSuffix: operatorConfiguration.webhookNamespaceSuffix, logger: logger)
-            services.append(.init(service: WebhookServer(host: webhookBindAddress, port: webhookPort, certificates: certificates,
-                                                         configuration: operatorConfiguration,
-                                                         certificateCheckPeriod: .seconds(webhookCertificateCheckSeconds), logger: logger)))
+            services.append(
+                .init(
+                    service: WebhookServer(
+                        host: webhookBindAddress, port: webhookPort, certificates: certificates,
+                        configuration: operatorConfiguration,
+                        certificateCheckPeriod: .seconds(webhookCertificateCheckSeconds), logger: logger)))
         }
         if case .address(let host, let port)? = MetricsServer.parse(bindAddress: metricsBindAddress) {
             services.append(.init(service: MetricsServer(host: host, port: port, registry: registry, logger: logger)))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services,
-                                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("starting the controller manager", metadata: ["namespace": "\(namespace ?? "all")", "version": "\(CNPG.operatorVersion)"])
         var failure: Error?
         do {

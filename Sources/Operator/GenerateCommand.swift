@@ -66,10 +66,10 @@ struct GenerateCommand: ParsableCommand {
             commandName: "webhooks",
             abstract: "Print the admission webhook configurations and the webhook Service.",
             discussion: """
-            The configurations carry no caBundle: the operator injects its serving certificate at \
-            start. With --local-address the Service has no selector and an Endpoints object sends \
-            webhook calls to an operator running outside the cluster (the demo and the tests).
-            """
+                The configurations carry no caBundle: the operator injects its serving certificate at \
+                start. With --local-address the Service has no selector and an Endpoints object sends \
+                webhook calls to an operator running outside the cluster (the demo and the tests).
+                """
         )
 
         @Option(name: .long, help: "Namespace of the operator and its webhook Service.")
@@ -83,7 +83,8 @@ struct GenerateCommand: ParsableCommand {
         func validate() throws {
             if let localAddress {
                 guard let colon = localAddress.lastIndex(of: ":"), let port = Int64(localAddress[localAddress.index(after: colon)...]),
-                      (1...65535).contains(port), colon > localAddress.startIndex else {
+                    (1...65535).contains(port), colon > localAddress.startIndex
+                else {
                     throw ValidationError("--local-address must be HOST:PORT, got '\(localAddress)'")
                 }
             }
@@ -104,10 +105,10 @@ struct GenerateCommand: ParsableCommand {
             commandName: "manifests",
             abstract: "Print every object the operator would create to bring up the Clusters in a file.",
             discussion: """
-            The Clusters are defaulted and validated first; an invalid one is reported on standard error \
-            and nothing is printed. Generated secrets (CA, server and replication certificates, \
-            application credentials) hold new keys and passwords each time.
-            """
+                The Clusters are defaulted and validated first; an invalid one is reported on standard error \
+                and nothing is printed. Generated secrets (CA, server and replication certificates, \
+                application credentials) hold new keys and passwords each time.
+                """
         )
 
         @Option(name: .shortAndLong, help: "The Cluster manifest ('-' for standard input).")

@@ -7,15 +7,15 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check Cluster, Pooler, Backup and ScheduledBackup manifests offline, as the admission webhook would.",
         discussion: """
-        Reads multi-document YAML or JSON. For each document prints `FILE: Kind/name: valid` or \
-        `FILE: Kind/name: invalid` followed by one line per error (`field.path: reason`). Documents of \
-        other kinds are reported as skipped. Unknown fields are reported as warnings.
+            Reads multi-document YAML or JSON. For each document prints `FILE: Kind/name: valid` or \
+            `FILE: Kind/name: invalid` followed by one line per error (`field.path: reason`). Documents of \
+            other kinds are reported as skipped. Unknown fields are reported as warnings.
 
-        Exit status: 0 when every CNPG document is valid, 1 when any is invalid, 2 when input cannot be \
-        read or parsed.
+            Exit status: 0 when every CNPG document is valid, 1 when any is invalid, 2 when input cannot be \
+            read or parsed.
 
-        With --defaulted, the report goes to standard error and the defaulted objects to standard output.
-        """
+            With --defaulted, the report goes to standard error and the defaulted objects to standard output.
+            """
     )
 
     @Flag(name: .long, help: "Print the objects after defaulting (as the mutating webhook and CRD defaults leave them).")

@@ -5,8 +5,9 @@
 // It stays single-threaded and free of Foundation on purpose: unshare(CLONE_NEWNS) fails in a
 // process whose threads share their filesystem context.
 import CSandboxExec
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Mount {

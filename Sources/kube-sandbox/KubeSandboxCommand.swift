@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import CNPGCore
+import Foundation
 import KubeSandbox
 
 @main
@@ -47,7 +47,9 @@ struct KubeSandboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The longest wait before a crashed container restarts, e.g. 2s (default 60s; the wait doubles from 1s up to it).")
         var maxRestartBackoff: String?
 
-        @Flag(name: .long, help: "Make each PersistentVolumeClaim's volume a tmpfs of the size it requests, so volumes fill up (ENOSPC) and grow when a claim is resized.")
+        @Flag(
+            name: .long,
+            help: "Make each PersistentVolumeClaim's volume a tmpfs of the size it requests, so volumes fill up (ENOSPC) and grow when a claim is resized.")
         var limitVolumeCapacity = false
 
         func validate() throws {
@@ -76,12 +78,14 @@ struct KubeSandboxCommand: AsyncParsableCommand {
             var kubelet: SandboxServer.KubeletSettings?
             if !noKubelet {
                 let binaries = Self.binaryDirectory()
-                let map = try imageMap.map(ImageMap.load(path:))
+                let map =
+                    try imageMap.map(ImageMap.load(path:))
                     ?? ImageMap.cnpgDefault(binaryDirectory: binaries, postgresBinDirectory: ImageMap.installedPostgresBinDirectory())
-                kubelet = SandboxServer.KubeletSettings(imageMap: map, helperPath: binaries + "/kube-sandbox-exec", addressBlock: addressBlock,
-                                                        maximumRestartBackoff: maxRestartBackoff.flatMap(GoDuration.seconds)
-                                                            .map { Duration.milliseconds(Int64($0 * 1000)) },
-                                                        limitVolumeCapacity: limitVolumeCapacity)
+                kubelet = SandboxServer.KubeletSettings(
+                    imageMap: map, helperPath: binaries + "/kube-sandbox-exec", addressBlock: addressBlock,
+                    maximumRestartBackoff: maxRestartBackoff.flatMap(GoDuration.seconds)
+                        .map { Duration.milliseconds(Int64($0 * 1000)) },
+                    limitVolumeCapacity: limitVolumeCapacity)
             }
             try await SandboxServer(directory: URL(fileURLWithPath: dir), port: port, eventHistory: eventHistory, faults: spec, kubelet: kubelet).run()
         }

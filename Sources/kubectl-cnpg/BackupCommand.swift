@@ -65,8 +65,9 @@ struct BackupCommand: AsyncParsableCommand {
         if immediateCheckpoint != nil || waitForArchive != nil {
             spec.onlineConfiguration = OnlineConfiguration(waitForArchive: waitForArchive, immediateCheckpoint: immediateCheckpoint)
         }
-        let backup = Backup(apiVersion: CNPG.apiVersion, kind: Backup.kind, metadata: ObjectMeta(name: name, namespace: namespace),
-                            spec: spec, status: nil)
+        let backup = Backup(
+            apiVersion: CNPG.apiVersion, kind: Backup.kind, metadata: ObjectMeta(name: name, namespace: namespace),
+            spec: spec, status: nil)
         _ = try await client.create(.backups, namespace: namespace, ObjectCodec.encode(backup))
         print("backup/\(name) created")
     }

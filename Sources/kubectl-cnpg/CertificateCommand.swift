@@ -56,10 +56,11 @@ struct CertificateCommand: AsyncParsableCommand {
             throw PluginError("\(error)")
         }
         let pair = try ClusterPKI.clientCertificate(user: user, clientCA: authority, policy: CertificatePolicy(), now: Date())
-        let secretObject = ObjectCodec.encode(Secret(
-            metadata: ObjectMeta(name: secret, namespace: namespace, labels: ["app.kubernetes.io/managed-by": "cloudnative-pg"]),
-            type: "kubernetes.io/tls",
-            stringValues: [CertificateMaterial.tlsCertificateKey: pair.certificatePEM, CertificateMaterial.tlsPrivateKeyKey: pair.privateKeyPEM]))
+        let secretObject = ObjectCodec.encode(
+            Secret(
+                metadata: ObjectMeta(name: secret, namespace: namespace, labels: ["app.kubernetes.io/managed-by": "cloudnative-pg"]),
+                type: "kubernetes.io/tls",
+                stringValues: [CertificateMaterial.tlsCertificateKey: pair.certificatePEM, CertificateMaterial.tlsPrivateKeyKey: pair.privateKeyPEM]))
         if let output {
             print(ManifestValidator.render([secretObject], format: output.rawValue), terminator: "")
         }

@@ -27,7 +27,8 @@ struct DestroyCommand: AsyncParsableCommand {
         defer { Task { try? await client.shutdown() } }
         _ = try await ClusterLookup.get(client, cluster, namespace: namespace)
         let pod = InstanceName.resolve(instance, cluster: cluster)
-        let claims = try await client.list(.persistentVolumeClaims, namespace: namespace, labelSelector: "\(CNPGLabels.instanceName)=\(pod)", fieldSelector: nil)
+        let claims = try await client.list(
+            .persistentVolumeClaims, namespace: namespace, labelSelector: "\(CNPGLabels.instanceName)=\(pod)", fieldSelector: nil)
         for claim in claims.items {
             guard let name = claim["metadata"]?["name"]?.stringValue else { continue }
             if keepPVC {
@@ -41,7 +42,11 @@ struct DestroyCommand: AsyncParsableCommand {
         }
         do {
             let object = try await client.get(.pods, namespace: namespace, name: pod)
-            guard object["metadata"]?["ownerReferences"]?.arrayValue?.contains(where: { $0["kind"]?.stringValue == Cluster.kind && $0["name"]?.stringValue == cluster }) == true else {
+            guard
+                object["metadata"]?["ownerReferences"]?.arrayValue?.contains(where: {
+                    $0["kind"]?.stringValue == Cluster.kind && $0["name"]?.stringValue == cluster
+                }) == true
+            else {
                 throw PluginError("pod \"\(pod)\" is not an instance of cluster \"\(cluster)\"")
             }
             try await client.delete(.pods, namespace: namespace, name: pod, propagation: .background)

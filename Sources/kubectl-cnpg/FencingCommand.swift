@@ -54,8 +54,9 @@ struct FencingArguments: ParsableArguments {
             ("annotations", .object([(FencedInstances.annotation, fenced.annotationValue.map(JSONValue.string) ?? .null)])),
         ])
         do {
-            _ = try await client.patch(.clusters, namespace: namespace, name: cluster, .object([("metadata", metadata)]), patchType: .merge,
-                                       subresource: nil, fieldManager: nil)
+            _ = try await client.patch(
+                .clusters, namespace: namespace, name: cluster, .object([("metadata", metadata)]), patchType: .merge,
+                subresource: nil, fieldManager: nil)
         } catch let error as KubeAPIError where error.code == 409 {
             throw PluginError("cluster \"\(cluster)\" changed meanwhile; try again")
         }

@@ -102,8 +102,10 @@ struct ClusterLogs: AsyncParsableCommand {
         let streams = pods.items.flatMap { Self.containers(of: $0, startedOnly: follow) }.sorted { ($0.pod, $0.container) < ($1.pod, $1.container) }
         let copy = { @Sendable (stream: ContainerRef) async in
             do {
-                for try await line in client.podLogLines(namespace: namespace, pod: stream.pod, container: stream.container, follow: follow,
-                                                         tailLines: tail >= 0 ? tail : nil, timestamps: timestamps) {
+                for try await line in client.podLogLines(
+                    namespace: namespace, pod: stream.pod, container: stream.container, follow: follow,
+                    tailLines: tail >= 0 ? tail : nil, timestamps: timestamps)
+                {
                     await sink.write(line)
                 }
             } catch is CancellationError {
@@ -119,8 +121,9 @@ struct ClusterLogs: AsyncParsableCommand {
             var started = Set(streams)
             for stream in streams { group.addTask { await copy(stream) } }
             // Pods created (or re-created under the same name) later join the stream.
-            let events = client.watch(.pods, namespace: namespace, resourceVersion: pods.resourceVersion, labelSelector: selector,
-                                      fieldSelector: nil, timeoutSeconds: 3600)
+            let events = client.watch(
+                .pods, namespace: namespace, resourceVersion: pods.resourceVersion, labelSelector: selector,
+                fieldSelector: nil, timeoutSeconds: 3600)
             do {
                 for try await event in events where event.kind == .added || event.kind == .modified {
                     for stream in Self.containers(of: event.object, startedOnly: true) {

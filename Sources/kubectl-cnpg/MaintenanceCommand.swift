@@ -63,8 +63,9 @@ struct MaintenanceArguments: ParsableArguments {
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "y" else { return }
         }
         for change in plan.changes {
-            _ = try await client.patch(.clusters, namespace: change.namespace, name: change.cluster, change.patch, patchType: .merge,
-                                       subresource: nil, fieldManager: nil)
+            _ = try await client.patch(
+                .clusters, namespace: change.namespace, name: change.cluster, change.patch, patchType: .merge,
+                subresource: nil, fieldManager: nil)
         }
     }
 }

@@ -67,8 +67,10 @@ struct ReportArchive {
             for stream in ClusterLogs.containers(of: pod) {
                 var lines: [String] = []
                 do {
-                    for try await line in client.podLogLines(namespace: pod["metadata"]?["namespace"]?.stringValue ?? namespace, pod: stream.pod,
-                                                             container: stream.container, timestamps: timestamps) {
+                    for try await line in client.podLogLines(
+                        namespace: pod["metadata"]?["namespace"]?.stringValue ?? namespace, pod: stream.pod,
+                        container: stream.container, timestamps: timestamps)
+                    {
                         lines.append(line)
                     }
                 } catch {
@@ -91,7 +93,8 @@ struct ClusterReport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Report on a cluster: the Cluster, its pods, jobs, PVCs and events, and with --logs its pods' logs.",
-        discussion: "The archive holds report_cluster_<name>_<timestamp>/manifests/{cluster,cluster-pods,cluster-jobs,cluster-pvcs,events}.<format>, and with --logs logs/<pod>-<container>.jsonl and job-logs/."
+        discussion:
+            "The archive holds report_cluster_<name>_<timestamp>/manifests/{cluster,cluster-pods,cluster-jobs,cluster-pvcs,events}.<format>, and with --logs logs/<pod>-<container>.jsonl and job-logs/."
     )
 
     @OptionGroup var connection: KubeconfigOptions
@@ -121,7 +124,9 @@ struct ClusterReport: AsyncParsableCommand {
         try archive.addManifest("cluster-pvcs", list: claims)
         try archive.addManifest("events", list: events)
         if report.logs {
-            let isJob = { (pod: JSONValue) in pod["metadata"]?["labels"]?["batch.kubernetes.io/job-name"] != nil || pod["metadata"]?["labels"]?["job-name"] != nil }
+            let isJob = { (pod: JSONValue) in
+                pod["metadata"]?["labels"]?["batch.kubernetes.io/job-name"] != nil || pod["metadata"]?["labels"]?["job-name"] != nil
+            }
             try await archive.addLogs(of: pods.filter { !isJob($0) }, folder: "logs", client: client, namespace: namespace, timestamps: report.timestamps)
             try await archive.addLogs(of: pods.filter(isJob), folder: "job-logs", client: client, namespace: namespace, timestamps: report.timestamps)
         }
@@ -158,8 +163,10 @@ struct OperatorReport: AsyncParsableCommand {
         let configMaps = try await client.list(.configMaps, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
             .filter { [OperatorInstallManifests.configMapName, DefaultMonitoringQueries.configMapName].contains($0["metadata"]?["name"]?.stringValue ?? "") }
         let secrets = try await client.list(.secrets, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
-            .filter { [OperatorInstallManifests.configMapName, WebhookPKI.caSecretName, WebhookPKI.certificateSecretName]
-                .contains($0["metadata"]?["name"]?.stringValue ?? "") }
+            .filter {
+                [OperatorInstallManifests.configMapName, WebhookPKI.caSecretName, WebhookPKI.certificateSecretName]
+                    .contains($0["metadata"]?["name"]?.stringValue ?? "")
+            }
             .map { stopRedaction ? $0 : ReportContent.redacted($0) }
         let events = try await client.list(.events, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
         try archive.addManifest("deployment", deployment)
@@ -169,7 +176,8 @@ struct OperatorReport: AsyncParsableCommand {
         try archive.addManifest("events", list: events)
         for type in [ResourceType.mutatingWebhookConfigurations, .validatingWebhookConfigurations] {
             if let webhooks = try? await client.list(type, namespace: nil, labelSelector: nil, fieldSelector: nil).items
-                .filter({ ($0["metadata"]?["name"]?.stringValue ?? "").hasPrefix("cnpg-") }) {
+                .filter({ ($0["metadata"]?["name"]?.stringValue ?? "").hasPrefix("cnpg-") })
+            {
                 try archive.addManifest(type.plural, list: webhooks)
             }
         }

@@ -33,8 +33,9 @@ struct RestartCommand: AsyncParsableCommand {
         let pod = InstanceName.resolve(instance, cluster: cluster)
         if object["status"]?["currentPrimary"]?.stringValue == pod {
             let status: JSONValue = .object([("phase", .string(ClusterStatusBuilder.Phase.inPlaceRestart)), ("phaseReason", .string("Requested by the user"))])
-            _ = try await client.patch(.clusters, namespace: namespace, name: cluster, .object([("status", status)]), patchType: .merge,
-                                       subresource: "status", fieldManager: nil)
+            _ = try await client.patch(
+                .clusters, namespace: namespace, name: cluster, .object([("status", status)]), patchType: .merge,
+                subresource: "status", fieldManager: nil)
         } else {
             do {
                 try await client.delete(.pods, namespace: namespace, name: pod, propagation: .background)

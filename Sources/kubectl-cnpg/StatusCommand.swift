@@ -27,7 +27,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "The Cluster.")
     var cluster: String
 
-    @Flag(name: .shortAndLong, help: "More detail: -v adds the PostgreSQL configuration and pg_hba rules, managed roles, tablespaces, disruption budgets and plugins.")
+    @Flag(
+        name: .shortAndLong,
+        help: "More detail: -v adds the PostgreSQL configuration and pg_hba rules, managed roles, tablespaces, disruption budgets and plugins.")
     var verbose: Int
 
     @Option(name: .shortAndLong, help: "Output format: text, json or yaml.")
@@ -70,8 +72,11 @@ struct StatusCommand: AsyncParsableCommand {
         var view = ClusterStatusView(cluster: decoded, pods: pods, reports: reports, errors: errors)
         if verbose >= 1 {
             // Readable budgets are shown; without list on poddisruptionbudgets the section says none.
-            view.budgets = (try? await client.list(.podDisruptionBudgets, namespace: namespace, labelSelector: "\(CNPGLabels.cluster)=\(cluster)",
-                                                   fieldSelector: nil).items) ?? []
+            view.budgets =
+                (try? await client.list(
+                    .podDisruptionBudgets, namespace: namespace, labelSelector: "\(CNPGLabels.cluster)=\(cluster)",
+                    fieldSelector: nil
+                ).items) ?? []
         }
         if view.wantsSize, let primary = decoded.status?.currentPrimary {
             view.size = await primarySize(pod: primary, namespace: namespace)

@@ -7,11 +7,19 @@ import Testing
 /// backup session's rules.
 @Suite struct BackupPlanTests {
     static func cluster(_ backup: String = "null") throws -> Cluster {
-        try ObjectCodec.decode(Cluster.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg","namespace":"db","uid":"c-1"},"spec":{"instances":3,"imageName":"ghcr.io/cloudnative-pg/postgresql:16.4","storage":{"size":"1Gi"},"backup":\#(backup)}}"#))
+        try ObjectCodec.decode(
+            Cluster.self,
+            from: JSONText.parse(
+                #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg","namespace":"db","uid":"c-1"},"spec":{"instances":3,"imageName":"ghcr.io/cloudnative-pg/postgresql:16.4","storage":{"size":"1Gi"},"backup":\#(backup)}}"#
+            ))
     }
 
     static func backup(_ spec: String = "") throws -> Backup {
-        try ObjectCodec.decode(Backup.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Backup","metadata":{"name":"nightly","namespace":"db","uid":"b-1"},"spec":{"cluster":{"name":"pg"}\#(spec)}}"#))
+        try ObjectCodec.decode(
+            Backup.self,
+            from: JSONText.parse(
+                #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Backup","metadata":{"name":"nightly","namespace":"db","uid":"b-1"},"spec":{"cluster":{"name":"pg"}\#(spec)}}"#
+            ))
     }
 
     static func date(_ text: String) -> Date { KubeTime.parse(text)! }
@@ -26,15 +34,18 @@ import Testing
 
     @Test("prefer-standby takes the ready streaming standby furthest ahead, else the primary; primary takes the primary")
     func targetInstance() {
-        let reports = ["pg-1": Self.report(primary: true, replay: nil, streaming: false), "pg-2": Self.report(primary: false, replay: "0/5000000"),
-                       "pg-3": Self.report(primary: false, replay: "0/6000000")]
+        let reports = [
+            "pg-1": Self.report(primary: true, replay: nil, streaming: false), "pg-2": Self.report(primary: false, replay: "0/5000000"),
+            "pg-3": Self.report(primary: false, replay: "0/6000000"),
+        ]
         let all: Set<String> = ["pg-1", "pg-2", "pg-3"]
         #expect(SnapshotBackupPlan.targetInstance(target: "prefer-standby", primary: "pg-1", reports: reports, readyPods: all) == "pg-3")
         #expect(SnapshotBackupPlan.targetInstance(target: "prefer-standby", primary: "pg-1", reports: reports, readyPods: ["pg-1", "pg-2"]) == "pg-2")
         var lagging = reports
         lagging["pg-3"] = Self.report(primary: false, replay: "0/6000000", streaming: false)
-        #expect(SnapshotBackupPlan.targetInstance(target: "prefer-standby", primary: "pg-1", reports: lagging, readyPods: all) == "pg-2",
-                "a standby that does not stream is not chosen")
+        #expect(
+            SnapshotBackupPlan.targetInstance(target: "prefer-standby", primary: "pg-1", reports: lagging, readyPods: all) == "pg-2",
+            "a standby that does not stream is not chosen")
         #expect(SnapshotBackupPlan.targetInstance(target: "prefer-standby", primary: "pg-1", reports: reports, readyPods: ["pg-1"]) == "pg-1")
         #expect(SnapshotBackupPlan.targetInstance(target: "primary", primary: "pg-1", reports: reports, readyPods: all) == "pg-1")
         #expect(SnapshotBackupPlan.targetInstance(target: "primary", primary: "pg-1", reports: reports, readyPods: ["pg-2"]) == nil)
@@ -44,11 +55,14 @@ import Testing
     func settings() throws {
         let defaults = SnapshotBackupPlan.settings(backup: try Self.backup(), cluster: try Self.cluster())
         #expect(defaults == .init(online: true, immediateCheckpoint: false, waitForArchive: true, target: "prefer-standby"))
-        let fromCluster = SnapshotBackupPlan.settings(backup: try Self.backup(), cluster: try Self.cluster(
-            #"{"target":"primary","volumeSnapshot":{"online":false,"onlineConfiguration":{"immediateCheckpoint":true}}}"#))
+        let fromCluster = SnapshotBackupPlan.settings(
+            backup: try Self.backup(),
+            cluster: try Self.cluster(
+                #"{"target":"primary","volumeSnapshot":{"online":false,"onlineConfiguration":{"immediateCheckpoint":true}}}"#))
         #expect(fromCluster == .init(online: false, immediateCheckpoint: true, waitForArchive: true, target: "primary"))
-        let own = SnapshotBackupPlan.settings(backup: try Self.backup(#","online":true,"target":"prefer-standby","onlineConfiguration":{"waitForArchive":false}"#),
-                                              cluster: try Self.cluster(#"{"target":"primary","volumeSnapshot":{"online":false}}"#))
+        let own = SnapshotBackupPlan.settings(
+            backup: try Self.backup(#","online":true,"target":"prefer-standby","onlineConfiguration":{"waitForArchive":false}"#),
+            cluster: try Self.cluster(#"{"target":"primary","volumeSnapshot":{"online":false}}"#))
         #expect(own == .init(online: true, immediateCheckpoint: false, waitForArchive: false, target: "prefer-standby"))
     }
 
@@ -61,11 +75,14 @@ import Testing
 
     @Test("snapshots are named, classed, labelled and owned as CNPG's")
     func snapshots() throws {
-        let cluster = try Self.cluster(#"{"volumeSnapshot":{"className":"fast","walClassName":"wal-class","labels":{"team":"db"},"annotations":{"note":"x"},"snapshotOwnerReference":"backup"}}"#)
+        let cluster = try Self.cluster(
+            #"{"volumeSnapshot":{"className":"fast","walClassName":"wal-class","labels":{"team":"db"},"annotations":{"note":"x"},"snapshotOwnerReference":"backup"}}"#
+        )
         let backup = try Self.backup()
         let started = Self.date("2026-03-04T05:06:07Z")
-        let data = SnapshotBackupPlan.snapshot(of: .init(claimName: "pg-2", role: "PG_DATA"), backup: backup, cluster: cluster, online: true,
-                                               startedAt: started, timeline: 2)
+        let data = SnapshotBackupPlan.snapshot(
+            of: .init(claimName: "pg-2", role: "PG_DATA"), backup: backup, cluster: cluster, online: true,
+            startedAt: started, timeline: 2)
         #expect(data["metadata"]?["name"]?.stringValue == "nightly")
         #expect(data["spec"]?["source"]?["persistentVolumeClaimName"]?.stringValue == "pg-2")
         #expect(data["spec"]?["volumeSnapshotClassName"]?.stringValue == "fast")
@@ -77,12 +94,14 @@ import Testing
         #expect(data["metadata"]?["annotations"]?["note"]?.stringValue == "x")
         #expect(data["metadata"]?["annotations"]?["cnpg.io/backupStartTime"]?.stringValue == "2026-03-04T05:06:07Z")
         #expect(data["metadata"]?["ownerReferences"]?.arrayValue?.first?["kind"]?.stringValue == "Backup")
-        let wal = SnapshotBackupPlan.snapshot(of: .init(claimName: "pg-2-wal", role: "PG_WAL"), backup: backup, cluster: cluster, online: false,
-                                              startedAt: started, timeline: nil)
+        let wal = SnapshotBackupPlan.snapshot(
+            of: .init(claimName: "pg-2-wal", role: "PG_WAL"), backup: backup, cluster: cluster, online: false,
+            startedAt: started, timeline: nil)
         #expect(wal["metadata"]?["name"]?.stringValue == "nightly-wal" && wal["spec"]?["volumeSnapshotClassName"]?.stringValue == "wal-class")
         #expect(SnapshotBackupPlan.snapshotName(backup: "b", volume: .init(claimName: "x", role: "PG_TABLESPACE", tablespace: "Big_One")) == "b-tbs-big-one")
-        let plain = SnapshotBackupPlan.snapshot(of: .init(claimName: "pg-1", role: "PG_DATA"), backup: backup, cluster: try Self.cluster(),
-                                                online: true, startedAt: started, timeline: nil)
+        let plain = SnapshotBackupPlan.snapshot(
+            of: .init(claimName: "pg-1", role: "PG_DATA"), backup: backup, cluster: try Self.cluster(),
+            online: true, startedAt: started, timeline: nil)
         #expect(plain["spec"]?["volumeSnapshotClassName"] == nil && plain["metadata"]?["ownerReferences"] == nil, "the default class, no owner")
     }
 
@@ -113,7 +132,11 @@ import Testing
     }
 
     static func scheduled(_ extra: String = "", status: String = "null") throws -> ScheduledBackup {
-        try ObjectCodec.decode(ScheduledBackup.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"ScheduledBackup","metadata":{"name":"nightly","namespace":"db","uid":"s-1","annotations":{"team":"db","kubectl.kubernetes.io/last-applied-configuration":"{}"}},"spec":{"schedule":"0 0 2 * * *","cluster":{"name":"pg"},"method":"volumeSnapshot"\#(extra)},"status":\#(status)}"#))
+        try ObjectCodec.decode(
+            ScheduledBackup.self,
+            from: JSONText.parse(
+                #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"ScheduledBackup","metadata":{"name":"nightly","namespace":"db","uid":"s-1","annotations":{"team":"db","kubectl.kubernetes.io/last-applied-configuration":"{}"}},"spec":{"schedule":"0 0 2 * * *","cluster":{"name":"pg"},"method":"volumeSnapshot"\#(extra)},"status":\#(status)}"#
+            ))
     }
 
     @Test("a ScheduledBackup fires immediately only when asked, then when its schedule passes; suspended or unparsable it does nothing")
@@ -121,10 +144,12 @@ import Testing
         let now = Self.date("2026-12-01T10:00:00Z")
         let tomorrow = Self.date("2026-12-02T02:00:00Z")
         #expect(ScheduledBackupPlan.next(try Self.scheduled(), now: now) == .wait(next: tomorrow))
-        #expect(ScheduledBackupPlan.next(try Self.scheduled(#","immediate":true"#), now: now) == .createBackup(scheduledAt: now, immediate: true, next: tomorrow))
+        #expect(
+            ScheduledBackupPlan.next(try Self.scheduled(#","immediate":true"#), now: now) == .createBackup(scheduledAt: now, immediate: true, next: tomorrow))
         let checked = try Self.scheduled(#","immediate":true"#, status: #"{"lastCheckTime":"2026-12-01T01:00:00Z"}"#)
-        #expect(ScheduledBackupPlan.next(checked, now: now) == .createBackup(scheduledAt: Self.date("2026-12-01T02:00:00Z"), immediate: false, next: tomorrow),
-                "missed firings make one Backup, for the first of them")
+        #expect(
+            ScheduledBackupPlan.next(checked, now: now) == .createBackup(scheduledAt: Self.date("2026-12-01T02:00:00Z"), immediate: false, next: tomorrow),
+            "missed firings make one Backup, for the first of them")
         let recent = try Self.scheduled(status: #"{"lastCheckTime":"2026-12-01T09:00:00Z"}"#)
         #expect(ScheduledBackupPlan.next(recent, now: now) == .wait(next: tomorrow))
         #expect(ScheduledBackupPlan.next(try Self.scheduled(#","suspend":true"#), now: now) == .suspended)
@@ -138,15 +163,17 @@ import Testing
     @Test("the Backup a ScheduledBackup creates: name, labels, annotations, spec and owner")
     func scheduledBackupObject() throws {
         let time = Self.date("2026-12-01T02:00:00Z")
-        let selfOwned = ScheduledBackupPlan.backup(for: try Self.scheduled(#","backupOwnerReference":"self","online":false,"target":"primary""#),
-                                                   cluster: try Self.cluster(), at: time, immediate: false)
+        let selfOwned = ScheduledBackupPlan.backup(
+            for: try Self.scheduled(#","backupOwnerReference":"self","online":false,"target":"primary""#),
+            cluster: try Self.cluster(), at: time, immediate: false)
         #expect(selfOwned.metadata.name == "nightly-20261201020000")
         #expect(selfOwned.metadata.labels == ["cnpg.io/cluster": "pg", "cnpg.io/scheduled-backup": "nightly", "cnpg.io/immediateBackup": "false"])
         #expect(selfOwned.metadata.annotations == ["team": "db"], "kubectl's last-applied configuration is not copied")
         #expect(selfOwned.metadata.ownerReferences?.first?.kind == "ScheduledBackup" && selfOwned.metadata.ownerReferences?.first?.uid == "s-1")
         #expect(selfOwned.spec.method == "volumeSnapshot" && selfOwned.spec.online == false && selfOwned.spec.target == "primary")
-        let clusterOwned = ScheduledBackupPlan.backup(for: try Self.scheduled(#","backupOwnerReference":"cluster""#), cluster: try Self.cluster(),
-                                                      at: time, immediate: true)
+        let clusterOwned = ScheduledBackupPlan.backup(
+            for: try Self.scheduled(#","backupOwnerReference":"cluster""#), cluster: try Self.cluster(),
+            at: time, immediate: true)
         #expect(clusterOwned.metadata.ownerReferences?.first?.kind == "Cluster" && clusterOwned.metadata.labels?["cnpg.io/immediateBackup"] == "true")
         let unowned = ScheduledBackupPlan.backup(for: try Self.scheduled(), cluster: nil, at: time, immediate: false)
         #expect(unowned.metadata.ownerReferences == nil)
@@ -160,7 +187,8 @@ import Testing
         #expect(OnlineBackup.refusalToStop(current: nil, failed: nil, requested: "b1")?.failure.code == "NO_ONGOING_BACKUP")
         #expect(OnlineBackup.refusalToStop(current: session, failed: nil, requested: "b2")?.failure.code == "NOT_CURRENT_RUNNING_BACKUP")
         #expect(OnlineBackup.refusalToStop(current: session, failed: nil, requested: "b1") == nil)
-        #expect(OnlineBackup.refusalToStop(current: session, failed: .init(code: .backupFailed, message: "boom"), requested: "b1")?.failure.code == "BACKUP_FAILED")
+        #expect(
+            OnlineBackup.refusalToStop(current: session, failed: .init(code: .backupFailed, message: "boom"), requested: "b1")?.failure.code == "BACKUP_FAILED")
         session.phase = .starting
         #expect(OnlineBackup.refusalToStop(current: session, failed: nil, requested: "b1")?.status == 422)
         #expect(OnlineBackup.isAcceptableName("nightly-20261201020000"))
@@ -171,7 +199,11 @@ import Testing
 
     @Test("bootstrapping from volume snapshots: the snapshot-recovery Job and claims that start from the snapshots")
     func snapshotRecoveryBootstrap() throws {
-        let cluster = try ObjectCodec.decode(Cluster.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg2","namespace":"db","uid":"c-2"},"spec":{"instances":2,"storage":{"size":"1Gi"},"walStorage":{"size":"1Gi"},"bootstrap":{"recovery":{"database":"app","owner":"app","volumeSnapshots":{"storage":{"name":"cold","kind":"VolumeSnapshot","apiGroup":"snapshot.storage.k8s.io"},"walStorage":{"name":"cold-wal","kind":"VolumeSnapshot","apiGroup":"snapshot.storage.k8s.io"}}}}}}"#))
+        let cluster = try ObjectCodec.decode(
+            Cluster.self,
+            from: JSONText.parse(
+                #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg2","namespace":"db","uid":"c-2"},"spec":{"instances":2,"storage":{"size":"1Gi"},"walStorage":{"size":"1Gi"},"bootstrap":{"recovery":{"database":"app","owner":"app","volumeSnapshots":{"storage":{"name":"cold","kind":"VolumeSnapshot","apiGroup":"snapshot.storage.k8s.io"},"walStorage":{"name":"cold-wal","kind":"VolumeSnapshot","apiGroup":"snapshot.storage.k8s.io"}}}}}}"#
+            ))
         let role = JobBuilder.bootstrapRole(for: cluster)
         #expect(role == .snapshotRecovery && JobBuilder.bootstrapDescription(role) == "from volumeSnapshots")
         let job = JobBuilder.job(for: cluster, serial: 1, role: role)

@@ -43,16 +43,20 @@ import Testing
 @Suite struct PerformanceDocumentTests {
     @Test func theRecordedRunIsTheOneInTheResults() throws {
         let root = BuiltProducts.repositoryRoot
-        let results = try JSONDecoder().decode(BenchmarkResults.self,
-                                               from: Data(contentsOf: root.appendingPathComponent("bench/results.json")))
+        let results = try JSONDecoder().decode(
+            BenchmarkResults.self,
+            from: Data(contentsOf: root.appendingPathComponent("bench/results.json")))
         let document = try String(contentsOf: root.appendingPathComponent("docs/performance.md"), encoding: .utf8)
         let start = try #require(document.range(of: "(bench/results.md); a test checks this table against bench/results.json -->\n"))
         let end = try #require(document.range(of: "<!-- end of results -->"))
-        #expect(String(document[start.upperBound..<end.lowerBound]) == results.markdown,
-                "regenerate with make bench, or copy bench/results.md into docs/performance.md")
+        #expect(
+            String(document[start.upperBound..<end.lowerBound]) == results.markdown,
+            "regenerate with make bench, or copy bench/results.md into docs/performance.md")
         #expect(results.executables.hasSuffix("/release"), "the recorded figures are a release build's")
-        for required in ["failover write window", "failover rows lost", "switchover write window", "switchover rows lost",
-                         "bootstrap, 3 instances"] {
+        for required in [
+            "failover write window", "failover rows lost", "switchover write window", "switchover rows lost",
+            "bootstrap, 3 instances",
+        ] {
             #expect(results.figures.contains { $0.name == required && !$0.samples.isEmpty }, "\(required) is not recorded")
         }
         for prefix in ["webhook p99", "operator RSS", "instance manager RSS"] {

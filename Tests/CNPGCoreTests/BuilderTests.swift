@@ -27,17 +27,18 @@ private func defaulted(_ spec: String, name: String = "cluster-example") throws 
     }
 
     @Test func disabledAndManagedServices() throws {
-        let cluster = try defaulted("""
-        instances: 3
-        storage: {size: 1Gi}
-        managed:
-          services:
-            disabledDefaultServices: [ro, r]
-            additional:
-            - selectorType: rw
-              updateStrategy: replace
-              serviceTemplate: {metadata: {name: lb, labels: {team: a}}, spec: {type: LoadBalancer}}
-        """)
+        let cluster = try defaulted(
+            """
+            instances: 3
+            storage: {size: 1Gi}
+            managed:
+              services:
+                disabledDefaultServices: [ro, r]
+                additional:
+                - selectorType: rw
+                  updateStrategy: replace
+                  serviceTemplate: {metadata: {name: lb, labels: {team: a}}, spec: {type: LoadBalancer}}
+            """)
         #expect(ServiceBuilder.defaultServices(for: cluster).map(\.metadata.name) == ["cluster-example-rw"])
         let managed = try #require(ServiceBuilder.managedServices(for: cluster).first)
         #expect(managed.spec?.type == "LoadBalancer")
@@ -51,8 +52,9 @@ private func defaulted(_ spec: String, name: String = "cluster-example") throws 
 @Suite struct SecretAndVolumeBuilderTests {
     @Test func credentialSecretsCarryEveryKey() throws {
         let cluster = try defaulted("instances: 1\nstorage: {size: 1Gi}")
-        let secret = SecretBuilder.credentials(for: cluster, name: "cluster-example-app", userType: .app, username: "app",
-                                               password: "p4ss:word", database: "app")
+        let secret = SecretBuilder.credentials(
+            for: cluster, name: "cluster-example-app", userType: .app, username: "app",
+            password: "p4ss:word", database: "app")
         #expect(secret.type == "kubernetes.io/basic-auth")
         #expect(secret.metadata.labels?["cnpg.io/userType"] == "app")
         #expect(secret.metadata.labels?["cnpg.io/reload"] == "true")
@@ -77,8 +79,9 @@ private func defaulted(_ spec: String, name: String = "cluster-example") throws 
         #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}\nenablePDB: false")).isEmpty)
         // A maintenance window reusing PVCs lets nodes drain: no standby budget, and none at all for one instance.
         let window = "\nnodeMaintenanceWindow: {inProgress: true, reusePVC: true}"
-        #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}" + window)).map(\.metadata.name)
-            == ["cluster-example-primary"])
+        #expect(
+            DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}" + window)).map(\.metadata.name)
+                == ["cluster-example-primary"])
         #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 1\nstorage: {size: 1Gi}" + window)).isEmpty)
         let recreating = "\nnodeMaintenanceWindow: {inProgress: true, reusePVC: false}"
         #expect(DisruptionBudgetBuilder.budgets(for: try defaulted("instances: 3\nstorage: {size: 1Gi}" + recreating)).count == 2)
@@ -86,12 +89,13 @@ private func defaulted(_ spec: String, name: String = "cluster-example") throws 
     }
 
     @Test func pvcsForDataWalAndTablespaces() throws {
-        let cluster = try defaulted("""
-        instances: 1
-        storage: {size: 2Gi, storageClass: fast}
-        walStorage: {pvcTemplate: {resources: {requests: {storage: 1Gi}}, accessModes: [ReadWriteOncePod]}}
-        tablespaces: [{name: _hot_data, storage: {size: 1Gi}}]
-        """)
+        let cluster = try defaulted(
+            """
+            instances: 1
+            storage: {size: 2Gi, storageClass: fast}
+            walStorage: {pvcTemplate: {resources: {requests: {storage: 1Gi}}, accessModes: [ReadWriteOncePod]}}
+            tablespaces: [{name: _hot_data, storage: {size: 1Gi}}]
+            """)
         let claims = try PVCBuilder.claims(for: cluster, serial: 2)
         #expect(claims.map(\.metadata.name) == ["cluster-example-2", "cluster-example-2-wal", "cluster-example-2-tbs-1hot-data"])
         #expect(claims[0].spec?.storageClassName == "fast")
@@ -114,8 +118,11 @@ private func defaulted(_ spec: String, name: String = "cluster-example") throws 
             objects += ServiceBuilder.defaultServices(for: cluster).map { ObjectCodec.encode($0) }
             objects += DisruptionBudgetBuilder.budgets(for: cluster).map { ObjectCodec.encode($0) }
             objects += try PVCBuilder.claims(for: cluster, serial: 1).map { ObjectCodec.encode($0) }
-            objects.append(ObjectCodec.encode(SecretBuilder.credentials(for: cluster, name: "x-app", userType: .app, username: "app",
-                                                                        password: PasswordGenerator.generate(), database: "app")))
+            objects.append(
+                ObjectCodec.encode(
+                    SecretBuilder.credentials(
+                        for: cluster, name: "x-app", userType: .app, username: "app",
+                        password: PasswordGenerator.generate(), database: "app")))
             let pki = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: CertificatePolicy(), now: Date())
             objects += pki.secrets.map { ObjectCodec.encode(SecretBuilder.certificate(for: cluster, $0)) }
         }

@@ -51,9 +51,10 @@ import Testing
 
     @Test func crdsDescribeTheFourKinds() throws {
         let crds = CRDGenerator.customResourceDefinitions()
-        #expect(crds.compactMap { $0["metadata"]?["name"]?.stringValue } == [
-            "clusters.postgresql.cnpg.io", "poolers.postgresql.cnpg.io", "backups.postgresql.cnpg.io", "scheduledbackups.postgresql.cnpg.io",
-        ])
+        #expect(
+            crds.compactMap { $0["metadata"]?["name"]?.stringValue } == [
+                "clusters.postgresql.cnpg.io", "poolers.postgresql.cnpg.io", "backups.postgresql.cnpg.io", "scheduledbackups.postgresql.cnpg.io",
+            ])
         let cluster = try #require(crds.first)
         guard case .array(let versions)? = cluster["spec"]?["versions"], let version = versions.first else {
             Issue.record("no versions")

@@ -10,13 +10,14 @@ import Testing
         var table = TextTable(["Name", "Status"])
         table.add(["cluster-example-1", "OK"])
         table.add(["x", "OK (pending restart)"])
-        #expect(table.rendered == """
-            Name               Status
-            ----               ------
-            cluster-example-1  OK
-            x                  OK (pending restart)
+        #expect(
+            table.rendered == """
+                Name               Status
+                ----               ------
+                cluster-example-1  OK
+                x                  OK (pending restart)
 
-            """)
+                """)
     }
 
     static func view(instances: Int = 2, reports: [String: InstanceStatus]? = nil, errors: [String: String] = [:]) throws -> ClusterStatusView {
@@ -30,16 +31,20 @@ import Testing
         primary.currentLsn = LSN("0/5000060")
         primary.currentWAL = "000000010000000000000005"
         primary.instanceManagerVersion = "1.30.0"
-        primary.replicationInfo = [InstanceStatus.ReplicationInfo(applicationName: "cluster-example-2", state: "streaming", receivedLsn: LSN("0/5000060"),
-                                                                  writeLsn: LSN("0/5000060"), flushLsn: LSN("0/5000060"), replayLsn: LSN("0/5000060"),
-                                                                  writeLag: "0", flushLag: "0", replayLag: "0", syncState: "quorum", syncPriority: "1")]
+        primary.replicationInfo = [
+            InstanceStatus.ReplicationInfo(
+                applicationName: "cluster-example-2", state: "streaming", receivedLsn: LSN("0/5000060"),
+                writeLsn: LSN("0/5000060"), flushLsn: LSN("0/5000060"), replayLsn: LSN("0/5000060"),
+                writeLag: "0", flushLag: "0", replayLag: "0", syncState: "quorum", syncPriority: "1")
+        ]
         var replica = Fixture.report(primary: false, received: "0/5000060", replayed: "0/5000060")
         replica.isWalReceiverActive = true
         replica.pendingRestart = true
         replica.instanceManagerVersion = "1.30.0"
         let pods = try Dictionary(uniqueKeysWithValues: (1...instances).map { ("cluster-example-\($0)", try Fixture.pod($0, ready: true)) })
-        return ClusterStatusView(cluster: cluster, pods: pods, reports: reports ?? ["cluster-example-1": primary, "cluster-example-2": replica],
-                                 errors: errors, now: Date(timeIntervalSince1970: 1_796_029_500))
+        return ClusterStatusView(
+            cluster: cluster, pods: pods, reports: reports ?? ["cluster-example-1": primary, "cluster-example-2": replica],
+            errors: errors, now: Date(timeIntervalSince1970: 1_796_029_500))
     }
 
     @Test func summaryReplicationAndInstances() throws {
@@ -48,7 +53,10 @@ import Testing
         #expect(text.contains("Primary promotion time: 2026-11-30 09:00:00 +0000 UTC (5m)"), "\(text)")
         #expect(text.contains("Current Write LSN:      0/5000060 (Timeline: 1 - WAL File: 000000010000000000000005)"), "\(text)")
         #expect(text.contains("Continuous Backup not configured"))
-        #expect(text.contains("cluster-example-2  0/5000060  0/5000060  0/5000060  0/5000060   0          0          0           streaming  quorum      1              -"), "\(text)")
+        #expect(
+            text.contains(
+                "cluster-example-2  0/5000060  0/5000060  0/5000060  0/5000060   0          0          0           streaming  quorum      1              -"),
+            "\(text)")
         #expect(text.contains("cluster-example-1  0/5000060    Primary           OK                    BestEffort  1.30.0"), "\(text)")
         #expect(text.contains("cluster-example-2  0/5000060    Standby (sync)    OK (pending restart)  BestEffort  1.30.0"), "\(text)")
         #expect(!text.contains("\u{1B}["))
@@ -75,13 +83,16 @@ import Testing
         #expect(view.render(verbosity: 0, style: .init(color: false)).contains("Ready instances:        2\nSize:                   47M\n"))
         #expect(view.document["TotalClusterSize"]?.stringValue == "47M")
         view.size = .failure(PluginExecError("pods \"cluster-example-1\" is forbidden"))
-        #expect(view.render(verbosity: 0, style: .init(color: true)).contains("Size:                   \u{1B}[31mpods \"cluster-example-1\" is forbidden\u{1B}[0m"))
+        #expect(
+            view.render(verbosity: 0, style: .init(color: true)).contains("Size:                   \u{1B}[31mpods \"cluster-example-1\" is forbidden\u{1B}[0m"))
         view.size = nil
         view.cluster.metadata.annotations = ["cnpg.io/fencedInstances": #"["cluster-example-1"]"#]
         #expect(!view.wantsSize)
         #expect(view.render(verbosity: 0, style: .init(color: false)).contains("Fenced instances:  cluster-example-1\nSize:              - (fenced)\n"))
         view.cluster.metadata.annotations = nil
-        view.cluster.status?.conditions = [Condition(type: Hibernation.conditionType, status: "True", lastTransitionTime: "2026-11-30T09:00:00Z", reason: "Hibernated", message: "")]
+        view.cluster.status?.conditions = [
+            Condition(type: Hibernation.conditionType, status: "True", lastTransitionTime: "2026-11-30T09:00:00Z", reason: "Hibernated", message: "")
+        ]
         #expect(!view.wantsSize)
         #expect(view.document["TotalClusterSize"]?.stringValue == "- (hibernated)")
     }
@@ -89,17 +100,26 @@ import Testing
     @Test("psql and du run through kubectl exec in the postgres container with the plugin's connection flags")
     func podExecInvocation() throws {
         let invocation = PodExecInvocation(kubeconfig: "/k", context: "ctx", namespace: "db")
-        #expect(invocation.arguments(pod: "pg-1", tty: true, stdin: true, command: PodExecInvocation.psqlCommand(["-c", "select 1"]))
-                == ["exec", "--kubeconfig", "/k", "--context", "ctx", "-n", "db", "-t", "-i", "-c", "postgres", "pg-1", "--",
-                    "psql", "-U", "postgres", "-c", "select 1"])
+        #expect(
+            invocation.arguments(pod: "pg-1", tty: true, stdin: true, command: PodExecInvocation.psqlCommand(["-c", "select 1"]))
+                == [
+                    "exec", "--kubeconfig", "/k", "--context", "ctx", "-n", "db", "-t", "-i", "-c", "postgres", "pg-1", "--",
+                    "psql", "-U", "postgres", "-c", "select 1",
+                ])
         #expect(PodExecInvocation.psqlCommand(["-U", "app"]) == ["psql", "-U", "app"])
         #expect(PodExecInvocation.psqlCommand(["-Uapp"]) == ["psql", "-Uapp"])
         #expect(PodExecInvocation.psqlCommand(["--username=app", "-At"]) == ["psql", "--username=app", "-At"])
-        #expect(PodExecInvocation(kubeconfig: nil, context: nil, namespace: "default").arguments(pod: "p", command: PodExecInvocation.sizeCommand)
+        #expect(
+            PodExecInvocation(kubeconfig: nil, context: nil, namespace: "default").arguments(pod: "p", command: PodExecInvocation.sizeCommand)
                 == ["exec", "-n", "default", "-c", "postgres", "p", "--", "du", "-sLh", "/var/lib/postgresql/data/pgdata"])
         let pods = try [Fixture.pod(2, ready: true), Fixture.pod(1, ready: true), Fixture.pod(3, ready: true)].map {
-            $0.setting("metadata", to: ($0["metadata"] ?? .object([])).setting("labels", to: .object([
-                ("cnpg.io/instanceRole", .string($0["metadata"]?["name"]?.stringValue == "cluster-example-2" ? "primary" : "replica"))])))
+            $0.setting(
+                "metadata",
+                to: ($0["metadata"] ?? .object([])).setting(
+                    "labels",
+                    to: .object([
+                        ("cnpg.io/instanceRole", .string($0["metadata"]?["name"]?.stringValue == "cluster-example-2" ? "primary" : "replica"))
+                    ])))
         }
         #expect(PodExecInvocation.pod(withRole: "primary", in: pods) == "cluster-example-2")
         #expect(PodExecInvocation.pod(withRole: "replica", in: pods) == "cluster-example-1")
@@ -116,9 +136,11 @@ import Testing
         }
         let ready = labelled(try Fixture.pod(2, ready: true), "cluster-example")
         #expect(PromotionCheck.problem(pod: ready, cluster: cluster) == nil)
-        #expect(PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: false), "cluster-example"), cluster: cluster)
+        #expect(
+            PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: false), "cluster-example"), cluster: cluster)
                 == "instance cluster-example-2 is not ready: only a healthy replica can be promoted")
-        #expect(PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: true), "other"), cluster: cluster)
+        #expect(
+            PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: true), "other"), cluster: cluster)
                 == "pod \"cluster-example-2\" is not an instance of cluster \"cluster-example\"")
         cluster.metadata.annotations = ["cnpg.io/fencedInstances": #"["*"]"#]
         #expect(PromotionCheck.problem(pod: ready, cluster: cluster) == "instance cluster-example-2 is fenced: unfence it before promoting it")
@@ -130,17 +152,28 @@ import Testing
         let plain = view.render(verbosity: 0, style: .init(color: false))
         #expect(!plain.contains("Pod Disruption Budgets status") && !plain.contains("Plugins status") && !plain.contains("Hibernation\n"))
         #expect(view.render(verbosity: 1, style: .init(color: false)).contains("Pod Disruption Budgets status\nNo active PodDisruptionBudgets found\n"))
-        view.budgets = [try JSONText.parse(#"{"metadata":{"name":"cluster-example-primary"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/cluster":"cluster-example","cnpg.io/instanceRole":"primary"}}},"status":{"expectedPods":1,"currentHealthy":1,"desiredHealthy":1,"disruptionsAllowed":0}}"#)]
-        view.cluster.status?.tablespacesStatus = try [ObjectCodec.decode(TablespaceState.self, from: JSONText.parse(#"{"name":"hot","owner":"app","state":"reconciled"}"#))]
+        view.budgets = [
+            try JSONText.parse(
+                #"{"metadata":{"name":"cluster-example-primary"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/cluster":"cluster-example","cnpg.io/instanceRole":"primary"}}},"status":{"expectedPods":1,"currentHealthy":1,"desiredHealthy":1,"disruptionsAllowed":0}}"#
+            )
+        ]
+        view.cluster.status?.tablespacesStatus = try [
+            ObjectCodec.decode(TablespaceState.self, from: JSONText.parse(#"{"name":"hot","owner":"app","state":"reconciled"}"#))
+        ]
         let verbose = view.render(verbosity: 1, style: .init(color: false))
         #expect(verbose.contains("cluster-example-primary  primary  1              1                1                        0"), "\(verbose)")
         #expect(verbose.contains("Tablespaces status\nTablespace  Owner  Status      Temporary  Error\n"), "\(verbose)")
         #expect(verbose.contains("hot         app    reconciled  false"), "\(verbose)")
         #expect(verbose.contains("Plugins status\nNo plugins found\n"))
-        view.cluster.status?.conditions = [Condition(type: Hibernation.conditionType, status: "True", lastTransitionTime: "2026-11-30T09:00:00Z",
-                                                     reason: "Hibernated", message: "Cluster has been hibernated")]
+        view.cluster.status?.conditions = [
+            Condition(
+                type: Hibernation.conditionType, status: "True", lastTransitionTime: "2026-11-30T09:00:00Z",
+                reason: "Hibernated", message: "Cluster has been hibernated")
+        ]
         let hibernated = view.render(verbosity: 0, style: .init(color: false))
-        #expect(hibernated.contains("Hibernation\nStatus  Hibernated\nMessage Cluster has been hibernated\nTime    2026-11-30 09:00:00 +0000 UTC\n"), "\(hibernated)")
+        #expect(
+            hibernated.contains("Hibernation\nStatus  Hibernated\nMessage Cluster has been hibernated\nTime    2026-11-30 09:00:00 +0000 UTC\n"),
+            "\(hibernated)")
         #expect(!hibernated.contains("Instances status") && !hibernated.contains("Streaming Replication status"))
     }
 
@@ -154,14 +187,16 @@ import Testing
             byStatus: ["reconciled": ["dante"], "pending-reconciliation": ["orphan"], "reserved": ["streaming_replica", "postgres"]],
             cannotReconcile: ["orphan": ["role \"no_such_role\" does not exist"]])
         let text = view.render(verbosity: 1, style: .init(color: false))
-        #expect(text.contains("""
-            Managed roles status
-            Status                  Roles
-            ------                  -----
-            pending-reconciliation  orphan
-            reconciled              dante
-            reserved                postgres,streaming_replica
-            """), "\(text)")
+        #expect(
+            text.contains(
+                """
+                Managed roles status
+                Status                  Roles
+                ------                  -----
+                pending-reconciliation  orphan
+                reconciled              dante
+                reserved                postgres,streaming_replica
+                """), "\(text)")
         #expect(text.contains("Irreconcilable roles\nRole    Errors\n----    ------\norphan  role \"no_such_role\" does not exist"), "\(text)")
         #expect(!view.render(verbosity: 0, style: .init(color: false)).contains("Managed roles status"))
     }

@@ -29,12 +29,16 @@ import Testing
         let tables = Self.tables(markdown)
         for crd in CRDGenerator.customResourceDefinitions() {
             guard let kind = crd["spec"]?["names"]?["kind"]?.stringValue, ["Cluster", "Pooler", "Backup", "ScheduledBackup"].contains(kind),
-                  case .array(let versions)? = crd["spec"]?["versions"],
-                  let properties = versions.first?["schema"]?["openAPIV3Schema"]?["properties"]?["spec"]?["properties"]?.objectMembers else { continue }
+                case .array(let versions)? = crd["spec"]?["versions"],
+                let properties = versions.first?["schema"]?["openAPIV3Schema"]?["properties"]?["spec"]?["properties"]?.objectMembers
+            else { continue }
             let declared = Set(properties.map(\.0))
             let listed = tables[kind] ?? [:]
-            #expect(declared.subtracting(listed.keys).isEmpty, "\(kind) fields missing from docs/compatibility.md: \(declared.subtracting(listed.keys).sorted())")
-            #expect(Set(listed.keys).subtracting(declared).isEmpty, "\(kind) fields listed but not in the types: \(Set(listed.keys).subtracting(declared).sorted())")
+            #expect(
+                declared.subtracting(listed.keys).isEmpty, "\(kind) fields missing from docs/compatibility.md: \(declared.subtracting(listed.keys).sorted())")
+            #expect(
+                Set(listed.keys).subtracting(declared).isEmpty, "\(kind) fields listed but not in the types: \(Set(listed.keys).subtracting(declared).sorted())"
+            )
             for (field, state) in listed {
                 #expect(["Supported", "Partial", "Not yet"].contains(state), "\(kind).\(field): unknown state \(state)")
             }

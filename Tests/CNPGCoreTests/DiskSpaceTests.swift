@@ -8,7 +8,9 @@ import Testing
     typealias Fixtures = ReconcileDecisionTests
 
     static func pod(_ serial: Int, ready: Bool, state: String, lastState: String = "{}") throws -> JSONValue {
-        try Fixtures.json(#"{"metadata":{"name":"cluster-example-\#(serial)","labels":{"cnpg.io/podRole":"instance","cnpg.io/instanceName":"cluster-example-\#(serial)"}},"status":{"phase":"Running","podIP":"127.0.1.\#(serial)","conditions":[{"type":"Ready","status":"\#(ready ? "True" : "False")"}],"containerStatuses":[{"name":"postgres","ready":\#(ready),"state":\#(state),"lastState":\#(lastState)}]}}"#)
+        try Fixtures.json(
+            #"{"metadata":{"name":"cluster-example-\#(serial)","labels":{"cnpg.io/podRole":"instance","cnpg.io/instanceName":"cluster-example-\#(serial)"}},"status":{"phase":"Running","podIP":"127.0.1.\#(serial)","conditions":[{"type":"Ready","status":"\#(ready ? "True" : "False")"}],"containerStatuses":[{"name":"postgres","ready":\#(ready),"state":\#(state),"lastState":\#(lastState)}]}}"#
+        )
     }
 
     static let exitedForWAL = #"{"terminated":{"exitCode":4,"reason":"Error"}}"#
@@ -32,11 +34,14 @@ import Testing
 
     @Test func theStatusSaysNotEnoughDiskSpaceWithAConditionThatTurnsTrueOnceResized() throws {
         let cluster = try Fixtures.cluster(instances: 2, current: "cluster-example-1", latest: 2)
-        let pods = [try Self.pod(1, ready: false, state: Self.backingOff, lastState: Self.exitedForWAL),
-                    try Self.pod(2, ready: true, state: Self.running)]
+        let pods = [
+            try Self.pod(1, ready: false, state: Self.backingOff, lastState: Self.exitedForWAL),
+            try Self.pod(2, ready: true, state: Self.running),
+        ]
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        var input = ClusterStatusBuilder.Input(cluster: cluster, observed: Fixtures.observed(pods: pods), reports: [:],
-                                               action: .wait(reason: "not enough disk space"), now: now)
+        var input = ClusterStatusBuilder.Input(
+            cluster: cluster, observed: Fixtures.observed(pods: pods), reports: [:],
+            action: .wait(reason: "not enough disk space"), now: now)
         input.podsOutOfSpace = DiskSpace.podsOutOfSpace(pods)
         let fields = ClusterStatusBuilder.fields(for: input)
         let status = JSONValue.object(fields)
@@ -52,8 +57,11 @@ import Testing
         // Next passes after the resize: the condition flips to True with a new transition time; a
         // Cluster that never ran short has no such condition.
         var resized = cluster
-        resized.status?.conditions = [Condition(type: "DiskSpaceAvailable", status: "False", lastTransitionTime: KubeTime.time(now),
-                                                reason: "NotEnoughDiskSpace", message: "")]
+        resized.status?.conditions = [
+            Condition(
+                type: "DiskSpaceAvailable", status: "False", lastTransitionTime: KubeTime.time(now),
+                reason: "NotEnoughDiskSpace", message: "")
+        ]
         let later = now.addingTimeInterval(60)
         let back = DiskSpace.condition(stopped: [], previous: resized.status?.conditions?.first, now: later)
         #expect(back?["status"]?.stringValue == "True")
@@ -65,7 +73,9 @@ import Testing
 
     static func claim(_ name: String, serial: Int, role: String, size: String, tablespace: String? = nil) throws -> JSONValue {
         let tablespaceLabel = tablespace.map { #","cnpg.io/tablespaceName":"\#($0)""# } ?? ""
-        return try Fixtures.json(#"{"metadata":{"name":"\#(name)","labels":{"cnpg.io/instanceName":"cluster-example-\#(serial)","cnpg.io/pvcRole":"\#(role)"\#(tablespaceLabel)},"annotations":{"cnpg.io/nodeSerial":"\#(serial)"}},"spec":{"resources":{"requests":{"storage":"\#(size)"}}}}"#)
+        return try Fixtures.json(
+            #"{"metadata":{"name":"\#(name)","labels":{"cnpg.io/instanceName":"cluster-example-\#(serial)","cnpg.io/pvcRole":"\#(role)"\#(tablespaceLabel)},"annotations":{"cnpg.io/nodeSerial":"\#(serial)"}},"spec":{"resources":{"requests":{"storage":"\#(size)"}}}}"#
+        )
     }
 
     @Test func claimsGrowWithTheirStorageSectionNeverShrinkAndRespectResizeInUseVolumes() throws {
@@ -94,8 +104,10 @@ import Testing
 
     @Test func runningInstancesWithLessThanASegmentFreeTurnTheConditionFalseWithoutChangingThePhase() throws {
         var full = InstanceStatus()
-        full.volumes = [VolumeSpace(role: "PG_DATA", totalBytes: 512 << 20, availableBytes: 3 << 20),
-                        VolumeSpace(role: "PG_WAL", totalBytes: 1 << 30, availableBytes: 900 << 20)]
+        full.volumes = [
+            VolumeSpace(role: "PG_DATA", totalBytes: 512 << 20, availableBytes: 3 << 20),
+            VolumeSpace(role: "PG_WAL", totalBytes: 1 << 30, availableBytes: 900 << 20),
+        ]
         var roomy = InstanceStatus()
         roomy.volumes = [VolumeSpace(role: "PG_DATA", totalBytes: 512 << 20, availableBytes: 100 << 20)]
         let reports = ["cluster-example-1": full, "cluster-example-2": roomy]

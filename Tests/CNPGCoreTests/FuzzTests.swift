@@ -6,9 +6,11 @@ import Testing
 /// Inputs an attacker or a careless user could send: random bytes, mutated real documents, odd
 /// strings (line breaks, quotes, NUL, non-ASCII, huge numbers).
 enum FuzzInputs {
-    static let awkwardStrings = ["", " ", "\n", "a\nb", "x\r\ny", "'", "''", "\"", "\\", "\u{0}", "é", "🐘", "${X}", "$(id)", "; DROP TABLE t",
-                                 "host all all 0.0.0.0/0 trust", "\nhost all all 0.0.0.0/0 trust", "#", "=", "a = 'b'\nc = 'd'",
-                                 String(repeating: "x", count: 10_000), "-1", "1e309", "NaN", "9223372036854775808", "0x10", "true"]
+    static let awkwardStrings = [
+        "", " ", "\n", "a\nb", "x\r\ny", "'", "''", "\"", "\\", "\u{0}", "é", "🐘", "${X}", "$(id)", "; DROP TABLE t",
+        "host all all 0.0.0.0/0 trust", "\nhost all all 0.0.0.0/0 trust", "#", "=", "a = 'b'\nc = 'd'",
+        String(repeating: "x", count: 10_000), "-1", "1e309", "NaN", "9223372036854775808", "0x10", "true",
+    ]
 
     static func randomValue(_ rng: inout SplitMix64, depth: Int = 0) -> JSONValue {
         switch Int.random(in: 0..<(depth > 3 ? 6 : 8), using: &rng) {
@@ -20,9 +22,13 @@ enum FuzzInputs {
         case 5: return .string(awkwardStrings.randomElement(using: &rng)!)
         case 6: return .array((0..<Int.random(in: 0...3, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
         default:
-            return .object((0..<Int.random(in: 0...3, using: &rng)).map { index in
-                (["name", "parameters", "pg_hba", "instances", "x\(index)", "size", "method"].randomElement(using: &rng)!, randomValue(&rng, depth: depth + 1))
-            })
+            return .object(
+                (0..<Int.random(in: 0...3, using: &rng)).map { index in
+                    (
+                        ["name", "parameters", "pg_hba", "instances", "x\(index)", "size", "method"].randomElement(using: &rng)!,
+                        randomValue(&rng, depth: depth + 1)
+                    )
+                })
         }
     }
 
@@ -77,15 +83,21 @@ enum FuzzInputs {
             #expect(throws: (any Error).self) { try JSONText.parse(deep) }
         }
         #expect(throws: (any Error).self) { try YAMLLoader.documents(from: String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000)) }
-        #expect(throws: (any Error).self) { try YAMLLoader.documents(from: (0..<1_000).map { String(repeating: " ", count: $0) + "- " }.joined(separator: "\n") + "x") }
+        #expect(throws: (any Error).self) {
+            try YAMLLoader.documents(from: (0..<1_000).map { String(repeating: " ", count: $0) + "- " }.joined(separator: "\n") + "x")
+        }
     }
 
     /// Admission, then rendering with the invariants: one `name = 'value'` line per setting, each user pg_hba rule one line.
     static func checkRendering(_ document: JSONValue) -> (admitted: Bool, problems: [String]) {
         guard case .reviewed(let report) = Admission.review(document), report.isValid, let defaulted = report.defaulted,
-              let cluster = try? ObjectCodec.decode(Cluster.self, from: defaulted) else { return (false, []) }
-        guard let files = try? InstanceConfigurationFiles.render(cluster: cluster, podName: "\(cluster.metadata.name ?? "c")-1", role: .primary,
-                                                                 paths: InstancePaths(), majorVersion: 17) else { return (true, ["does not render"]) }
+            let cluster = try? ObjectCodec.decode(Cluster.self, from: defaulted)
+        else { return (false, []) }
+        guard
+            let files = try? InstanceConfigurationFiles.render(
+                cluster: cluster, podName: "\(cluster.metadata.name ?? "c")-1", role: .primary,
+                paths: InstancePaths(), majorVersion: 17)
+        else { return (true, ["does not render"]) }
         var problems: [String] = []
         for line in files.customConf.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty && !line.hasPrefix("#") {
             if line.range(of: #"^[a-z0-9_.]+ = '([^'\\\n]|''|\\.)*'$"#, options: .regularExpression) == nil { problems.append("custom.conf line: \(line)") }
@@ -118,12 +130,15 @@ enum FuzzInputs {
     func admissionAndRendering() throws {
         var rng = SplitMix64(seed: Self.seed &+ 1)
         let seeds = try Self.seeds()
-        var admitted = 0, refused = 0, rendered = 0
+        var admitted = 0
+        var refused = 0
+        var rendered = 0
         for _ in 0..<Self.iterations {
             let document = FuzzInputs.mutate(FuzzInputs.mutate(seeds.randomElement(using: &rng)!, &rng), &rng)
             guard case .reviewed(let report) = Admission.review(document) else { continue }
             guard report.isValid, report.kind == Cluster.kind, let defaulted = report.defaulted,
-                  (try? ObjectCodec.decode(Cluster.self, from: defaulted)) != nil else {
+                (try? ObjectCodec.decode(Cluster.self, from: defaulted)) != nil
+            else {
                 refused += 1
                 #expect(report.isValid || report.errors.allSatisfy { !$0.description.isEmpty })
                 continue
@@ -137,7 +152,8 @@ enum FuzzInputs {
         #expect(rendered == admitted, "every admitted Cluster renders (\(rendered) of \(admitted))")
     }
 
-    @Test("10,000 mutated AdmissionReviews at every webhook path: an answer with the request's uid, or a refusal of the review itself", .timeLimit(.minutes(10)))
+    @Test(
+        "10,000 mutated AdmissionReviews at every webhook path: an answer with the request's uid, or a refusal of the review itself", .timeLimit(.minutes(10)))
     func admissionReviews() throws {
         var rng = SplitMix64(seed: Self.seed &+ 2)
         let seeds = try Self.seeds()

@@ -15,15 +15,19 @@ import Testing
 
     @Test func primaryConnInfoFollowsCNPGTokenOrder() {
         let conninfo = PrimaryConnInfo.make(host: "cluster-example-rw", applicationName: "cluster-example-2", paths: paths)
-        #expect(conninfo == "host=cluster-example-rw user=streaming_replica port=5432 sslkey=/controller/certificates/streaming_replica.key sslcert=/controller/certificates/streaming_replica.crt sslrootcert=/controller/certificates/server-ca.crt application_name=cluster-example-2 sslmode=verify-ca dbname=postgres tcp_user_timeout='5000'")
+        #expect(
+            conninfo
+                == "host=cluster-example-rw user=streaming_replica port=5432 sslkey=/controller/certificates/streaming_replica.key sslcert=/controller/certificates/streaming_replica.crt sslrootcert=/controller/certificates/server-ca.crt application_name=cluster-example-2 sslmode=verify-ca dbname=postgres tcp_user_timeout='5000'"
+        )
         let quoted = PrimaryConnInfo.make(host: "h", applicationName: "it's", paths: InstancePaths(controllerDirectory: "/tmp/a b"))
         #expect(quoted.contains("application_name='it\\'s'"))
         #expect(quoted.contains("sslkey='/tmp/a b/certificates/streaming_replica.key'"))
     }
 
     @Test func standbyFilesPointAtThePrimaryWithTheirSlot() throws {
-        let files = try InstanceConfigurationFiles.render(cluster: cluster(), podName: "cluster-example-2",
-                                                          role: .standby(primaryHost: "cluster-example-rw"), paths: paths, majorVersion: 15)
+        let files = try InstanceConfigurationFiles.render(
+            cluster: cluster(), podName: "cluster-example-2",
+            role: .standby(primaryHost: "cluster-example-rw"), paths: paths, majorVersion: 15)
         #expect(files.standbySignal)
         let lines = files.overrideConf.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -47,8 +51,9 @@ import Testing
 
     @Test func movedControllerDirectoryAndListeningAreReflected() throws {
         let moved = InstancePaths(dataDirectory: "/d/pgdata", controllerDirectory: "/d/controller")
-        let files = try InstanceConfigurationFiles.render(cluster: cluster(), podName: "cluster-example-1", role: .primary, paths: moved, majorVersion: 15,
-                                                          listening: .init(addresses: "127.0.5.1", port: 6543))
+        let files = try InstanceConfigurationFiles.render(
+            cluster: cluster(), podName: "cluster-example-1", role: .primary, paths: moved, majorVersion: 15,
+            listening: .init(addresses: "127.0.5.1", port: 6543))
         #expect(files.customConf.contains("ssl_cert_file = '/d/controller/certificates/server.crt'\n"))
         #expect(files.customConf.contains("unix_socket_directories = '/d/controller/run'\n"))
         #expect(files.customConf.contains("log_directory = '/d/controller/log'\n"))
@@ -57,8 +62,9 @@ import Testing
     }
 
     @Test func preserveModeLeavesTheMandatoryBlockOut() throws {
-        let files = try InstanceConfigurationFiles.render(cluster: cluster(), podName: "cluster-example-1", role: .primary, paths: paths,
-                                                          majorVersion: 15, preserveMode: true)
+        let files = try InstanceConfigurationFiles.render(
+            cluster: cluster(), podName: "cluster-example-1", role: .primary, paths: paths,
+            majorVersion: 15, preserveMode: true)
         #expect(!files.customConf.contains("ssl = "))
         #expect(!files.customConf.contains("archive_command"))
         #expect(files.customConf.contains("wal_level = 'logical'\n"))
@@ -67,7 +73,10 @@ import Testing
     @Test func includeLinesAreAddedOncePerFile() {
         let initial = "max_connections = 100\n"
         let lines = InstanceConfigurationFiles.includeLines(missingFrom: initial)
-        #expect(lines == "\n# load CloudNativePG custom.conf configuration\ninclude 'custom.conf'\n\n# load CloudNativePG override.conf configuration\ninclude 'override.conf'\n")
+        #expect(
+            lines
+                == "\n# load CloudNativePG custom.conf configuration\ninclude 'custom.conf'\n\n# load CloudNativePG override.conf configuration\ninclude 'override.conf'\n"
+        )
         #expect(InstanceConfigurationFiles.includeLines(missingFrom: initial + lines).isEmpty)
     }
 
@@ -87,7 +96,8 @@ import Testing
 
     @Test func csvLogRecordsSurviveChunkingQuotesAndLineBreaks() {
         var parser = PostgresCSVLog()
-        let text = "2026-11-30 10:00:00 UTC,\"app\",\"app\",42,,,1,,,,0,LOG,00000,\"a \"\"quoted\"\"\nmessage, with comma\",,,,,,,,,\"psql\",client backend,,0\n2026,x\n"
+        let text =
+            "2026-11-30 10:00:00 UTC,\"app\",\"app\",42,,,1,,,,0,LOG,00000,\"a \"\"quoted\"\"\nmessage, with comma\",,,,,,,,,\"psql\",client backend,,0\n2026,x\n"
         var records: [[String]] = []
         for chunk in Array(text.utf8).chunked(by: 7) { records += parser.feed(chunk) }
         #expect(records.count == 2)
@@ -141,7 +151,10 @@ import Testing
         // A pipe made without O_CLOEXEC, like a socket some library left inheritable.
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
-        defer { close(ends[0]); close(ends[1]) }
+        defer {
+            close(ends[0])
+            close(ends[1])
+        }
         let probe = try await ChildProcess.run("/bin/sh", ["-c", "test -e /proc/self/fd/\(ends[1]) && echo inherited || echo closed"])
         #expect(probe.output == "closed\n", "fd \(ends[1]) leaked into the child")
     }
@@ -150,8 +163,16 @@ import Testing
 private final class LockedLines: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
-    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    func append(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
 }
 
 extension Array {

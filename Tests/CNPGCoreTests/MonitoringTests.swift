@@ -101,16 +101,17 @@ import Testing
         let row = try JSONText.parse(#"{"seconds":[0.1,1],"seconds_bucket":[3,5],"seconds_sum":2.5,"seconds_count":6}"#)
         let family = try #require(try QueryMetricsMapper.families(for: query, rows: [row]).first)
         #expect(family.kind == .histogram)
-        #expect(MetricsText.render([family]) == """
-            # HELP cnpg_request_seconds Latency
-            # TYPE cnpg_request_seconds histogram
-            cnpg_request_seconds_bucket{le="0.1"} 3
-            cnpg_request_seconds_bucket{le="1"} 5
-            cnpg_request_seconds_bucket{le="+Inf"} 6
-            cnpg_request_seconds_sum 2.5
-            cnpg_request_seconds_count 6
+        #expect(
+            MetricsText.render([family]) == """
+                # HELP cnpg_request_seconds Latency
+                # TYPE cnpg_request_seconds histogram
+                cnpg_request_seconds_bucket{le="0.1"} 3
+                cnpg_request_seconds_bucket{le="1"} 5
+                cnpg_request_seconds_bucket{le="+Inf"} 6
+                cnpg_request_seconds_sum 2.5
+                cnpg_request_seconds_count 6
 
-            """)
+                """)
         let wrong = try JSONText.parse(#"{"seconds":[0.1],"other":1}"#)
         #expect(throws: QueryMetricsMapper.MappingError.self) { try QueryMetricsMapper.families(for: query, rows: [wrong]) }
     }
@@ -127,35 +128,44 @@ import Testing
         #expect(QueryTargeting.databases(for: query, applicationDatabase: "app", connectable: ["app", "postgres", "x1", "xy"]) == ["app", "x1", "xy"])
         #expect(QueryTargeting.glob("[a-c]?d*", matches: "bxd123"))
         #expect(!QueryTargeting.glob("[!a-c]*", matches: "b"))
-        #expect(QueryTargeting.databases(for: DefaultMonitoringQueries.collector, applicationDatabase: "app", connectable: ["app", "postgres"])
+        #expect(
+            QueryTargeting.databases(for: DefaultMonitoringQueries.collector, applicationDatabase: "app", connectable: ["app", "postgres"])
                 == ["app", "postgres"])
     }
 
     @Test func exposition() {
-        let family = MetricFamily(name: "cnpg_x", help: "a \\ b\nc", kind: .gauge, samples: [
-            .init(labels: [.init("l", "q\"uo\\te\n")], value: .nan),
-            .init(labels: [.init("l", "inf")], value: .infinity),
-            .init(labels: [.init("l", "frac")], value: 0.25),
-        ])
-        #expect(MetricsText.render([family, MetricFamily(name: "cnpg_empty", help: "h", kind: .gauge)]) == """
-            # HELP cnpg_x a \\\\ b\\nc
-            # TYPE cnpg_x gauge
-            cnpg_x{l="q\\"uo\\\\te\\n"} NaN
-            cnpg_x{l="inf"} +Inf
-            cnpg_x{l="frac"} 0.25
+        let family = MetricFamily(
+            name: "cnpg_x", help: "a \\ b\nc", kind: .gauge,
+            samples: [
+                .init(labels: [.init("l", "q\"uo\\te\n")], value: .nan),
+                .init(labels: [.init("l", "inf")], value: .infinity),
+                .init(labels: [.init("l", "frac")], value: 0.25),
+            ])
+        #expect(
+            MetricsText.render([family, MetricFamily(name: "cnpg_empty", help: "h", kind: .gauge)]) == """
+                # HELP cnpg_x a \\\\ b\\nc
+                # TYPE cnpg_x gauge
+                cnpg_x{l="q\\"uo\\\\te\\n"} NaN
+                cnpg_x{l="inf"} +Inf
+                cnpg_x{l="frac"} 0.25
 
-            """)
+                """)
     }
 
     @Test func theDefaultQueriesParseAndKeepCNPGsNames() throws {
         let queries = try MonitoringQueryParser.parse(DefaultMonitoringQueries.yaml, source: "default")
-        #expect(queries.map(\.key) == ["backends", "backends_waiting", "pg_database", "pg_postmaster", "pg_replication", "pg_replication_slots",
-                                       "pg_stat_archiver", "pg_stat_bgwriter", "pg_stat_bgwriter_17", "pg_stat_checkpointer",
-                                       "pg_stat_database", "pg_stat_replication", "pg_settings", "pg_extensions"])
+        #expect(
+            queries.map(\.key) == [
+                "backends", "backends_waiting", "pg_database", "pg_postmaster", "pg_replication", "pg_replication_slots",
+                "pg_stat_archiver", "pg_stat_bgwriter", "pg_stat_bgwriter_17", "pg_stat_checkpointer",
+                "pg_stat_database", "pg_stat_replication", "pg_settings", "pg_extensions",
+            ])
         let names = queries.flatMap { query in query.columns.filter { $0.usage != .label }.map { QueryMetricsMapper.metricName(query, $0) } }
-        for expected in ["cnpg_backends_total", "cnpg_pg_database_size_bytes", "cnpg_pg_replication_lag", "cnpg_pg_stat_archiver_archived_count",
-                         "cnpg_pg_stat_bgwriter_buffers_alloc", "cnpg_pg_stat_database_xact_commit", "cnpg_pg_settings_setting",
-                         "cnpg_pg_extensions_update_available", "cnpg_pg_stat_replication_replay_lag_seconds"] {
+        for expected in [
+            "cnpg_backends_total", "cnpg_pg_database_size_bytes", "cnpg_pg_replication_lag", "cnpg_pg_stat_archiver_archived_count",
+            "cnpg_pg_stat_bgwriter_buffers_alloc", "cnpg_pg_stat_database_xact_commit", "cnpg_pg_settings_setting",
+            "cnpg_pg_extensions_update_available", "cnpg_pg_stat_replication_replay_lag_seconds",
+        ] {
             #expect(names.contains(expected), "\(expected)")
         }
         #expect(queries.first { $0.key == "pg_stat_replication" }?.primaryOnly == true)
@@ -210,8 +220,11 @@ import Testing
         snapshot.walSegments = (1, 1)
         snapshot.walSettings = .init(segmentSize: 1, minSize: 1, maxSize: 1, keepSize: 1, maxSlotKeepSize: nil)
         snapshot.archiveStatus = (0, 0)
-        snapshot.walStatistics = Dictionary(uniqueKeysWithValues: ["wal_records", "wal_fpi", "wal_bytes", "wal_buffers_full", "wal_write",
-                                                                  "wal_sync", "wal_write_time", "wal_sync_time"].map { ($0, 1.0) })
+        snapshot.walStatistics = Dictionary(
+            uniqueKeysWithValues: [
+                "wal_records", "wal_fpi", "wal_bytes", "wal_buffers_full", "wal_write",
+                "wal_sync", "wal_write_time", "wal_sync_time",
+            ].map { ($0, 1.0) })
         var bookkeeping = CollectorMetrics.Bookkeeping()
         bookkeeping.errors["Collect.up"] = 1
         bookkeeping.durations["Collect.up"] = 1

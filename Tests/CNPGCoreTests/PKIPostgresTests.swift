@@ -7,8 +7,9 @@ import Testing
 @Suite(.serialized) struct PKIPostgresTests {
     @Test func postgresAcceptsTheReplicationCertificateAndRefusesOthers() throws {
         let now = Date()
-        let plan = try ClusterPKI.reconcile(cluster: Cluster(name: "cluster-example", namespace: "default"), existing: [:],
-                                            policy: CertificatePolicy(), now: now)
+        let plan = try ClusterPKI.reconcile(
+            cluster: Cluster(name: "cluster-example", namespace: "default"), existing: [:],
+            policy: CertificatePolicy(), now: now)
         let secrets = Dictionary(uniqueKeysWithValues: plan.secrets.map { ($0.name, $0.data) })
         let ca = try #require(secrets["cluster-example-ca"])
         let server = try #require(secrets["cluster-example-server"])
@@ -19,7 +20,9 @@ import Testing
         try postgres.writeDataFile("server.crt", try #require(server["tls.crt"]))
         try postgres.writeDataFile("server.key", try #require(server["tls.key"]))
         try postgres.writeDataFile("client-ca.crt", try #require(ca["ca.crt"]))
-        try postgres.writeDataFile("pg_hba.conf", """
+        try postgres.writeDataFile(
+            "pg_hba.conf",
+            """
             local all all trust
             hostssl all streaming_replica 127.0.0.1/32 cert
             hostssl all all 127.0.0.1/32 scram-sha-256
@@ -38,8 +41,12 @@ import Testing
         let psql = postgres.binDirectory.appendingPathComponent("psql")
         let base = "host=127.0.0.1 port=\(postgres.port) dbname=postgres user=streaming_replica sslmode=verify-ca sslrootcert=\(rootCert)"
 
-        let withCertificate = try ExternalTool.run(psql, ["-w", "-Atc", "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
-                                                         "\(base) sslcert=\(clientCert) sslkey=\(clientKey)"])
+        let withCertificate = try ExternalTool.run(
+            psql,
+            [
+                "-w", "-Atc", "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                "\(base) sslcert=\(clientCert) sslkey=\(clientKey)",
+            ])
         #expect(withCertificate.status == 0, "\(withCertificate.error)")
         #expect(withCertificate.output.trimmingCharacters(in: .whitespacesAndNewlines) == "t|TLSv1.3")
 
@@ -47,7 +54,8 @@ import Testing
         #expect(withoutCertificate.status != 0)
         #expect(withoutCertificate.error.contains("certificate"), "\(withoutCertificate.error)")
 
-        let plaintext = try ExternalTool.run(psql, ["-w", "-Atc", "SELECT 1", "host=127.0.0.1 port=\(postgres.port) dbname=postgres user=streaming_replica sslmode=disable"])
+        let plaintext = try ExternalTool.run(
+            psql, ["-w", "-Atc", "SELECT 1", "host=127.0.0.1 port=\(postgres.port) dbname=postgres user=streaming_replica sslmode=disable"])
         #expect(plaintext.status != 0)
         #expect(plaintext.error.contains("no pg_hba.conf entry"), "\(plaintext.error)")
 

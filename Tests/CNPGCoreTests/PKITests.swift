@@ -48,7 +48,9 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
             let verify = try OpenSSL.run(["verify", "-attime", String(Int(now.timeIntervalSince1970)), "-purpose", purpose, "-CAfile", caPath, path])
             #expect(verify.status == 0, "\(verify.output)\(verify.error)")
         }
-        let wrongPurpose = try OpenSSL.run(["verify", "-attime", String(Int(now.timeIntervalSince1970)), "-purpose", "sslserver", "-CAfile", caPath, replicationPath])
+        let wrongPurpose = try OpenSSL.run([
+            "verify", "-attime", String(Int(now.timeIntervalSince1970)), "-purpose", "sslserver", "-CAfile", caPath, replicationPath,
+        ])
         #expect(wrongPurpose.status != 0)
 
         let server = try OpenSSL.run(["x509", "-in", serverPath, "-noout", "-text"]).output
@@ -56,8 +58,10 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         #expect(server.contains("TLS Web Server Authentication"))
         #expect(server.contains("Digital Signature, Key Encipherment, Key Agreement"))
         #expect(server.contains("CA:FALSE"))
-        for name in ["cluster-example-rw", "cluster-example-rw.prod", "cluster-example-rw.prod.svc", "cluster-example-rw.prod.svc.cluster.local",
-                     "cluster-example-r.prod.svc", "cluster-example-ro.prod.svc.cluster.local", "db.example.com"] {
+        for name in [
+            "cluster-example-rw", "cluster-example-rw.prod", "cluster-example-rw.prod.svc", "cluster-example-rw.prod.svc.cluster.local",
+            "cluster-example-r.prod.svc", "cluster-example-ro.prod.svc.cluster.local", "db.example.com",
+        ] {
             #expect(server.contains("DNS:\(name),") || server.contains("DNS:\(name)\n"), "missing SAN \(name)")
         }
         let replication = try OpenSSL.run(["x509", "-in", replicationPath, "-noout", "-text"]).output
@@ -71,8 +75,12 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         var managed = ManagedConfiguration()
         var services = ManagedServices()
         services.disabledDefaultServices = ["ro"]
-        services.additional = [try ObjectCodec.decode(ManagedService.self, from: try JSONText.parse(
-            #"{"selectorType":"rw","serviceTemplate":{"metadata":{"name":"lb"}}}"#))]
+        services.additional = [
+            try ObjectCodec.decode(
+                ManagedService.self,
+                from: try JSONText.parse(
+                    #"{"selectorType":"rw","serviceTemplate":{"metadata":{"name":"lb"}}}"#))
+        ]
         managed.services = services
         cluster.spec.managed = managed
         let names = ClusterPKI.serverDNSNames(for: cluster, clusterDomain: "example.internal")
@@ -145,8 +153,9 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let leaf = try dir.write("tls.crt", plan.serving.certificatePEM)
         let verify = try OpenSSL.run(["verify", "-attime", String(Int(now.timeIntervalSince1970)), "-purpose", "sslserver", "-CAfile", ca, leaf])
         #expect(verify.status == 0, "\(verify.error)")
-        let again = try WebhookPKI.reconcile(namespace: "cnpg-system", existingCA: plan.secrets[0].data, existingCertificate: plan.secrets[1].data,
-                                             policy: policy, now: now.addingTimeInterval(86_400))
+        let again = try WebhookPKI.reconcile(
+            namespace: "cnpg-system", existingCA: plan.secrets[0].data, existingCertificate: plan.secrets[1].data,
+            policy: policy, now: now.addingTimeInterval(86_400))
         #expect(again.secrets.isEmpty)
         #expect(again.caBundle == plan.caBundle)
     }
@@ -159,7 +168,8 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let publicKeyPEM = try OpenSSL.run(["x509", "-in", path, "-pubkey", "-noout"]).output
         let keyPath = try dir.write("op.pub", publicKeyPEM)
         // DER does not survive a text pipe, so openssl computes the digest itself.
-        let viaShell = try ExternalTool.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "openssl pkey -pubin -in '\(keyPath)' -outform DER | openssl dgst -sha256 -r"])
+        let viaShell = try ExternalTool.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", "openssl pkey -pubin -in '\(keyPath)' -outform DER | openssl dgst -sha256 -r"])
         #expect(viaShell.output.hasPrefix(try OperatorClientCertificate.fingerprint(of: pair.certificate)))
     }
 }
@@ -179,12 +189,16 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let first = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: policy, now: now)
         var existing = Dictionary(uniqueKeysWithValues: first.secrets.map { ($0.name, $0.data) })
         // The CA was made with a longer validity than the leaves: only the leaves are due.
-        let longCA = try CertificateAuthority.generate(commonName: "cluster-example", organizationalUnit: "prod",
-                                                       policy: CertificatePolicy(validityDays: 3650), now: now)
+        let longCA = try CertificateAuthority.generate(
+            commonName: "cluster-example", organizationalUnit: "prod",
+            policy: CertificatePolicy(validityDays: 3650), now: now)
         existing["cluster-example-ca"] = ["ca.crt": longCA.keyPair.certificatePEM, "ca.key": longCA.keyPair.privateKeyPEM]
         let resigned = try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: policy, now: now)
-        #expect(resigned.secrets.map(\.action) == [.renewed(reason: "the certificate is not signed by the current CA"),
-                                                   .renewed(reason: "the certificate is not signed by the current CA")])
+        #expect(
+            resigned.secrets.map(\.action) == [
+                .renewed(reason: "the certificate is not signed by the current CA"),
+                .renewed(reason: "the certificate is not signed by the current CA"),
+            ])
         for secret in resigned.secrets { existing[secret.name] = secret.data }
 
         let inThreshold = now.addingTimeInterval(84 * 86_400)
@@ -197,8 +211,10 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let pair = try CertificateMaterial.leaf(in: server.data, secret: "s", usage: .server, ca: longCA.certificate, caSecret: "ca", now: inThreshold)
         #expect(pair.certificate.notValidAfter > inThreshold.addingTimeInterval(80 * 86_400))
         let dir = try TemporaryDirectory()
-        let verify = try OpenSSL.run(["verify", "-attime", String(Int(inThreshold.timeIntervalSince1970)), "-CAfile",
-                                      try dir.write("ca.crt", longCA.keyPair.certificatePEM), try dir.write("s.crt", pair.certificatePEM)])
+        let verify = try OpenSSL.run([
+            "verify", "-attime", String(Int(inThreshold.timeIntervalSince1970)), "-CAfile",
+            try dir.write("ca.crt", longCA.keyPair.certificatePEM), try dir.write("s.crt", pair.certificatePEM),
+        ])
         #expect(verify.status == 0, "\(verify.error)")
     }
 
@@ -242,14 +258,18 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let server = try authority.issue(commonName: "db", dnsNames: ["db"], usage: .server, policy: policy, now: now)
         let client = try authority.issue(commonName: "streaming_replica", dnsNames: [], usage: .client, policy: policy, now: now)
         var cluster = sampleCluster()
-        let names: [(String, String)] = [("serverCASecret", "corp-ca"), ("serverTLSSecret", "corp-server"), ("clientCASecret", "corp-ca"),
-                                         ("replicationTLSSecret", "corp-repl")]
+        let names: [(String, String)] = [
+            ("serverCASecret", "corp-ca"), ("serverTLSSecret", "corp-server"), ("clientCASecret", "corp-ca"),
+            ("replicationTLSSecret", "corp-repl"),
+        ]
         cluster.spec.certificates = try ObjectCodec.decode(CertificatesConfiguration.self, from: .object(names.map { ($0.0, .string($0.1)) }))
-        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: [
-            "corp-ca": ["ca.crt": authority.keyPair.certificatePEM, "ca.key": authority.keyPair.privateKeyPEM],
-            "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM],
-            "corp-repl": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM],
-        ], policy: policy, now: now)
+        let plan = try ClusterPKI.reconcile(
+            cluster: cluster,
+            existing: [
+                "corp-ca": ["ca.crt": authority.keyPair.certificatePEM, "ca.key": authority.keyPair.privateKeyPEM],
+                "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM],
+                "corp-repl": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM],
+            ], policy: policy, now: now)
         #expect(plan.secrets.isEmpty)
         #expect(plan.nextRenewal == nil)
     }
@@ -272,19 +292,25 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
 
     private func material() throws -> (ca: CertificateAuthority, server: TLSKeyPair, client: TLSKeyPair) {
         let ca = try CertificateAuthority.generate(commonName: "corp-ca", organizationalUnit: nil, policy: policy, now: now)
-        return (ca, try ca.issue(commonName: "db", dnsNames: ["db"], usage: .server, policy: policy, now: now),
-                try ca.issue(commonName: "streaming_replica", dnsNames: [], usage: .client, policy: policy, now: now))
+        return (
+            ca, try ca.issue(commonName: "db", dnsNames: ["db"], usage: .server, policy: policy, now: now),
+            try ca.issue(commonName: "streaming_replica", dnsNames: [], usage: .client, policy: policy, now: now)
+        )
     }
 
     @Test func validUserCertificatesAreUsedAndNeverWritten() throws {
         let (ca, server, client) = try material()
-        let cluster = try userCluster(["serverCASecret": "corp-ca", "serverTLSSecret": "corp-server",
-                                       "clientCASecret": "corp-ca", "replicationTLSSecret": "corp-repl"])
-        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: [
-            "corp-ca": ["ca.crt": ca.keyPair.certificatePEM],
-            "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM],
-            "corp-repl": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM],
-        ], policy: policy, now: now)
+        let cluster = try userCluster([
+            "serverCASecret": "corp-ca", "serverTLSSecret": "corp-server",
+            "clientCASecret": "corp-ca", "replicationTLSSecret": "corp-repl",
+        ])
+        let plan = try ClusterPKI.reconcile(
+            cluster: cluster,
+            existing: [
+                "corp-ca": ["ca.crt": ca.keyPair.certificatePEM],
+                "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM],
+                "corp-repl": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM],
+            ], policy: policy, now: now)
         #expect(plan.secrets.isEmpty)
         #expect(plan.serverCA == ca.certificate)
     }
@@ -292,9 +318,11 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
     @Test func aUserCAWithItsKeySignsTheGeneratedLeaves() throws {
         let (ca, _, _) = try material()
         let cluster = try userCluster(["serverCASecret": "corp-ca", "clientCASecret": "corp-ca"])
-        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: [
-            "corp-ca": ["ca.crt": ca.keyPair.certificatePEM, "ca.key": ca.keyPair.privateKeyPEM],
-        ], policy: policy, now: now)
+        let plan = try ClusterPKI.reconcile(
+            cluster: cluster,
+            existing: [
+                "corp-ca": ["ca.crt": ca.keyPair.certificatePEM, "ca.key": ca.keyPair.privateKeyPEM]
+            ], policy: policy, now: now)
         #expect(plan.secrets.map(\.name) == ["cluster-example-server", "cluster-example-replication"])
         let server = try CertificateMaterial.leaf(in: plan.secrets[0].data, secret: "s", usage: .server, ca: ca.certificate, caSecret: "corp-ca", now: now)
         #expect(server.isSigned(by: ca.certificate))
@@ -312,13 +340,28 @@ private func sampleCluster(name: String = "cluster-example", namespace: String =
         let cases: [(existing: [String: [String: String]], expected: PKIError)] = [
             (["corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM]], .secretNotFound(secret: "corp-ca")),
             (["corp-ca": [:], "corp-server": [:]], .missingKey(secret: "corp-ca", key: "ca.crt")),
-            (["corp-ca": ["ca.crt": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"]], .malformedCertificate(secret: "corp-ca", key: "ca.crt")),
+            (
+                ["corp-ca": ["ca.crt": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"]],
+                .malformedCertificate(secret: "corp-ca", key: "ca.crt")
+            ),
             (["corp-ca": ["ca.crt": server.certificatePEM]], .notCertificateAuthority(secret: "corp-ca")),
-            (["corp-ca": goodCA, "corp-server": ["tls.crt": server.certificatePEM, "tls.key": "garbage"]], .malformedPrivateKey(secret: "corp-server", key: "tls.key")),
+            (
+                ["corp-ca": goodCA, "corp-server": ["tls.crt": server.certificatePEM, "tls.key": "garbage"]],
+                .malformedPrivateKey(secret: "corp-server", key: "tls.key")
+            ),
             (["corp-ca": goodCA, "corp-server": ["tls.crt": server.certificatePEM, "tls.key": client.privateKeyPEM]], .keyMismatch(secret: "corp-server")),
-            (["corp-ca": goodCA, "corp-server": ["tls.crt": expired.certificatePEM, "tls.key": expired.privateKeyPEM]], .expired(secret: "corp-server", notAfter: expired.certificate.notValidAfter)),
-            (["corp-ca": goodCA, "corp-server": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM]], .wrongUsage(secret: "corp-server", expected: .server)),
-            (["corp-ca": ["ca.crt": other.keyPair.certificatePEM], "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM]], .notSignedByCA(secret: "corp-server", caSecret: "corp-ca")),
+            (
+                ["corp-ca": goodCA, "corp-server": ["tls.crt": expired.certificatePEM, "tls.key": expired.privateKeyPEM]],
+                .expired(secret: "corp-server", notAfter: expired.certificate.notValidAfter)
+            ),
+            (
+                ["corp-ca": goodCA, "corp-server": ["tls.crt": client.certificatePEM, "tls.key": client.privateKeyPEM]],
+                .wrongUsage(secret: "corp-server", expected: .server)
+            ),
+            (
+                ["corp-ca": ["ca.crt": other.keyPair.certificatePEM], "corp-server": ["tls.crt": server.certificatePEM, "tls.key": server.privateKeyPEM]],
+                .notSignedByCA(secret: "corp-server", caSecret: "corp-ca")
+            ),
         ]
         var messages: Set<String> = []
         for (existing, expected) in cases {

@@ -48,8 +48,11 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
         #expect(postgres.readinessProbe?.httpGet?.path == "/readyz")
         #expect(postgres.livenessProbe?.httpGet?.scheme == "HTTPS")
         let mounts = Set((postgres.volumeMounts ?? []).map(\.mountPath))
-        #expect(mounts.isSuperset(of: ["/var/lib/postgresql/data", "/var/lib/postgresql/wal", "/run", "/controller", "/dev/shm",
-                                       "/var/run/secrets/kubernetes.io/serviceaccount"]))
+        #expect(
+            mounts.isSuperset(of: [
+                "/var/lib/postgresql/data", "/var/lib/postgresql/wal", "/run", "/controller", "/dev/shm",
+                "/var/run/secrets/kubernetes.io/serviceaccount",
+            ]))
         #expect(pod.spec?.volumes?.compactMap(\.persistentVolumeClaim?.claimName) == ["cluster-example-2", "cluster-example-2-wal"])
         let initContainer = try #require(pod.spec?.initContainers?.first)
         #expect(initContainer.name == "bootstrap-controller")
@@ -59,15 +62,16 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
     }
 
     @Test func userSecurityContextsMergeAsCNPGDoes() throws {
-        let cluster = try defaulted("""
-        instances: 1
-        storage: {size: 1Gi}
-        postgresUID: 1001
-        postgresGID: 1001
-        podSecurityContext: {fsGroup: 2000}
-        securityContext: {capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}
-        seccompProfile: {type: Localhost, localhostProfile: pg.json}
-        """)
+        let cluster = try defaulted(
+            """
+            instances: 1
+            storage: {size: 1Gi}
+            postgresUID: 1001
+            postgresGID: 1001
+            podSecurityContext: {fsGroup: 2000}
+            securityContext: {capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}
+            seccompProfile: {type: Localhost, localhostProfile: pg.json}
+            """)
         let spec = InstancePodBuilder.pod(for: cluster, serial: 1).spec
         #expect(spec?.securityContext?.fsGroup == 2000)
         #expect(spec?.securityContext?.runAsUser == 1001)
@@ -79,11 +83,13 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
     }
 
     @Test func appArmorAnnotationsArePropagatedToExistingContainersOnly() throws {
-        let cluster = try defaulted("instances: 1\nstorage: {size: 1Gi}", annotations: [
-            "container.apparmor.security.beta.kubernetes.io/postgres": "runtime/default",
-            "container.apparmor.security.beta.kubernetes.io/initdb": "localhost/pg",
-            "container.apparmor.security.beta.kubernetes.io/sidecar": "unconfined",
-        ])
+        let cluster = try defaulted(
+            "instances: 1\nstorage: {size: 1Gi}",
+            annotations: [
+                "container.apparmor.security.beta.kubernetes.io/postgres": "runtime/default",
+                "container.apparmor.security.beta.kubernetes.io/initdb": "localhost/pg",
+                "container.apparmor.security.beta.kubernetes.io/sidecar": "unconfined",
+            ])
         let pod = InstancePodBuilder.pod(for: cluster, serial: 1)
         #expect(pod.metadata.annotations?["container.apparmor.security.beta.kubernetes.io/postgres"] == "runtime/default")
         #expect(pod.metadata.annotations?["container.apparmor.security.beta.kubernetes.io/sidecar"] == nil)
@@ -94,12 +100,13 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
     }
 
     @Test func jobsRunTheInstanceManagerWithCNPGsFlags() throws {
-        let cluster = try defaulted("""
-        instances: 2
-        storage: {size: 1Gi}
-        walStorage: {size: 1Gi}
-        bootstrap: {initdb: {database: shop, owner: clerk, dataChecksums: true, postInitSQL: ["create extension if not exists pgcrypto", "select 'it''s'"]}}
-        """)
+        let cluster = try defaulted(
+            """
+            instances: 2
+            storage: {size: 1Gi}
+            walStorage: {size: 1Gi}
+            bootstrap: {initdb: {database: shop, owner: clerk, dataChecksums: true, postInitSQL: ["create extension if not exists pgcrypto", "select 'it''s'"]}}
+            """)
         let initdb = JobBuilder.job(for: cluster, serial: 1, role: .initdb)
         #expect(initdb.metadata.name == "cluster-example-1-initdb")
         #expect(initdb.metadata.labels?["cnpg.io/jobRole"] == "initdb")
@@ -110,15 +117,19 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
         #expect(pod.volumes?.first?.persistentVolumeClaim?.claimName == "cluster-example-1")
         let container = try #require(pod.containers?.first)
         #expect(container.name == "initdb")
-        #expect(container.command == [
-            "/controller/manager", "instance", "init",
-            "--initdb-flags", "-k --encoding=UTF8 --lc-collate=C --lc-ctype=C",
-            "--post-init-sql", "'create extension if not exists pgcrypto' 'select '\\''it'\\'''\\''s'\\'''",
-            "--app-db-name", "shop", "--app-user", "clerk", "--pg-wal", "/var/lib/postgresql/wal/pg_wal", "--log-level=info",
-        ])
+        #expect(
+            container.command == [
+                "/controller/manager", "instance", "init",
+                "--initdb-flags", "-k --encoding=UTF8 --lc-collate=C --lc-ctype=C",
+                "--post-init-sql", "'create extension if not exists pgcrypto' 'select '\\''it'\\'''\\''s'\\'''",
+                "--app-db-name", "shop", "--app-user", "clerk", "--pg-wal", "/var/lib/postgresql/wal/pg_wal", "--log-level=info",
+            ])
         #expect(container.env?.last?.valueFrom?.secretKeyRef?.name == "cluster-example-app")
         let join = JobBuilder.job(for: cluster, serial: 2, role: .join)
-        #expect(join.spec?.template.spec?.containers?.first?.command?.prefix(5) == ["/controller/manager", "instance", "join", "--parent-node", "cluster-example-rw"])
+        #expect(
+            join.spec?.template.spec?.containers?.first?.command?.prefix(5) == [
+                "/controller/manager", "instance", "join", "--parent-node", "cluster-example-rw",
+            ])
     }
 
     @Test func shellQuotingSurvivesAShell() throws {
@@ -139,7 +150,8 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
             let generated = try ClusterManifests.objects(for: cluster)
             #expect(generated.filter { $0["kind"] == .string("Pod") }.count == cluster.spec.instances, "\(file)")
             for object in generated where object["kind"] == .string("Pod") || object["kind"] == .string("Job") {
-                let pod = object["kind"] == .string("Pod")
+                let pod =
+                    object["kind"] == .string("Pod")
                     ? try ObjectCodec.decode(Pod.self, from: object).spec
                     : try ObjectCodec.decode(Job.self, from: object).spec?.template.spec
                 if cluster.spec.podSecurityContext == nil, cluster.spec.securityContext == nil { expectHardened(pod) }
@@ -161,7 +173,8 @@ private func expectHardened(_ spec: PodSpec?, uid: Int64 = 26, sourceLocation: S
         #expect(secrets.map(\.metadata.name) == ["cluster-example-app", "cluster-example-superuser"])
         #expect(secrets[1].stringValues["username"] == "postgres")
         #expect(secrets[1].stringValues["dbname"] == "*")
-        let userOwned = try defaulted("instances: 1\nstorage: {size: 1Gi}\nenableSuperuserAccess: true\nsuperuserSecret: {name: mine}\nbootstrap: {initdb: {secret: {name: app-mine}}}")
+        let userOwned = try defaulted(
+            "instances: 1\nstorage: {size: 1Gi}\nenableSuperuserAccess: true\nsuperuserSecret: {name: mine}\nbootstrap: {initdb: {secret: {name: app-mine}}}")
         #expect(ClusterManifests.credentialSecrets(for: userOwned, configuration: OperatorConfiguration()).isEmpty)
     }
 }

@@ -6,13 +6,21 @@ import Testing
 /// The Pooler's pure parts: which Secrets it uses, PgBouncer's files, and the objects the operator creates.
 @Suite struct PoolerBuilderTests {
     static func cluster() throws -> Cluster {
-        var cluster = try ObjectCodec.decode(Cluster.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg","namespace":"db","uid":"c-1"},"spec":{"instances":3,"storage":{"size":"1Gi"}}}"#))
+        var cluster = try ObjectCodec.decode(
+            Cluster.self,
+            from: JSONText.parse(
+                #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg","namespace":"db","uid":"c-1"},"spec":{"instances":3,"storage":{"size":"1Gi"}}}"#
+            ))
         cluster.metadata.uid = "c-1"
         return cluster
     }
 
     static func pooler(_ pgbouncer: String = #"{"poolMode":"session"}"#, type: String = "rw") throws -> Pooler {
-        try ObjectCodec.decode(Pooler.self, from: JSONText.parse(#"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Pooler","metadata":{"name":"pool","namespace":"db","uid":"p-1"},"spec":{"cluster":{"name":"pg"},"instances":2,"type":"\#(type)","pgbouncer":\#(pgbouncer)}}"#))
+        try ObjectCodec.decode(
+            Pooler.self,
+            from: JSONText.parse(
+                #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Pooler","metadata":{"name":"pool","namespace":"db","uid":"p-1"},"spec":{"cluster":{"name":"pg"},"instances":2,"type":"\#(type)","pgbouncer":\#(pgbouncer)}}"#
+            ))
     }
 
     @Test("the automated integration uses the cluster's pooler certificate, server certificate and CAs; a manual one its own secret")
@@ -30,20 +38,26 @@ import Testing
 
     @Test("pgbouncer.ini points at the cluster's service of the pooler's type, verifies the server, takes the user's parameters one line each")
     func configuration() throws {
-        let pooler = try Self.pooler(#"{"poolMode":"transaction","parameters":{"max_client_conn":"500","server_tls_protocols":"tlsv1.3","default_pool_size":"10\nadmin_users = intruder"},"pg_hba":["host all bob 0.0.0.0/0 reject"]}"#,
-                                     type: "ro")
+        let pooler = try Self.pooler(
+            #"{"poolMode":"transaction","parameters":{"max_client_conn":"500","server_tls_protocols":"tlsv1.3","default_pool_size":"10\nadmin_users = intruder"},"pg_hba":["host all bob 0.0.0.0/0 reject"]}"#,
+            type: "ro")
         let names = PoolerSecretNames(pooler: pooler, cluster: try Self.cluster())
-        let files = PgBouncerConfiguration.render(pooler: pooler, authUser: .certificate(user: "cnpg_pooler_pgbouncer"), secrets: names, listenAddress: "127.0.5.9")
+        let files = PgBouncerConfiguration.render(
+            pooler: pooler, authUser: .certificate(user: "cnpg_pooler_pgbouncer"), secrets: names, listenAddress: "127.0.5.9")
         let lines = files.ini.split(separator: "\n").map(String.init)
         #expect(lines.contains("* = host=pg-ro port=5432"))
-        for expected in ["pool_mode = transaction", "listen_addr = 127.0.5.9", "auth_user = cnpg_pooler_pgbouncer", "auth_dbname = postgres",
-                         "auth_query = SELECT usename, passwd FROM public.user_search($1)", "server_tls_sslmode = verify-ca",
-                         "server_tls_cert_file = /controller/certificates/server-tls.crt", "max_client_conn = 500", "server_tls_protocols = tlsv1.3",
-                         "default_pool_size = 10 admin_users = intruder", "admin_users = pgbouncer"] {
+        for expected in [
+            "pool_mode = transaction", "listen_addr = 127.0.5.9", "auth_user = cnpg_pooler_pgbouncer", "auth_dbname = postgres",
+            "auth_query = SELECT usename, passwd FROM public.user_search($1)", "server_tls_sslmode = verify-ca",
+            "server_tls_cert_file = /controller/certificates/server-tls.crt", "max_client_conn = 500", "server_tls_protocols = tlsv1.3",
+            "default_pool_size = 10 admin_users = intruder", "admin_users = pgbouncer",
+        ] {
             #expect(lines.contains(expected), "\(expected) missing from \(files.ini)")
         }
         #expect(!lines.contains("admin_users = intruder"))
-        #expect(files.hba == "local pgbouncer pgbouncer peer\nhost all bob 0.0.0.0/0 reject\nhost all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n")
+        #expect(
+            files.hba
+                == "local pgbouncer pgbouncer peer\nhost all bob 0.0.0.0/0 reject\nhost all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n")
         #expect(files.userlist.isEmpty)
         let older = PgBouncerConfiguration.render(pooler: pooler, authUser: .certificate(user: "cnpg_pooler_pgbouncer"), secrets: names, authDatabase: false)
         #expect(!older.ini.contains("auth_dbname"), "PgBouncer 1.18 refuses auth_dbname")
@@ -57,10 +71,15 @@ import Testing
     @Test("the pod's files come from the Secrets listed in the Pooler's status; keys are private and a missing secret is named")
     func fileSet() throws {
         var pooler = try Self.pooler()
-        pooler.status = try ObjectCodec.decode(PoolerStatus.self, from: JSONText.parse(#"{"secrets":{"serverTLS":{"name":"pg-pooler"},"serverCA":{"name":"pg-ca"},"clientTLS":{"name":"pg-server"},"clientCA":{"name":"pg-ca"}}}"#))
+        pooler.status = try ObjectCodec.decode(
+            PoolerStatus.self,
+            from: JSONText.parse(
+                #"{"secrets":{"serverTLS":{"name":"pg-pooler"},"serverCA":{"name":"pg-ca"},"clientTLS":{"name":"pg-server"},"clientCA":{"name":"pg-ca"}}}"#))
         let names = try #require(PoolerSecretNames(status: pooler.status))
-        let secrets = ["pg-pooler": ["tls.crt": "POOLER CERT", "tls.key": "POOLER KEY"], "pg-ca": ["ca.crt": "CA"],
-                       "pg-server": ["tls.crt": "SERVER CERT", "tls.key": "SERVER KEY"]]
+        let secrets = [
+            "pg-pooler": ["tls.crt": "POOLER CERT", "tls.key": "POOLER KEY"], "pg-ca": ["ca.crt": "CA"],
+            "pg-server": ["tls.crt": "SERVER CERT", "tls.key": "SERVER KEY"],
+        ]
         let set = try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets, listenAddress: "*")
         let byPath = Dictionary(uniqueKeysWithValues: set.files.map { ($0.path, $0) })
         #expect(byPath["/controller/certificates/server-tls.key"]?.content == "POOLER KEY" && byPath["/controller/certificates/server-tls.key"]?.mode == 0o600)
@@ -76,15 +95,20 @@ import Testing
     @Test("template and serviceTemplate: the user's fields win, containers and env merge by name, selectors and the pgbouncer port stay")
     func templates() throws {
         var pooler = try Self.pooler()
-        pooler.spec.template = try ObjectCodec.decode(PodTemplateSpec.self, from: JSONText.parse(#"""
-            {"metadata":{"labels":{"team":"db","cnpg.io/poolerName":"other"},"annotations":{"note":"x"}},
-             "spec":{"nodeSelector":{"disk":"ssd"},
-                     "containers":[{"name":"pgbouncer","resources":{"limits":{"memory":"128Mi"}},"env":[{"name":"EXTRA","value":"1"},{"name":"PGUSER","value":"x"}]},
-                                   {"name":"sidecar","image":"busybox","command":["sleep","infinity"]}],
-                     "volumes":[{"name":"extra","emptyDir":{}}]}}
-            """#))
-        pooler.spec.serviceTemplate = try ObjectCodec.decode(ServiceTemplateSpec.self, from: JSONText.parse(
-            #"{"metadata":{"annotations":{"lb":"yes"}},"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local","selector":{"x":"y"}}}"#))
+        pooler.spec.template = try ObjectCodec.decode(
+            PodTemplateSpec.self,
+            from: JSONText.parse(
+                #"""
+                {"metadata":{"labels":{"team":"db","cnpg.io/poolerName":"other"},"annotations":{"note":"x"}},
+                 "spec":{"nodeSelector":{"disk":"ssd"},
+                         "containers":[{"name":"pgbouncer","resources":{"limits":{"memory":"128Mi"}},"env":[{"name":"EXTRA","value":"1"},{"name":"PGUSER","value":"x"}]},
+                                       {"name":"sidecar","image":"busybox","command":["sleep","infinity"]}],
+                         "volumes":[{"name":"extra","emptyDir":{}}]}}
+                """#))
+        pooler.spec.serviceTemplate = try ObjectCodec.decode(
+            ServiceTemplateSpec.self,
+            from: JSONText.parse(
+                #"{"metadata":{"annotations":{"lb":"yes"}},"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local","selector":{"x":"y"}}}"#))
         let template = PoolerBuilder.deployment(for: pooler, configuration: OperatorConfiguration())["spec"]?["template"]
         #expect(template?["metadata"]?["labels"]?["team"] == .string("db"))
         #expect(template?["metadata"]?["labels"]?["cnpg.io/poolerName"] == .string("pool"), "the selector label stays the operator's")
@@ -123,12 +147,15 @@ import Testing
         #expect(role.rules?.first { $0.resources == ["poolers"] }?.resourceNames == ["pool"])
         var changed = pooler
         changed.spec.instances = 3
-        #expect(PoolerBuilder.deployment(for: changed, configuration: OperatorConfiguration())["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"]
+        #expect(
+            PoolerBuilder.deployment(for: changed, configuration: OperatorConfiguration())["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"]
                 != deployment["metadata"]?["annotations"]?["cnpg.io/poolerSpecHash"])
 
         let tool = try #require(ExternalTool.find("kubernetes-validate"), "kubernetes-validate is missing: run scripts/install-test-deps.sh")
-        let objects = [deployment, PoolerBuilder.service(for: pooler), ObjectCodec.encode(PoolerBuilder.serviceAccount(for: pooler)!),
-                       ObjectCodec.encode(role), ObjectCodec.encode(PoolerBuilder.roleBinding(for: pooler))]
+        let objects = [
+            deployment, PoolerBuilder.service(for: pooler), ObjectCodec.encode(PoolerBuilder.serviceAccount(for: pooler)!),
+            ObjectCodec.encode(role), ObjectCodec.encode(PoolerBuilder.roleBinding(for: pooler)),
+        ]
         let file = try BuiltProducts.temporaryFile(ManifestValidator.render(objects, format: "yaml"))
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try ExternalTool.run(tool, ["--strict", file.path], timeout: 300)
@@ -166,7 +193,10 @@ import Testing
     static func dataRow(_ values: [String?]) -> [UInt8] {
         var body: [UInt8] = [UInt8(values.count >> 8), UInt8(values.count & 0xFF)]
         for value in values {
-            guard let value else { body += PgBouncerAdminProtocol.int32(-1); continue }
+            guard let value else {
+                body += PgBouncerAdminProtocol.int32(-1)
+                continue
+            }
             body += PgBouncerAdminProtocol.int32(Int32(value.utf8.count)) + Array(value.utf8)
         }
         return message("D", body)
@@ -183,14 +213,18 @@ import Testing
 
     @Test("a reply split anywhere is read back as one result; errors and password requests are refused with their reason")
     func reading() throws {
-        let reply = Self.rowDescription(["database", "user", "cl_active", "pool_mode"]) + Self.dataRow(["app", "app", "2", "session"])
+        let reply =
+            Self.rowDescription(["database", "user", "cl_active", "pool_mode"]) + Self.dataRow(["app", "app", "2", "session"])
             + Self.dataRow(["pgbouncer", "pgbouncer", "1", nil]) + Self.message("C", Array("SHOW\u{0}".utf8)) + Self.message("Z", [73])
         for cut in [1, 7, 30, reply.count - 1] {
             var reader = PgBouncerAdminProtocol.Reader()
             #expect(try !reader.feed(Array(reply[0..<cut])))
             #expect(try reader.feed(Array(reply[cut...])))
-            #expect(reader.result == .init(columns: ["database", "user", "cl_active", "pool_mode"],
-                                           rows: [["app", "app", "2", "session"], ["pgbouncer", "pgbouncer", "1", nil]]))
+            #expect(
+                reader.result
+                    == .init(
+                        columns: ["database", "user", "cl_active", "pool_mode"],
+                        rows: [["app", "app", "2", "session"], ["pgbouncer", "pgbouncer", "1", nil]]))
         }
         var refused = PgBouncerAdminProtocol.Reader()
         #expect(throws: PgBouncerAdminProtocol.Failure("the admin console answered: no such user")) {
@@ -205,8 +239,9 @@ import Testing
     @Test("SHOW LISTS, POOLS and STATS become CNPG's cnpg_pgbouncer_* gauges; promtool accepts them")
     func metrics() throws {
         let lists = PgBouncerAdminProtocol.ResultSet(columns: ["list", "items"], rows: [["databases", "2"], ["free_clients", "48"]])
-        let pools = PgBouncerAdminProtocol.ResultSet(columns: ["database", "user", "cl_active", "sv_idle", "pool_mode"],
-                                                     rows: [["app", "app", "3", "1", "session"], ["pgbouncer", "pgbouncer", "1", "0", "statement"]])
+        let pools = PgBouncerAdminProtocol.ResultSet(
+            columns: ["database", "user", "cl_active", "sv_idle", "pool_mode"],
+            rows: [["app", "app", "3", "1", "session"], ["pgbouncer", "pgbouncer", "1", "0", "statement"]])
         let stats = PgBouncerAdminProtocol.ResultSet(columns: ["database", "total_xact_count", "avg_query_time"], rows: [["app", "42", "1500"]])
         let text = MetricsText.render(PgBouncerMetrics.families(lists: lists, pools: pools, stats: stats))
         #expect(text.contains("cnpg_pgbouncer_lists_databases 2\n") && text.contains("cnpg_pgbouncer_lists_free_clients 48\n"), "\(text)")
@@ -217,7 +252,8 @@ import Testing
         let check = try ExternalTool.run(promtool, ["check", "metrics"], stdin: text)
         // It parses; the only lint is about CNPG's own names (`total_xact_count` on a gauge), kept for its dashboards.
         let lint = (check.output + check.error).split(separator: "\n").filter { !$0.isEmpty }
-        #expect(check.status == 0 || (check.status == 3 && lint.allSatisfy { $0.contains(#"should not have "_count" suffix"#) }),
-                "\(check.status): \(check.output) \(check.error)")
+        #expect(
+            check.status == 0 || (check.status == 3 && lint.allSatisfy { $0.contains(#"should not have "_count" suffix"#) }),
+            "\(check.status): \(check.output) \(check.error)")
     }
 }

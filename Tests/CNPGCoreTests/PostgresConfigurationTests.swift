@@ -29,32 +29,35 @@ private func cluster(_ spec: String, name: String = "cluster-example") throws ->
 
 @Suite struct HostBasedAccessTests {
     @Test func rulesComeInCNPGsOrder() throws {
-        let value = try cluster("""
-        instances: 1
-        storage: {size: 1Gi}
-        podSelectorRefs: [{name: apps, selector: {matchLabels: {app: web}}}]
-        postgresql:
-          pg_hba: ['hostssl app all ${podselector:apps} scram-sha-256', 'hostssl all all 10.0.0.0/8 cert']
-          ldap: {server: 'ldap.example.com', bindAsAuth: {prefix: 'uid=', suffix: ',dc=example'}}
-        """)
+        let value = try cluster(
+            """
+            instances: 1
+            storage: {size: 1Gi}
+            podSelectorRefs: [{name: apps, selector: {matchLabels: {app: web}}}]
+            postgresql:
+              pg_hba: ['hostssl app all ${podselector:apps} scram-sha-256', 'hostssl all all 10.0.0.0/8 cert']
+              ldap: {server: 'ldap.example.com', bindAsAuth: {prefix: 'uid=', suffix: ',dc=example'}}
+            """)
         let text = HostBasedAccess.pgHBA(cluster: value, majorVersion: 16, podSelectorIPs: ["apps": ["10.1.2.3", "fd00::1"]])
         let rules = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map(String.init)
-        #expect(rules == HostBasedAccess.fixedRules + [
-            "hostssl app all 10.1.2.3/32 scram-sha-256",
-            "hostssl app all fd00::1/128 scram-sha-256",
-            "hostssl all all 10.0.0.0/8 cert",
-            "host all all 0.0.0.0/0 ldap ldapserver=\"ldap.example.com\" ldapprefix=\"uid=\" ldapsuffix=\",dc=example\"",
-            "hostssl all all all scram-sha-256",
-        ])
+        #expect(
+            rules == HostBasedAccess.fixedRules + [
+                "hostssl app all 10.1.2.3/32 scram-sha-256",
+                "hostssl app all fd00::1/128 scram-sha-256",
+                "hostssl all all 10.0.0.0/8 cert",
+                "host all all 0.0.0.0/0 ldap ldapserver=\"ldap.example.com\" ldapprefix=\"uid=\" ldapsuffix=\",dc=example\"",
+                "hostssl all all all scram-sha-256",
+            ])
     }
 
     @Test func unresolvedSelectorsAreCommentedOut() throws {
-        let value = try cluster("""
-        instances: 1
-        storage: {size: 1Gi}
-        podSelectorRefs: [{name: apps, selector: {matchLabels: {app: web}}}]
-        postgresql: {pg_hba: ['host all all ${podselector:apps} scram-sha-256']}
-        """)
+        let value = try cluster(
+            """
+            instances: 1
+            storage: {size: 1Gi}
+            podSelectorRefs: [{name: apps, selector: {matchLabels: {app: web}}}]
+            postgresql: {pg_hba: ['host all all ${podselector:apps} scram-sha-256']}
+            """)
         let text = HostBasedAccess.pgHBA(cluster: value, majorVersion: 16)
         #expect(text.contains("# host all all ${podselector:apps} scram-sha-256 # podSelectorRef apps has no resolved addresses"))
         #expect(HostBasedAccess.pgHBA(cluster: value, majorVersion: 13).contains("\nhostssl all all all md5\n"))
@@ -62,37 +65,40 @@ private func cluster(_ spec: String, name: String = "cluster-example") throws ->
 
     @Test func identMapsTheOSUser() throws {
         let value = try cluster("instances: 1\nstorage: {size: 1Gi}\npostgresql: {pg_ident: ['mymap alice app']}")
-        #expect(HostBasedAccess.pgIdent(cluster: value, osUser: "pg") == """
-            local pg postgres
-            cnpg_streaming_replica streaming_replica streaming_replica
-            cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer
-            cnpg_metrics_exporter pg cnpg_metrics_exporter
-            mymap alice app
+        #expect(
+            HostBasedAccess.pgIdent(cluster: value, osUser: "pg") == """
+                local pg postgres
+                cnpg_streaming_replica streaming_replica streaming_replica
+                cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer
+                cnpg_metrics_exporter pg cnpg_metrics_exporter
+                mymap alice app
 
-            """)
+                """)
     }
 }
 
 @Suite struct PostgresConfigurationRendererTests {
     @Test func renderedDefaultsYieldToTheUserAndStayOutOfTheSpec() throws {
         let tuned = try cluster("instances: 1\nstorage: {size: 1Gi}\npostgresql: {parameters: {wal_retrieve_retry_interval: 5s}}")
-        let parameters = PostgresConfigurationRenderer.parameters(cluster: tuned, majorVersion: 16,
-                                                                  topology: InstanceTopology(primary: "cluster-example-1"))
+        let parameters = PostgresConfigurationRenderer.parameters(
+            cluster: tuned, majorVersion: 16,
+            topology: InstanceTopology(primary: "cluster-example-1"))
         #expect(parameters["wal_retrieve_retry_interval"] == "5s")
         let plain = try cluster("instances: 1\nstorage: {size: 1Gi}")
         #expect(plain.spec.postgresql?.parameters?["wal_retrieve_retry_interval"] == nil, "not one of CNPG's spec defaults")
     }
 
     @Test func mandatoryAndComputedSettingsWin() throws {
-        let value = try cluster("""
-        instances: 3
-        storage: {size: 1Gi}
-        postgresql:
-          parameters: {work_mem: 8MB, pg_stat_statements.max: '1000', max_worker_processes: '16'}
-          shared_preload_libraries: [timescaledb]
-          synchronous: {method: any, number: 1}
-        tablespaces: [{name: scratch, temporary: true, storage: {size: 1Gi}}]
-        """)
+        let value = try cluster(
+            """
+            instances: 3
+            storage: {size: 1Gi}
+            postgresql:
+              parameters: {work_mem: 8MB, pg_stat_statements.max: '1000', max_worker_processes: '16'}
+              shared_preload_libraries: [timescaledb]
+              synchronous: {method: any, number: 1}
+            tablespaces: [{name: scratch, temporary: true, storage: {size: 1Gi}}]
+            """)
         let parameters = PostgresConfigurationRenderer.parameters(
             cluster: value, majorVersion: 17,
             topology: InstanceTopology(primary: "cluster-example-1", healthyStandbys: ["cluster-example-3", "cluster-example-2"]))
@@ -107,8 +113,9 @@ private func cluster(_ spec: String, name: String = "cluster-example") throws ->
         #expect(parameters["shared_preload_libraries"] == "timescaledb,pg_stat_statements")
         #expect(parameters["temp_tablespaces"] == "scratch")
         #expect(parameters["synchronous_standby_names"] == "ANY 1 (\"cluster-example-2\",\"cluster-example-3\",\"cluster-example-1\")")
-        #expect(parameters["cnpg.synchronous_standby_names_metadata"]
-            == #"{"method":"ANY","number":1,"standbyNames":["cluster-example-2","cluster-example-3","cluster-example-1"]}"#)
+        #expect(
+            parameters["cnpg.synchronous_standby_names_metadata"]
+                == #"{"method":"ANY","number":1,"standbyNames":["cluster-example-2","cluster-example-3","cluster-example-1"]}"#)
     }
 
     @Test func synchronousNamesFollowDurabilityAndLegacySettings() throws {
@@ -118,8 +125,9 @@ private func cluster(_ spec: String, name: String = "cluster-example") throws ->
         #expect(PostgresConfigurationRenderer.synchronousStandbyNames(cluster: preferred, topology: InstanceTopology(primary: "c-1")) == nil)
 
         let required = try cluster("instances: 3\nstorage: {size: 1Gi}\npostgresql: {synchronous: {method: any, number: 1, standbyNamesPre: [remote]}}")
-        #expect(PostgresConfigurationRenderer.synchronousStandbyNames(cluster: required, topology: onlyOne)?.value
-            == "ANY 1 (\"remote\",\"c-2\",\"c-3\",\"c-1\")")
+        #expect(
+            PostgresConfigurationRenderer.synchronousStandbyNames(cluster: required, topology: onlyOne)?.value
+                == "ANY 1 (\"remote\",\"c-2\",\"c-3\",\"c-1\")")
 
         let legacy = try cluster("instances: 3\nstorage: {size: 1Gi}\nminSyncReplicas: 1\nmaxSyncReplicas: 2")
         let twoHealthy = InstanceTopology(primary: "c-1", healthyStandbys: ["c-3", "c-2"])

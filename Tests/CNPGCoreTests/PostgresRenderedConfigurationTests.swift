@@ -44,7 +44,8 @@ import Testing
         func connect(_ user: String, password: String?, sslmode: String) throws -> ExternalTool.Result {
             var conninfo = "host=127.0.0.1 port=\(postgres.port) dbname=postgres user=\(user) sslmode=\(sslmode)"
             if let password { conninfo += " password=\(password)" }
-            return try ExternalTool.run(psql, ["-w", "-Atc", "SELECT current_user || ' ' || (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())", conninfo])
+            return try ExternalTool.run(
+                psql, ["-w", "-Atc", "SELECT current_user || ' ' || (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())", conninfo])
         }
 
         let good = try connect("app", password: password, sslmode: "require")

@@ -31,7 +31,10 @@ import Testing
     @Test func aFreeLeaseOrOneAlreadyHeldIsTakenAtOnce() {
         for current in [lease(holder: nil), lease(holder: ""), lease(holder: "cluster-example-2", renewed: start)] {
             let (step, observation) = PrimaryLease.acquire(current, identity: "cluster-example-2", timing: timing, previous: nil, now: start)
-            guard case .take(let spec) = step else { Issue.record("\(step)"); continue }
+            guard case .take(let spec) = step else {
+                Issue.record("\(step)")
+                continue
+            }
             #expect(spec["holderIdentity"]?.stringValue == "cluster-example-2")
             #expect(spec["renewTime"]?.stringValue == KubeTime.microTime(start))
             #expect(observation == nil)
@@ -43,18 +46,25 @@ import Testing
     @Test func anotherHoldersLeaseIsTakenOnlyAfterSeeingItUnchangedForItsDuration() throws {
         let held = lease(holder: "cluster-example-1", renewed: start.addingTimeInterval(-600))
         var (step, observation) = PrimaryLease.acquire(held, identity: "cluster-example-2", timing: timing, previous: nil, now: start)
-        #expect(step == .wait(holder: "cluster-example-1", until: start.addingTimeInterval(15)),
-                "an old renewTime on the holder's clock proves nothing: the wait starts at the first sighting")
-        (step, observation) = PrimaryLease.acquire(held, identity: "cluster-example-2", timing: timing, previous: observation,
-                                                   now: start.addingTimeInterval(14))
+        #expect(
+            step == .wait(holder: "cluster-example-1", until: start.addingTimeInterval(15)),
+            "an old renewTime on the holder's clock proves nothing: the wait starts at the first sighting")
+        (step, observation) = PrimaryLease.acquire(
+            held, identity: "cluster-example-2", timing: timing, previous: observation,
+            now: start.addingTimeInterval(14))
         #expect(step == .wait(holder: "cluster-example-1", until: start.addingTimeInterval(15)))
         let renewed = lease(holder: "cluster-example-1", renewed: start.addingTimeInterval(14))
-        (step, observation) = PrimaryLease.acquire(renewed, identity: "cluster-example-2", timing: timing, previous: observation,
-                                                   now: start.addingTimeInterval(14.5))
+        (step, observation) = PrimaryLease.acquire(
+            renewed, identity: "cluster-example-2", timing: timing, previous: observation,
+            now: start.addingTimeInterval(14.5))
         #expect(step == .wait(holder: "cluster-example-1", until: start.addingTimeInterval(29.5)))
-        (step, _) = PrimaryLease.acquire(renewed, identity: "cluster-example-2", timing: timing, previous: observation,
-                                         now: start.addingTimeInterval(29.5))
-        guard case .take(let spec) = step else { Issue.record("\(step)"); return }
+        (step, _) = PrimaryLease.acquire(
+            renewed, identity: "cluster-example-2", timing: timing, previous: observation,
+            now: start.addingTimeInterval(29.5))
+        guard case .take(let spec) = step else {
+            Issue.record("\(step)")
+            return
+        }
         #expect(spec["holderIdentity"]?.stringValue == "cluster-example-2")
         #expect(spec["leaseTransitions"] == .int(1))
     }
@@ -70,10 +80,14 @@ import Testing
         }
         #expect(seen?.since == start.addingTimeInterval(1))
         let (step, _) = PrimaryLease.acquire(held, identity: "cluster-example-1", timing: timing, previous: seen, now: start.addingTimeInterval(31))
-        guard case .take = step else { Issue.record("\(step)"); return }
+        guard case .take = step else {
+            Issue.record("\(step)")
+            return
+        }
         let renewed = lease(holder: "cluster-example-3", renewed: start.addingTimeInterval(2))
-        #expect(PrimaryLease.observe(renewed, identity: "cluster-example-1", previous: seen, now: start.addingTimeInterval(32))?.since
-            == start.addingTimeInterval(32), "a renewal starts the wait over")
+        #expect(
+            PrimaryLease.observe(renewed, identity: "cluster-example-1", previous: seen, now: start.addingTimeInterval(32))?.since
+                == start.addingTimeInterval(32), "a renewal starts the wait over")
         #expect(PrimaryLease.observe(lease(holder: ""), identity: "cluster-example-1", previous: seen, now: start) == nil)
     }
 
@@ -81,8 +95,9 @@ import Testing
         let released = PrimaryLease.released(lease(holder: "cluster-example-1", renewed: start), timing: timing)
         #expect(released["holderIdentity"]?.stringValue == "")
         #expect(released["leaseDurationSeconds"] == .int(1))
-        let renewal = PrimaryLease.renewed(lease(holder: "cluster-example-1", renewed: start), identity: "cluster-example-1", timing: timing,
-                                           now: start.addingTimeInterval(2))
+        let renewal = PrimaryLease.renewed(
+            lease(holder: "cluster-example-1", renewed: start), identity: "cluster-example-1", timing: timing,
+            now: start.addingTimeInterval(2))
         #expect(renewal["renewTime"]?.stringValue == KubeTime.microTime(start.addingTimeInterval(2)))
     }
 
@@ -99,8 +114,9 @@ import Testing
         let held = lease(holder: "cluster-example-1", renewed: start)
         let running = { (started: Date) -> JSONValue in .object([("running", .object([("startedAt", .string(KubeTime.microTime(started)))]))]) }
         #expect(PrimaryLease.holderGone(held, pod: nil), "no pod")
-        #expect(!PrimaryLease.holderGone(held, pod: pod(deleting: true, state: running(start.addingTimeInterval(-60)))),
-                "a pod being deleted may still commit during its graceful shutdown")
+        #expect(
+            !PrimaryLease.holderGone(held, pod: pod(deleting: true, state: running(start.addingTimeInterval(-60)))),
+            "a pod being deleted may still commit during its graceful shutdown")
         #expect(PrimaryLease.holderGone(held, pod: pod(state: .object([("terminated", .object([("exitCode", .int(137))]))]))), "container exited")
         #expect(PrimaryLease.holderGone(held, pod: pod(state: .object([("waiting", .object([("reason", .string("CrashLoopBackOff"))]))]))))
         #expect(PrimaryLease.holderGone(held, pod: pod(state: running(start.addingTimeInterval(5)))), "restarted after the last renewal")
@@ -114,8 +130,9 @@ import Testing
         #expect(!IsolationCheck.shouldFence(peers: []), "a single instance has nobody to hand over to")
         #expect(!IsolationCheck.shouldFence(peers: [.reachable(apiServerReachable: false), .reachable(apiServerReachable: false)]))
         #expect(IsolationCheck.shouldFence(peers: [.unreachable, .unreachable]), "cut off from everything")
-        #expect(IsolationCheck.shouldFence(peers: [.reachable(apiServerReachable: true), .reachable(apiServerReachable: false)]),
-                "a peer still reaches the API server: this primary is the one cut off")
+        #expect(
+            IsolationCheck.shouldFence(peers: [.reachable(apiServerReachable: true), .reachable(apiServerReachable: false)]),
+            "a peer still reaches the API server: this primary is the one cut off")
         #expect(IsolationCheck.shouldFence(peers: [.reachable(apiServerReachable: false), .unreachable]))
     }
 }

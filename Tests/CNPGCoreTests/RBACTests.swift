@@ -26,25 +26,27 @@ private func defaulted(_ spec: String, name: String) throws -> Cluster {
     }
 
     @Test func instanceRoleReadsOnlyItsOwnSecrets() throws {
-        let first = try defaulted("""
-        instances: 1
-        storage: {size: 1Gi}
-        bootstrap: {initdb: {secret: {name: shop-owner}}}
-        certificates: {serverCASecret: corp-ca, serverTLSSecret: corp-tls, clientCASecret: corp-client-ca, replicationTLSSecret: corp-repl}
-        postgresql: {ldap: {server: ldap, bindSearchAuth: {bindPassword: {name: ldap-bind, key: password}}}}
-        monitoring: {customQueriesSecret: [{name: extra-queries, key: q}], customQueriesConfigMap: [{name: my-queries, key: q}]}
-        backup: {barmanObjectStore: {destinationPath: 's3://b', s3Credentials: {accessKeyId: {name: s3-creds, key: id}, secretAccessKey: {name: s3-creds, key: secret}}}}
-        externalClusters: [{name: old, connectionParameters: {host: old}, password: {name: old-password, key: password}}]
-        managed: {roles: [{name: dante, passwordSecret: {name: dante-password}}, {name: nopass, disablePassword: true}]}
-        """, name: "shop")
+        let first = try defaulted(
+            """
+            instances: 1
+            storage: {size: 1Gi}
+            bootstrap: {initdb: {secret: {name: shop-owner}}}
+            certificates: {serverCASecret: corp-ca, serverTLSSecret: corp-tls, clientCASecret: corp-client-ca, replicationTLSSecret: corp-repl}
+            postgresql: {ldap: {server: ldap, bindSearchAuth: {bindPassword: {name: ldap-bind, key: password}}}}
+            monitoring: {customQueriesSecret: [{name: extra-queries, key: q}], customQueriesConfigMap: [{name: my-queries, key: q}]}
+            backup: {barmanObjectStore: {destinationPath: 's3://b', s3Credentials: {accessKeyId: {name: s3-creds, key: id}, secretAccessKey: {name: s3-creds, key: secret}}}}
+            externalClusters: [{name: old, connectionParameters: {host: old}, password: {name: old-password, key: password}}]
+            managed: {roles: [{name: dante, passwordSecret: {name: dante-password}}, {name: nopass, disablePassword: true}]}
+            """, name: "shop")
         let second = try defaulted("instances: 1\nstorage: {size: 1Gi}", name: "billing")
         let role = InstanceRBAC.role(for: first)
         let secrets = try #require(role.rules?.first { $0.resources == ["secrets"] })
         #expect(secrets.verbs == ["get", "watch"])
-        #expect(secrets.resourceNames == [
-            "corp-ca", "corp-client-ca", "corp-repl", "corp-tls", "dante-password", "extra-queries", "ldap-bind", "old-password",
-            "s3-creds", "shop-owner", "shop-superuser",
-        ])
+        #expect(
+            secrets.resourceNames == [
+                "corp-ca", "corp-client-ca", "corp-repl", "corp-tls", "dante-password", "extra-queries", "ldap-bind", "old-password",
+                "s3-creds", "shop-owner", "shop-superuser",
+            ])
         let otherSecrets = Set(InstanceRBAC.secretNames(for: second))
         #expect(otherSecrets == ["billing-app", "billing-ca", "billing-replication", "billing-server", "billing-superuser"])
         #expect(otherSecrets.isDisjoint(with: secrets.resourceNames ?? []))
@@ -100,8 +102,11 @@ private func defaulted(_ spec: String, name: String) throws -> Cluster {
             #"{"user":"other","verb":"get","group":"","resource":"services","subresource":null,"code":200}"#,
         ].map { try JSONText.parse($0) }
         let used = RBACUsage.used(by: "op", in: records)
-        #expect(used == [RBACUsage.Permission(group: "", resource: "secrets", verb: "get"),
-                         RBACUsage.Permission(group: "postgresql.cnpg.io", resource: "clusters/status", verb: "patch")])
+        #expect(
+            used == [
+                RBACUsage.Permission(group: "", resource: "secrets", verb: "get"),
+                RBACUsage.Permission(group: "postgresql.cnpg.io", resource: "clusters/status", verb: "patch"),
+            ])
         let unused = RBACUsage.unused(granted: rules, used: used).map(\.description)
         #expect(unused == ["list secrets", "get services", "list services"], "a refused request uses nothing; another user's counts for nobody")
     }

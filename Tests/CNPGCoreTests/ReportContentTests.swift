@@ -39,7 +39,10 @@ import Testing
         let date = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(ReportContent.folder("cluster", name: "cluster-example", at: date) == "report_cluster_cluster-example_20270115_080000")
         #expect(ReportContent.folder("operator", at: date) == "report_operator_20270115_080000")
-        let secret = try JSONText.parse(Array(#"{"kind":"Secret","metadata":{"name":"s","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"password\":\"c2VjcmV0\"}}","keep":"me"}},"data":{"password":"c2VjcmV0","ca.crt":"LS0t"},"stringData":{"token":"abc"}}"#.utf8))
+        let secret = try JSONText.parse(
+            Array(
+                #"{"kind":"Secret","metadata":{"name":"s","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"password\":\"c2VjcmV0\"}}","keep":"me"}},"data":{"password":"c2VjcmV0","ca.crt":"LS0t"},"stringData":{"token":"abc"}}"#
+                    .utf8))
         let redacted = ReportContent.redacted(secret)
         let text = JSONText.serialize(redacted)
         #expect(!text.contains("c2VjcmV0") && !text.contains("LS0t") && !text.contains("abc"), "\(text)")

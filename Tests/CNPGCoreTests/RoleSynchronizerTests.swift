@@ -18,11 +18,15 @@ import Testing
             $0.inRoles = ["pg_monitor"]
             $0.passwordSecret = LocalObjectReference(name: "dante-password")
         }
-        let plan = RoleSynchronizer.plan(desired: [desired], existing: [], passwords: ["dante": .init(resourceVersion: "7", username: "dante", password: "secret")],
-                                         passwordStatus: [:])
+        let plan = RoleSynchronizer.plan(
+            desired: [desired], existing: [], passwords: ["dante": .init(resourceVersion: "7", username: "dante", password: "secret")],
+            passwordStatus: [:])
         let action = try #require(plan.actions.first)
         #expect(action.setsPassword)
-        #expect(action.statements[0].hasPrefix("CREATE ROLE \"dante\" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 4 VALID UNTIL 'infinity' PASSWORD 'SCRAM-SHA-256$4096:"))
+        #expect(
+            action.statements[0].hasPrefix(
+                "CREATE ROLE \"dante\" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 4 VALID UNTIL 'infinity' PASSWORD 'SCRAM-SHA-256$4096:"
+            ))
         #expect(!action.statements.joined().contains("secret"), "only the verifier is sent")
         #expect(action.statements[1] == "COMMENT ON ROLE \"dante\" IS 'it''s managed'")
         #expect(action.statements[2] == "GRANT \"pg_monitor\" TO \"dante\"")
@@ -61,11 +65,12 @@ import Testing
             $0.inRoles = ["pg_monitor"]
         }
         let statements = RoleSynchronizer.plan(desired: [desired], existing: [current], passwords: [:], passwordStatus: [:]).actions.first?.statements
-        #expect(statements == [
-            "ALTER ROLE \"app_reader\" WITH NOSUPERUSER CREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 VALID UNTIL 'infinity'",
-            "COMMENT ON ROLE \"app_reader\" IS NULL",
-            "REVOKE \"pg_read_all_data\" FROM \"app_reader\"",
-        ])
+        #expect(
+            statements == [
+                "ALTER ROLE \"app_reader\" WITH NOSUPERUSER CREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 VALID UNTIL 'infinity'",
+                "COMMENT ON ROLE \"app_reader\" IS NULL",
+                "REVOKE \"pg_read_all_data\" FROM \"app_reader\"",
+            ])
         let drop = RoleSynchronizer.plan(desired: [role("app_reader") { $0.ensure = "absent" }], existing: [current], passwords: [:], passwordStatus: [:])
         #expect(drop.actions.map(\.statements) == [["DROP ROLE \"app_reader\""]])
         #expect(drop.actions.first?.drops == true)
@@ -82,14 +87,18 @@ import Testing
             $0.validUntil = "2030-01-01T00:00:00Z"
             $0.disablePassword = true
         }
-        #expect(RoleSynchronizer.plan(desired: [disabled], existing: [current], passwords: [:], passwordStatus: [:]).actions.first?.statements
-                == ["ALTER ROLE \"temp\" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 VALID UNTIL '2030-01-01T00:00:00Z' PASSWORD NULL"])
+        #expect(
+            RoleSynchronizer.plan(desired: [disabled], existing: [current], passwords: [:], passwordStatus: [:]).actions.first?.statements
+                == [
+                    "ALTER ROLE \"temp\" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 VALID UNTIL '2030-01-01T00:00:00Z' PASSWORD NULL"
+                ])
     }
 
     @Test func problemsAreReportedNotExecuted() {
         let wrongUser = role("dante") { $0.passwordSecret = LocalObjectReference(name: "s") }
-        let plan = RoleSynchronizer.plan(desired: [role("postgres"), role("cnpg_x"), wrongUser, role("missing") { $0.passwordSecret = LocalObjectReference(name: "nope") }],
-                                         existing: [], passwords: ["dante": .init(resourceVersion: "1", username: "virgil", password: "p")], passwordStatus: [:])
+        let plan = RoleSynchronizer.plan(
+            desired: [role("postgres"), role("cnpg_x"), wrongUser, role("missing") { $0.passwordSecret = LocalObjectReference(name: "nope") }],
+            existing: [], passwords: ["dante": .init(resourceVersion: "1", username: "virgil", password: "p")], passwordStatus: [:])
         #expect(plan.actions.isEmpty)
         #expect(plan.problems["postgres"] == ["role postgres is reserved for the operator and PostgreSQL"])
         #expect(plan.problems["cnpg_x"] != nil)
@@ -101,6 +110,7 @@ import Testing
     @Test func statusGroupsRoles() {
         let existing = ["app", "dante", "postgres", "streaming_replica"].map { RoleSynchronizer.DatabaseRole(name: $0) }
         let status = RoleSynchronizer.byStatus(desired: [role("dante"), role("orphan")], existing: existing, failed: ["orphan"])
-        #expect(status == ["reconciled": ["dante"], "pending-reconciliation": ["orphan"], "not-managed": ["app"], "reserved": ["postgres", "streaming_replica"]])
+        #expect(
+            status == ["reconciled": ["dante"], "pending-reconciliation": ["orphan"], "not-managed": ["app"], "reserved": ["postgres", "streaming_replica"]])
     }
 }

@@ -36,14 +36,17 @@ import Testing
         let cluster = try Fixture.cluster(instances: 3, current: "cluster-example-1", latest: 3)
         let spec: (Int) -> String? = { _ in "SPEC" }
         var (observed, reports) = try Self.threeInstances(pending: [1, 2, 3])
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec)
-            == .restartReplica(pod: "cluster-example-3", reason: RollingUpdatePlanner.pendingRestartReason))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec)
+                == .restartReplica(pod: "cluster-example-3", reason: RollingUpdatePlanner.pendingRestartReason))
         (observed, reports) = try Self.threeInstances(pending: [1, 2])
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec)
-            == .restartReplica(pod: "cluster-example-2", reason: RollingUpdatePlanner.pendingRestartReason))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec)
+                == .restartReplica(pod: "cluster-example-2", reason: RollingUpdatePlanner.pendingRestartReason))
         (observed, reports) = try Self.threeInstances(pending: [1])
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec)
-            == .restartPrimaryInPlace(pod: "cluster-example-1", reason: RollingUpdatePlanner.pendingRestartReason))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec)
+                == .restartPrimaryInPlace(pod: "cluster-example-1", reason: RollingUpdatePlanner.pendingRestartReason))
         (observed, reports) = try Self.threeInstances()
         #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports, desiredPodSpec: spec) == .none)
     }
@@ -53,18 +56,22 @@ import Testing
         let new = #"{"containers":[{"name":"postgres","image":"pg:16.2"}]}"#
         var cluster = try Fixture.cluster(instances: 3, current: "cluster-example-1", latest: 3)
         let (observed, reports) = try Self.threeInstances(specs: [1: old])
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { _ in new }
-            == .restartReplica(pod: "cluster-example-3", reason: "the pod spec changed"))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { _ in new }
+                == .restartReplica(pod: "cluster-example-3", reason: "the pod spec changed"))
         let replicasDone = try Self.threeInstances(specs: [1: old, 2: new, 3: new])
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: replicasDone.0, reports: replicasDone.1) { _ in new }
-            == .recreatePrimary(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: replicasDone.0, reports: replicasDone.1) { _ in new }
+                == .recreatePrimary(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
         cluster.spec.primaryUpdateMethod = "switchover"
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: replicasDone.0, reports: replicasDone.1) { _ in new }
-            == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"),
-                "the most advanced replica with a WAL receiver")
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: replicasDone.0, reports: replicasDone.1) { _ in new }
+                == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"),
+            "the most advanced replica with a WAL receiver")
         cluster.spec.primaryUpdateStrategy = "supervised"
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: replicasDone.0, reports: replicasDone.1) { _ in new }
-            == .waitForUser(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: replicasDone.0, reports: replicasDone.1) { _ in new }
+                == .waitForUser(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
     }
 
     /// A switchover to a replica far behind would leave no primary while it catches up: beyond
@@ -80,35 +87,49 @@ import Testing
         let next = { (reports: [String: InstanceStatus]) in
             RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { _ in new }
         }
-        #expect(next(reports) == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"),
-                "16 MiB behind is within the default bound")
-        #expect(next(lagging) == .recreatePrimary(pod: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2; restarting in place: "
-            + "the most advanced replica, cluster-example-2, has 83886080 bytes of WAL left to replay (more than 67108864)"))
+        #expect(
+            next(reports) == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"),
+            "16 MiB behind is within the default bound")
+        #expect(
+            next(lagging)
+                == .recreatePrimary(
+                    pod: "cluster-example-1",
+                    reason: "the image changed from pg:16.1 to pg:16.2; restarting in place: "
+                        + "the most advanced replica, cluster-example-2, has 83886080 bytes of WAL left to replay (more than 67108864)"))
         cluster.metadata.annotations = [RollingUpdatePlanner.maximumSwitchoverLagAnnotation: "128Mi"]
         #expect(next(lagging) == .switchover(to: "cluster-example-2", from: "cluster-example-1", reason: "the image changed from pg:16.1 to pg:16.2"))
         cluster.metadata.annotations = [RollingUpdatePlanner.maximumSwitchoverLagAnnotation: "1Mi"]
-        guard case .recreatePrimary = next(reports) else { Issue.record("a 1Mi bound keeps a 16 MiB-behind replica from taking over"); return }
+        guard case .recreatePrimary = next(reports) else {
+            Issue.record("a 1Mi bound keeps a 16 MiB-behind replica from taking over")
+            return
+        }
     }
 
     @Test func restartRequestsAreInPlaceAndNothingMovesUntilEveryInstanceIsReady() throws {
         var cluster = try Fixture.cluster(instances: 2, current: "cluster-example-1", latest: 2)
         cluster.metadata.annotations = [RollingUpdatePlanner.restartedAtAnnotation: "2026-11-30T09:00:00Z"]
         let pods = [try Self.pod(1, restartedAt: "2026-11-30T09:00:00Z"), try Self.pod(2)]
-        let reports = ["cluster-example-1": Self.report(primary: true, replayed: "0/5000000"),
-                       "cluster-example-2": Self.report(primary: false, replayed: "0/5000000")]
+        let reports = [
+            "cluster-example-1": Self.report(primary: true, replayed: "0/5000000"),
+            "cluster-example-2": Self.report(primary: false, replayed: "0/5000000"),
+        ]
         let observed = Fixture.observed(pods: pods)
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { _ in "SPEC" }
-            == .restartReplica(pod: "cluster-example-2", reason: "a restart was requested at 2026-11-30T09:00:00Z"))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { _ in "SPEC" }
+                == .restartReplica(pod: "cluster-example-2", reason: "a restart was requested at 2026-11-30T09:00:00Z"))
         let notReady = Fixture.observed(pods: [pods[0], try Fixture.pod(2, ready: false)])
         #expect(RollingUpdatePlanner.next(cluster: cluster, observed: notReady, reports: reports) { _ in "SPEC" } == .none)
-        #expect(RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: ["cluster-example-1": reports["cluster-example-1"]!]) { _ in "SPEC" }
-            == .wait(reason: "waiting for every instance to report its status"))
+        #expect(
+            RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: ["cluster-example-1": reports["cluster-example-1"]!]) { _ in "SPEC" }
+                == .wait(reason: "waiting for every instance to report its status"))
         var restarting = cluster
         restarting.status?.phase = ClusterStatusBuilder.Phase.inPlaceRestart
-        #expect(RollingUpdatePlanner.next(cluster: restarting, observed: observed, reports: reports) { _ in "SPEC" }
-            == .wait(reason: "the primary is restarting in place"))
-        #expect(FailoverPolicy.decide(cluster: restarting, observed: Fixture.observed(pods: [pods[1]]), reports: reports) == .keep,
-                "a restart the rolling update asked for does not fail over")
+        #expect(
+            RollingUpdatePlanner.next(cluster: restarting, observed: observed, reports: reports) { _ in "SPEC" }
+                == .wait(reason: "the primary is restarting in place"))
+        #expect(
+            FailoverPolicy.decide(cluster: restarting, observed: Fixture.observed(pods: [pods[1]]), reports: reports) == .keep,
+            "a restart the rolling update asked for does not fail over")
     }
 
     @Test func thePhasesAreCNPGs() throws {
@@ -117,11 +138,13 @@ import Testing
         func phase(_ step: RollingUpdatePlanner.Step, on cluster: Cluster) -> (String, String) {
             ClusterStatusBuilder.phase(for: ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: .none, rollout: step))
         }
-        #expect(phase(.restartReplica(pod: "cluster-example-3", reason: "r"), on: cluster)
-            == (ClusterStatusBuilder.Phase.upgrading, "Restarting instance cluster-example-3, because: r"))
+        #expect(
+            phase(.restartReplica(pod: "cluster-example-3", reason: "r"), on: cluster)
+                == (ClusterStatusBuilder.Phase.upgrading, "Restarting instance cluster-example-3, because: r"))
         #expect(phase(.restartPrimaryInPlace(pod: "cluster-example-1", reason: "r"), on: cluster).0 == "Primary instance is being restarted in-place")
         #expect(phase(.recreatePrimary(pod: "cluster-example-1", reason: "r"), on: cluster).0 == "Primary instance is being restarted without a switchover")
-        #expect(phase(.waitForUser(pod: "cluster-example-1", reason: "r"), on: cluster) == ("Waiting for user action", "User must issue a supervised switchover"))
+        #expect(
+            phase(.waitForUser(pod: "cluster-example-1", reason: "r"), on: cluster) == ("Waiting for user action", "User must issue a supervised switchover"))
         var held = cluster
         held.status?.phase = ClusterStatusBuilder.Phase.inPlaceRestart
         held.status?.phaseReason = "r"
@@ -188,7 +211,8 @@ import Testing
         #expect(Hibernation.next(cluster: cluster, observed: ReconcileDecisionTests.observed(pods: [stopping])) == .waitForDeletion("cluster-example-1"))
         #expect(Hibernation.next(cluster: cluster, observed: ReconcileDecisionTests.observed()) == .hibernated)
         #expect(Hibernation.condition(for: .hibernated) == (true, "Hibernated", "Cluster has been hibernated"))
-        #expect(FailoverPolicy.decide(cluster: cluster, observed: ReconcileDecisionTests.observed(), reports: [:]) == .keep,
-                "a hibernated cluster is not failed over")
+        #expect(
+            FailoverPolicy.decide(cluster: cluster, observed: ReconcileDecisionTests.observed(), reports: [:]) == .keep,
+            "a hibernated cluster is not failed over")
     }
 }

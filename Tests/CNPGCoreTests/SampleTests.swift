@@ -87,14 +87,16 @@ import Testing
     }
 
     @Test func tablespaceOwnerDefaultsToTheApplicationOwner() throws {
-        let report = try review(try clusterDocument("""
-        instances: 1
-        storage: {size: 1Gi}
-        bootstrap: {initdb: {database: shop, owner: clerk}}
-        tablespaces:
-        - name: fast
-          storage: {size: 1Gi}
-        """))
+        let report = try review(
+            try clusterDocument(
+                """
+                instances: 1
+                storage: {size: 1Gi}
+                bootstrap: {initdb: {database: shop, owner: clerk}}
+                tablespaces:
+                - name: fast
+                  storage: {size: 1Gi}
+                """))
         let cluster = try decodeDefaultedCluster(report)
         #expect(cluster.spec.tablespaces?.first?.owner?.name == "clerk")
         #expect(cluster.spec.tablespaces?.first?.temporary == false)
@@ -109,15 +111,17 @@ import Testing
     }
 
     @Test func replicaClusterArchivesAlways() throws {
-        let report = try review(try clusterDocument("""
-        instances: 1
-        storage: {size: 1Gi}
-        bootstrap: {pg_basebackup: {source: origin}}
-        replica: {enabled: true, source: origin}
-        externalClusters:
-        - name: origin
-          connectionParameters: {host: origin-rw}
-        """))
+        let report = try review(
+            try clusterDocument(
+                """
+                instances: 1
+                storage: {size: 1Gi}
+                bootstrap: {pg_basebackup: {source: origin}}
+                replica: {enabled: true, source: origin}
+                externalClusters:
+                - name: origin
+                  connectionParameters: {host: origin-rw}
+                """))
         #expect(report.errors.isEmpty, "\(report.errors)")
         let cluster = try decodeDefaultedCluster(report)
         #expect(cluster.spec.postgresql?.parameters?["archive_mode"] == "always")

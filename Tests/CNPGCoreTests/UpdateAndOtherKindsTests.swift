@@ -19,12 +19,26 @@ import Testing
         ("instances: 1\nstorage: {size: 1Gi}", "instances: 1\nstorage: {size: 1Gi}\npostgresGID: 1000", "spec.postgresGID"),
         ("instances: 1\nstorage: {size: 1Gi}\nserviceAccountName: a", "instances: 1\nstorage: {size: 1Gi}\nserviceAccountName: b", "spec.serviceAccountName"),
         ("instances: 1\nstorage: {size: 1Gi}\ntablespaces: [{name: fast, storage: {size: 1Gi}}]", "instances: 1\nstorage: {size: 1Gi}", "spec.tablespaces"),
-        ("instances: 1\nstorage: {size: 1Gi}\ntablespaces: [{name: fast, storage: {size: 2Gi}}]", "instances: 1\nstorage: {size: 1Gi}\ntablespaces: [{name: fast, storage: {size: 1Gi}}]", "spec.tablespaces[0].storage.size"),
-        ("instances: 1\nstorage: {size: 1Gi}", "instances: 1\nstorage: {size: 1Gi}\npostgresql: {parameters: {wal_level: minimal, archive_mode: 'on', max_wal_senders: '0'}}", "spec.postgresql.parameters[wal_level]"),
+        (
+            "instances: 1\nstorage: {size: 1Gi}\ntablespaces: [{name: fast, storage: {size: 2Gi}}]",
+            "instances: 1\nstorage: {size: 1Gi}\ntablespaces: [{name: fast, storage: {size: 1Gi}}]", "spec.tablespaces[0].storage.size"
+        ),
+        (
+            "instances: 1\nstorage: {size: 1Gi}",
+            "instances: 1\nstorage: {size: 1Gi}\npostgresql: {parameters: {wal_level: minimal, archive_mode: 'on', max_wal_senders: '0'}}",
+            "spec.postgresql.parameters[wal_level]"
+        ),
         ("instances: 1\nstorage: {size: 1Gi}\nimageName: postgres:17", "instances: 1\nstorage: {size: 1Gi}\nimageName: postgres:16", "spec.imageName"),
         ("instances: 1\nstorage: {size: 1Gi}\nimageName: postgres:13", "instances: 1\nstorage: {size: 1Gi}\nimageName: postgres:15", "spec.imageName"),
-        ("instances: 2\nstorage: {size: 1Gi}\nprimaryUpdateMethod: switchover\nimageName: postgres:17.1", "instances: 2\nstorage: {size: 1Gi}\nprimaryUpdateMethod: switchover\nimageName: postgres:17.2\npostgresql: {parameters: {work_mem: 8MB}}", "spec.imageName"),
-        ("instances: 1\nstorage: {size: 1Gi}\nreplicationSlots: {highAvailability: {slotPrefix: _a_}}", "instances: 1\nstorage: {size: 1Gi}\nreplicationSlots: {highAvailability: {slotPrefix: _b_}}", "spec.replicationSlots.highAvailability.slotPrefix"),
+        (
+            "instances: 2\nstorage: {size: 1Gi}\nprimaryUpdateMethod: switchover\nimageName: postgres:17.1",
+            "instances: 2\nstorage: {size: 1Gi}\nprimaryUpdateMethod: switchover\nimageName: postgres:17.2\npostgresql: {parameters: {work_mem: 8MB}}",
+            "spec.imageName"
+        ),
+        (
+            "instances: 1\nstorage: {size: 1Gi}\nreplicationSlots: {highAvailability: {slotPrefix: _a_}}",
+            "instances: 1\nstorage: {size: 1Gi}\nreplicationSlots: {highAvailability: {slotPrefix: _b_}}", "spec.replicationSlots.highAvailability.slotPrefix"
+        ),
     ])
     func rejectsForbiddenChanges(old: String, new: String, path: String) throws {
         let report = try update(from: old, to: new)
@@ -32,18 +46,19 @@ import Testing
     }
 
     @Test func growingStorageAndMinorUpgradesAreAllowed() throws {
-        let report = try update(from: "instances: 1\nstorage: {size: 1Gi}\nimageName: postgres:17.1",
-                                to: "instances: 1\nstorage: {size: 2Gi}\nimageName: postgres:17.2")
+        let report = try update(
+            from: "instances: 1\nstorage: {size: 1Gi}\nimageName: postgres:17.1",
+            to: "instances: 1\nstorage: {size: 2Gi}\nimageName: postgres:17.2")
         #expect(report.errors.isEmpty, "\(report.errors)")
     }
 
     @Test func replicaBootstrapRuleAppliesOnCreateOnly() throws {
         let replica = """
-        instances: 1
-        storage: {size: 1Gi}
-        replica: {enabled: true, source: origin}
-        externalClusters: [{name: origin, connectionParameters: {host: o}}]
-        """
+            instances: 1
+            storage: {size: 1Gi}
+            replica: {enabled: true, source: origin}
+            externalClusters: [{name: origin, connectionParameters: {host: o}}]
+            """
         #expect(try review(try clusterDocument(replica)).errors.contains { $0.path == "spec.bootstrap" })
         #expect(try update(from: replica, to: replica).errors.isEmpty)
     }
@@ -115,7 +130,9 @@ import Testing
         #expect((try? CronSchedule.parse(text).get()) != nil)
     }
 
-    @Test(arguments: ["", "* * *", "60 * * * * *", "0 0 0 32 * *", "0 0 0 * 13 *", "0 0 0 * * 8", "@sometimes", "@every never", "0 0 0 * * MON-", "*/0 * * * * *"])
+    @Test(arguments: [
+        "", "* * *", "60 * * * * *", "0 0 0 32 * *", "0 0 0 * 13 *", "0 0 0 * * 8", "@sometimes", "@every never", "0 0 0 * * MON-", "*/0 * * * * *",
+    ])
     func rejectsInvalidSchedules(text: String) {
         #expect((try? CronSchedule.parse(text).get()) == nil)
     }

@@ -12,10 +12,11 @@ import Testing
         #expect(mutating.map(\.name) == ["mbackup.cnpg.io", "mcluster.cnpg.io", "mdatabase.cnpg.io", "mscheduledbackup.cnpg.io"])
         #expect(mutating[1].clientConfig.service?.path == "/mutate-postgresql-cnpg-io-v1-cluster")
         let validating = try #require(configurations[1].webhooks)
-        #expect(validating.map(\.clientConfig.service?.path) == [
-            "/validate-postgresql-cnpg-io-v1-backup", "/validate-postgresql-cnpg-io-v1-cluster", "/validate-postgresql-cnpg-io-v1-database",
-            "/validate-postgresql-cnpg-io-v1-pooler", "/validate-postgresql-cnpg-io-v1-scheduledbackup",
-        ])
+        #expect(
+            validating.map(\.clientConfig.service?.path) == [
+                "/validate-postgresql-cnpg-io-v1-backup", "/validate-postgresql-cnpg-io-v1-cluster", "/validate-postgresql-cnpg-io-v1-database",
+                "/validate-postgresql-cnpg-io-v1-pooler", "/validate-postgresql-cnpg-io-v1-scheduledbackup",
+            ])
         for webhook in mutating + validating {
             #expect(webhook.failurePolicy == "Fail")
             #expect(webhook.sideEffects == "None")
@@ -26,8 +27,9 @@ import Testing
             let bundle = try #require(webhook.clientConfig.caBundle.flatMap { Data(base64Encoded: $0) })
             #expect(String(decoding: bundle, as: UTF8.self) == pki.caBundle)
         }
-        #expect(WebhookConfigurationBuilder.configurations(namespace: "ops", caBundlePEM: nil, nameSuffix: true)[0].metadata.name
-            == "cnpg-mutating-webhook-configuration-ops")
+        #expect(
+            WebhookConfigurationBuilder.configurations(namespace: "ops", caBundlePEM: nil, nameSuffix: true)[0].metadata.name
+                == "cnpg-mutating-webhook-configuration-ops")
     }
 
     @Test func networkPolicyOpensOnlyWhatTheClusterNeeds() throws {
@@ -70,7 +72,8 @@ import Testing
         let tool = try #require(ExternalTool.find("kubernetes-validate"), "kubernetes-validate is missing: run scripts/install-test-deps.sh")
         var cluster = Cluster(name: "cluster-example", namespace: "prod")
         cluster.spec.instances = 3
-        let objects = WebhookConfigurationBuilder.configurations(namespace: "cnpg-system", caBundlePEM: "pem").map { ObjectCodec.encode($0) }
+        let objects =
+            WebhookConfigurationBuilder.configurations(namespace: "cnpg-system", caBundlePEM: "pem").map { ObjectCodec.encode($0) }
             + [ObjectCodec.encode(NetworkPolicyBuilder.policy(for: cluster))]
         let file = try BuiltProducts.temporaryFile(ManifestValidator.render(objects, format: "yaml"))
         defer { try? FileManager.default.removeItem(at: file) }

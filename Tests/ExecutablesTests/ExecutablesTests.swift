@@ -1,4 +1,5 @@
 import CNPGTestSupport
+import Foundation
 import Testing
 
 /// Every product builds, starts, and answers --help and --version with its own name.
@@ -22,8 +23,9 @@ import Testing
         while let path = pending.popLast(), seen < 200 {
             seen += 1
             let help = try BuiltProducts.run(name, path + ["--help"])
-            #expect(help.status == 0 && !help.output.contains("Validation failed") && !help.error.contains("Validation failed"),
-                    "\(name) \(path.joined(separator: " ")) --help: \(help.output)\(help.error)")
+            #expect(
+                help.status == 0 && !help.output.contains("Validation failed") && !help.error.contains("Validation failed"),
+                "\(name) \(path.joined(separator: " ")) --help: \(help.output)\(help.error)")
             #expect(help.output.contains("USAGE: \(([name] + path).joined(separator: " "))"), "\(name) \(path) --help shows another command")
             let lines = help.output.split(separator: "\n", omittingEmptySubsequences: false)
             guard let start = lines.firstIndex(where: { $0.hasPrefix("SUBCOMMANDS:") }) else { continue }
@@ -43,12 +45,20 @@ import Testing
         let missing = try BuiltProducts.run("instance-manager", ["instance", "run", "--pod-name", "p", "--cluster-name", "c"])
         #expect(missing.status != 0)
         #expect(missing.error.contains("--namespace is required"), "\(missing.error)")
-        let port = try BuiltProducts.run("instance-manager", ["instance", "run", "--pod-name", "p", "--cluster-name", "c", "--namespace", "n",
-                                                              "--port", "70000"])
+        let port = try BuiltProducts.run(
+            "instance-manager",
+            [
+                "instance", "run", "--pod-name", "p", "--cluster-name", "c", "--namespace", "n",
+                "--port", "70000",
+            ])
         #expect(port.status != 0)
         #expect(port.error.contains("--port must be between 1 and 65535"), "\(port.error)")
-        let quoting = try BuiltProducts.run("instance-manager", ["instance", "init", "--pod-name", "p", "--cluster-name", "c", "--namespace", "n",
-                                                                 "--initdb-flags", "'unterminated"])
+        let quoting = try BuiltProducts.run(
+            "instance-manager",
+            [
+                "instance", "init", "--pod-name", "p", "--cluster-name", "c", "--namespace", "n",
+                "--initdb-flags", "'unterminated",
+            ])
         #expect(quoting.status != 0)
         #expect(quoting.error.contains("--initdb-flags: unterminated quote"), "\(quoting.error)")
         let help = try BuiltProducts.run("instance-manager", ["instance", "run", "--help"])
@@ -96,7 +106,9 @@ import Testing
     @Test("the plugin's connection problems are one clear line and exit status 1: no kubeconfig, unknown context, refused connection")
     func pluginConnectionErrors() throws {
         let directory = try TemporaryDirectory()
-        let unreachable = try directory.write("unreachable.kubeconfig", """
+        let unreachable = try directory.write(
+            "unreachable.kubeconfig",
+            """
             apiVersion: v1
             kind: Config
             clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
@@ -106,7 +118,10 @@ import Testing
             """)
         let cases: [([String], String)] = [
             (["status", "pg", "--kubeconfig", directory.url.appendingPathComponent("missing").path], "Error: cannot load the kubeconfig: no kubeconfig found"),
-            (["status", "pg", "--kubeconfig", unreachable, "--context", "nope"], #"Error: cannot load the kubeconfig: context "nope" not found in the kubeconfig"#),
+            (
+                ["status", "pg", "--kubeconfig", unreachable, "--context", "nope"],
+                #"Error: cannot load the kubeconfig: context "nope" not found in the kubeconfig"#
+            ),
             (["status", "pg", "--kubeconfig", unreachable], "Error: the connection to the API server was refused"),
             (["psql", "pg", "--kubeconfig", unreachable], "Error: the connection to the API server was refused"),
         ]
@@ -125,8 +140,6 @@ import Testing
     }
 }
 
-import Foundation
-
 /// docs/dependencies.md gives a reason for exactly the packages Package.swift depends on.
 @Suite struct DependenciesDocumentationTests {
     @Test func everyPackageIsExplained() throws {
@@ -136,6 +149,8 @@ import Foundation
         let page = try String(contentsOf: root.appendingPathComponent("docs/dependencies.md"), encoding: .utf8)
         let documented = Set(page.matches(of: /^\| `([^`]+\/[^`]+)` \|/.anchorsMatchLineEndings()).map { String($0.output.1) })
         #expect(!declared.isEmpty)
-        #expect(declared == documented, "in Package.swift only: \(declared.subtracting(documented).sorted()); documented only: \(documented.subtracting(declared).sorted())")
+        #expect(
+            declared == documented,
+            "in Package.swift only: \(declared.subtracting(documented).sorted()); documented only: \(documented.subtracting(declared).sorted())")
     }
 }

@@ -75,17 +75,23 @@ final class InstanceHarness: @unchecked Sendable {
         try await setConfigMap("custom-queries", ["custom": Self.customQueries])
         for object in try ClusterManifests.objects(for: cluster) {
             let kind = object["kind"]?.stringValue ?? ""
-            let types: [String: ResourceType] = ["Secret": .secrets, "ServiceAccount": .serviceAccounts, "Role": .roles, "RoleBinding": .roleBindings,
-                                                "Lease": .leases]
+            let types: [String: ResourceType] = [
+                "Secret": .secrets, "ServiceAccount": .serviceAccounts, "Role": .roles, "RoleBinding": .roleBindings,
+                "Lease": .leases,
+            ]
             guard let type = types[kind] else { continue }
             _ = try await admin.create(type, namespace: namespace, object)
             if kind == "Secret", let secret = try? ObjectCodec.decode(Secret.self, from: object) {
-                secrets[secret.metadata.name ?? ""] = (secret.data ?? [:]).compactMapValues { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } }
+                secrets[secret.metadata.name ?? ""] = (secret.data ?? [:]).compactMapValues {
+                    Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) }
+                }
             }
         }
         try await setManagedRolePassword(PasswordGenerator.generate())
-        try await setStatus([("targetPrimary", .string("\(clusterName)-1")),
-                             ("instanceNames", .array([.string("\(clusterName)-1"), .string("\(clusterName)-2")]))])
+        try await setStatus([
+            ("targetPrimary", .string("\(clusterName)-1")),
+            ("instanceNames", .array([.string("\(clusterName)-1"), .string("\(clusterName)-2")])),
+        ])
 
         let token = try await admin.requestToken(serviceAccount: clusterName, namespace: namespace)
         let kubeconfig = try sandbox.kubeconfig(bearerToken: token, namespace: namespace)
@@ -123,22 +129,28 @@ final class InstanceHarness: @unchecked Sendable {
     /// The `dante-password` basic-auth Secret of the managed role `dante` (created or updated);
     /// every password it held is scanned for in the logs.
     func setManagedRolePassword(_ password: String) async throws {
-        let data = JSONValue.object([("username", .string(Data("dante".utf8).base64EncodedString())),
-                                     ("password", .string(Data(password.utf8).base64EncodedString()))])
-        try await setData(.secrets, .object([
-            ("apiVersion", .string("v1")), ("kind", .string("Secret")), ("type", .string("kubernetes.io/basic-auth")),
-            ("metadata", .object([("name", .string("dante-password")), ("namespace", .string(namespace))])), ("data", data),
-        ]))
+        let data = JSONValue.object([
+            ("username", .string(Data("dante".utf8).base64EncodedString())),
+            ("password", .string(Data(password.utf8).base64EncodedString())),
+        ])
+        try await setData(
+            .secrets,
+            .object([
+                ("apiVersion", .string("v1")), ("kind", .string("Secret")), ("type", .string("kubernetes.io/basic-auth")),
+                ("metadata", .object([("name", .string("dante-password")), ("namespace", .string(namespace))])), ("data", data),
+            ]))
         secrets["dante-password-\(secrets.count)"] = ["password": password]
     }
 
     /// Creates or replaces a ConfigMap in the cluster's namespace.
     func setConfigMap(_ name: String, _ data: [String: String]) async throws {
-        try await setData(.configMaps, .object([
-            ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
-            ("metadata", .object([("name", .string(name)), ("namespace", .string(namespace))])),
-            ("data", .object(data.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-        ]))
+        try await setData(
+            .configMaps,
+            .object([
+                ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
+                ("metadata", .object([("name", .string(name)), ("namespace", .string(namespace))])),
+                ("data", .object(data.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ]))
     }
 
     /// Creates `object`, or when it exists replaces its `data`.
@@ -171,8 +183,9 @@ final class InstanceHarness: @unchecked Sendable {
     }
 
     func setStatus(_ fields: [(String, JSONValue)]) async throws {
-        _ = try await admin.patch(.clusters, namespace: namespace, name: clusterName, .object([("status", .object(fields))]),
-                                  patchType: .merge, subresource: "status", fieldManager: "test")
+        _ = try await admin.patch(
+            .clusters, namespace: namespace, name: clusterName, .object([("status", .object(fields))]),
+            patchType: .merge, subresource: "status", fieldManager: "test")
     }
 
     /// Runs `instance-manager instance SUBCOMMAND` as postgres for pod `serial`; `wait` false leaves it running.
@@ -197,10 +210,14 @@ final class InstanceHarness: @unchecked Sendable {
             "CNPG_LISTEN_ADDRESSES": address(serial), "PGPORT": String(port),
             "LD_PRELOAD": try Self.nssWrapper(), "NSS_WRAPPER_HOSTS": root.appendingPathComponent("hosts").path,
         ]
-        let arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--",
-                         try BuiltProducts.executable("instance-manager").path, "instance"] + subcommand
-        let child = try ChildProcess.spawn("/usr/bin/setpriv", arguments, environment: environment,
-                                           stdout: .file(logFile(name)), stderr: .file(logFile(name)))
+        let arguments =
+            [
+                "--reuid=postgres", "--regid=postgres", "--init-groups", "--",
+                try BuiltProducts.executable("instance-manager").path, "instance",
+            ] + subcommand
+        let child = try ChildProcess.spawn(
+            "/usr/bin/setpriv", arguments, environment: environment,
+            stdout: .file(logFile(name)), stderr: .file(logFile(name)))
         guard wait else {
             processes[name] = child
             return nil
@@ -260,31 +277,43 @@ final class InstanceHarness: @unchecked Sendable {
         try https(serial, port: metricsPort, "/metrics")
     }
 
-    func https(_ serial: Int, port: Int, _ path: String, tls: [String] = ["--tlsv1.3"], method: String = "GET",
-               body: String? = nil) throws -> (status: Int32, body: String) {
+    func https(
+        _ serial: Int, port: Int, _ path: String, tls: [String] = ["--tlsv1.3"], method: String = "GET",
+        body: String? = nil
+    ) throws -> (status: Int32, body: String) {
         let caFile = root.appendingPathComponent("server-ca.crt").path
         if !FileManager.default.fileExists(atPath: caFile) { try write("server-ca.crt", secrets["\(clusterName)-ca"]?["ca.crt"] ?? "") }
         guard let curl = ExternalTool.find("curl") else { throw TestFailure("curl is not installed") }
         let request = method == "GET" ? [] : ["-X", method, "-H", "Content-Type: application/json", "--data-binary", body ?? ""]
-        let result = try ExternalTool.run(curl, ["-sS"] + request + tls + ["--cacert", caFile, "--resolve", "\(clusterName)-rw:\(port):\(address(serial))",
-                                                 "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(port)\(path)"])
+        let result = try ExternalTool.run(
+            curl,
+            ["-sS"] + request + tls + [
+                "--cacert", caFile, "--resolve", "\(clusterName)-rw:\(port):\(address(serial))",
+                "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(port)\(path)",
+            ])
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
     func psql(_ serial: Int, _ conninfo: String, _ sql: String) throws -> ExternalTool.Result {
         let binaries = try PostgresServer.findBinaries()
-        return try ExternalTool.run(binaries.appendingPathComponent("psql"), ["-w", "-X", "-Atc", sql,
-                                                                              "host=\(address(serial)) port=\(port) connect_timeout=5 \(conninfo)"], timeout: 30)
+        return try ExternalTool.run(
+            binaries.appendingPathComponent("psql"),
+            [
+                "-w", "-X", "-Atc", sql,
+                "host=\(address(serial)) port=\(port) connect_timeout=5 \(conninfo)",
+            ], timeout: 30)
     }
 
     /// SQL as postgres over the instance's Unix socket (peer authentication as the OS user).
     func localSQL(_ serial: Int, _ sql: String, database: String = "postgres") throws -> ExternalTool.Result {
         let binaries = try PostgresServer.findBinaries()
-        return try ExternalTool.run(URL(fileURLWithPath: "/usr/sbin/runuser"), [
-            "-u", "postgres", "--", binaries.appendingPathComponent("psql").path, "-w", "-X", "-Atc", sql,
-            "host=\(controllerDirectory(serial))/run port=\(port) dbname=\(database) user=postgres",
-        ], timeout: 30)
+        return try ExternalTool.run(
+            URL(fileURLWithPath: "/usr/sbin/runuser"),
+            [
+                "-u", "postgres", "--", binaries.appendingPathComponent("psql").path, "-w", "-X", "-Atc", sql,
+                "host=\(controllerDirectory(serial))/run port=\(port) dbname=\(database) user=postgres",
+            ], timeout: 30)
     }
 
     @discardableResult

@@ -30,17 +30,21 @@ import Testing
         #expect(bothServe, "\(harness.recentLogs)")
         let primary = try harness.metrics(1).body
         let replica = try harness.metrics(2).body
-        for line in ["cnpg_collector_up{cluster=\"cluster-example\"} 1", "cnpg_collector_postgres_version{full=\"",
-                     "cnpg_collector_pg_wal{value=\"count\"}", "cnpg_collector_sync_replicas{value=\"observed\"} 0",
-                     "cnpg_collector_lo_pages{datname=\"postgres\"} ", "cnpg_collector_fencing_on 0",
-                     "cnpg_pg_replication_streaming_replicas 1", "cnpg_pg_replication_in_recovery 0",
-                     "cnpg_pg_database_size_bytes{datname=\"app\"} ", "cnpg_who_standby{login=\"cnpg_metrics_exporter\"} 0",
-                     "cnpg_rows_on_primary_relations{datname=\"app\"} ",
-                     "cnpg_pg_stat_replication_replay_diff_bytes{usename=\"streaming_replica\",application_name=\"cluster-example-2\""] {
+        for line in [
+            "cnpg_collector_up{cluster=\"cluster-example\"} 1", "cnpg_collector_postgres_version{full=\"",
+            "cnpg_collector_pg_wal{value=\"count\"}", "cnpg_collector_sync_replicas{value=\"observed\"} 0",
+            "cnpg_collector_lo_pages{datname=\"postgres\"} ", "cnpg_collector_fencing_on 0",
+            "cnpg_pg_replication_streaming_replicas 1", "cnpg_pg_replication_in_recovery 0",
+            "cnpg_pg_database_size_bytes{datname=\"app\"} ", "cnpg_who_standby{login=\"cnpg_metrics_exporter\"} 0",
+            "cnpg_rows_on_primary_relations{datname=\"app\"} ",
+            "cnpg_pg_stat_replication_replay_diff_bytes{usename=\"streaming_replica\",application_name=\"cluster-example-2\"",
+        ] {
             #expect(primary.contains(line), "primary: \(line)")
         }
-        for line in ["cnpg_pg_replication_in_recovery 1", "cnpg_pg_replication_is_wal_receiver_up 1",
-                     "cnpg_who_standby{login=\"cnpg_metrics_exporter\"} 1"] {
+        for line in [
+            "cnpg_pg_replication_in_recovery 1", "cnpg_pg_replication_is_wal_receiver_up 1",
+            "cnpg_who_standby{login=\"cnpg_metrics_exporter\"} 1",
+        ] {
             #expect(replica.contains(line), "replica: \(line)")
         }
         #expect(!replica.contains("cnpg_rows_on_primary_relations"), "primary-only queries skip replicas")
@@ -67,21 +71,25 @@ import Testing
         #expect(tls12.status == 0, "the exporter refuses TLS 1.2")
 
         // A changed ConfigMap applies without a restart; a failing query is counted, the others stay.
-        try await harness.setConfigMap("custom-queries", ["custom": InstanceHarness.customQueries + """
+        try await harness.setConfigMap(
+            "custom-queries",
+            [
+                "custom": InstanceHarness.customQueries + """
 
-            later:
-              query: "SELECT 7 AS seven"
-              metrics:
-                - seven:
-                    usage: "GAUGE"
-                    description: "Seven"
-            broken:
-              query: "SELECT x FROM no_such_table"
-              metrics:
-                - x:
-                    usage: "GAUGE"
-                    description: "Never"
-            """])
+                    later:
+                      query: "SELECT 7 AS seven"
+                      metrics:
+                        - seven:
+                            usage: "GAUGE"
+                            description: "Seven"
+                    broken:
+                      query: "SELECT x FROM no_such_table"
+                      metrics:
+                        - x:
+                            usage: "GAUGE"
+                            description: "Never"
+                    """
+            ])
         let reloaded = try await harness.eventually(30) {
             let text = try harness.metrics(1).body
             return text.contains("cnpg_later_seven 7") && text.contains("cnpg_errors_total{errorUserQueries=\"broken\"}")
@@ -102,7 +110,9 @@ import Testing
         let first = try #require(harness.secrets.first { $0.key.hasPrefix("dante-password") }?.value["password"])
         let created = try await harness.eventually(30) { try login(first) }
         #expect(created, "\(harness.recentLogs)")
-        let attributes = try harness.localSQL(1, """
+        let attributes = try harness.localSQL(
+            1,
+            """
             SELECT rolconnlimit, pg_has_role('dante', 'pg_monitor', 'MEMBER'), shobj_description(oid, 'pg_authid')
             FROM pg_authid WHERE rolname = 'dante'
             """)
@@ -123,9 +133,16 @@ import Testing
         #expect(rotated, "\(harness.recentLogs)")
         #expect(try !login(first), "the old password no longer works")
 
-        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: harness.clusterName, .object([("spec", .object([
-            ("managed", .object([("roles", .array([.object([("name", .string("dante")), ("ensure", .string("absent"))])]))])),
-        ]))]))
+        _ = try await harness.admin.patch(
+            .clusters, namespace: harness.namespace, name: harness.clusterName,
+            .object([
+                (
+                    "spec",
+                    .object([
+                        ("managed", .object([("roles", .array([.object([("name", .string("dante")), ("ensure", .string("absent"))])]))]))
+                    ])
+                )
+            ]))
         let dropped = try await harness.eventually(30) {
             let status = try await managedStatus()
             return try harness.localSQL(1, "SELECT count(*) FROM pg_roles WHERE rolname = 'dante'").output == "0\n"
@@ -193,7 +210,9 @@ import Testing
         #expect(running, "\(state) \(harness.recentLogs)")
         let slot = try harness.localSQL(1, "SELECT temporary, restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = 'nightly_1'").output
         #expect(slot == "t|t\n", "the backup's temporary slot holds its WAL: \(slot)")
-        let inBackup = try harness.localSQL(1, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'idle' AND query LIKE '%pg_backup_start%'").output
+        let inBackup = try harness.localSQL(
+            1, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'idle' AND query LIKE '%pg_backup_start%'"
+        ).output
         #expect(inBackup == "1\n", "one session holds the backup open: \(inBackup)")
         let wrongName = try call("PUT", #"{"backupName":"nightly-2"}"#)
         #expect(wrongName.status == 422 && wrongName.envelope["error"]?["code"]?.stringValue == "NOT_CURRENT_RUNNING_BACKUP", "\(wrongName)")
@@ -220,12 +239,15 @@ import Testing
         let cluster = harness.clusterName
         let primary = "\(cluster)-1"
         let replica = "\(cluster)-2"
-        let runArguments = ["run", "--status-port-tls", "--status-port", String(harness.statusPort),
-                            "--metrics-port-tls", "--metrics-port", String(harness.metricsPort), "--resync-seconds", "2"]
+        let runArguments = [
+            "run", "--status-port-tls", "--status-port", String(harness.statusPort),
+            "--metrics-port-tls", "--metrics-port", String(harness.metricsPort), "--resync-seconds", "2",
+        ]
 
         // init: a new primary with the application database and owner.
-        let initialised = try await harness.manager(["init", "--app-db-name", "app", "--app-user", "app"], serial: 1,
-                                                     name: "\(primary)-initdb", wait: true)
+        let initialised = try await harness.manager(
+            ["init", "--app-db-name", "app", "--app-user", "app"], serial: 1,
+            name: "\(primary)-initdb", wait: true)
         #expect(initialised == .exited(0), "\(harness.recentLogs)")
         try await harness.manager(runArguments, serial: 1, name: primary, wait: false)
         let primaryReady = try await harness.eventually(60) { try harness.statusAPI(1, "/readyz").status == 200 }
@@ -243,8 +265,9 @@ import Testing
             try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=require", "SELECT current_user").output == "app\n"
         }
         #expect(appLogin, "\(harness.recentLogs)")
-        let tlsVersion = try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=require",
-                                          "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        let tlsVersion = try harness.psql(
+            1, "dbname=app user=app password=\(appPassword) sslmode=require",
+            "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         #expect(tlsVersion.output == "TLSv1.3\n", "\(tlsVersion.error)")
         let plaintext = try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=disable", "SELECT 1")
         #expect(plaintext.status != 0, "a connection without TLS must be refused")
@@ -252,8 +275,9 @@ import Testing
         #expect(superuser.status != 0, "superuser access is off by default")
         let tls12 = try OpenSSL.run(["s_client", "-connect", "\(harness.address(1)):\(harness.port)", "-starttls", "postgres", "-tls1_2"], stdin: "")
         #expect(tls12.status != 0, "a TLS 1.2 client must be refused")
-        let replicationByPassword = try harness.psql(1, "dbname=postgres user=streaming_replica password=x sslmode=require replication=database",
-                                                     "IDENTIFY_SYSTEM")
+        let replicationByPassword = try harness.psql(
+            1, "dbname=postgres user=streaming_replica password=x sslmode=require replication=database",
+            "IDENTIFY_SYSTEM")
         #expect(replicationByPassword.status != 0, "replication needs the client certificate")
 
         // join + run: a replica cloned over TLS with the replication certificate, streaming.
@@ -273,7 +297,8 @@ import Testing
         let slot = try harness.localSQL(1, "SELECT active FROM pg_replication_slots WHERE slot_name = '_cnpg_cluster_example_2'")
         #expect(slot.output == "t\n", "\(slot.error)")
 
-        _ = try harness.psql(1, "dbname=app user=app password=\(appPassword) sslmode=require", "CREATE TABLE rows (id int); INSERT INTO rows SELECT generate_series(1, 100)")
+        _ = try harness.psql(
+            1, "dbname=app user=app password=\(appPassword) sslmode=require", "CREATE TABLE rows (id int); INSERT INTO rows SELECT generate_series(1, 100)")
         let replicated = try await harness.eventually(30) {
             try harness.localSQL(2, "SELECT count(*) FROM rows", database: "app").output == "100\n"
         }
@@ -284,17 +309,20 @@ import Testing
 
         // Superuser toggle: on with a secret, login works; off again, the password is removed.
         let superuserPassword = PasswordGenerator.generate()
-        let secret = SecretBuilder.credentials(for: harness.cluster, name: "\(cluster)-superuser", userType: .superuser, username: "postgres",
-                                               password: superuserPassword, database: "*", clusterDomain: "cluster.local")
+        let secret = SecretBuilder.credentials(
+            for: harness.cluster, name: "\(cluster)-superuser", userType: .superuser, username: "postgres",
+            password: superuserPassword, database: "*", clusterDomain: "cluster.local")
         _ = try await harness.admin.create(.secrets, namespace: harness.namespace, ObjectCodec.encode(secret))
-        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,
-                                          .object([("spec", .object([("enableSuperuserAccess", .bool(true))]))]))
+        _ = try await harness.admin.patch(
+            .clusters, namespace: harness.namespace, name: cluster,
+            .object([("spec", .object([("enableSuperuserAccess", .bool(true))]))]))
         let superuserOn = try await harness.eventually(30) {
             try harness.psql(1, "dbname=postgres user=postgres password=\(superuserPassword) sslmode=require", "SELECT 1").output == "1\n"
         }
         #expect(superuserOn, "\(harness.recentLogs)")
-        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,
-                                          .object([("spec", .object([("enableSuperuserAccess", .bool(false))]))]))
+        _ = try await harness.admin.patch(
+            .clusters, namespace: harness.namespace, name: cluster,
+            .object([("spec", .object([("enableSuperuserAccess", .bool(false))]))]))
         let superuserOff = try await harness.eventually(30) {
             try harness.localSQL(1, "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'postgres'").output == "t\n"
         }
@@ -302,8 +330,9 @@ import Testing
         try await checkManagedRoles(harness)
 
         // A parameter change reaches both instances by reload.
-        _ = try await harness.admin.patch(.clusters, namespace: harness.namespace, name: cluster,
-                                          .object([("spec", .object([("postgresql", .object([("parameters", .object([("work_mem", .string("7MB"))]))]))]))]))
+        _ = try await harness.admin.patch(
+            .clusters, namespace: harness.namespace, name: cluster,
+            .object([("spec", .object([("postgresql", .object([("parameters", .object([("work_mem", .string("7MB"))]))]))]))]))
         let reloaded = try await harness.eventually(30) {
             try harness.localSQL(1, "SHOW work_mem").output == "7MB\n" && harness.localSQL(2, "SHOW work_mem").output == "7MB\n"
         }

@@ -12,9 +12,11 @@ import Testing
 /// HTTP answer below 500 — or 503 from the operator-only endpoints while no operator certificate is
 /// registered — and the server still answers `/pg/status` afterwards.
 extension PrimaryAndReplicaTests {
-    static let fuzzPaths = ["/pg/status", "/pg/controldata", "/healthz", "/readyz", "/startupz", "/failsafe", "/pg/mode/backup", "/update",
-                            "/pg/archive/partial", "/cache/x", "/", "/pg", "/pg/status/", "/%00", "/../etc/passwd", "/pg/status?x=1",
-                            "/" + String(repeating: "a", count: 4_000), "/metrics"]
+    static let fuzzPaths = [
+        "/pg/status", "/pg/controldata", "/healthz", "/readyz", "/startupz", "/failsafe", "/pg/mode/backup", "/update",
+        "/pg/archive/partial", "/cache/x", "/", "/pg", "/pg/status/", "/%00", "/../etc/passwd", "/pg/status?x=1",
+        "/" + String(repeating: "a", count: 4_000), "/metrics",
+    ]
 
     func fuzzStatusAPI(_ harness: InstanceHarness) async throws {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -30,12 +32,14 @@ extension PrimaryAndReplicaTests {
         for _ in 0..<10_000 {
             let path = Self.fuzzPaths.randomElement(using: &rng)!
             let method: HTTPMethod = [.GET, .POST, .PUT, .DELETE, .PATCH, .HEAD].randomElement(using: &rng)!
-            let body: ByteBuffer? = switch Int.random(in: 0..<4, using: &rng) {
-            case 0: nil
-            case 1: ByteBuffer(bytes: (0..<Int.random(in: 1...512, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
-            case 2: nested
-            default: ByteBuffer(string: #"{"start":true,"force":"yes","label":"\#(String(repeating: "x", count: Int.random(in: 0...2_000, using: &rng)))"}"#)
-            }
+            let body: ByteBuffer? =
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: nil
+                case 1: ByteBuffer(bytes: (0..<Int.random(in: 1...512, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+                case 2: nested
+                default:
+                    ByteBuffer(string: #"{"start":true,"force":"yes","label":"\#(String(repeating: "x", count: Int.random(in: 0...2_000, using: &rng)))"}"#)
+                }
             requests.append((path, method, body))
         }
         var codes: [UInt: Int] = [:]
@@ -61,7 +65,10 @@ extension PrimaryAndReplicaTests {
                 return collected
             }
             for (request, code) in results {
-                guard let code else { failures.append(request); continue }
+                guard let code else {
+                    failures.append(request)
+                    continue
+                }
                 codes[code, default: 0] += 1
                 let operatorOnly = ["/pg/controldata", "/pg/mode/backup", "/update", "/pg/archive/partial"].contains { request.contains(" \($0)") }
                 if code >= 500, !(code == 503 && operatorOnly) { failures.append("\(request) -> \(code)") }

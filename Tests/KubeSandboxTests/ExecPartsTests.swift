@@ -1,7 +1,8 @@
 import CNPGCore
 import Foundation
-@testable import KubeSandbox
 import Testing
+
+@testable import KubeSandbox
 
 /// The pure parts of `kubectl exec`: the channel protocol, the query, the container's identity.
 @Suite struct ExecPartsTests {
@@ -75,20 +76,26 @@ import Testing
 /// The sandbox's disruption controller: PodDisruptionBudget status from the pods it selects.
 @Suite struct DisruptionBudgetStatusTests {
     static func pod(_ name: String, role: String, ready: Bool, terminating: Bool = false) throws -> JSONValue {
-        try JSONText.parse(#"{"metadata":{"name":"\#(name)","labels":{"cnpg.io/cluster":"pg","cnpg.io/instanceRole":"\#(role)"}\#(terminating ? #","deletionTimestamp":"2026-11-30T10:00:00Z""# : "")},"status":{"conditions":[{"type":"Ready","status":"\#(ready ? "True" : "False")"}]}}"#)
+        try JSONText.parse(
+            #"{"metadata":{"name":"\#(name)","labels":{"cnpg.io/cluster":"pg","cnpg.io/instanceRole":"\#(role)"}\#(terminating ? #","deletionTimestamp":"2026-11-30T10:00:00Z""# : "")},"status":{"conditions":[{"type":"Ready","status":"\#(ready ? "True" : "False")"}]}}"#
+        )
     }
 
     @Test("expected, healthy, desired and allowed disruptions follow minAvailable, maxUnavailable and readiness")
     func status() throws {
-        let pods = try [Self.pod("pg-1", role: "primary", ready: true), Self.pod("pg-2", role: "replica", ready: true),
-                        Self.pod("pg-3", role: "replica", ready: true), Self.pod("pg-4", role: "replica", ready: false),
-                        Self.pod("pg-5", role: "replica", ready: true, terminating: true)]
+        let pods = try [
+            Self.pod("pg-1", role: "primary", ready: true), Self.pod("pg-2", role: "replica", ready: true),
+            Self.pod("pg-3", role: "replica", ready: true), Self.pod("pg-4", role: "replica", ready: false),
+            Self.pod("pg-5", role: "replica", ready: true, terminating: true),
+        ]
         let budget = { (spec: String) throws -> JSONValue in try JSONText.parse(#"{"metadata":{"name":"b","generation":2},"spec":\#(spec)}"#) }
-        let replicas = DisruptionBudgetController.status(of: try budget(#"{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/instanceRole":"replica"}}}"#), pods: pods)
+        let replicas = DisruptionBudgetController.status(
+            of: try budget(#"{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/instanceRole":"replica"}}}"#), pods: pods)
         #expect(replicas["expectedPods"] == .int(4) && replicas["currentHealthy"] == .int(2) && replicas["desiredHealthy"] == .int(1))
         #expect(replicas["disruptionsAllowed"] == .int(1) && replicas["observedGeneration"] == .int(2))
         #expect(replicas["conditions"]?.arrayValue?.first?["reason"] == .string("SufficientPods"))
-        let primary = DisruptionBudgetController.status(of: try budget(#"{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/instanceRole":"primary"}}}"#), pods: pods)
+        let primary = DisruptionBudgetController.status(
+            of: try budget(#"{"minAvailable":1,"selector":{"matchLabels":{"cnpg.io/instanceRole":"primary"}}}"#), pods: pods)
         #expect(primary["disruptionsAllowed"] == .int(0) && primary["conditions"]?.arrayValue?.first?["status"] == .string("False"))
         let percent = DisruptionBudgetController.status(of: try budget(#"{"maxUnavailable":"50%","selector":{}}"#), pods: pods)
         #expect(percent["expectedPods"] == .int(5) && percent["desiredHealthy"] == .int(2) && percent["disruptionsAllowed"] == .int(1))

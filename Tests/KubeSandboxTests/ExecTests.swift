@@ -40,8 +40,10 @@ struct ExecTests {
     func commandInsideTheContainer() async throws {
         let sandbox = try await Self.startWithPod()
         defer { _ = sandbox.stop() }
-        let result = try sandbox.kubectl(["exec", "box", "-c", "main", "--", "/bin/sh", "-c",
-                                          "echo uid=$(id -u) gid=$(id -g) host=$(hostname) cwd=$(pwd) greeting=$GREETING; echo oops >&2; exit 3"])
+        let result = try sandbox.kubectl([
+            "exec", "box", "-c", "main", "--", "/bin/sh", "-c",
+            "echo uid=$(id -u) gid=$(id -g) host=$(hostname) cwd=$(pwd) greeting=$GREETING; echo oops >&2; exit 3",
+        ])
         #expect(result.output == "uid=1000 gid=1000 host=box cwd=/tmp greeting=from-the-pod-spec\n")
         #expect(result.error.contains("oops"))
         #expect(result.error.contains("command terminated with exit code 3"))
@@ -61,7 +63,10 @@ struct ExecTests {
 
         // The session was authorised as `create` on pods/exec and answered 101.
         let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
-        #expect(audit.split(separator: "\n").contains { $0.contains("\"verb\":\"create\"") && $0.contains("\"subresource\":\"exec\"") && $0.contains("\"code\":101") })
+        #expect(
+            audit.split(separator: "\n").contains {
+                $0.contains("\"verb\":\"create\"") && $0.contains("\"subresource\":\"exec\"") && $0.contains("\"code\":101")
+            })
     }
 
     @Test("with -t the command gets a terminal of the client's size, and input typed there reaches it")
@@ -132,7 +137,9 @@ struct ExecTests {
         // kubectl picks the first container itself (and says so); the server is never asked to guess.
         #expect(ambiguous.status == 0, "\(ambiguous.error)")
 
-        try KubeletTests.apply(sandbox, """
+        try KubeletTests.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: ServiceAccount
             metadata: {name: viewer}
@@ -152,11 +159,14 @@ struct ExecTests {
         #expect(token.status == 0, "\(token.error)")
         let forbidden = try sandbox.kubectl(["--token", token.output, "exec", "box", "-c", "main", "--", "true"])
         #expect(forbidden.status == 1)
-        #expect(forbidden.error.contains("Error from server (Forbidden): pods \"box\" is forbidden: User \"system:serviceaccount:default:viewer\" cannot create resource \"pods/exec\""),
-                "\(forbidden.error)")
+        #expect(
+            forbidden.error.contains(
+                "Error from server (Forbidden): pods \"box\" is forbidden: User \"system:serviceaccount:default:viewer\" cannot create resource \"pods/exec\""),
+            "\(forbidden.error)")
 
         // Without an upgrade there is no session: 400 and a Status saying why.
-        let plain = try sandbox.kubectl(["create", "--raw", "/api/v1/namespaces/default/pods/box/exec?command=true&stdout=true&container=main", "-f", "-"], stdin: "{}")
+        let plain = try sandbox.kubectl(
+            ["create", "--raw", "/api/v1/namespaces/default/pods/box/exec?command=true&stdout=true&container=main", "-f", "-"], stdin: "{}")
         #expect(plain.status != 0 && plain.error.contains("Upgrade request required"), "\(plain.error)")
     }
 }

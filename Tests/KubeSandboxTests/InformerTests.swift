@@ -14,9 +14,15 @@ final class EventLog: @unchecked Sendable {
         case .deleted(let object): text = "deleted \(object["metadata"]?["name"]?.stringValue ?? "")"
         case .resync(let object): text = "resync \(object["metadata"]?["name"]?.stringValue ?? "")"
         }
-        lock.lock(); events.append(text); lock.unlock()
+        lock.lock()
+        events.append(text)
+        lock.unlock()
     }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return events }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return events
+    }
 
     /// Waits (bounded) until `predicate` holds.
     func wait(seconds: Double = 10, until predicate: ([String]) -> Bool) async -> Bool {
@@ -83,9 +89,11 @@ final class EventLog: @unchecked Sendable {
         #expect(await Eventually.check(within: 10) { await informer.hasSynced })
 
         let audit = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
-        let requests = { (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {
-            $0.contains("\"resource\":\"configmaps\"") && ($0.contains("\"verb\":\"get\"") || $0.contains("\"verb\":\"list\""))
-        }.count ?? 0 }
+        let requests = {
+            (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {
+                $0.contains("\"resource\":\"configmaps\"") && ($0.contains("\"verb\":\"get\"") || $0.contains("\"verb\":\"list\""))
+            }.count ?? 0
+        }
         let before = requests()
         #expect(try await cached.get(configMaps, namespace: "default", name: "a-1")["data"]?["v"] == .string("a-1"))
         let clusterA = try await cached.list(configMaps, namespace: "default", labelSelector: "cnpg.io/cluster=a", fieldSelector: nil)
@@ -101,7 +109,8 @@ final class EventLog: @unchecked Sendable {
 
         // Writes go to the API server; the watch brings them into the cache.
         _ = try await cached.patch(configMaps, namespace: "default", name: "a-2", .object([("data", .object([("v", .string("changed"))]))]))
-        #expect(await Eventually.check(within: 10) { (try? await cached.get(configMaps, namespace: "default", name: "a-2"))?["data"]?["v"] == .string("changed") })
+        #expect(
+            await Eventually.check(within: 10) { (try? await cached.get(configMaps, namespace: "default", name: "a-2"))?["data"]?["v"] == .string("changed") })
         try await client.shutdown()
     }
 
@@ -118,9 +127,11 @@ final class EventLog: @unchecked Sendable {
         let cached = InformerBackedKubeClient(base: client, informers: [informer])
         #expect(await Eventually.check(within: 10) { await informer.hasSynced })
         let audit = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
-        let lists = { (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {
-            $0.contains("\"resource\":\"configmaps\"") && $0.contains("\"verb\":\"list\"")
-        }.count ?? 0 }
+        let lists = {
+            (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {
+                $0.contains("\"resource\":\"configmaps\"") && $0.contains("\"verb\":\"list\"")
+            }.count ?? 0
+        }
         let before = lists()
         let all = try await cached.list(configMaps, namespace: "default", labelSelector: nil, fieldSelector: nil)
         let names = Set(all.items.compactMap { $0["metadata"]?["name"]?.stringValue })

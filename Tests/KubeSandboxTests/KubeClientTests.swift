@@ -13,13 +13,16 @@ import Testing
         if !labels.isEmpty { metadata.append(("labels", .object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))) }
         if !finalizers.isEmpty { metadata.append(("finalizers", .array(finalizers.map(JSONValue.string)))) }
         if let owner { metadata.append(("ownerReferences", .array([owner]))) }
-        return .object([("apiVersion", .string("v1")), ("kind", .string("ConfigMap")), ("metadata", .object(metadata)), ("data", .object([("a", .string("1"))]))])
+        return .object([
+            ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")), ("metadata", .object(metadata)), ("data", .object([("a", .string("1"))])),
+        ])
     }
 
     @Test func crudConflictsPatchesStatusAndGarbageCollection() async throws {
         let sandbox = try RunningSandbox()
-        let client = try HTTPKubeClient(configuration: try KubeClientConfiguration.fromKubeconfig(
-            environment: ["KUBECONFIG": "/nonexistent/config:\(sandbox.kubeconfig)"]))
+        let client = try HTTPKubeClient(
+            configuration: try KubeClientConfiguration.fromKubeconfig(
+                environment: ["KUBECONFIG": "/nonexistent/config:\(sandbox.kubeconfig)"]))
         do {
             let created = try await client.create(configMaps, namespace: "default", configMap("one", labels: ["app": "web"]))
             _ = try await client.create(configMaps, namespace: "default", configMap("two", labels: ["app": "db"]))
@@ -38,12 +41,15 @@ import Testing
             }
             let merged = try await client.patch(configMaps, namespace: "default", name: "one", .object([("data", .object([("b", .string("x"))]))]))
             #expect(merged["data"]?["b"] == .string("x"))
-            let jsonPatched = try await client.patch(configMaps, namespace: "default", name: "one",
-                                                     try JSONText.parse(#"[{"op":"remove","path":"/data/b"}]"#), patchType: .json)
+            let jsonPatched = try await client.patch(
+                configMaps, namespace: "default", name: "one",
+                try JSONText.parse(#"[{"op":"remove","path":"/data/b"}]"#), patchType: .json)
             #expect(jsonPatched["data"]?["b"] == nil)
 
-            let pod = try await client.create(pods, namespace: "default", try JSONText.parse(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}}"#))
-            let withStatus = try await client.update(pods, namespace: "default", pod.setting("status", to: .object([("phase", .string("Running"))])), subresource: "status")
+            let pod = try await client.create(
+                pods, namespace: "default", try JSONText.parse(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}}"#))
+            let withStatus = try await client.update(
+                pods, namespace: "default", pod.setting("status", to: .object([("phase", .string("Running"))])), subresource: "status")
             #expect(withStatus["status"]?["phase"] == .string("Running"))
 
             _ = try await client.create(configMaps, namespace: "default", configMap("held", finalizers: ["example.com/hold"]))
@@ -58,8 +64,10 @@ import Testing
             }
 
             let parent = try await client.get(configMaps, namespace: "default", name: "two")
-            let reference: JSONValue = .object([("apiVersion", .string("v1")), ("kind", .string("ConfigMap")), ("name", .string("two")),
-                                                ("uid", parent["metadata"]?["uid"] ?? .null)])
+            let reference: JSONValue = .object([
+                ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")), ("name", .string("two")),
+                ("uid", parent["metadata"]?["uid"] ?? .null),
+            ])
             _ = try await client.create(configMaps, namespace: "default", configMap("child", owner: reference))
             try await client.delete(configMaps, namespace: "default", name: "two", propagation: .background)
             let remaining = try await client.list(configMaps, namespace: "default").items.compactMap { $0["metadata"]?["name"]?.stringValue }
@@ -140,8 +148,9 @@ import Testing
         try directory.write("token", "abc\n")
         try directory.write("ca.crt", "-----BEGIN CERTIFICATE-----\n")
         try directory.write("namespace", "prod\n")
-        let configuration = try KubeClientConfiguration.inCluster(directory: directory.url.path,
-                                                                  environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"])
+        let configuration = try KubeClientConfiguration.inCluster(
+            directory: directory.url.path,
+            environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"])
         #expect(configuration.server == "https://10.0.0.1:443")
         #expect(configuration.namespace == "prod")
         #expect(configuration.credentials == .tokenFile(directory.url.path + "/token"))
@@ -151,7 +160,9 @@ import Testing
     @Test func kubeconfigContextsAndClientCertificates() throws {
         let directory = try TemporaryDirectory()
         try directory.write("client.crt", "CERT")
-        let path = try directory.write("config", """
+        let path = try directory.write(
+            "config",
+            """
             apiVersion: v1
             kind: Config
             current-context: a

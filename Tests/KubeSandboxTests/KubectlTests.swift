@@ -1,3 +1,4 @@
+import CNPGCore
 import CNPGTestSupport
 import Foundation
 import Testing
@@ -12,7 +13,9 @@ import Testing
         let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: \"1\"\n"
         #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap).output == "configmap/demo created\n")
         #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap).output == "configmap/demo unchanged\n")
-        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap.replacingOccurrences(of: "\"1\"", with: "\"2\"")).output == "configmap/demo configured\n")
+        #expect(
+            try sandbox.kubectl(["apply", "-f", "-"], stdin: configMap.replacingOccurrences(of: "\"1\"", with: "\"2\"")).output == "configmap/demo configured\n"
+        )
         #expect(try sandbox.kubectl(["label", "configmap", "demo", "tier=db"]).status == 0)
         #expect(try sandbox.kubectl(["get", "configmaps", "-l", "tier=db", "-o", "name"]).output == "configmap/demo\n")
         #expect(try sandbox.kubectl(["patch", "configmap", "demo", "--type=json", "-p", #"[{"op":"add","path":"/data/b","value":"3"}]"#]).status == 0)
@@ -29,9 +32,11 @@ import Testing
         let defaults = try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.primaryUpdateStrategy} {.spec.enablePDB}"])
         #expect(defaults.output == "unsupervised true", "CRD schema defaults are applied by the API server")
         let printed = try sandbox.kubectl(["get", "clusters"]).output.split(separator: "\n").first.map(String.init) ?? ""
-        #expect(printed.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "AGE", "INSTANCES", "READY", "STATUS", "PRIMARY"],
-                "kubectl prints the CRD's printer columns from the server's Table")
-        let invalid = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: bad\nspec:\n  instances: 0\n")
+        #expect(
+            printed.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "AGE", "INSTANCES", "READY", "STATUS", "PRIMARY"],
+            "kubectl prints the CRD's printer columns from the server's Table")
+        let invalid = try sandbox.kubectl(
+            ["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: bad\nspec:\n  instances: 0\n")
         #expect(invalid.status == 1)
         #expect(invalid.error.contains("spec.instances: Invalid value: 0: should be greater than or equal to 1"), "\(invalid.error)")
 
@@ -51,7 +56,8 @@ import Testing
         #expect(try sandbox.kubectl(["create", "serviceaccount", "reader", "-n", "imperative"]).status == 0)
         let role = try sandbox.kubectl(["create", "role", "read-cm", "-n", "imperative", "--verb=get,list", "--resource=configmaps"])
         #expect(role.status == 0, "\(role.error)")
-        #expect(try sandbox.kubectl(["create", "rolebinding", "reader", "-n", "imperative", "--role=read-cm", "--serviceaccount=imperative:reader"]).status == 0)
+        #expect(
+            try sandbox.kubectl(["create", "rolebinding", "reader", "-n", "imperative", "--role=read-cm", "--serviceaccount=imperative:reader"]).status == 0)
         let token = try sandbox.kubectl(["create", "token", "reader", "-n", "imperative"])
         #expect(token.status == 0 && !token.output.isEmpty && !token.output.hasSuffix("\n"), "\(token.error)")
         func canI(_ arguments: [String]) throws -> ExternalTool.Result {
@@ -77,27 +83,33 @@ import Testing
         let scaled = try sandbox.kubectl(["scale", "cluster", "cluster-example", "--replicas=5"])
         #expect(scaled.output == "cluster.postgresql.cnpg.io/cluster-example scaled\n", "\(scaled.error)")
         #expect(try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.instances}"]).output == "5")
-        let scale = try JSONText.parse(try sandbox.kubectl(["get", "--raw", "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters/cluster-example/scale"]).output)
+        let scale = try JSONText.parse(
+            try sandbox.kubectl(["get", "--raw", "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters/cluster-example/scale"]).output)
         #expect(scale["kind"] == .string("Scale") && scale["apiVersion"] == .string("autoscaling/v1") && scale["spec"]?["replicas"] == .int(5))
         let refused = try sandbox.kubectl(["scale", "cluster", "cluster-example", "--replicas=0"])
         #expect(refused.status == 1 && refused.error.contains("spec.instances: Invalid value: 0: should be greater than or equal to 1"), "\(refused.error)")
         // A PUT of a Scale read before another write is refused (kubectl's own --resource-version check is client-side).
-        let stale = try sandbox.kubectl(["replace", "--raw", "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters/cluster-example/scale", "-f", "-"],
-                                        stdin: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"cluster-example","resourceVersion":"1"},"spec":{"replicas":3}}"#)
+        let stale = try sandbox.kubectl(
+            ["replace", "--raw", "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters/cluster-example/scale", "-f", "-"],
+            stdin: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"cluster-example","resourceVersion":"1"},"spec":{"replicas":3}}"#)
         #expect(stale.status == 1 && stale.error.contains("the object has been modified"), "\(stale.error)")
         #expect(try sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "jsonpath={.spec.instances}"]).output == "5")
 
-        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web}
-            spec:
-              replicas: 1
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
-                spec: {containers: [{name: web, image: debian:bookworm, command: [sleep, infinity]}]}
-            """).status == 0)
+        #expect(
+            try sandbox.kubectl(
+                ["apply", "-f", "-"],
+                stdin: """
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: web}
+                    spec:
+                      replicas: 1
+                      selector: {matchLabels: {app: web}}
+                      template:
+                        metadata: {labels: {app: web}}
+                        spec: {containers: [{name: web, image: debian:bookworm, command: [sleep, infinity]}]}
+                    """
+            ).status == 0)
         let deployment = try sandbox.kubectl(["scale", "deployment", "web", "--replicas=3"])
         #expect(deployment.output == "deployment.apps/web scaled\n", "\(deployment.error)")
         #expect(try sandbox.kubectl(["get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"]).output == "3")
@@ -111,25 +123,33 @@ import Testing
         defer { _ = sandbox.stop() }
         let state = sandbox.stateDirectory.path
         let directory = sandbox.directory.url.path
-        let server = try String(contentsOfFile: sandbox.kubeconfig, encoding: .utf8).split(separator: "\n")
+        let server =
+            try String(contentsOfFile: sandbox.kubeconfig, encoding: .utf8).split(separator: "\n")
             .first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("server:") }?.split(separator: " ").last.map(String.init) ?? ""
         /// A key and a certificate for `subject`, signed by `caDirectory`'s ca.crt/ca.key, and a kubeconfig using them.
         func identity(_ name: String, subject: String, caCertificate: String, caKey: String) throws -> String {
-            let key = "\(directory)/\(name).key", request = "\(directory)/\(name).csr", certificate = "\(directory)/\(name).crt"
-            #expect(try OpenSSL.run(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-                                     "-subj", subject, "-out", request]).status == 0)
-            let signed = try OpenSSL.run(["x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
-                                          "-days", "1", "-out", certificate])
+            let key = "\(directory)/\(name).key"
+            let request = "\(directory)/\(name).csr"
+            let certificate = "\(directory)/\(name).crt"
+            #expect(
+                try OpenSSL.run([
+                    "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                    "-subj", subject, "-out", request,
+                ]).status == 0)
+            let signed = try OpenSSL.run([
+                "x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
+                "-days", "1", "-out", certificate,
+            ])
             #expect(signed.status == 0, "\(signed.error)")
             let kubeconfig = "\(directory)/\(name).kubeconfig"
             try """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: sandbox, cluster: {server: "\(server)", certificate-authority: "\(state)/ca.crt"}}]
-                users: [{name: \(name), user: {client-certificate: "\(certificate)", client-key: "\(key)"}}]
-                contexts: [{name: \(name), context: {cluster: sandbox, user: \(name), namespace: default}}]
-                current-context: \(name)
-                """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: sandbox, cluster: {server: "\(server)", certificate-authority: "\(state)/ca.crt"}}]
+            users: [{name: \(name), user: {client-certificate: "\(certificate)", client-key: "\(key)"}}]
+            contexts: [{name: \(name), context: {cluster: sandbox, user: \(name), namespace: default}}]
+            current-context: \(name)
+            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
             return kubeconfig
         }
         let caKeyMode = try FileManager.default.attributesOfItem(atPath: "\(state)/ca.key")[.posixPermissions] as? Int
@@ -137,18 +157,22 @@ import Testing
         let jane = try identity("jane", subject: "/CN=jane/O=dev", caCertificate: "\(state)/ca.crt", caKey: "\(state)/ca.key")
         let forbidden = try sandbox.kubectl(["--kubeconfig", jane, "get", "pods"])
         #expect(forbidden.status == 1 && forbidden.error.contains(#"User "jane" cannot list resource "pods""#), "\(forbidden.error)")
-        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: Role
-            metadata: {name: pod-reader}
-            rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
-            ---
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: RoleBinding
-            metadata: {name: dev-reads-pods}
-            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
-            subjects: [{kind: Group, name: dev, apiGroup: rbac.authorization.k8s.io}]
-            """).status == 0)
+        #expect(
+            try sandbox.kubectl(
+                ["apply", "-f", "-"],
+                stdin: """
+                    apiVersion: rbac.authorization.k8s.io/v1
+                    kind: Role
+                    metadata: {name: pod-reader}
+                    rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
+                    ---
+                    apiVersion: rbac.authorization.k8s.io/v1
+                    kind: RoleBinding
+                    metadata: {name: dev-reads-pods}
+                    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+                    subjects: [{kind: Group, name: dev, apiGroup: rbac.authorization.k8s.io}]
+                    """
+            ).status == 0)
         let allowed = try sandbox.kubectl(["--kubeconfig", jane, "get", "pods"])
         #expect(allowed.status == 0, "the group from O is bound: \(allowed.error)")
         #expect(try sandbox.kubectl(["--kubeconfig", jane, "auth", "can-i", "delete", "pods"]).output == "no\n")
@@ -157,10 +181,14 @@ import Testing
         #expect(try sandbox.kubectl(["--kubeconfig", admin, "create", "configmap", "by-certificate"]).status == 0)
 
         // A certificate from another CA never gets a session.
-        #expect(try OpenSSL.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(directory)/other-ca.key",
-                                 "-subj", "/CN=other-ca", "-days", "1", "-out", "\(directory)/other-ca.crt"]).status == 0)
-        let intruder = try identity("intruder", subject: "/CN=intruder/O=system:masters", caCertificate: "\(directory)/other-ca.crt",
-                                    caKey: "\(directory)/other-ca.key")
+        #expect(
+            try OpenSSL.run([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(directory)/other-ca.key",
+                "-subj", "/CN=other-ca", "-days", "1", "-out", "\(directory)/other-ca.crt",
+            ]).status == 0)
+        let intruder = try identity(
+            "intruder", subject: "/CN=intruder/O=system:masters", caCertificate: "\(directory)/other-ca.crt",
+            caKey: "\(directory)/other-ca.key")
         let refused = try sandbox.kubectl(["--kubeconfig", intruder, "get", "pods"])
         #expect(refused.status == 1 && !refused.output.contains("No resources"), "\(refused.output) \(refused.error)")
 
@@ -172,8 +200,10 @@ import Testing
         let sandbox = try RunningSandbox()
         let watcher = Process()
         watcher.executableURL = ExternalTool.find("kubectl")
-        watcher.arguments = ["--kubeconfig", sandbox.kubeconfig, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache").path,
-                             "get", "configmaps", "-w", "-o", "name", "--request-timeout=20s"]
+        watcher.arguments = [
+            "--kubeconfig", sandbox.kubeconfig, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache").path,
+            "get", "configmaps", "-w", "-o", "name", "--request-timeout=20s",
+        ]
         let output = Pipe()
         watcher.standardOutput = output
         watcher.standardError = FileHandle.nullDevice
@@ -188,8 +218,10 @@ import Testing
         #expect(seen.contains("configmap/watched"), "\(seen)")
         let lingering = Process()
         lingering.executableURL = ExternalTool.find("kubectl")
-        lingering.arguments = ["--kubeconfig", sandbox.kubeconfig, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache").path,
-                               "get", "configmaps", "-w"]
+        lingering.arguments = [
+            "--kubeconfig", sandbox.kubeconfig, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache").path,
+            "get", "configmaps", "-w",
+        ]
         lingering.standardOutput = FileHandle.nullDevice
         lingering.standardError = FileHandle.nullDevice
         try lingering.run()
@@ -204,27 +236,32 @@ import Testing
     @Test func aServiceAccountWithoutRightsIsForbiddenAndAudited() throws {
         let sandbox = try RunningSandbox()
         #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: nobody\n").status == 0)
-        let created = try sandbox.kubectl(["create", "--raw", "/api/v1/namespaces/default/serviceaccounts/nobody/token", "-f", "-"],
-                                          stdin: #"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}"#)
+        let created = try sandbox.kubectl(
+            ["create", "--raw", "/api/v1/namespaces/default/serviceaccounts/nobody/token", "-f", "-"],
+            stdin: #"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}"#)
         #expect(created.status == 0, "\(created.error)")
         let token = try #require(try JSONText.parseTokenStatus(created.output))
         let config = try String(contentsOfFile: sandbox.kubeconfig, encoding: .utf8)
             .replacingOccurrences(of: #"token: [0-9a-f]+"#, with: "token: \(token)", options: .regularExpression)
         let restricted = sandbox.directory.url.appendingPathComponent("restricted.kubeconfig")
         try config.write(to: restricted, atomically: true, encoding: .utf8)
-        let denied = try ExternalTool.run(try #require(ExternalTool.find("kubectl")),
-                                          ["--kubeconfig", restricted.path, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache2").path,
-                                           "get", "secrets"])
+        let denied = try ExternalTool.run(
+            try #require(ExternalTool.find("kubectl")),
+            [
+                "--kubeconfig", restricted.path, "--cache-dir", sandbox.directory.url.appendingPathComponent("cache2").path,
+                "get", "secrets",
+            ])
         #expect(denied.status == 1)
-        #expect(denied.error.contains(#"Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "secrets" in API group "" in the namespace "default""#), "\(denied.error)")
+        #expect(
+            denied.error.contains(
+                #"Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "secrets" in API group "" in the namespace "default""#
+            ), "\(denied.error)")
         #expect(sandbox.stop() == 0)
         let audit = try String(contentsOf: sandbox.directory.url.appendingPathComponent("state/audit.jsonl"), encoding: .utf8)
         #expect(audit.contains(#""user":"system:serviceaccount:default:nobody","verb":"list","group":"","resource":"secrets""#), "\(audit.suffix(600))")
         #expect(audit.contains(#""code":403"#))
     }
 }
-
-import CNPGCore
 
 extension JSONText {
     /// The token of a TokenRequest response.

@@ -1,8 +1,9 @@
 import CNPGCore
 import CNPGTestSupport
 import Foundation
-@testable import KubeSandbox
 import Testing
+
+@testable import KubeSandbox
 
 /// The kubelet's pure parts: environment, launch plans, accounts, addresses, printing, endpoints, logs.
 @Suite struct KubeletPartsTests {
@@ -16,8 +17,9 @@ import Testing
     }
 
     static func facts() -> ContainerEnvironment.PodFacts {
-        ContainerEnvironment.PodFacts(name: "db-1", namespace: "prod", uid: "u-1", podIP: "127.0.1.7", hostIP: "127.0.0.1", nodeName: "sandbox",
-                                      serviceAccountName: "db", labels: ["role": "primary"], annotations: [:])
+        ContainerEnvironment.PodFacts(
+            name: "db-1", namespace: "prod", uid: "u-1", podIP: "127.0.1.7", hostIP: "127.0.0.1", nodeName: "sandbox",
+            serviceAccountName: "db", labels: ["role": "primary"], annotations: [:])
     }
 
     @Test func variableReferencesExpandAsKubernetesDoes() {
@@ -26,10 +28,13 @@ import Testing
     }
 
     @Test func environmentComesFromImageFieldsSecretsAndConfigMaps() throws {
-        let resolver = ContainerEnvironment(pod: Self.facts(), apiServerHost: "127.0.0.1", apiServerPort: 6443,
-                                            secret: { $0 == "app" ? ["password": "s3cret"] : nil },
-                                            configMap: { $0 == "settings" ? ["MODE": "fast"] : nil })
-        var container = try Self.decode(Container.self, #"""
+        let resolver = ContainerEnvironment(
+            pod: Self.facts(), apiServerHost: "127.0.0.1", apiServerPort: 6443,
+            secret: { $0 == "app" ? ["password": "s3cret"] : nil },
+            configMap: { $0 == "settings" ? ["MODE": "fast"] : nil })
+        var container = try Self.decode(
+            Container.self,
+            #"""
             {"name": "c", "envFrom": [{"prefix": "CFG_", "configMapRef": {"name": "settings"}}],
              "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "app", "key": "password"}}},
                      {"name": "ROLE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['role']"}}},
@@ -51,7 +56,9 @@ import Testing
         #expect(throws: ContainerEnvironment.Failure(description: "secret \"other\" not found")) { try resolver.resolve(container, image: image) }
         missing.secretKeyRef = OptionalKeySelector(name: "app", key: "nope")
         container.env = [EnvVar(name: "X", valueFrom: missing)]
-        #expect(throws: ContainerEnvironment.Failure(description: "couldn't find key nope in secret prod/app")) { try resolver.resolve(container, image: image) }
+        #expect(throws: ContainerEnvironment.Failure(description: "couldn't find key nope in secret prod/app")) {
+            try resolver.resolve(container, image: image)
+        }
     }
 
     static let files = ContainerLaunchPlan.PodFiles(hosts: "/p/etc/hosts", passwd: "/p/etc/passwd", group: "/p/etc/group")
@@ -65,18 +72,21 @@ import Testing
         spec.securityContext = context
         var container = Container(name: "postgres")
         container.command = ["/controller/manager", "instance", "run", "--pod=$(POD_NAME)"]
-        container.volumeMounts = [VolumeMount(name: "pgdata", mountPath: "/var/lib/postgresql/data"),
-                                  VolumeMount(name: "scratch", mountPath: "/controller", subPath: "ctl")]
+        container.volumeMounts = [
+            VolumeMount(name: "pgdata", mountPath: "/var/lib/postgresql/data"),
+            VolumeMount(name: "scratch", mountPath: "/controller", subPath: "ctl"),
+        ]
         var security = SecurityContext()
         security.readOnlyRootFilesystem = true
         container.securityContext = security
         var image = ImageMap.Entry(image: "pg")
         image.users = [ImageMap.User(name: "postgres", uid: 26, gid: 26, home: "/var/lib/postgresql")]
         image.files = ["/manager": "/build/instance-manager"]
-        let plan = try ContainerLaunchPlan.make(pod: spec, podName: "db-1", container: container, image: image,
-                                                environment: [("POD_NAME", "db-1")],
-                                                volumeDirectories: ["pgdata": "/v/pgdata", "scratch": "/v/scratch"],
-                                                podFiles: Self.files, rootDirectory: "/p/rootfs/postgres")
+        let plan = try ContainerLaunchPlan.make(
+            pod: spec, podName: "db-1", container: container, image: image,
+            environment: [("POD_NAME", "db-1")],
+            volumeDirectories: ["pgdata": "/v/pgdata", "scratch": "/v/scratch"],
+            podFiles: Self.files, rootDirectory: "/p/rootfs/postgres")
         #expect(plan.uid == 26 && plan.gid == 26 && plan.groups == [26])
         #expect(plan.command == ["/controller/manager", "instance", "run", "--pod=db-1"])
         let arguments = plan.arguments(pidFile: "/p/postgres.pid")
@@ -95,25 +105,29 @@ import Testing
         var container = Container(name: "c")
         container.command = ["/bin/true"]
         #expect(throws: ContainerLaunchPlan.Failure.self) {
-            try ContainerLaunchPlan.make(pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
-                                         volumeDirectories: [:], podFiles: Self.files, rootDirectory: "/r")
+            try ContainerLaunchPlan.make(
+                pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
+                volumeDirectories: [:], podFiles: Self.files, rootDirectory: "/r")
         }
         spec.securityContext = nil
         container.volumeMounts = [VolumeMount(name: "data", mountPath: "/data", subPath: "../../etc")]
         #expect(throws: ContainerLaunchPlan.Failure.self) {
-            try ContainerLaunchPlan.make(pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
-                                         volumeDirectories: ["data": "/v"], podFiles: Self.files, rootDirectory: "/r")
+            try ContainerLaunchPlan.make(
+                pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
+                volumeDirectories: ["data": "/v"], podFiles: Self.files, rootDirectory: "/r")
         }
         container.volumeMounts = [VolumeMount(name: "undeclared", mountPath: "/data")]
         #expect(throws: ContainerLaunchPlan.Failure(description: "volume \"undeclared\" of container c is not declared by the pod")) {
-            try ContainerLaunchPlan.make(pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
-                                         volumeDirectories: [:], podFiles: Self.files, rootDirectory: "/r")
+            try ContainerLaunchPlan.make(
+                pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
+                volumeDirectories: [:], podFiles: Self.files, rootDirectory: "/r")
         }
         container.volumeMounts = nil
         container.command = nil
         #expect(throws: ContainerLaunchPlan.Failure.self) {
-            try ContainerLaunchPlan.make(pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
-                                         volumeDirectories: [:], podFiles: Self.files, rootDirectory: "/r")
+            try ContainerLaunchPlan.make(
+                pod: spec, podName: "p", container: container, image: ImageMap.Entry(image: "x"), environment: [],
+                volumeDirectories: [:], podFiles: Self.files, rootDirectory: "/r")
         }
     }
 
@@ -156,15 +170,27 @@ import Testing
     }
 
     static func pod(_ status: String) throws -> JSONValue {
-        try JSONText.parse(Array(("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\"}],\"initContainers\":[{\"name\":\"i\"}]},\"status\":" + status + "}").utf8))
+        try JSONText.parse(
+            Array(
+                ("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\"}],\"initContainers\":[{\"name\":\"i\"}]},\"status\":" + status + "}")
+                    .utf8))
     }
 
     @Test func podColumnsReadAsKubectlPrintsThem() throws {
-        let initializing = PodSummary(try Self.pod(#"{"phase":"Pending","initContainerStatuses":[{"name":"i","restartCount":0,"state":{"running":{}}}],"containerStatuses":[{"name":"c","ready":false,"restartCount":0,"state":{"waiting":{"reason":"PodInitializing"}}}]}"#))
+        let initializing = PodSummary(
+            try Self.pod(
+                #"{"phase":"Pending","initContainerStatuses":[{"name":"i","restartCount":0,"state":{"running":{}}}],"containerStatuses":[{"name":"c","ready":false,"restartCount":0,"state":{"waiting":{"reason":"PodInitializing"}}}]}"#
+            ))
         #expect(initializing.status == "Init:0/1" && initializing.ready == "0/1")
-        let crashing = PodSummary(try Self.pod(#"{"phase":"Running","initContainerStatuses":[{"name":"i","restartCount":0,"state":{"terminated":{"exitCode":0,"reason":"Completed"}}}],"containerStatuses":[{"name":"c","ready":false,"restartCount":3,"state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}"#))
+        let crashing = PodSummary(
+            try Self.pod(
+                #"{"phase":"Running","initContainerStatuses":[{"name":"i","restartCount":0,"state":{"terminated":{"exitCode":0,"reason":"Completed"}}}],"containerStatuses":[{"name":"c","ready":false,"restartCount":3,"state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}"#
+            ))
         #expect(crashing.status == "CrashLoopBackOff" && crashing.restarts == 3)
-        let done = PodSummary(try Self.pod(#"{"phase":"Succeeded","containerStatuses":[{"name":"c","ready":false,"restartCount":0,"state":{"terminated":{"exitCode":0,"reason":"Completed"}}}]}"#))
+        let done = PodSummary(
+            try Self.pod(
+                #"{"phase":"Succeeded","containerStatuses":[{"name":"c","ready":false,"restartCount":0,"state":{"terminated":{"exitCode":0,"reason":"Completed"}}}]}"#
+            ))
         #expect(done.status == "Completed")
         let deleting = try Self.pod(#"{"phase":"Running"}"#)
         let terminating = deleting.setting("metadata", to: .object([("name", .string("p")), ("deletionTimestamp", .string("2026-01-01T00:00:00Z"))]))
@@ -172,11 +198,20 @@ import Testing
     }
 
     @Test func endpointsFollowSelectorsReadinessAndNamedPorts() throws {
-        let service = try JSONText.parse(Array(#"{"metadata":{"name":"db-rw","namespace":"ns"},"spec":{"selector":{"role":"primary"},"ports":[{"name":"postgres","port":5432,"targetPort":"postgresql"}]}}"#.utf8))
-        let ready = try JSONText.parse(Array(#"{"metadata":{"name":"db-1","uid":"1","labels":{"role":"primary"}},"spec":{"containers":[{"name":"c","ports":[{"name":"postgresql","containerPort":5432}]}]},"status":{"phase":"Running","podIP":"127.0.1.1","conditions":[{"type":"Ready","status":"True"}]}}"#.utf8))
-        let replica = try JSONText.parse(Array(#"{"metadata":{"name":"db-2","uid":"2","labels":{"role":"replica"}},"status":{"phase":"Running","podIP":"127.0.1.2"}}"#.utf8))
-        let unready = ready.setting("metadata", to: .object([("name", .string("db-3")), ("uid", .string("3")), ("labels", .object([("role", .string("primary"))]))]))
-            .setting("status", to: .object([("phase", .string("Running")), ("podIP", .string("127.0.1.3"))]))
+        let service = try JSONText.parse(
+            Array(
+                #"{"metadata":{"name":"db-rw","namespace":"ns"},"spec":{"selector":{"role":"primary"},"ports":[{"name":"postgres","port":5432,"targetPort":"postgresql"}]}}"#
+                    .utf8))
+        let ready = try JSONText.parse(
+            Array(
+                #"{"metadata":{"name":"db-1","uid":"1","labels":{"role":"primary"}},"spec":{"containers":[{"name":"c","ports":[{"name":"postgresql","containerPort":5432}]}]},"status":{"phase":"Running","podIP":"127.0.1.1","conditions":[{"type":"Ready","status":"True"}]}}"#
+                    .utf8))
+        let replica = try JSONText.parse(
+            Array(#"{"metadata":{"name":"db-2","uid":"2","labels":{"role":"replica"}},"status":{"phase":"Running","podIP":"127.0.1.2"}}"#.utf8))
+        let unready = ready.setting(
+            "metadata", to: .object([("name", .string("db-3")), ("uid", .string("3")), ("labels", .object([("role", .string("primary"))]))])
+        )
+        .setting("status", to: .object([("phase", .string("Running")), ("podIP", .string("127.0.1.3"))]))
         let endpoints = ServiceController.endpoints(for: service, pods: [ready, replica, unready])
         #expect(endpoints.addresses.map(\.ip) == ["127.0.1.1", "127.0.1.3"])
         #expect(endpoints.addresses.map(\.ready) == [true, false])
@@ -184,7 +219,8 @@ import Testing
     }
 
     @Test func logRequestsPickTheContainerAndSliceTheText() throws {
-        let pod = try JSONText.parse(Array(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"},{"name":"b"}],"initContainers":[{"name":"init"}]}}"#.utf8))
+        let pod = try JSONText.parse(
+            Array(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"},{"name":"b"}],"initContainers":[{"name":"init"}]}}"#.utf8))
         #expect(try PodLogRequest.containerName("init", in: pod) == "init")
         #expect(throws: StatusError.self) { try PodLogRequest.containerName(nil, in: pod) }
         #expect(throws: StatusError.self) { try PodLogRequest.containerName("zzz", in: pod) }
@@ -195,7 +231,8 @@ import Testing
     }
 
     @Test func hostsFilesNameServicesTheWaysPodsAskForThem() {
-        let text = ServiceNames.render(["prod": ["db-rw": "127.1.0.1"], "other": ["cache": "127.1.0.2"]], podName: "db-1", namespace: "prod", podIP: "127.0.1.5")
+        let text = ServiceNames.render(
+            ["prod": ["db-rw": "127.1.0.1"], "other": ["cache": "127.1.0.2"]], podName: "db-1", namespace: "prod", podIP: "127.0.1.5")
         #expect(text.contains("127.1.0.1\tdb-rw.prod.svc.cluster.local db-rw.prod.svc db-rw.prod db-rw\n"))
         #expect(text.contains("127.1.0.2\tcache.other.svc.cluster.local cache.other.svc cache.other\n"))
         #expect(text.contains("127.0.1.5\tdb-1\n"))
@@ -212,4 +249,3 @@ import Testing
         #expect(PodAdmission.admit(optedOut)["spec"]?["volumes"] == nil)
     }
 }
-

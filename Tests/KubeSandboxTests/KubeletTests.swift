@@ -36,7 +36,9 @@ struct KubeletTests {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
         let marker = "marker-\(UInt32.random(in: 100_000...999_999))"
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: hello}
@@ -86,7 +88,9 @@ struct KubeletTests {
     func livenessRestart() async throws {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: flaky}
@@ -115,7 +119,9 @@ struct KubeletTests {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
         let token = UUID().uuidString
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: PersistentVolumeClaim
             metadata: {name: data}
@@ -149,7 +155,9 @@ struct KubeletTests {
         #expect(try sandbox.kubectl(["logs", podName]).output.contains("written"))
         #expect(try sandbox.kubectl(["delete", "job", "writer", "--cascade=foreground", "--timeout=30s"]).status == 0)
 
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: reader}
@@ -174,7 +182,8 @@ struct KubeletTests {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
         guard let curl = ExternalTool.find("curl") else { throw TestFailure("curl is not installed") }
-        let pod = { (name: String, role: String) in """
+        let pod = { (name: String, role: String) in
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: \(name), labels: {app: web, role: \(role)}}
@@ -190,17 +199,20 @@ struct KubeletTests {
                 env:
                 - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
                 - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-            """ }
-        try Self.apply(sandbox, pod("alpha", "primary") + "\n---\n" + pod("beta", "replica") + """
+            """
+        }
+        try Self.apply(
+            sandbox,
+            pod("alpha", "primary") + "\n---\n" + pod("beta", "replica") + """
 
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: web-rw}
-            spec:
-              selector: {app: web, role: primary}
-              ports: [{port: 80, targetPort: http}]
-            """)
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web-rw}
+                spec:
+                  selector: {app: web, role: primary}
+                  ports: [{port: 80, targetPort: http}]
+                """)
         let address = await {
             var found = ""
             _ = await Eventually.check(within: 10) {
@@ -210,8 +222,10 @@ struct KubeletTests {
             return found
         }()
         #expect(address.hasPrefix("127."))
-        let fetch = { (try? ExternalTool.run(curl, ["-s", "-m", "2", "http://\(address):80/"], timeout: 10).output)?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        let fetch = {
+            (try? ExternalTool.run(curl, ["-s", "-m", "2", "http://\(address):80/"], timeout: 10).output)?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        }
         let servedByAlpha = await Eventually.check(within: 30) { fetch() == "alpha" }
         #expect(servedByAlpha, "endpoints: \(Self.jsonpath(sandbox, "endpoints/web-rw", ".subsets"))")
         let endpointIP = Self.jsonpath(sandbox, "endpoints/web-rw", ".subsets[0].addresses[0].ip")
@@ -230,7 +244,9 @@ struct KubeletTests {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
         let bin = binaries.path
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: PersistentVolumeClaim
             metadata: {name: pgdata}
@@ -271,8 +287,12 @@ struct KubeletTests {
         let address = Self.jsonpath(sandbox, "service/pg-rw", ".spec.clusterIP")
         let podIP = Self.jsonpath(sandbox, "pod/pg", ".status.podIP")
         let psql = binaries.appendingPathComponent("psql")
-        let answered = try ExternalTool.run(psql, ["-h", address, "-p", "5432", "-U", "postgres", "-Atc",
-                                                   "select inet_server_addr()::text || ' ' || current_setting('listen_addresses')"], timeout: 20)
+        let answered = try ExternalTool.run(
+            psql,
+            [
+                "-h", address, "-p", "5432", "-U", "postgres", "-Atc",
+                "select inet_server_addr()::text || ' ' || current_setting('listen_addresses')",
+            ], timeout: 20)
         #expect(answered.status == 0, "\(answered.error)")
         #expect(answered.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(podIP)/32 \(podIP)")
     }
@@ -281,7 +301,9 @@ struct KubeletTests {
     func shutdownStopsEverything() async throws {
         let sandbox = try Self.startSandbox()
         let marker = String(UInt32.random(in: 100_000...999_999))
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: stubborn}
@@ -306,7 +328,9 @@ struct KubeletTests {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
         let marker = String(UInt32.random(in: 100_000...999_999))
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: orphan}

@@ -1,13 +1,15 @@
 import CNPGCore
 import Foundation
-@testable import KubeSandbox
 import Testing
+
+@testable import KubeSandbox
 
 /// Which proxied connections (from the API server's address) NetworkPolicies let into a pod.
 @Suite struct NetworkPolicyEvaluatorTests {
     static func json(_ text: String) throws -> JSONValue { try JSONText.parse(Array(text.utf8)) }
 
-    static let pod = #"{"metadata":{"name":"db-1","labels":{"app":"db"}},"spec":{"containers":[{"name":"postgres","ports":[{"name":"status","containerPort":8000}]}]}}"#
+    static let pod =
+        #"{"metadata":{"name":"db-1","labels":{"app":"db"}},"spec":{"containers":[{"name":"postgres","ports":[{"name":"status","containerPort":8000}]}]}}"#
 
     @Test func podsNoPolicySelectsAreOpenAndSelectedOnesAdmitOnlyWhatARuleAdmits() throws {
         let pod = try Self.json(Self.pod)
@@ -20,10 +22,13 @@ import Testing
         #expect(NetworkPolicyEvaluator.admits(address: "127.0.0.1", to: pod, port: 8000, policies: [egressOnly]))
 
         // Pod and namespace peers never hold an address outside the pod network; ipBlocks may.
-        let operatorOnly = try Self.json(#"{"spec":{"podSelector":{"matchLabels":{"app":"db"}},"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"cnpg-system"}}}],"ports":[{"port":8000}]},{"ports":[{"port":5432}]}]}}"#)
+        let operatorOnly = try Self.json(
+            #"{"spec":{"podSelector":{"matchLabels":{"app":"db"}},"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"cnpg-system"}}}],"ports":[{"port":8000}]},{"ports":[{"port":5432}]}]}}"#
+        )
         #expect(!NetworkPolicyEvaluator.admits(address: "127.0.0.1", to: pod, port: 8000, policies: [operatorOnly]))
         #expect(NetworkPolicyEvaluator.admits(address: "127.0.0.1", to: pod, port: 5432, policies: [operatorOnly]))
-        let apiServer = try Self.json(#"{"spec":{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"127.0.0.0/8","except":["127.0.0.2/32"]}}],"ports":[{"port":"status"}]}]}}"#)
+        let apiServer = try Self.json(
+            #"{"spec":{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"127.0.0.0/8","except":["127.0.0.2/32"]}}],"ports":[{"port":"status"}]}]}}"#)
         #expect(NetworkPolicyEvaluator.admits(address: "127.0.0.1", to: pod, port: 8000, policies: [operatorOnly, apiServer]))
         #expect(!NetworkPolicyEvaluator.admits(address: "127.0.0.2", to: pod, port: 8000, policies: [apiServer]))
         #expect(!NetworkPolicyEvaluator.admits(address: "10.0.0.1", to: pod, port: 8000, policies: [apiServer]))

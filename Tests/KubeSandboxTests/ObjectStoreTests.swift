@@ -10,9 +10,12 @@ private struct Fixture {
     func type(_ name: String) -> ResourceType { store.resource(name)! }
 
     mutating func configMap(_ name: String, labels: String = "{}", owners: String = "[]", finalizers: String = "[]") throws -> JSONValue {
-        try store.create(type("configmaps"), namespace: "default", try json("""
-            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\(name)","labels":\(labels),"ownerReferences":\(owners),"finalizers":\(finalizers)},"data":{"a":"1"}}
-            """))
+        try store.create(
+            type("configmaps"), namespace: "default",
+            try json(
+                """
+                {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\(name)","labels":\(labels),"ownerReferences":\(owners),"finalizers":\(finalizers)},"data":{"a":"1"}}
+                """))
     }
 }
 
@@ -31,8 +34,9 @@ private func owner(_ object: JSONValue) -> String {
         #expect(created["metadata"]?["creationTimestamp"] == .string("2027-01-15T08:00:00Z"))
         #expect(created["metadata"]?["uid"]?.stringValue?.count == 36)
         #expect(throws: StatusError.alreadyExists(fixture.type("configmaps"), "settings")) { try fixture.configMap("settings") }
-        let generated = try fixture.store.create(fixture.type("configmaps"), namespace: "default",
-                                                 try json(#"{"metadata":{"generateName":"job-"}}"#))
+        let generated = try fixture.store.create(
+            fixture.type("configmaps"), namespace: "default",
+            try json(#"{"metadata":{"generateName":"job-"}}"#))
         #expect(generated["metadata"]?["name"]?.stringValue?.hasPrefix("job-") == true)
         #expect(generated["kind"] == .string("ConfigMap"))
     }
@@ -59,8 +63,12 @@ private func owner(_ object: JSONValue) -> String {
         let configMaps = fixture.type("configmaps")
         #expect(throws: StatusError.self) { try fixture.store.create(configMaps, namespace: "default", try json(#"{"metadata":{"name":"Bad_Name"}}"#)) }
         #expect(throws: StatusError.self) { try fixture.store.create(configMaps, namespace: "missing", try json(#"{"metadata":{"name":"a"}}"#)) }
-        #expect(throws: StatusError.self) { try fixture.store.create(configMaps, namespace: "default", try json(#"{"kind":"Secret","metadata":{"name":"a"}}"#)) }
-        #expect(throws: StatusError.self) { try fixture.store.create(configMaps, namespace: "default", try json(#"{"metadata":{"name":"a","namespace":"other"}}"#)) }
+        #expect(throws: StatusError.self) {
+            try fixture.store.create(configMaps, namespace: "default", try json(#"{"kind":"Secret","metadata":{"name":"a"}}"#))
+        }
+        #expect(throws: StatusError.self) {
+            try fixture.store.create(configMaps, namespace: "default", try json(#"{"metadata":{"name":"a","namespace":"other"}}"#))
+        }
         #expect(throws: StatusError.self) { try fixture.store.create(configMaps, namespace: "default", .array([])) }
         do {
             _ = try fixture.store.get(configMaps, namespace: "default", name: "nope")
@@ -94,12 +102,16 @@ private func owner(_ object: JSONValue) -> String {
     @Test func statusSubresourceSeparatesSpecFromStatus() throws {
         var fixture = Fixture()
         let pods = fixture.type("pods")
-        let pod = try fixture.store.create(pods, namespace: "default", try json(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}]},"status":{"phase":"Pending"}}"#))
-        let withStatus = try fixture.store.update(pods, namespace: "default", name: "p", pod.setting("status", to: try json(#"{"phase":"Running"}"#)), subresource: "status")
+        let pod = try fixture.store.create(
+            pods, namespace: "default", try json(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}]},"status":{"phase":"Pending"}}"#))
+        let withStatus = try fixture.store.update(
+            pods, namespace: "default", name: "p", pod.setting("status", to: try json(#"{"phase":"Running"}"#)), subresource: "status")
         #expect(withStatus["status"]?["phase"] == .string("Running"))
         #expect(withStatus["metadata"]?["generation"] == .int(1), "status writes do not bump generation")
-        let mainWrite = try fixture.store.update(pods, namespace: "default", name: "p", withStatus.setting("status", to: try json(#"{"phase":"Failed"}"#))
-            .setting("spec", to: try json(#"{"containers":[{"name":"c","image":"x"}]}"#)))
+        let mainWrite = try fixture.store.update(
+            pods, namespace: "default", name: "p",
+            withStatus.setting("status", to: try json(#"{"phase":"Failed"}"#))
+                .setting("spec", to: try json(#"{"containers":[{"name":"c","image":"x"}]}"#)))
         #expect(mainWrite["status"]?["phase"] == .string("Running"), "main-resource writes keep the stored status")
         #expect(mainWrite["metadata"]?["generation"] == .int(2))
     }
@@ -108,12 +120,14 @@ private func owner(_ object: JSONValue) -> String {
         var fixture = Fixture()
         _ = try fixture.configMap("settings", labels: #"{"tier":"db"}"#)
         let configMaps = fixture.type("configmaps")
-        let merged = try fixture.store.patch(configMaps, namespace: "default", name: "settings", type: .merge,
-                                             try json(#"{"metadata":{"labels":{"tier":null,"team":"a"}},"data":{"b":"2"}}"#))
+        let merged = try fixture.store.patch(
+            configMaps, namespace: "default", name: "settings", type: .merge,
+            try json(#"{"metadata":{"labels":{"tier":null,"team":"a"}},"data":{"b":"2"}}"#))
         #expect(merged["metadata"]?["labels"] == (try json(#"{"team":"a"}"#)))
         #expect(merged["data"] == (try json(#"{"a":"1","b":"2"}"#)))
-        let patched = try fixture.store.patch(configMaps, namespace: "default", name: "settings", type: .json,
-                                              try json(#"[{"op":"test","path":"/data/a","value":"1"},{"op":"remove","path":"/data/a"},{"op":"add","path":"/data/c","value":"3"}]"#))
+        let patched = try fixture.store.patch(
+            configMaps, namespace: "default", name: "settings", type: .json,
+            try json(#"[{"op":"test","path":"/data/a","value":"1"},{"op":"remove","path":"/data/a"},{"op":"add","path":"/data/c","value":"3"}]"#))
         #expect(patched["data"] == (try json(#"{"b":"2","c":"3"}"#)))
         #expect(throws: StatusError.self) {
             try fixture.store.patch(configMaps, namespace: "default", name: "settings", type: .json, try json(#"[{"op":"test","path":"/data/b","value":"9"}]"#))
@@ -133,9 +147,12 @@ private func owner(_ object: JSONValue) -> String {
         let configMaps = fixture.type("configmaps")
         func names(_ result: ObjectStore.ListResult) -> [String] { result.items.compactMap { $0["metadata"]?["name"]?.stringValue } }
         #expect(names(fixture.store.list(configMaps, namespace: "default", labelSelector: try SelectorExpression(parsing: "tier=db"))) == ["a", "c"])
-        #expect(names(fixture.store.list(configMaps, namespace: "default", labelSelector: try SelectorExpression(parsing: "tier in (web,cache)"))) == ["b", "d"])
+        #expect(
+            names(fixture.store.list(configMaps, namespace: "default", labelSelector: try SelectorExpression(parsing: "tier in (web,cache)"))) == ["b", "d"])
         #expect(names(fixture.store.list(configMaps, namespace: nil, labelSelector: try SelectorExpression(parsing: "tier!=db,tier"))) == ["b", "d"])
-        #expect(names(fixture.store.list(configMaps, namespace: "default", fieldSelector: try SelectorExpression(parsing: "metadata.name=c", fieldSelector: true))) == ["c"])
+        #expect(
+            names(fixture.store.list(configMaps, namespace: "default", fieldSelector: try SelectorExpression(parsing: "metadata.name=c", fieldSelector: true)))
+                == ["c"])
         let page1 = fixture.store.list(configMaps, namespace: "default", limit: 3)
         #expect(names(page1) == ["a", "b", "c"])
         let page2 = fixture.store.list(configMaps, namespace: "default", limit: 3, continueAfter: page1.continueToken)
@@ -167,8 +184,9 @@ private func owner(_ object: JSONValue) -> String {
         let marked = try fixture.store.delete(configMaps, namespace: "default", name: "guarded")
         #expect(marked["metadata"]?["deletionTimestamp"] != nil)
         let still = try fixture.store.get(configMaps, namespace: "default", name: "guarded")
-        _ = try fixture.store.update(configMaps, namespace: "default", name: "guarded",
-                                     still.setting("metadata", to: (still["metadata"] ?? .null).setting("finalizers", to: .array([]))))
+        _ = try fixture.store.update(
+            configMaps, namespace: "default", name: "guarded",
+            still.setting("metadata", to: (still["metadata"] ?? .null).setting("finalizers", to: .array([]))))
         #expect(throws: StatusError.notFound(configMaps, "guarded")) { try fixture.store.get(configMaps, namespace: "default", name: "guarded") }
     }
 
@@ -229,12 +247,16 @@ private func owner(_ object: JSONValue) -> String {
 
     @Test func jsonPatchOperations() throws {
         let document = try json(#"{"list":[1,2],"o":{"k":"v"}}"#)
-        let result = try JSONPatch.apply(try json(#"""
-            [{"op":"add","path":"/list/-","value":3},{"op":"add","path":"/list/0","value":0},{"op":"move","from":"/o/k","path":"/moved"},
-             {"op":"copy","from":"/moved","path":"/o/copy"},{"op":"replace","path":"/list/1","value":9},{"op":"add","path":"/a~1b","value":true}]
-            """#), to: document)
+        let result = try JSONPatch.apply(
+            try json(
+                #"""
+                [{"op":"add","path":"/list/-","value":3},{"op":"add","path":"/list/0","value":0},{"op":"move","from":"/o/k","path":"/moved"},
+                 {"op":"copy","from":"/moved","path":"/o/copy"},{"op":"replace","path":"/list/1","value":9},{"op":"add","path":"/a~1b","value":true}]
+                """#), to: document)
         #expect(result == (try json(#"{"list":[0,9,2,3],"o":{"copy":"v"},"moved":"v","a/b":true}"#)))
-        for bad in [#"{"op":"add"}"#, #"[{"op":"remove","path":"/missing"}]"#, #"[{"op":"frobnicate","path":"/o"}]"#, #"[{"op":"add","path":"/list/9","value":1}]"#] {
+        for bad in [
+            #"{"op":"add"}"#, #"[{"op":"remove","path":"/missing"}]"#, #"[{"op":"frobnicate","path":"/o"}]"#, #"[{"op":"add","path":"/list/9","value":1}]"#,
+        ] {
             #expect(throws: JSONPatch.Failure.self) { try JSONPatch.apply(try json(bad), to: document) }
         }
     }

@@ -1,7 +1,8 @@
 import CNPGCore
 import Foundation
-@testable import KubeSandbox
 import Testing
+
+@testable import KubeSandbox
 
 /// Protobuf bodies as client-go's typed clients write them (gogo: empty optional scalars included).
 @Suite struct ProtobufBodyTests {
@@ -35,12 +36,18 @@ import Testing
     }
 
     static func envelope(apiVersion: String, kind: String, raw: [UInt8]) -> [UInt8] {
-        KubernetesProtobuf.magic + Writer.message { unknown in
-            unknown.bytes(1, Writer.message { $0.string(1, apiVersion); $0.string(2, kind) })
-            unknown.bytes(2, raw)
-            unknown.string(3, "")
-            unknown.string(4, "")
-        }
+        KubernetesProtobuf.magic
+            + Writer.message { unknown in
+                unknown.bytes(
+                    1,
+                    Writer.message {
+                        $0.string(1, apiVersion)
+                        $0.string(2, kind)
+                    })
+                unknown.bytes(2, raw)
+                unknown.string(3, "")
+                unknown.string(4, "")
+            }
     }
 
     @Test func aHelmReleaseSecretDecodes() throws {
@@ -51,26 +58,43 @@ import Testing
             meta.int(7, 0)
             meta.bytes(8, [])
             for (key, value) in [("name", "demo"), ("owner", "helm")] {
-                meta.bytes(11, Writer.message { $0.string(1, key); $0.string(2, value) })
+                meta.bytes(
+                    11,
+                    Writer.message {
+                        $0.string(1, key)
+                        $0.string(2, value)
+                    })
             }
         }
         let secret = Writer.message { body in
             body.bytes(1, metadata)
-            body.bytes(2, Writer.message { $0.string(1, "release"); $0.bytes(2, [0x1f, 0x8b, 0x00, 0xff]) })
+            body.bytes(
+                2,
+                Writer.message {
+                    $0.string(1, "release")
+                    $0.bytes(2, [0x1f, 0x8b, 0x00, 0xff])
+                })
             body.string(3, "helm.sh/release.v1")
         }
         let json = try KubernetesProtobuf.decode(Self.envelope(apiVersion: "v1", kind: "Secret", raw: secret))
         #expect(json["apiVersion"] == .string("v1"))
         #expect(json["kind"] == .string("Secret"))
-        #expect(json["metadata"] == .object([("name", .string("sh.helm.release.v1.demo.v1")),
-                                             ("labels", .object([("name", .string("demo")), ("owner", .string("helm"))]))]),
-                "empty optional strings, zero generation and unset time are absent")
+        #expect(
+            json["metadata"]
+                == .object([
+                    ("name", .string("sh.helm.release.v1.demo.v1")),
+                    ("labels", .object([("name", .string("demo")), ("owner", .string("helm"))])),
+                ]),
+            "empty optional strings, zero generation and unset time are absent")
         #expect(json["data"]?["release"] == .string(Data([0x1f, 0x8b, 0x00, 0xff]).base64EncodedString()))
         #expect(json["type"] == .string("helm.sh/release.v1"))
     }
 
     @Test func deleteOptionsKeepAZeroGracePeriod() throws {
-        let options = Writer.message { $0.int(1, 0); $0.string(4, "Background") }
+        let options = Writer.message {
+            $0.int(1, 0)
+            $0.string(4, "Background")
+        }
         let json = try KubernetesProtobuf.decode(Self.envelope(apiVersion: "v1", kind: "DeleteOptions", raw: options))
         #expect(json["gracePeriodSeconds"] == .int(0))
         #expect(json["propagationPolicy"] == .string("Background"))
@@ -82,8 +106,9 @@ import Testing
         }
         #expect(throws: (any Error).self) { try KubernetesProtobuf.decode(KubernetesProtobuf.magic + [0x0a, 0x05, 0x01]) }
         let api = SandboxAPI(serverAddress: "127.0.0.1:1")
-        var request = APIRequest(method: "POST", path: "/api/v1/namespaces/default/configmaps", contentType: "application/vnd.kubernetes.protobuf",
-                                 body: Self.envelope(apiVersion: "apps/v1", kind: "StatefulSet", raw: []))
+        var request = APIRequest(
+            method: "POST", path: "/api/v1/namespaces/default/configmaps", contentType: "application/vnd.kubernetes.protobuf",
+            body: Self.envelope(apiVersion: "apps/v1", kind: "StatefulSet", raw: []))
         #expect(await api.handle(request).status == 415)
         request.body = KubernetesProtobuf.magic + [0x0a, 0x05, 0x01]
         #expect(await api.handle(request).status == 400)

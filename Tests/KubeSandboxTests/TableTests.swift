@@ -1,7 +1,8 @@
 import CNPGCore
 import Foundation
-@testable import KubeSandbox
 import Testing
+
+@testable import KubeSandbox
 
 @Suite struct TableTests {
     @Test func agesReadLikeKubectl() {
@@ -19,7 +20,9 @@ import Testing
     }
 
     @Test func printerColumnPathsEvaluate() throws {
-        let object = try JSONText.parse(#"{"spec":{"cluster":{"name":"c"}},"status":{"conditions":[{"type":"Ready","reason":"r1"},{"type":"SyncReplicationTopologySatisfied","reason":"Satisfied"}],"list":[5,6]}}"#)
+        let object = try JSONText.parse(
+            #"{"spec":{"cluster":{"name":"c"}},"status":{"conditions":[{"type":"Ready","reason":"r1"},{"type":"SyncReplicationTopologySatisfied","reason":"Satisfied"}],"list":[5,6]}}"#
+        )
         #expect(JSONPathLite.evaluate(".spec.cluster.name", on: object) == .string("c"))
         #expect(JSONPathLite.evaluate(#".status.conditions[?(@.type=="SyncReplicationTopologySatisfied")].reason"#, on: object) == .string("Satisfied"))
         #expect(JSONPathLite.evaluate(".status.list[1]", on: object) == .int(6))
@@ -29,13 +32,17 @@ import Testing
     @Test func tablesFollowTheCRDsPrinterColumns() async throws {
         let api = SandboxAPI(serverAddress: "127.0.0.1:1")
         let crd = ManifestValidator.render([CRDGenerator.customResourceDefinitions()[0]], format: "json")
-        _ = await api.handle(APIRequest(method: "POST", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", contentType: "application/json", body: Array(crd.utf8)))
+        _ = await api.handle(
+            APIRequest(method: "POST", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", contentType: "application/json", body: Array(crd.utf8)))
         let cluster = #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg"},"spec":{"instances":3,"storage":{"size":"1Gi"}}}"#
-        _ = await api.handle(APIRequest(method: "POST", path: "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters", contentType: "application/json", body: Array(cluster.utf8)))
+        _ = await api.handle(
+            APIRequest(
+                method: "POST", path: "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters", contentType: "application/json", body: Array(cluster.utf8)))
         var request = APIRequest(method: "GET", path: "/apis/postgresql.cnpg.io/v1/namespaces/default/clusters")
         request.accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
         guard case .json(200, let table) = await api.handle(request), case .array(let columns)? = table["columnDefinitions"],
-              case .array(let rows)? = table["rows"] else {
+            case .array(let rows)? = table["rows"]
+        else {
             Issue.record("no table")
             return
         }

@@ -10,7 +10,8 @@ extension KubeletTests {
     func volumeSnapshotAndRestore() async throws {
         let sandbox = try Self.startSandbox()
         defer { _ = sandbox.stop() }
-        let job = { (name: String, command: String, claim: String) in """
+        let job = { (name: String, command: String, claim: String) in
+            """
             apiVersion: batch/v1
             kind: Job
             metadata: {name: \(name)}
@@ -27,14 +28,17 @@ extension KubeletTests {
                     volumeMounts: [{name: data, mountPath: /data}]
                   volumes:
                   - {name: data, persistentVolumeClaim: {claimName: \(claim)}}
-            """ }
+            """
+        }
         func finished(_ name: String) async -> Bool {
             await Eventually.check(within: 60) { Self.jsonpath(sandbox, "job/\(name)", ".status.succeeded") == "1" }
         }
         func output(of name: String) throws -> String {
             try sandbox.kubectl(["logs", "job/\(name)"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: v1
             kind: PersistentVolumeClaim
             metadata: {name: data}
@@ -47,9 +51,12 @@ extension KubeletTests {
         #expect(await finished("first"), "\(Self.jsonpath(sandbox, "job/first", ".status"))")
 
         let definitions = try sandbox.kubectl(["get", "crd", "-o", "name"]).output
-        #expect(definitions.contains("volumesnapshots.snapshot.storage.k8s.io") && definitions.contains("volumesnapshotcontents.snapshot.storage.k8s.io"),
-                "\(definitions)")
-        try Self.apply(sandbox, """
+        #expect(
+            definitions.contains("volumesnapshots.snapshot.storage.k8s.io") && definitions.contains("volumesnapshotcontents.snapshot.storage.k8s.io"),
+            "\(definitions)")
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: snapshot.storage.k8s.io/v1
             kind: VolumeSnapshot
             metadata: {name: data-snap}
@@ -57,7 +64,10 @@ extension KubeletTests {
               source: {persistentVolumeClaimName: data}
             """)
         let ready = await Eventually.check(within: 30) { Self.jsonpath(sandbox, "volumesnapshot/data-snap", ".status.readyToUse") == "true" }
-        #expect(ready, "\(Self.jsonpath(sandbox, "volumesnapshot/data-snap", ".status")) \((try? String(contentsOfFile: sandbox.logPath, encoding: .utf8).suffix(3000)) ?? "")")
+        #expect(
+            ready,
+            "\(Self.jsonpath(sandbox, "volumesnapshot/data-snap", ".status")) \((try? String(contentsOfFile: sandbox.logPath, encoding: .utf8).suffix(3000)) ?? "")"
+        )
         #expect(Self.jsonpath(sandbox, "volumesnapshot/data-snap", ".spec.volumeSnapshotClassName") == "kube-sandbox-snapshots")
         #expect(Self.jsonpath(sandbox, "volumesnapshot/data-snap", ".status.restoreSize") == "1Gi")
         let content = Self.jsonpath(sandbox, "volumesnapshot/data-snap", ".status.boundVolumeSnapshotContentName")
@@ -66,26 +76,32 @@ extension KubeletTests {
         #expect(table.contains("READYTOUSE") && table.contains("data-snap") && table.contains("true"), "\(table)")
 
         // The original changes after the snapshot; a restored claim has the data of the snapshot's time.
-        try Self.apply(sandbox, job("second", "echo after > /data/token", "data") + """
+        try Self.apply(
+            sandbox,
+            job("second", "echo after > /data/token", "data") + """
 
-            ---
-            apiVersion: v1
-            kind: PersistentVolumeClaim
-            metadata: {name: restored}
-            spec:
-              accessModes: [ReadWriteOnce]
-              resources: {requests: {storage: 1Gi}}
-              dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: data-snap}
-            ---
+                ---
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: restored}
+                spec:
+                  accessModes: [ReadWriteOnce]
+                  resources: {requests: {storage: 1Gi}}
+                  dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: data-snap}
+                ---
 
-            """ + job("reader", "cat /data/token && stat -c %a /data/token", "restored"))
+                """ + job("reader", "cat /data/token && stat -c %a /data/token", "restored"))
         #expect(await finished("second"))
         #expect(await finished("reader"), "\(Self.jsonpath(sandbox, "pvc/restored", ".status"))")
         let restoredData = try output(of: "reader")
-        #expect(restoredData == "before\n600", "ownership and modes are kept: \(restoredData) \((try? String(contentsOfFile: sandbox.logPath, encoding: .utf8).suffix(3000)) ?? "")")
+        #expect(
+            restoredData == "before\n600",
+            "ownership and modes are kept: \(restoredData) \((try? String(contentsOfFile: sandbox.logPath, encoding: .utf8).suffix(3000)) ?? "")")
 
         // A snapshot of a claim that does not exist, or of an unknown class, says why in its status.
-        try Self.apply(sandbox, """
+        try Self.apply(
+            sandbox,
+            """
             apiVersion: snapshot.storage.k8s.io/v1
             kind: VolumeSnapshot
             metadata: {name: orphan}

@@ -16,8 +16,11 @@ struct AdmissionWebhookEndToEndTests {
     /// The serial number of the certificate served on `port` (TLS 1.3, verified against `caFile` for the service name).
     static func servedSerial(port: Int, caFile: String) throws -> String? {
         let name = WebhookPKI.serviceDNSName(namespace: "cnpg-system")
-        let handshake = try OpenSSL.run(["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3", "-servername", name, "-verify_hostname", name,
-                                         "-CAfile", caFile, "-verify_return_error"], stdin: "")
+        let handshake = try OpenSSL.run(
+            [
+                "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3", "-servername", name, "-verify_hostname", name,
+                "-CAfile", caFile, "-verify_return_error",
+            ], stdin: "")
         guard handshake.status == 0, handshake.output.contains("Verify return code: 0 (ok)") else { return nil }
         let serial = try OpenSSL.run(["x509", "-noout", "-serial"], stdin: handshake.output)
         return serial.status == 0 ? serial.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
@@ -31,17 +34,23 @@ struct AdmissionWebhookEndToEndTests {
         let port = try FreePort.find()
         try OperatorInstallation.installWebhooks(sandbox, port: port)
         let metricsPort = try FreePort.find()
-        var controller = try OperatorProcess.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
-                                                             port: port, extraArguments: ["--metrics-bind-address", "127.0.0.1:\(metricsPort)"])
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        var controller = try OperatorProcess.withWebhooks(
+            kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
+            port: port, extraArguments: ["--metrics-bind-address", "127.0.0.1:\(metricsPort)"])
+        defer {
+            controller.process.signal(SIGKILL)
+            _ = controller.process.poll()
+        }
         try #require(await OperatorInstallation.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
 
         // The PKI: both secrets in the operator namespace, the CA injected into every webhook.
         let caPEM = sandbox.jsonpath("secret/cnpg-ca-secret", #".data.ca\.crt"#, namespace: "cnpg-system")
         #expect(!caPEM.isEmpty)
         #expect(sandbox.jsonpath("secret/cnpg-webhook-cert", ".type", namespace: "cnpg-system") == "kubernetes.io/tls")
-        for configuration in ["mutatingwebhookconfiguration/cnpg-mutating-webhook-configuration",
-                              "validatingwebhookconfiguration/cnpg-validating-webhook-configuration"] {
+        for configuration in [
+            "mutatingwebhookconfiguration/cnpg-mutating-webhook-configuration",
+            "validatingwebhookconfiguration/cnpg-validating-webhook-configuration",
+        ] {
             let bundles = try sandbox.kubectl(["get", configuration, "-o", "jsonpath={.webhooks[*].clientConfig.caBundle}"]).output
             #expect(Set(bundles.split(separator: " ").map(String.init)) == [caPEM], "\(configuration)")
         }
@@ -58,7 +67,9 @@ struct AdmissionWebhookEndToEndTests {
         let bad = try sandbox.kubectl(["apply", "-f", "-"], stdin: Self.cluster("bad", badSpec))
         #expect(bad.status != 0)
         #expect(bad.error.contains("The Cluster \"bad\" is invalid: \n"), "\(bad.error)")
-        #expect(bad.error.contains(#"* spec.imageName: Invalid value: "ghcr.io/cloudnative-pg/postgresql:latest": the 'latest' tag is not supported"#), "\(bad.error)")
+        #expect(
+            bad.error.contains(#"* spec.imageName: Invalid value: "ghcr.io/cloudnative-pg/postgresql:latest": the 'latest' tag is not supported"#),
+            "\(bad.error)")
         #expect(bad.error.contains("* spec.maxSyncReplicas: Invalid value: 3: maxSyncReplicas must be lower than the number of instances"), "\(bad.error)")
         #expect(try sandbox.kubectl(["get", "cluster", "bad"]).status != 0, "a denied object is not stored")
 
@@ -68,7 +79,8 @@ struct AdmissionWebhookEndToEndTests {
         #expect(shrink.error.contains("spec.storage.size"), "\(shrink.error)")
 
         // The bypass annotation: accepted, with CNPG's warning on stderr.
-        let bypass = try sandbox.kubectl(["apply", "-f", "-"], stdin: Self.cluster("bypass", badSpec, annotations: "  annotations: {cnpg.io/validation: disabled}\n"))
+        let bypass = try sandbox.kubectl(
+            ["apply", "-f", "-"], stdin: Self.cluster("bypass", badSpec, annotations: "  annotations: {cnpg.io/validation: disabled}\n"))
         #expect(bypass.status == 0, "\(bypass.error)")
         #expect(bypass.error.contains("Warning: validation is disabled by the cnpg.io/validation annotation"), "\(bypass.error)")
 
@@ -97,17 +109,20 @@ struct AdmissionWebhookEndToEndTests {
         }
         let lint = try ExternalTool.run(promtool, ["check", "metrics"], stdin: exposition)
         #expect(lint.status == 0, "\(lint.output) \(lint.error)")
-        for series in [#"controller_runtime_reconcile_total{controller="cluster",result="#, "controller_runtime_reconcile_time_seconds_bucket",
-                       #"workqueue_depth{name="cluster"}"#, #"workqueue_adds_total{name="cluster"}"#,
-                       #"controller_runtime_webhook_requests_total{webhook="/validate-postgresql-cnpg-io-v1-cluster",code="200"}"#,
-                       #"rest_client_requests_total{code="201",method="POST"}"#, healthyGauge,
-                       "# HELP controller_runtime_reconcile_total "] {
+        for series in [
+            #"controller_runtime_reconcile_total{controller="cluster",result="#, "controller_runtime_reconcile_time_seconds_bucket",
+            #"workqueue_depth{name="cluster"}"#, #"workqueue_adds_total{name="cluster"}"#,
+            #"controller_runtime_webhook_requests_total{webhook="/validate-postgresql-cnpg-io-v1-cluster",code="200"}"#,
+            #"rest_client_requests_total{code="201",method="POST"}"#, healthyGauge,
+            "# HELP controller_runtime_reconcile_total ",
+        ] {
             #expect(exposition.contains(series), "\(series) missing from: \(exposition.prefix(1500))")
         }
         #expect(try sandbox.kubectl(["delete", "cluster", "good", "--wait=false"]).status == 0)
-        #expect(await Eventually.check(within: 20) {
-            !((try? ExternalTool.run(curl, ["-sf", "http://127.0.0.1:\(metricsPort)/metrics"]).output) ?? healthyGauge).contains(healthyGauge)
-        }, "a deleted Cluster's gauges go away")
+        #expect(
+            await Eventually.check(within: 20) {
+                !((try? ExternalTool.run(curl, ["-sf", "http://127.0.0.1:\(metricsPort)/metrics"]).output) ?? healthyGauge).contains(healthyGauge)
+            }, "a deleted Cluster's gauges go away")
 
         // failurePolicy Fail: with the operator gone, Cluster writes are refused, not let through unchecked.
         #expect(await controller.stop() == .exited(0))
@@ -119,17 +134,21 @@ struct AdmissionWebhookEndToEndTests {
         // removed so the new lifetime applies from the start): the served certificate changes without
         // a restart and no apply is refused meanwhile, because the caBundle is the CA.
         #expect(try sandbox.kubectl(["delete", "secret", "cnpg-webhook-cert", "cnpg-ca-secret", "-n", "cnpg-system"]).status == 0)
-        controller = try OperatorProcess.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("renewing.log").path,
-                                                         port: port, environment: ["CERTIFICATE_DURATION": "20s", "EXPIRING_CHECK_THRESHOLD": "19s"],
-                                                         extraArguments: ["--webhook-certificate-check-seconds", "1"])
+        controller = try OperatorProcess.withWebhooks(
+            kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("renewing.log").path,
+            port: port, environment: ["CERTIFICATE_DURATION": "20s", "EXPIRING_CHECK_THRESHOLD": "19s"],
+            extraArguments: ["--webhook-certificate-check-seconds", "1"])
         try #require(await OperatorInstallation.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
         var serials: Set<String> = []
         var refusals: [String] = []
         for round in 0..<8 {
             let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: Self.cluster("renewal-\(round)", "  instances: 1\n  storage: {size: 1Gi}\n"))
             if applied.status != 0 { refusals.append(applied.error) }
-            let bundle = try String(decoding: Data(base64Encoded: sandbox.kubectl(
-                ["get", "validatingwebhookconfiguration/cnpg-validating-webhook-configuration", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}"]).output) ?? Data(),
+            let bundle = try String(
+                decoding: Data(
+                    base64Encoded: sandbox.kubectl(
+                        ["get", "validatingwebhookconfiguration/cnpg-validating-webhook-configuration", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}"])
+                        .output) ?? Data(),
                 as: UTF8.self)
             if let serial = try Self.servedSerial(port: port, caFile: try sandbox.directory.write("bundle-\(round).crt", bundle)) { serials.insert(serial) }
             try await Task.sleep(for: .milliseconds(700))

@@ -15,27 +15,34 @@ extension ClusterLifecycleTests {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
         defer { _ = sandbox.stop() }
         var controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        defer {
+            controller.process.signal(SIGKILL)
+            _ = controller.process.poll()
+        }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
-        try #require(await Eventually.check(within: 180) {
-            sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" && sandbox.jsonpath(cluster, ".status.readyInstances") == "2"
-        }, "status: \(sandbox.jsonpath(cluster, ".status"))")
+        try #require(
+            await Eventually.check(within: 180) {
+                sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" && sandbox.jsonpath(cluster, ".status.readyInstances") == "2"
+            }, "status: \(sandbox.jsonpath(cluster, ".status"))")
         let password = sandbox.secretValue("cluster-example-app", "password")
         let primaryAddress = sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP")
-        let created = try PSQL.run(binaries, host: primaryAddress, password: password,
-                                   "create table kept (n int); insert into kept select generate_series(1, 1000)")
+        let created = try PSQL.run(
+            binaries, host: primaryAddress, password: password,
+            "create table kept (n int); insert into kept select generate_series(1, 1000)")
         #expect(created.status == 0, "\(created.error)")
 
         func backup(_ name: String, _ spec: String) throws {
-            let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-                apiVersion: postgresql.cnpg.io/v1
-                kind: Backup
-                metadata: {name: \(name)}
-                spec:
-                  cluster: {name: cluster-example}
-                \(spec)
-                """)
+            let applied = try sandbox.kubectl(
+                ["apply", "-f", "-"],
+                stdin: """
+                    apiVersion: postgresql.cnpg.io/v1
+                    kind: Backup
+                    metadata: {name: \(name)}
+                    spec:
+                      cluster: {name: cluster-example}
+                    \(spec)
+                    """)
             guard applied.status == 0 else { throw TestFailure("apply backup \(name): \(applied.error)") }
         }
         func finished(_ name: String, within seconds: Double = 90) async -> String {
@@ -103,19 +110,23 @@ extension ClusterLifecycleTests {
         #expect(rows.contains("= \"1000\""), "\(rows) \(listing) \(sandbox.jsonpath("backup/cold", ".status"))")
 
         // A new Cluster bootstraps from the cold snapshot: its primary has every row and its own credentials, a standby joins it.
-        let restore = { (name: String, snapshot: String) in try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: postgresql.cnpg.io/v1
-            kind: Cluster
-            metadata: {name: \(name)}
-            spec:
-              instances: 2
-              smartShutdownTimeout: 5
-              storage: {size: 1Gi}
-              bootstrap:
-                recovery:
-                  volumeSnapshots:
-                    storage: {name: \(snapshot), kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}
-            """) }
+        let restore = { (name: String, snapshot: String) in
+            try sandbox.kubectl(
+                ["apply", "-f", "-"],
+                stdin: """
+                    apiVersion: postgresql.cnpg.io/v1
+                    kind: Cluster
+                    metadata: {name: \(name)}
+                    spec:
+                      instances: 2
+                      smartShutdownTimeout: 5
+                      storage: {size: 1Gi}
+                      bootstrap:
+                        recovery:
+                          volumeSnapshots:
+                            storage: {name: \(snapshot), kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}
+                    """)
+        }
         #expect(try restore("cluster-restore", "cold").status == 0)
         let restored = "cluster/cluster-restore"
         let restoredHealthy = await Eventually.check(within: 180) {
@@ -126,11 +137,14 @@ extension ClusterLifecycleTests {
         #expect(sandbox.jsonpath("pvc/cluster-restore-1", ".spec.dataSource.name") == "cold")
         let restoredPassword = sandbox.secretValue("cluster-restore-app", "password")
         #expect(restoredPassword != password, "the new cluster has its own credentials")
-        var counted = try PSQL.run(binaries, host: sandbox.jsonpath("service/cluster-restore-rw", ".spec.clusterIP"), password: restoredPassword,
-                                   "select count(*) from kept")
+        var counted = try PSQL.run(
+            binaries, host: sandbox.jsonpath("service/cluster-restore-rw", ".spec.clusterIP"), password: restoredPassword,
+            "select count(*) from kept")
         _ = await Eventually.check(within: 30) {
-            counted = (try? PSQL.run(binaries, host: sandbox.jsonpath("service/cluster-restore-rw", ".spec.clusterIP"), password: restoredPassword,
-                                     "select count(*) from kept")) ?? counted
+            counted =
+                (try? PSQL.run(
+                    binaries, host: sandbox.jsonpath("service/cluster-restore-rw", ".spec.clusterIP"), password: restoredPassword,
+                    "select count(*) from kept")) ?? counted
             return counted.output == "1000\n"
         }
         #expect(counted.output == "1000\n", "\(counted.output) \(counted.error)")
@@ -139,8 +153,11 @@ extension ClusterLifecycleTests {
         // An online snapshot needs the WAL archived up to the backup's end: the operator says so instead of trying.
         #expect(try restore("cluster-from-online", "online").status == 0)
         let blocked = await Eventually.check(within: 30) {
-            let messages = (try? sandbox.kubectl(["get", "events", "--field-selector", "involvedObject.name=cluster-from-online,reason=SnapshotRecoveryBlocked",
-                                                  "-o", "jsonpath={.items[*].message}"]).output) ?? ""
+            let messages =
+                (try? sandbox.kubectl([
+                    "get", "events", "--field-selector", "involvedObject.name=cluster-from-online,reason=SnapshotRecoveryBlocked",
+                    "-o", "jsonpath={.items[*].message}",
+                ]).output) ?? ""
             return messages.contains("holds an online backup")
         }
         #expect(blocked)
@@ -148,19 +165,26 @@ extension ClusterLifecycleTests {
         #expect(try sandbox.kubectl(["delete", "cluster", "cluster-from-online", "--wait=false"]).status == 0)
 
         // A ScheduledBackup: an immediate Backup, then one per firing, named after the scheduled time.
-        let scheduled = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: postgresql.cnpg.io/v1
-            kind: ScheduledBackup
-            metadata: {name: every-ten}
-            spec:
-              schedule: "*/10 * * * * *"
-              immediate: true
-              backupOwnerReference: self
-              method: volumeSnapshot
-              cluster: {name: cluster-example}
-            """)
+        let scheduled = try sandbox.kubectl(
+            ["apply", "-f", "-"],
+            stdin: """
+                apiVersion: postgresql.cnpg.io/v1
+                kind: ScheduledBackup
+                metadata: {name: every-ten}
+                spec:
+                  schedule: "*/10 * * * * *"
+                  immediate: true
+                  backupOwnerReference: self
+                  method: volumeSnapshot
+                  cluster: {name: cluster-example}
+                """)
         #expect(scheduled.status == 0, "\(scheduled.error)")
-        let mine = { (try? sandbox.kubectl(["get", "backups", "-l", "cnpg.io/scheduled-backup=every-ten", "-o", "jsonpath={range .items[*]}{.metadata.name} {.metadata.labels.cnpg\\.io/immediateBackup} {.status.phase}{\"\\n\"}{end}"]).output) ?? "" }
+        let mine = {
+            (try? sandbox.kubectl([
+                "get", "backups", "-l", "cnpg.io/scheduled-backup=every-ten", "-o",
+                "jsonpath={range .items[*]}{.metadata.name} {.metadata.labels.cnpg\\.io/immediateBackup} {.status.phase}{\"\\n\"}{end}",
+            ]).output) ?? ""
+        }
         let two = await Eventually.check(within: 60) {
             let lines = mine().split(separator: "\n")
             return lines.filter { $0.hasSuffix(" completed") }.count >= 2
@@ -185,8 +209,11 @@ extension ClusterLifecycleTests {
 
         // A cold backup stuck mid-way (its snapshot class does not exist yet, the instance fenced) survives an operator
         // restart: the new operator carries on, and once the class exists the backup completes and the instance is unfenced.
-        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p",
-                                     #"{"spec":{"backup":{"volumeSnapshot":{"className":"late-class"}}}}"#]).status == 0)
+        #expect(
+            try sandbox.kubectl([
+                "patch", "cluster", "cluster-example", "--type=merge", "-p",
+                #"{"spec":{"backup":{"volumeSnapshot":{"className":"late-class"}}}}"#,
+            ]).status == 0)
         #expect(try plugin(["backup", "cluster-example", "--backup-name", "stuck", "--method", "volumeSnapshot", "--online", "false"]).status == 0)
         let stuck = await Eventually.check(within: 60) {
             sandbox.jsonpath("volumesnapshot/stuck", ".status.error.message").contains("late-class")
@@ -197,13 +224,17 @@ extension ClusterLifecycleTests {
         _ = await controller.process.wait()
         controller = try await Operator.installedWithWebhooks(on: sandbox)
         #expect(sandbox.jsonpath("backup/stuck", ".status.phase") == "running")
-        #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: snapshot.storage.k8s.io/v1
-            kind: VolumeSnapshotClass
-            metadata: {name: late-class}
-            driver: volumes.kube-sandbox.local
-            deletionPolicy: Delete
-            """).status == 0)
+        #expect(
+            try sandbox.kubectl(
+                ["apply", "-f", "-"],
+                stdin: """
+                    apiVersion: snapshot.storage.k8s.io/v1
+                    kind: VolumeSnapshotClass
+                    metadata: {name: late-class}
+                    driver: volumes.kube-sandbox.local
+                    deletionPolicy: Delete
+                    """
+            ).status == 0)
         let resumed = await finished("stuck", within: 90)
         #expect(resumed == "completed", "\(sandbox.jsonpath("backup/stuck", ".status")) \(controller.output.suffix(2000))")
         #expect(sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").isEmpty, "unfenced after the restart")

@@ -11,11 +11,17 @@ extension ClusterLifecycleTests {
     /// The leaf certificate a TLS 1.3 server presents, and whether it verified against `caFile`.
     static func presented(_ address: String, port: Int, caFile: String) -> (verified: Bool, pem: String) {
         let starttls = port == 5432 ? ["-starttls", "postgres"] : []
-        guard let result = try? OpenSSL.run(["s_client", "-connect", "\(address):\(port)", "-tls1_3", "-CAfile", caFile,
-                                             "-verify_return_error"] + starttls, stdin: "") else { return (false, "") }
+        guard
+            let result = try? OpenSSL.run(
+                [
+                    "s_client", "-connect", "\(address):\(port)", "-tls1_3", "-CAfile", caFile,
+                    "-verify_return_error",
+                ] + starttls, stdin: "")
+        else { return (false, "") }
         let text = result.output
         guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
-              let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex) else { return (false, "") }
+            let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex)
+        else { return (false, "") }
         return (result.status == 0 && text.contains("Verify return code: 0 (ok)"), String(text[begin.lowerBound..<end.upperBound]))
     }
 
@@ -28,7 +34,12 @@ extension ClusterLifecycleTests {
         let controller = try await Operator.installedWithWebhooks(
             on: sandbox, environment: ["CERTIFICATE_DURATION": "\(Int(lifetime))s", "EXPIRING_CHECK_THRESHOLD": "90s"])
         var stopped = false
-        defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
+        defer {
+            if !stopped {
+                controller.process.signal(SIGKILL)
+                _ = controller.process.poll()
+            }
+        }
 
         try Self.apply(sandbox, instances: 2)
         let healthy = await Eventually.check(within: 180) {
@@ -46,8 +57,9 @@ extension ClusterLifecycleTests {
 
         // Clients that follow the CA secret and open a new connection every 25 inserts.
         let trustedCA = try FollowedSecretValue(sandbox, secret: "cluster-example-ca", key: "ca.crt")
-        let writer = try ClusterWrites.start(sandbox, binaries: binaries, host: readWrite, password: password, table: "writes",
-                                             trustedCA: { trustedCA.value }, reconnectEvery: 25)
+        let writer = try ClusterWrites.start(
+            sandbox, binaries: binaries, host: readWrite, password: password, table: "writes",
+            trustedCA: { trustedCA.value }, reconnectEvery: 25)
         let started = ContinuousClock.now
         var presented: [String: Set<String>] = [:]
         var refused: [String] = []
@@ -66,14 +78,19 @@ extension ClusterLifecycleTests {
             probes += 1
             try await Task.sleep(for: .seconds(2))
         }
-        let outcome = try await ClusterWrites.finish(writer, since: started, binaries: binaries, host: readWrite, password: password,
-                                                     table: "writes", resumeWithin: 10)
+        let outcome = try await ClusterWrites.finish(
+            writer, since: started, binaries: binaries, host: readWrite, password: password,
+            table: "writes", resumeWithin: 10)
         await trustedCA.stop()
 
-        let renewals = (try? sandbox.kubectl(["get", "events", "-o",
-                                              #"jsonpath={range .items[?(@.reason=="CertificateRenewed")]}{.message}{"\n"}{end}"#]).output) ?? ""
-        #expect(renewals.contains("Renewed cluster-example-ca") && renewals.contains("Renewed cluster-example-server")
-            && renewals.contains("Renewed cluster-example-replication"), "\(renewals)")
+        let renewals =
+            (try? sandbox.kubectl([
+                "get", "events", "-o",
+                #"jsonpath={range .items[?(@.reason=="CertificateRenewed")]}{.message}{"\n"}{end}"#,
+            ]).output) ?? ""
+        #expect(
+            renewals.contains("Renewed cluster-example-ca") && renewals.contains("Renewed cluster-example-server")
+                && renewals.contains("Renewed cluster-example-replication"), "\(renewals)")
         #expect(refused.isEmpty, "\(refused.count) of \(probes * 3) TLS probes failed verification: \(refused.prefix(5))")
         for endpoint in ["primary:5432", "primary:8000", "replica:5432"] {
             #expect((presented[endpoint]?.count ?? 0) >= 2, "\(endpoint) never presented a renewed certificate")
@@ -94,11 +111,12 @@ extension ClusterLifecycleTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines) == String(outcome.report.acknowledged.count)
         }
         #expect(replicated, "the replica should have every acknowledged insert")
-        print("e2e certificate rotation: \(Int(lifetime)) s certificates over \(Int((ContinuousClock.now - started).secondsValue)) s; "
-            + "\(renewals.split(separator: "\n").count) renewals; certificates presented: "
-            + presented.keys.sorted().map { "\($0) \(presented[$0]?.count ?? 0)" }.joined(separator: ", ")
-            + "; \(probes * 3 - refused.count)/\(probes * 3) TLS probes verified; \(probes - rejectedApplies.count)/\(probes) applies admitted; "
-            + outcome.report.summary)
+        print(
+            "e2e certificate rotation: \(Int(lifetime)) s certificates over \(Int((ContinuousClock.now - started).secondsValue)) s; "
+                + "\(renewals.split(separator: "\n").count) renewals; certificates presented: "
+                + presented.keys.sorted().map { "\($0) \(presented[$0]?.count ?? 0)" }.joined(separator: ", ")
+                + "; \(probes * 3 - refused.count)/\(probes * 3) TLS probes verified; \(probes - rejectedApplies.count)/\(probes) applies admitted; "
+                + outcome.report.summary)
 
         // Nothing is left behind: no process runs from the sandbox's directory once it stopped.
         stopped = true

@@ -24,13 +24,17 @@ struct ClusterLifecycleTests {
 
     /// Waits until the writer has written again after `instant`, stops it, checks that every
     /// acknowledged insert is in `writes`, and prints the scenario's summary line.
-    static func finishWrites(_ writer: ContinuousWriter, since instant: ContinuousClock.Instant, scenario: String,
-                             binaries: URL, host: String, password: String) async throws {
-        let outcome = try await ClusterWrites.finish(writer, since: instant, binaries: binaries, host: host, password: password,
-                                                     table: "writes", resumeWithin: 60)
+    static func finishWrites(
+        _ writer: ContinuousWriter, since instant: ContinuousClock.Instant, scenario: String,
+        binaries: URL, host: String, password: String
+    ) async throws {
+        let outcome = try await ClusterWrites.finish(
+            writer, since: instant, binaries: binaries, host: host, password: password,
+            table: "writes", resumeWithin: 60)
         #expect(outcome.resumed, "writes through -rw should resume: \(outcome.report.summary)")
-        #expect(outcome.readBack.status == 0 && outcome.missing.isEmpty,
-                "acknowledged inserts lost: \(outcome.missing.prefix(20)) \(outcome.readBack.error)")
+        #expect(
+            outcome.readBack.status == 0 && outcome.missing.isEmpty,
+            "acknowledged inserts lost: \(outcome.missing.prefix(20)) \(outcome.readBack.error)")
         print("e2e \(scenario); \(outcome.report.summary) (the write-unavailability window); \(outcome.missing.count) acknowledged inserts missing")
     }
 
@@ -42,7 +46,12 @@ struct ClusterLifecycleTests {
         let controller = try await Operator.installedWithWebhooks(on: sandbox)
         let operatorLog = controller.log
         var stopped = false
-        defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
+        defer {
+            if !stopped {
+                controller.process.signal(SIGKILL)
+                _ = controller.process.poll()
+            }
+        }
 
         let sample = BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path
         let applied = try sandbox.kubectl(["apply", "-f", sample])
@@ -58,7 +67,7 @@ struct ClusterLifecycleTests {
         // Steady state costs reads only: several passes (every 2 s here) write nothing.
         let auditPath = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
         let streamingBefore = await Eventually.check(within: 30) {
-            sandbox.jsonpath("cluster/cluster-example", ".status.instancesStatus.healthy") .contains("cluster-example-3")
+            sandbox.jsonpath("cluster/cluster-example", ".status.instancesStatus.healthy").contains("cluster-example-3")
         }
         #expect(streamingBefore)
         try await Task.sleep(for: .seconds(3))
@@ -70,11 +79,13 @@ struct ClusterLifecycleTests {
         #expect(steadyWrites.isEmpty, "operator writes in steady state: \(steadyWrites.prefix(3).joined(separator: "\n"))")
 
         // The objects CNPG creates, with its names.
-        for object in ["secret/cluster-example-ca", "secret/cluster-example-server", "secret/cluster-example-replication",
-                       "secret/cluster-example-app", "service/cluster-example-rw", "service/cluster-example-ro", "service/cluster-example-r",
-                       "serviceaccount/cluster-example", "role/cluster-example", "rolebinding/cluster-example",
-                       "poddisruptionbudget/cluster-example", "poddisruptionbudget/cluster-example-primary",
-                       "pvc/cluster-example-1", "pvc/cluster-example-2", "pvc/cluster-example-3", "configmap/cnpg-default-monitoring"] {
+        for object in [
+            "secret/cluster-example-ca", "secret/cluster-example-server", "secret/cluster-example-replication",
+            "secret/cluster-example-app", "service/cluster-example-rw", "service/cluster-example-ro", "service/cluster-example-r",
+            "serviceaccount/cluster-example", "role/cluster-example", "rolebinding/cluster-example",
+            "poddisruptionbudget/cluster-example", "poddisruptionbudget/cluster-example-primary",
+            "pvc/cluster-example-1", "pvc/cluster-example-2", "pvc/cluster-example-3", "configmap/cnpg-default-monitoring",
+        ] {
             #expect(try sandbox.kubectl(["get", object]).status == 0, "\(object) is missing")
         }
         #expect(try sandbox.kubectl(["get", "secret", "cluster-example-superuser"]).status != 0, "superuser access is off by default")
@@ -82,12 +93,15 @@ struct ClusterLifecycleTests {
         #expect(fingerprint.count == 64 && fingerprint.allSatisfy(\.isHexDigit), "the operator publishes its client certificate's fingerprint: \(fingerprint)")
         let primary = sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary")
         #expect(primary == "cluster-example-1")
-        let roles = try sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o",
-                                         "jsonpath={range .items[*]}{.metadata.name}={.metadata.labels.cnpg\\.io/instanceRole} {end}"]).output
+        let roles = try sandbox.kubectl([
+            "get", "pods", "-l", "cnpg.io/podRole=instance", "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.metadata.labels.cnpg\\.io/instanceRole} {end}",
+        ]).output
         #expect(roles.split(separator: " ").sorted() == ["cluster-example-1=primary", "cluster-example-2=replica", "cluster-example-3=replica"])
 
-        let password = String(decoding: Data(base64Encoded: sandbox.jsonpath("secret/cluster-example-app", ".data.password")) ?? Data(),
-                              as: UTF8.self)
+        let password = String(
+            decoding: Data(base64Encoded: sandbox.jsonpath("secret/cluster-example-app", ".data.password")) ?? Data(),
+            as: UTF8.self)
         let readWrite = sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP")
         let created = try PSQL.run(binaries, host: readWrite, password: password, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
         #expect(created.status == 0, "\(created.error)")
@@ -110,8 +124,9 @@ struct ClusterLifecycleTests {
             let current = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_3", "-CAfile", caFile] + starttls, stdin: "")
             #expect(current.output.contains("Verify return code: 0 (ok)") && current.output.contains("TLSv1.3"), "port \(port): \(current.output.suffix(400))")
         }
-        #expect(try PSQL.run(binaries, host: readWrite, password: password, "SHOW password_encryption").output
-            .trimmingCharacters(in: .whitespacesAndNewlines) == "scram-sha-256")
+        #expect(
+            try PSQL.run(binaries, host: readWrite, password: password, "SHOW password_encryption").output
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "scram-sha-256")
         let plaintext = try PSQL.run(binaries, host: readWrite, password: password, "SELECT 1", sslMode: "disable")
         #expect(plaintext.status != 0, "a connection without TLS is refused")
         let streaming = await Eventually.check(within: 30) {
@@ -134,8 +149,9 @@ struct ClusterLifecycleTests {
         }
         #expect(failedOver, "status: \(sandbox.jsonpath("cluster/cluster-example", ".status"))")
         let newPrimary = sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary")
-        try await Self.finishWrites(writer, since: killedAt, scenario: "failover: primary killed, \(newPrimary) promoted",
-                                    binaries: binaries, host: readWrite, password: password)
+        try await Self.finishWrites(
+            writer, since: killedAt, scenario: "failover: primary killed, \(newPrimary) promoted",
+            binaries: binaries, host: readWrite, password: password)
 
         let written = await Eventually.check(within: 30) {
             (try? PSQL.run(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
@@ -162,13 +178,16 @@ struct ClusterLifecycleTests {
         // The least-privilege report: what each identity was granted and never used in this run.
         let records = audit.split(separator: "\n").compactMap { try? JSONText.parse(String($0)) }
         let cluster = try ObjectCodec.decode(Cluster.self, from: JSONText.parse(sandbox.kubectl(["get", "cluster", "cluster-example", "-o", "json"]).output))
-        for (identity, rules) in [("system:serviceaccount:cnpg-system:cnpg-manager", OperatorRBAC.rules),
-                                  ("system:serviceaccount:default:cluster-example", InstanceRBAC.role(for: cluster).rules ?? [])] {
+        for (identity, rules) in [
+            ("system:serviceaccount:cnpg-system:cnpg-manager", OperatorRBAC.rules),
+            ("system:serviceaccount:default:cluster-example", InstanceRBAC.role(for: cluster).rules ?? []),
+        ] {
             let used = RBACUsage.used(by: identity, in: records)
             #expect(!used.isEmpty, "\(identity) made no request")
             let unused = RBACUsage.unused(granted: rules, used: used)
-            print("e2e least privilege: \(identity) used \(used.count) permissions; granted but unused in this run: "
-                + unused.map(\.description).joined(separator: ", "))
+            print(
+                "e2e least privilege: \(identity) used \(used.count) permissions; granted but unused in this run: "
+                    + unused.map(\.description).joined(separator: ", "))
         }
 
         stopped = true
@@ -185,7 +204,10 @@ struct ClusterLifecycleTests {
         let kubeconfig = try await OperatorInstallation.install(on: sandbox)
         let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
         let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        defer {
+            controller.process.signal(SIGKILL)
+            _ = controller.process.poll()
+        }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
         let status = { sandbox.jsonpath(cluster, ".status") }
@@ -206,8 +228,11 @@ struct ClusterLifecycleTests {
         #expect(!started.isEmpty)
 
         // 1. A parameter that needs a restart: the replica's pod is replaced, then the primary restarts in place.
-        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge",
-                                     "-p", #"{"spec":{"postgresql":{"parameters":{"max_connections":"150"}}}}"#]).status == 0)
+        #expect(
+            try sandbox.kubectl([
+                "patch", "cluster", "cluster-example", "--type=merge",
+                "-p", #"{"spec":{"postgresql":{"parameters":{"max_connections":"150"}}}}"#,
+            ]).status == 0)
         let applied = await Eventually.check(within: 150) {
             phases.record()
             return healthy() && query("SHOW max_connections") == "150" && query("SELECT pg_postmaster_start_time()") != started
@@ -233,8 +258,11 @@ struct ClusterLifecycleTests {
         // 3. A new image: both pods are recreated on their volumes, the primary without a failover.
         (primaryUID, replicaUID) = (uid(primary), uid(replica))
         #expect(query("CREATE TABLE kept (x int); INSERT INTO kept VALUES (1)").isEmpty || true)
-        #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge",
-                                     "-p", #"{"spec":{"imageName":"ghcr.io/cloudnative-pg/postgresql:16.6"}}"#]).status == 0)
+        #expect(
+            try sandbox.kubectl([
+                "patch", "cluster", "cluster-example", "--type=merge",
+                "-p", #"{"spec":{"imageName":"ghcr.io/cloudnative-pg/postgresql:16.6"}}"#,
+            ]).status == 0)
         let recreated = await Eventually.check(within: 180) {
             phases.record()
             return healthy() && uid(replica) != replicaUID && uid(primary) != primaryUID && !uid(primary).isEmpty
@@ -267,7 +295,9 @@ struct ClusterLifecycleTests {
         #expect(try plugin(["hibernate", "on", "cluster-example"]).output == "cluster cluster-example will be hibernated\n")
         let again = try plugin(["hibernate", "on", "cluster-example"])
         #expect(again.status != 0 && again.error.contains("cluster cluster-example is already in the requested state"), "\(again.error)")
-        let instancePods = { (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "?" }
+        let instancePods = {
+            (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/podRole=instance", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "?"
+        }
         let hibernated = await Eventually.check(within: 120) {
             instancePods().isEmpty
                 && sandbox.jsonpath(cluster, #".status.conditions[?(@.type=="cnpg.io/hibernation")].reason"#) == "Hibernated"
@@ -276,8 +306,11 @@ struct ClusterLifecycleTests {
         let claims = (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? ""
         #expect(claims.split(separator: " ").count == 2, "the PVCs stay: \(claims)")
         // The primary's pg_controldata, read through its operator-only endpoint, is kept on every PVC.
-        let controldata = (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o",
-                                                 #"jsonpath={range .items[*]}{.metadata.annotations.cnpg\.io/pgControldata}{"\n---\n"}{end}"#]).output) ?? ""
+        let controldata =
+            (try? sandbox.kubectl([
+                "get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o",
+                #"jsonpath={range .items[*]}{.metadata.annotations.cnpg\.io/pgControldata}{"\n---\n"}{end}"#,
+            ]).output) ?? ""
         #expect(controldata.components(separatedBy: "Database cluster state:").count == 3, "\(controldata)")
         #expect(try plugin(["status", "cluster-example"]).output.contains("Hibernated"))
         #expect(try plugin(["hibernate", "off", "cluster-example"]).output == "cluster cluster-example will be woken up\n")
@@ -299,7 +332,10 @@ struct ClusterLifecycleTests {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
         defer { _ = sandbox.stop() }
         let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        defer {
+            controller.process.signal(SIGKILL)
+            _ = controller.process.poll()
+        }
         #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
         let healthy = { (count: Int) -> Bool in
             sandbox.jsonpath("cluster/cluster-example", ".status.readyInstances") == String(count)
@@ -320,9 +356,11 @@ struct ClusterLifecycleTests {
             return report.output.split(separator: "\n").filter { $0.hasPrefix("cluster-example-") && $0.contains(" streaming ") }.count == 2
         }
         #expect(report.status == 0, "\(report.error)")
-        for expected in ["Cluster Summary", "Primary instance:       cluster-example-1", "Status:                 Cluster in healthy state",
-                         "Certificates Status", "cluster-example-server", "Streaming Replication status", "Replication Slots Enabled",
-                         "Instances status"] {
+        for expected in [
+            "Cluster Summary", "Primary instance:       cluster-example-1", "Status:                 Cluster in healthy state",
+            "Certificates Status", "cluster-example-server", "Streaming Replication status", "Replication Slots Enabled",
+            "Instances status",
+        ] {
             #expect(report.output.contains(expected), "\(expected) missing from:\n\(report.output)")
         }
         let instanceRows = report.output.split(separator: "\n").filter { $0.hasPrefix("cluster-example-") }
@@ -339,8 +377,12 @@ struct ClusterLifecycleTests {
         #expect(verbose.output.contains("PostgreSQL HBA Rules") && verbose.output.contains("hostssl"), "\(verbose.output)")
 
         // kubectl cnpg certificate: a client certificate signed by the cluster's CA.
-        let certificate = try BuiltProducts.run("kubectl-cnpg", ["certificate", "app-client", "--cnpg-cluster", "cluster-example", "--cnpg-user", "app",
-                                                                 "--kubeconfig", sandbox.kubeconfig])
+        let certificate = try BuiltProducts.run(
+            "kubectl-cnpg",
+            [
+                "certificate", "app-client", "--cnpg-cluster", "cluster-example", "--cnpg-user", "app",
+                "--kubeconfig", sandbox.kubeconfig,
+            ])
         #expect(certificate.output == "secret/app-client created\n", "\(certificate.error)")
         let leaf = try sandbox.directory.write("app-client.crt", sandbox.secretValue("app-client", #"tls\.crt"#))
         let ca = try sandbox.directory.write("cluster-ca.crt", sandbox.secretValue("cluster-example-ca", #"ca\.crt"#))
@@ -350,14 +392,22 @@ struct ClusterLifecycleTests {
         // psql presents it over TLS 1.3 with verify-full: the server's name checked against the cluster CA.
         let key = try sandbox.directory.write("app-client.key", sandbox.secretValue("app-client", #"tls\.key"#))
         guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
-        let verifyFull = try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=verify-full", "PGSSLROOTCERT=\(ca)", "PGSSLCERT=\(leaf)",
-                                                    "PGSSLKEY=\(key)", "PGHOSTADDR=\(readWrite)", "PGCONNECT_TIMEOUT=5",
-                                                    binaries.appendingPathComponent("psql").path, "-h", "cluster-example-rw", "-U", "app", "-d", "app", "-Atc",
-                                                    "select version, client_dn from pg_stat_ssl where pid = pg_backend_pid()"], timeout: 30)
-        #expect(verifyFull.status == 0 && verifyFull.output.hasPrefix("TLSv1.3|") && verifyFull.output.contains("CN=app"), "\(verifyFull.output) \(verifyFull.error)")
+        let verifyFull = try ExternalTool.run(
+            env,
+            [
+                "PGPASSWORD=\(password)", "PGSSLMODE=verify-full", "PGSSLROOTCERT=\(ca)", "PGSSLCERT=\(leaf)",
+                "PGSSLKEY=\(key)", "PGHOSTADDR=\(readWrite)", "PGCONNECT_TIMEOUT=5",
+                binaries.appendingPathComponent("psql").path, "-h", "cluster-example-rw", "-U", "app", "-d", "app", "-Atc",
+                "select version, client_dn from pg_stat_ssl where pid = pg_backend_pid()",
+            ], timeout: 30)
+        #expect(
+            verifyFull.status == 0 && verifyFull.output.hasPrefix("TLSv1.3|") && verifyFull.output.contains("CN=app"),
+            "\(verifyFull.output) \(verifyFull.error)")
 
         // Switchover with the plugin: `kubectl cnpg promote` sets status.targetPrimary.
-        let plugin = { (arguments: [String]) in try BuiltProducts.run("kubectl-cnpg", [arguments[0], "--kubeconfig", sandbox.kubeconfig] + arguments.dropFirst()) }
+        let plugin = { (arguments: [String]) in
+            try BuiltProducts.run("kubectl-cnpg", [arguments[0], "--kubeconfig", sandbox.kubeconfig] + arguments.dropFirst())
+        }
         let unknown = try plugin(["promote", "cluster-example", "9"])
         #expect(unknown.status == 1 && unknown.error.contains("pod \"cluster-example-9\" not found"), "\(unknown.error)")
         let already = try plugin(["promote", "cluster-example", "cluster-example-1"])
@@ -372,8 +422,9 @@ struct ClusterLifecycleTests {
             sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimary") == "cluster-example-2" && healthy(3)
         }
         #expect(switched, "status: \(status())")
-        try await Self.finishWrites(writer, since: promotedAt, scenario: "switchover: kubectl cnpg promote to cluster-example-2",
-                                    binaries: binaries, host: readWrite, password: password)
+        try await Self.finishWrites(
+            writer, since: promotedAt, scenario: "switchover: kubectl cnpg promote to cluster-example-2",
+            binaries: binaries, host: readWrite, password: password)
         let afterSwitchover = await Eventually.check(within: 30) {
             (try? PSQL.run(binaries, host: readWrite, password: password, "INSERT INTO t VALUES (2)").status) == 0
         }
@@ -385,16 +436,19 @@ struct ClusterLifecycleTests {
         #expect(await Eventually.check(within: 180) { healthy(5) }, "status: \(status())")
         #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"instances":2}}"#]).status == 0)
         #expect(await Eventually.check(within: 180) { healthy(2) }, "status: \(status())")
-        let claimsLeft = { (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? "" }
+        let claimsLeft = {
+            (try? sandbox.kubectl(["get", "pvc", "-l", "cnpg.io/cluster=cluster-example", "-o", "jsonpath={.items[*].metadata.name}"]).output) ?? ""
+        }
         let twoClaims = await Eventually.check(within: 60) { claimsLeft().split(separator: " ").sorted() == ["cluster-example-1", "cluster-example-2"] }
         #expect(twoClaims, "\(claimsLeft())")
 
         // kubectl cnpg destroy: the replica's pod, jobs and PVCs go; a new instance (a new serial) replaces it.
         let destroyed = try plugin(["destroy", "cluster-example", "1"])
         #expect(destroyed.output == "Instance cluster-example-1 of cluster cluster-example is destroyed\n", "\(destroyed.output) \(destroyed.error)")
-        #expect(await Eventually.check(within: 180) {
-            healthy(2) && claimsLeft().split(separator: " ").sorted() == ["cluster-example-2", "cluster-example-6"]
-        }, "status: \(status()) claims: \(claimsLeft())")
+        #expect(
+            await Eventually.check(within: 180) {
+                healthy(2) && claimsLeft().split(separator: " ").sorted() == ["cluster-example-2", "cluster-example-6"]
+            }, "status: \(status()) claims: \(claimsLeft())")
         #expect(try PSQL.run(binaries, host: readWrite, password: password, "SELECT count(*) FROM t").output.hasPrefix("2"))
 
         // Superuser access: on creates the secret and allows login, off deletes it and refuses login.
@@ -422,7 +476,8 @@ struct ClusterLifecycleTests {
         // Deleting the Cluster collects everything it owned and stops its processes.
         #expect(try sandbox.kubectl(["delete", "cluster", "cluster-example", "--timeout=120s"]).status == 0)
         let collected = await Eventually.check(within: 120) {
-            let left = (try? sandbox.kubectl(["get", "pods,pvc,secrets,services,jobs,roles", "-l", "cnpg.io/cluster=cluster-example", "-o", "name"]).output) ?? "x"
+            let left =
+                (try? sandbox.kubectl(["get", "pods,pvc,secrets,services,jobs,roles", "-l", "cnpg.io/cluster=cluster-example", "-o", "name"]).output) ?? "x"
             return left.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         }
         #expect(collected, "\((try? sandbox.kubectl(["get", "pods,pvc,secrets,services,jobs", "-o", "name"]).output) ?? "")")
@@ -437,7 +492,10 @@ struct ClusterLifecycleTests {
         let first = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("first.log").path, extraArguments: arguments)
         let second = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("second.log").path, extraArguments: arguments)
         defer {
-            for candidate in [first, second] { candidate.process.signal(SIGKILL); _ = candidate.process.poll() }
+            for candidate in [first, second] {
+                candidate.process.signal(SIGKILL)
+                _ = candidate.process.poll()
+            }
         }
         let oneLeads = await Eventually.check(within: 30) { first.isLeader != second.isLeader }
         try #require(oneLeads, "first: \(first.output.suffix(500)) second: \(second.output.suffix(500))")
@@ -469,15 +527,17 @@ struct ClusterLifecycleTests {
     /// A Cluster of `instances`; a short smartShutdownTimeout keeps a pod that a test deletes from
     /// waiting the default 180 s for sessions to end before the fast shutdown.
     static func apply(_ sandbox: RunningSandbox, instances: Int) throws {
-        let result = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: postgresql.cnpg.io/v1
-            kind: Cluster
-            metadata: {name: cluster-example}
-            spec:
-              instances: \(instances)
-              smartShutdownTimeout: 5
-              storage: {size: 1Gi}
-            """)
+        let result = try sandbox.kubectl(
+            ["apply", "-f", "-"],
+            stdin: """
+                apiVersion: postgresql.cnpg.io/v1
+                kind: Cluster
+                metadata: {name: cluster-example}
+                spec:
+                  instances: \(instances)
+                  smartShutdownTimeout: 5
+                  storage: {size: 1Gi}
+                """)
         guard result.status == 0 else { throw TestFailure("apply: \(result.error)") }
     }
 }

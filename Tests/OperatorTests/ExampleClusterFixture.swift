@@ -32,9 +32,10 @@ struct ExampleClusterFixture {
             guard await Eventually.check(within: 180, { partial.isHealthy }) else {
                 throw TestFailure("cluster-example never became healthy: \(partial.status) operator: \(controller.output.suffix(1500))")
             }
-            let fixture = ExampleClusterFixture(sandbox: sandbox, controller: controller, binaries: binaries,
-                                                password: sandbox.secretValue("cluster-example-app", "password"),
-                                                readWrite: sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP"))
+            let fixture = ExampleClusterFixture(
+                sandbox: sandbox, controller: controller, binaries: binaries,
+                password: sandbox.secretValue("cluster-example-app", "password"),
+                readWrite: sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP"))
             let streaming = await Eventually.check(within: 30) {
                 (try? PSQL.run(binaries, host: fixture.readWrite, password: fixture.password, "SELECT count(*) FROM pg_stat_replication").output)?
                     .trimmingCharacters(in: .whitespacesAndNewlines) == "2"
@@ -57,8 +58,11 @@ struct ExampleClusterFixture {
 
     /// The process the sandbox kubelet runs a pod's container under (its processes descend from it).
     func containerProcess(of pod: String) throws -> pid_t {
-        guard let pid = pid_t(sandbox.jsonpath("pod/\(pod)", ".status.containerStatuses[0].containerID")
-            .replacingOccurrences(of: "sandbox://", with: "")) else { throw TestFailure("\(pod) has no running container") }
+        guard
+            let pid = pid_t(
+                sandbox.jsonpath("pod/\(pod)", ".status.containerStatuses[0].containerID")
+                    .replacingOccurrences(of: "sandbox://", with: ""))
+        else { throw TestFailure("\(pod) has no running container") }
         return pid
     }
 

@@ -16,7 +16,9 @@ extension ClusterLifecycleTests {
         try #require(patched.status == 0, "\(patched.error)")
         let primary = cluster.currentPrimary
         let failingSince = { sandbox.jsonpath("cluster/cluster-example", ".status.currentPrimaryFailingSinceTimestamp") }
-        let failovers = { (try? sandbox.kubectl(["get", "events", "-o", #"jsonpath={range .items[?(@.reason=="FailingOver")]}{.message}{"\n"}{end}"#]).output) ?? "" }
+        let failovers = {
+            (try? sandbox.kubectl(["get", "events", "-o", #"jsonpath={range .items[?(@.reason=="FailingOver")]}{.message}{"\n"}{end}"#]).output) ?? ""
+        }
 
         // A short hang: noticed, waited out, forgotten.
         let container = try cluster.containerProcess(of: primary)
@@ -47,8 +49,9 @@ extension ClusterLifecycleTests {
         // once took over 120 s in three runs; hungPrimary covers the rejoin after a short hang.)
         ProcessTree.signal(SIGCONT, tree: again)
         let newPrimary = cluster.currentPrimary
-        #expect(await Eventually.check(within: 60) { (try? cluster.instancesRunningAsPrimary()) == [newPrimary] },
-                "old primary \(primary): \(cluster.logsOfEveryRun(of: primary).suffix(3000))")
+        #expect(
+            await Eventually.check(within: 60) { (try? cluster.instancesRunningAsPrimary()) == [newPrimary] },
+            "old primary \(primary): \(cluster.logsOfEveryRun(of: primary).suffix(3000))")
         #expect(await cluster.stopOperator() == .exited(0))
     }
 }

@@ -20,8 +20,12 @@ struct HelmChartTests {
             throw TestFailure("helm is not installed: run scripts/install-test-deps.sh")
         }
         let base = home.url.path
-        return try ExternalTool.run(env, ["HELM_CACHE_HOME=\(base)/cache", "HELM_CONFIG_HOME=\(base)/config", "HELM_DATA_HOME=\(base)/data",
-                                          helm.path] + arguments, timeout: timeout)
+        return try ExternalTool.run(
+            env,
+            [
+                "HELM_CACHE_HOME=\(base)/cache", "HELM_CONFIG_HOME=\(base)/config", "HELM_DATA_HOME=\(base)/data",
+                helm.path,
+            ] + arguments, timeout: timeout)
     }
 
     static func rendered(_ arguments: [String] = [], home: TemporaryDirectory) throws -> [JSONValue] {
@@ -56,11 +60,13 @@ struct HelmChartTests {
     @Test("bad values fail with the schema's message naming the key")
     func badValuesAreRefused() throws {
         let home = try TemporaryDirectory(prefix: "helm")
-        for (flag, message) in [("replicaCount=two", "at '/replicaCount': got string, want integer"),
-                                ("image.pullPolicy=Sometimes", "at '/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'"),
-                                ("webhook.mutating.failurePolicy=Maybe", "at '/webhook/mutating/failurePolicy'"),
-                                ("config.data.lowercase=x", "'lowercase' does not match pattern '^[A-Z][A-Z0-9_]*$'"),
-                                ("replicaCuont=2", "additional properties 'replicaCuont' not allowed")] {
+        for (flag, message) in [
+            ("replicaCount=two", "at '/replicaCount': got string, want integer"),
+            ("image.pullPolicy=Sometimes", "at '/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'"),
+            ("webhook.mutating.failurePolicy=Maybe", "at '/webhook/mutating/failurePolicy'"),
+            ("config.data.lowercase=x", "'lowercase' does not match pattern '^[A-Z][A-Z0-9_]*$'"),
+            ("replicaCuont=2", "additional properties 'replicaCuont' not allowed"),
+        ] {
             let result = try Self.helm(["template", "cnpg", Self.chart, "--set", flag], home: home)
             #expect(result.status != 0, "\(flag) must be refused")
             #expect(result.error.contains(message), "\(flag): \(result.error)")
@@ -96,11 +102,13 @@ struct HelmChartTests {
         let service = kind("Service", in: objects).first
         #expect(service?["metadata"]?["name"] == .string(WebhookPKI.serviceName))
         let deployment = try #require(kind("Deployment", in: objects).first)
-        #expect(deployment["spec"]?["template"]?["metadata"]?["labels"]?[CNPGLabels.appName] == .string("cloudnative-pg"),
-                "the operator finds its Deployment (owner of the webhook certificates) by this label")
+        #expect(
+            deployment["spec"]?["template"]?["metadata"]?["labels"]?[CNPGLabels.appName] == .string("cloudnative-pg"),
+            "the operator finds its Deployment (owner of the webhook certificates) by this label")
         let container = deployment["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first
         #expect(container?["securityContext"]?["readOnlyRootFilesystem"] == .bool(true))
-        #expect(container?["resources"]?["requests"]?["cpu"] != nil && container?["resources"]?["requests"]?["memory"] != nil, "the operator asks for resources")
+        #expect(
+            container?["resources"]?["requests"]?["cpu"] != nil && container?["resources"]?["requests"]?["memory"] != nil, "the operator asks for resources")
         #expect(container?["securityContext"]?["capabilities"]?["drop"] == .array([.string("ALL")]))
         #expect(deployment["spec"]?["template"]?["spec"]?["securityContext"]?["runAsNonRoot"] == .bool(true))
         #expect(container?["args"]?.arrayValue?.contains(.string("--leader-elect")) == false, "one replica needs no election")
@@ -125,7 +133,9 @@ struct HelmChartTests {
         }
     }
 
-    @Test("helm install runs the operator as the chart's Deployment (webhooks through the Service, a Cluster reconciled); upgrade to two replicas elects a leader; uninstall removes it and keeps the CRDs")
+    @Test(
+        "helm install runs the operator as the chart's Deployment (webhooks through the Service, a Cluster reconciled); upgrade to two replicas elects a leader; uninstall removes it and keeps the CRDs"
+    )
     func installUpgradeUninstall() async throws {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 56...62) * 2)])
         defer { _ = sandbox.stop() }
@@ -152,35 +162,47 @@ struct HelmChartTests {
         try #require(await OperatorInstallation.webhooksAnswer(sandbox, within: 60), "\(operatorLogs())")
         #expect(jsonpath(["secret", "cnpg-webhook-cert", "-n", "cnpg-system"], ".metadata.ownerReferences[0].kind") == "Deployment")
 
-        let denied = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: bad}\nspec: {instances: 1, imageName: 'ghcr.io/cloudnative-pg/postgresql:latest', storage: {size: 1Gi}}\n")
+        let denied = try sandbox.kubectl(
+            ["apply", "-f", "-"],
+            stdin:
+                "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: bad}\nspec: {instances: 1, imageName: 'ghcr.io/cloudnative-pg/postgresql:latest', storage: {size: 1Gi}}\n"
+        )
         #expect(denied.status != 0 && denied.error.contains("the 'latest' tag is not supported"), "\(denied.error)")
-        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: one}\nspec: {instances: 1, storage: {size: 1Gi}}\n")
+        let applied = try sandbox.kubectl(
+            ["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: one}\nspec: {instances: 1, storage: {size: 1Gi}}\n"
+        )
         #expect(applied.status == 0, "\(applied.error)")
-        #expect(await Eventually.check(within: 120) { jsonpath(["cluster", "one"], ".status.phase") == "Cluster in healthy state" },
-                "the chart's operator reconciles: \(operatorLogs())")
+        #expect(
+            await Eventually.check(within: 120) { jsonpath(["cluster", "one"], ".status.phase") == "Cluster in healthy state" },
+            "the chart's operator reconciles: \(operatorLogs())")
 
         let upgrade = try helm(["upgrade", "cnpg", Self.chart, "--namespace", "cnpg-system", "--set", "replicaCount=2"])
         #expect(upgrade.status == 0, "\(upgrade.error)")
-        #expect(await Eventually.check(within: 90) {
-            readyOperators() == 2 && jsonpath(["deployment", "cnpg-cloudnative-pg", "-n", "cnpg-system"], ".status.updatedReplicas") == "2"
-                && jsonpath(["pods", "-n", "cnpg-system", "-l", selector], ".items[*].metadata.name").split(separator: " ").count == 2
-        }, "\(operatorLogs())")
+        #expect(
+            await Eventually.check(within: 90) {
+                readyOperators() == 2 && jsonpath(["deployment", "cnpg-cloudnative-pg", "-n", "cnpg-system"], ".status.updatedReplicas") == "2"
+                    && jsonpath(["pods", "-n", "cnpg-system", "-l", selector], ".items[*].metadata.name").split(separator: " ").count == 2
+            }, "\(operatorLogs())")
         #expect(await Eventually.check(within: 30) { !jsonpath(["lease", "db9c8771.cnpg.io", "-n", "cnpg-system"], ".spec.holderIdentity").isEmpty })
-        #expect(!jsonpath(["validatingwebhookconfiguration", "cnpg-validating-webhook-configuration"], ".webhooks[0].clientConfig.caBundle").isEmpty,
-                "the upgrade keeps the injected caBundle")
+        #expect(
+            !jsonpath(["validatingwebhookconfiguration", "cnpg-validating-webhook-configuration"], ".webhooks[0].clientConfig.caBundle").isEmpty,
+            "the upgrade keeps the injected caBundle")
         #expect(await OperatorInstallation.webhooksAnswer(sandbox, within: 30))
 
         let audit = (try? String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)) ?? ""
-        let refusals = audit.split(separator: "\n").filter { $0.contains("system:serviceaccount:cnpg-system:cnpg-cloudnative-pg") && $0.contains(#""code":403"#) }
+        let refusals = audit.split(separator: "\n").filter {
+            $0.contains("system:serviceaccount:cnpg-system:cnpg-cloudnative-pg") && $0.contains(#""code":403"#)
+        }
         #expect(refusals.isEmpty, "the chart's RBAC is enough: \(refusals.prefix(3))")
 
         let uninstall = try helm(["uninstall", "cnpg", "--namespace", "cnpg-system"])
         #expect(uninstall.status == 0, "\(uninstall.error)")
         #expect(uninstall.output.contains("kept due to the resource policy"), "\(uninstall.output)")
-        #expect(await Eventually.check(within: 60) {
-            jsonpath(["pods", "-n", "cnpg-system", "-l", selector], ".items[*].metadata.name").isEmpty
-                && (try? sandbox.kubectl(["get", "secret", "cnpg-webhook-cert", "-n", "cnpg-system"]).status) != 0
-        }, "the operator's pods and its certificates go with the Deployment")
+        #expect(
+            await Eventually.check(within: 60) {
+                jsonpath(["pods", "-n", "cnpg-system", "-l", selector], ".items[*].metadata.name").isEmpty
+                    && (try? sandbox.kubectl(["get", "secret", "cnpg-webhook-cert", "-n", "cnpg-system"]).status) != 0
+            }, "the operator's pods and its certificates go with the Deployment")
         #expect(try sandbox.kubectl(["get", "clusterrole", "cnpg-cloudnative-pg"]).status != 0)
         #expect(try sandbox.kubectl(["get", "validatingwebhookconfiguration", "cnpg-validating-webhook-configuration"]).status != 0)
         #expect(try sandbox.kubectl(["get", "crd", "clusters.postgresql.cnpg.io"]).status == 0, "CRDs stay")

@@ -32,14 +32,16 @@ extension ClusterLifecycleTests {
         // The old primary wakes up: it must give up being primary, not take writes.
         ProcessTree.signal(SIGCONT, tree: container)
         resumed = true
-        try await Self.finishWrites(writer, since: hungAt, scenario: String(format: "hung primary: %@ promoted %.1f s after the freeze", newPrimary, failoverSeconds),
-                                    binaries: cluster.binaries, host: cluster.readWrite, password: cluster.password)
+        try await Self.finishWrites(
+            writer, since: hungAt, scenario: String(format: "hung primary: %@ promoted %.1f s after the freeze", newPrimary, failoverSeconds),
+            binaries: cluster.binaries, host: cluster.readWrite, password: cluster.password)
         #expect(await Eventually.check(within: 120) { cluster.isHealthy }, "the former primary should rejoin: \(cluster.status)")
         #expect(try cluster.instancesRunningAsPrimary() == [newPrimary])
         #expect(cluster.leaseHolder == newPrimary)
         let oldPrimaryLog = cluster.logsOfEveryRun(of: primary)
-        #expect(oldPrimaryLog.contains("stepping down as primary") || oldPrimaryLog.contains("another instance is the target primary"),
-                "the old primary stopped itself: \(oldPrimaryLog.suffix(1500))")
+        #expect(
+            oldPrimaryLog.contains("stepping down as primary") || oldPrimaryLog.contains("another instance is the target primary"),
+            "the old primary stopped itself: \(oldPrimaryLog.suffix(1500))")
         #expect(await cluster.stopOperator() == .exited(0))
     }
 }

@@ -21,10 +21,11 @@ extension HelmChartTests {
         func one(_ kind: String, _ objects: [JSONValue], named name: String? = nil) -> JSONValue? {
             objects.first { $0["kind"]?.stringValue == kind && (name == nil || $0["metadata"]?["name"]?.stringValue == name) }
         }
-        #expect(generated.map { $0["kind"]?.stringValue ?? "" }.filter { $0 != "CustomResourceDefinition" } == [
-            "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "ConfigMap", "Service", "Deployment",
-            "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-        ])
+        #expect(
+            generated.map { $0["kind"]?.stringValue ?? "" }.filter { $0 != "CustomResourceDefinition" } == [
+                "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "ConfigMap", "Service", "Deployment",
+                "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+            ])
         // The pod the chart runs, but for the service account's name (the chart's follows the release).
         let podSpec = { (deployment: JSONValue?) in deployment?["spec"]?["template"]?["spec"]?.setting("serviceAccountName", to: .null) }
         #expect(podSpec(one("Deployment", generated)) == podSpec(one("Deployment", chart)))
@@ -32,9 +33,13 @@ extension HelmChartTests {
         #expect(one("Deployment", generated)?["spec"]?["template"]?["spec"]?["serviceAccountName"] == .string("cnpg-manager"))
         #expect(one("Service", generated)?["spec"]?["ports"] == one("Service", chart)?["spec"]?["ports"])
         #expect(one("ClusterRole", generated)?["rules"] == one("ClusterRole", chart)?["rules"])
-        #expect(one("ClusterRoleBinding", generated)?["subjects"] == .array([.object([
-            ("kind", .string("ServiceAccount")), ("name", .string("cnpg-manager")), ("namespace", .string("cnpg-system")),
-        ])]))
+        #expect(
+            one("ClusterRoleBinding", generated)?["subjects"]
+                == .array([
+                    .object([
+                        ("kind", .string("ServiceAccount")), ("name", .string("cnpg-manager")), ("namespace", .string("cnpg-system")),
+                    ])
+                ]))
         for name in ["cnpg-controller-manager-config", "cnpg-default-monitoring"] {
             #expect(one("ConfigMap", generated, named: name)?["data"] == one("ConfigMap", chart, named: name)?["data"], "\(name)")
         }
@@ -50,23 +55,28 @@ extension HelmChartTests {
         #expect(validated.status == 0, "\(validated.output)\(validated.error)")
 
         // Flags: the namespace moves everything namespaced (and the binding's subject, the webhooks' service).
-        let moved = try Self.installGenerate(["-n", "pg-operator", "--replicas", "2", "--watch-namespace", "apps",
-                                              "--image", "ghcr.io/cloudnative-pg/postgresql:17.5", "--control-plane"])
+        let moved = try Self.installGenerate([
+            "-n", "pg-operator", "--replicas", "2", "--watch-namespace", "apps",
+            "--image", "ghcr.io/cloudnative-pg/postgresql:17.5", "--control-plane",
+        ])
         let namespaced = moved.filter { $0["metadata"]?["namespace"] != nil }
         #expect(!namespaced.isEmpty && namespaced.allSatisfy { $0["metadata"]?["namespace"] == .string("pg-operator") })
         #expect(one("Namespace", moved)?["metadata"]?["name"] == .string("pg-operator"))
         #expect(one("ClusterRoleBinding", moved)?["subjects"]?.arrayValue?.first?["namespace"] == .string("pg-operator"))
-        #expect(one("ValidatingWebhookConfiguration", moved)?["webhooks"]?.arrayValue?.allSatisfy {
-            $0["clientConfig"]?["service"]?["namespace"] == .string("pg-operator")
-        } == true)
+        #expect(
+            one("ValidatingWebhookConfiguration", moved)?["webhooks"]?.arrayValue?.allSatisfy {
+                $0["clientConfig"]?["service"]?["namespace"] == .string("pg-operator")
+            } == true)
         let deployment = one("Deployment", moved)
         #expect(deployment?["spec"]?["replicas"] == .int(2))
         let arguments = deployment?["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["args"]?.arrayValue ?? []
         #expect(arguments.contains(.string("--leader-elect")) && arguments.contains(.string("--namespace=apps")), "\(arguments)")
         #expect(deployment?["spec"]?["template"]?["spec"]?["tolerations"]?.arrayValue?.first?["key"] == .string("node-role.kubernetes.io/control-plane"))
-        #expect(one("ConfigMap", moved, named: "cnpg-controller-manager-config")?["data"] == .object([
-            ("POSTGRES_IMAGE_NAME", .string("ghcr.io/cloudnative-pg/postgresql:17.5")), ("WATCH_NAMESPACE", .string("apps")),
-        ]))
+        #expect(
+            one("ConfigMap", moved, named: "cnpg-controller-manager-config")?["data"]
+                == .object([
+                    ("POSTGRES_IMAGE_NAME", .string("ghcr.io/cloudnative-pg/postgresql:17.5")), ("WATCH_NAMESPACE", .string("apps")),
+                ]))
         let bad = try BuiltProducts.run("kubectl-cnpg", ["install", "generate", "-n", "Bad_Name"])
         #expect(bad.status != 0 && bad.error.contains(#"--namespace "Bad_Name" is not a valid namespace name"#), "\(bad.error)")
         let otherVersion = try BuiltProducts.run("kubectl-cnpg", ["install", "generate", "--version", "1.22.0"])
@@ -83,14 +93,18 @@ extension HelmChartTests {
         try #require(applied.status == 0, "\(applied.error)")
         let selector = "app.kubernetes.io/name=cloudnative-pg"
         let logs = { String(((try? sandbox.kubectl(["logs", "-n", "cnpg-system", "-l", selector, "--tail", "20"]).output) ?? "").suffix(1500)) }
-        try #require(await Eventually.check(within: 90) {
-            sandbox.jsonpath("deployment/cnpg-controller-manager", ".status.readyReplicas", namespace: "cnpg-system") == "1"
-        }, "the operator never became ready: \(logs())")
+        try #require(
+            await Eventually.check(within: 90) {
+                sandbox.jsonpath("deployment/cnpg-controller-manager", ".status.readyReplicas", namespace: "cnpg-system") == "1"
+            }, "the operator never became ready: \(logs())")
         try #require(await OperatorInstallation.webhooksAnswer(sandbox, within: 60), "\(logs())")
-        let cluster = try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: one}\nspec: {instances: 1, storage: {size: 1Gi}}\n")
+        let cluster = try sandbox.kubectl(
+            ["apply", "-f", "-"], stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: one}\nspec: {instances: 1, storage: {size: 1Gi}}\n"
+        )
         #expect(cluster.status == 0, "\(cluster.error)")
-        #expect(await Eventually.check(within: 120) { sandbox.jsonpath("cluster/one", ".status.phase") == "Cluster in healthy state" },
-                "the generated operator reconciles: \(logs())")
+        #expect(
+            await Eventually.check(within: 120) { sandbox.jsonpath("cluster/one", ".status.phase") == "Cluster in healthy state" },
+            "the generated operator reconciles: \(logs())")
         let audit = (try? String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)) ?? ""
         let refusals = audit.split(separator: "\n").filter { $0.contains("system:serviceaccount:cnpg-system:cnpg-manager") && $0.contains(#""code":403"#) }
         #expect(refusals.isEmpty, "the generated RBAC is enough: \(refusals.prefix(3))")

@@ -23,13 +23,16 @@ extension ClusterLifecycleTests {
         let failoverSeconds = (ContinuousClock.now - isolatedAt).secondsValue
         try #require(failedOver, "status: \(cluster.status) operator: \(cluster.controller.output.suffix(1500))")
         let newPrimary = cluster.currentPrimary
-        try await Self.finishWrites(writer, since: isolatedAt,
-                                    scenario: String(format: "isolated primary: %@ fenced itself, %@ promoted %.1f s after the partition",
-                                                     primary, newPrimary, failoverSeconds),
-                                    binaries: cluster.binaries, host: cluster.readWrite, password: cluster.password)
+        try await Self.finishWrites(
+            writer, since: isolatedAt,
+            scenario: String(
+                format: "isolated primary: %@ fenced itself, %@ promoted %.1f s after the partition",
+                primary, newPrimary, failoverSeconds),
+            binaries: cluster.binaries, host: cluster.readWrite, password: cluster.password)
         let stepDown = cluster.logsOfEveryRun(of: primary)
-        #expect(stepDown.contains("stepping down as primary") && stepDown.contains("isolation check failed"),
-                "the isolated primary should have stopped itself: \(stepDown.suffix(1500))")
+        #expect(
+            stepDown.contains("stepping down as primary") && stepDown.contains("isolation check failed"),
+            "the isolated primary should have stopped itself: \(stepDown.suffix(1500))")
 
         // The partition heals: the old primary rejoins as a replica; one primary, holding the Lease.
         try "".write(to: partition, atomically: true, encoding: .utf8)

@@ -14,27 +14,39 @@ extension ClusterLifecycleTests {
         defer { _ = sandbox.stop() }
         let controller = try await Operator.installedWithWebhooks(on: sandbox, managingNetworkPolicies: true)
         var stopped = false
-        defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
-        let applied = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: postgresql.cnpg.io/v1
-            kind: Cluster
-            metadata:
-              name: cluster-example
-              annotations: {cnpg.io/networkPolicy: managed}
-            spec:
-              instances: 2
-              smartShutdownTimeout: 5
-              storage: {size: 1Gi}
-            """)
+        defer {
+            if !stopped {
+                controller.process.signal(SIGKILL)
+                _ = controller.process.poll()
+            }
+        }
+        let applied = try sandbox.kubectl(
+            ["apply", "-f", "-"],
+            stdin: """
+                apiVersion: postgresql.cnpg.io/v1
+                kind: Cluster
+                metadata:
+                  name: cluster-example
+                  annotations: {cnpg.io/networkPolicy: managed}
+                spec:
+                  instances: 2
+                  smartShutdownTimeout: 5
+                  storage: {size: 1Gi}
+                """)
         try #require(applied.status == 0, "\(applied.error)")
         let cluster = "cluster/cluster-example"
-        try #require(await Eventually.check(within: 180) {
-            sandbox.jsonpath(cluster, ".status.readyInstances") == "2" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state"
-        }, "status: \(sandbox.jsonpath(cluster, ".status")) operator: \(controller.output.suffix(2000))")
+        try #require(
+            await Eventually.check(within: 180) {
+                sandbox.jsonpath(cluster, ".status.readyInstances") == "2" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state"
+            }, "status: \(sandbox.jsonpath(cluster, ".status")) operator: \(controller.output.suffix(2000))")
 
         let policy = try JSONText.parse(try sandbox.kubectl(["get", "networkpolicy", "cluster-example", "-o", "json"]).output)
-        #expect(policy["spec"]?["podSelector"]?["matchLabels"] == .object([("cnpg.io/cluster", .string("cluster-example")),
-                                                                          ("cnpg.io/podRole", .string("instance"))]))
+        #expect(
+            policy["spec"]?["podSelector"]?["matchLabels"]
+                == .object([
+                    ("cnpg.io/cluster", .string("cluster-example")),
+                    ("cnpg.io/podRole", .string("instance")),
+                ]))
         let rules = policy["spec"]?["ingress"]?.arrayValue ?? []
         let ports = rules.map { $0["ports"]?.arrayValue?.first?["port"]?.intValue ?? 0 }
         #expect(ports == [8000, 5432, 5432, 9187], "\(rules)")
@@ -57,21 +69,24 @@ extension ClusterLifecycleTests {
         // but not the API server (a common way to write it) cuts kubectl cnpg status off.
         let unmanaged = try sandbox.kubectl(["annotate", cluster, "--overwrite", "cnpg.io/networkPolicy=unmanaged"])
         try #require(unmanaged.status == 0, "\(unmanaged.error)")
-        #expect(await Eventually.check(within: 30) {
-            (try? sandbox.kubectl(["get", "networkpolicy", "cluster-example"]).status) != 0
-        }, "the managed policy stayed")
-        let handWritten = try sandbox.kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: allow-operator}
-            spec:
-              podSelector: {matchLabels: {cnpg.io/cluster: cluster-example}}
-              policyTypes: [Ingress]
-              ingress:
-              - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cnpg-system}}}]
-                ports: [{port: 8000}]
-              - ports: [{port: 5432}]
-            """)
+        #expect(
+            await Eventually.check(within: 30) {
+                (try? sandbox.kubectl(["get", "networkpolicy", "cluster-example"]).status) != 0
+            }, "the managed policy stayed")
+        let handWritten = try sandbox.kubectl(
+            ["apply", "-f", "-"],
+            stdin: """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: allow-operator}
+                spec:
+                  podSelector: {matchLabels: {cnpg.io/cluster: cluster-example}}
+                  policyTypes: [Ingress]
+                  ingress:
+                  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cnpg-system}}}]
+                    ports: [{port: 8000}]
+                  - ports: [{port: 5432}]
+                """)
         try #require(handWritten.status == 0, "\(handWritten.error)")
         let cutOff = try status()
         #expect(rows(cutOff).filter { $0.contains(" OK ") }.isEmpty, "status still read the instances:\n\(cutOff.output)")

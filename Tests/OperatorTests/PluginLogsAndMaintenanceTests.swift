@@ -8,13 +8,18 @@ import Testing
 /// `status` shows PGDATA's size, `maintenance set|unset` patches nodeMaintenanceWindow after
 /// showing CNPG's table, and the operator drops the standbys' PodDisruptionBudget for the window.
 extension ClusterLifecycleTests {
-    @Test("kubectl cnpg logs cluster (all pods, --tail, -f across a re-created pod), psql, status Size and maintenance set/unset, through kubectl's plugin lookup")
+    @Test(
+        "kubectl cnpg logs cluster (all pods, --tail, -f across a re-created pod), psql, status Size and maintenance set/unset, through kubectl's plugin lookup"
+    )
     func pluginLogsAndMaintenance() async throws {
         guard let env = ExternalTool.find("env"), let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("env and kubectl are needed") }
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
         defer { _ = sandbox.stop() }
         let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        defer {
+            controller.process.signal(SIGKILL)
+            _ = controller.process.poll()
+        }
         try Self.apply(sandbox, instances: 3)
         let cluster = "cluster/cluster-example"
         let healthy = { sandbox.jsonpath(cluster, ".status.readyInstances") == "3" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" }
@@ -41,18 +46,26 @@ extension ClusterLifecycleTests {
         #expect(pretty.status == 0, "\(pretty.error)")
         let prettyLines = pretty.output.split(separator: "\n")
         #expect(!prettyLines.isEmpty && prettyLines.allSatisfy { $0.split(separator: " ").dropFirst(3).first == "postgres" }, "\(pretty.output.prefix(1500))")
-        #expect(prettyLines.contains { $0.contains(" cluster-example-1 postgres ") && $0.contains("database system is ready to accept connections") },
-                "\(pretty.output.prefix(1500))")
+        #expect(
+            prettyLines.contains { $0.contains(" cluster-example-1 postgres ") && $0.contains("database system is ready to accept connections") },
+            "\(pretty.output.prefix(1500))")
         let missing = try cnpg(["logs", "cluster", "nope"])
         #expect(missing.status != 0 && missing.error.contains(#"cluster "nope" not found in namespace "default""#), "\(missing.error)")
 
         // Following, into a file: the replica's pod is deleted and re-created, and its new log joins.
         let file = sandbox.directory.url.appendingPathComponent("follow.jsonl").path
-        let follower = try ChildProcess.spawn(env.path, ["PATH=\(path)", kubectl.path, "cnpg", "logs", "cluster", "cluster-example", "-f",
-                                                         "-o", file, "--kubeconfig", sandbox.kubeconfig],
-                                              stdout: .file(sandbox.directory.url.appendingPathComponent("follow.out").path),
-                                              stderr: .file(sandbox.directory.url.appendingPathComponent("follow.err").path))
-        defer { follower.signal(SIGKILL); _ = follower.poll() }
+        let follower = try ChildProcess.spawn(
+            env.path,
+            [
+                "PATH=\(path)", kubectl.path, "cnpg", "logs", "cluster", "cluster-example", "-f",
+                "-o", file, "--kubeconfig", sandbox.kubeconfig,
+            ],
+            stdout: .file(sandbox.directory.url.appendingPathComponent("follow.out").path),
+            stderr: .file(sandbox.directory.url.appendingPathComponent("follow.err").path))
+        defer {
+            follower.signal(SIGKILL)
+            _ = follower.poll()
+        }
         let replica = sandbox.jsonpath(cluster, ".status.currentPrimary") == "cluster-example-3" ? "cluster-example-2" : "cluster-example-3"
         let readyLines = {
             ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")
@@ -70,13 +83,18 @@ extension ClusterLifecycleTests {
 
         // psql through kubectl exec: the primary by default, a replica on request, stdin carried to psql.
         let psql = { (arguments: [String], stdin: String?) in
-            try ExternalTool.run(env, ["PATH=\(path)", kubectl.path, "cnpg", "psql", "cluster-example", "--kubeconfig", sandbox.kubeconfig, "--"] + arguments,
-                                 stdin: stdin)
+            try ExternalTool.run(
+                env, ["PATH=\(path)", kubectl.path, "cnpg", "psql", "cluster-example", "--kubeconfig", sandbox.kubeconfig, "--"] + arguments,
+                stdin: stdin)
         }
         let onPrimary = try psql(["-Atc", "select pg_is_in_recovery(), current_user"], nil)
         #expect(onPrimary.status == 0 && onPrimary.output == "f|postgres\n", "\(onPrimary.output) \(onPrimary.error)")
-        let onReplica = try ExternalTool.run(env, ["PATH=\(path)", kubectl.path, "cnpg", "psql", "cluster-example", "--replica", "--kubeconfig",
-                                                   sandbox.kubeconfig, "--", "-Atc", "select pg_is_in_recovery()"])
+        let onReplica = try ExternalTool.run(
+            env,
+            [
+                "PATH=\(path)", kubectl.path, "cnpg", "psql", "cluster-example", "--replica", "--kubeconfig",
+                sandbox.kubeconfig, "--", "-Atc", "select pg_is_in_recovery()",
+            ])
         #expect(onReplica.status == 0 && onReplica.output == "t\n", "\(onReplica.output) \(onReplica.error)")
         let piped = try psql(["-At"], "select 40 + 2;\n")
         #expect(piped.output == "42\n", "\(piped.output) \(piped.error)")
@@ -93,8 +111,9 @@ extension ClusterLifecycleTests {
             return verbose.split(separator: "\n").filter { $0.hasPrefix("cluster-example ") || $0.hasPrefix("cluster-example-primary ") }
                 .map { $0.split(separator: " ").joined(separator: " ") }
         }
-        #expect(await Eventually.check(within: 30) { budgetRows() == ["cluster-example replica 2 2 1 1", "cluster-example-primary primary 1 1 1 0"] },
-                "\(budgetRows())")
+        #expect(
+            await Eventually.check(within: 30) { budgetRows() == ["cluster-example replica 2 2 1 1", "cluster-example-primary primary 1 1 1 0"] },
+            "\(budgetRows())")
 
         // Maintenance: CNPG's table, then the patch.
         let set = try cnpg(["maintenance", "set", "cluster-example", "--reusePVC"])

@@ -15,11 +15,15 @@ extension ClusterLifecycleTests {
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
         defer { _ = sandbox.stop() }
         let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer { controller.process.signal(SIGKILL); _ = controller.process.poll() }
+        defer {
+            controller.process.signal(SIGKILL)
+            _ = controller.process.poll()
+        }
         try Self.apply(sandbox, instances: 1)
         let cluster = "cluster/cluster-example"
-        try #require(await Eventually.check(within: 120) { sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" },
-                     "status: \(sandbox.jsonpath(cluster, ".status"))")
+        try #require(
+            await Eventually.check(within: 120) { sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" },
+            "status: \(sandbox.jsonpath(cluster, ".status"))")
 
         let applied = try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("pooler-tls.yaml").path])
         #expect(applied.status == 0, "\(applied.error)")
@@ -55,7 +59,8 @@ extension ClusterLifecycleTests {
             return through.status == 0
         }
         #expect(through.status == 0 && through.output == "app|TLSv1.3\n", "\(through.output) \(through.error) \(diagnostics())")
-        let poolerPod = (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/poolerName=pooler-example-rw", "-o", "name"]).output)?
+        let poolerPod =
+            (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/poolerName=pooler-example-rw", "-o", "name"]).output)?
             .split(separator: "\n").first.map(String.init) ?? ""
         let poolerLog = (try? sandbox.kubectl(["logs", poolerPod, "-c", "pgbouncer"]).output) ?? ""
         #expect(poolerLog.contains("app/cnpg_pooler_pgbouncer@") && poolerLog.contains("SSL established: TLSv1.3"), "\(poolerLog.suffix(2000))")
@@ -64,15 +69,18 @@ extension ClusterLifecycleTests {
         let podAddress = sandbox.jsonpath(poolerPod, ".status.podIP")
         guard let curl = ExternalTool.find("curl"), let promtool = ExternalTool.find("promtool") else { throw TestFailure("curl and promtool are needed") }
         let scraped = try ExternalTool.run(curl, ["-sS", "--max-time", "10", "http://\(podAddress):9127/metrics"])
-        for expected in ["cnpg_pgbouncer_lists_databases ", #"cnpg_pgbouncer_pools_cl_active{database="app",user="app"}"#,
-                         #"cnpg_pgbouncer_stats_total_query_count{database="app"}"#, "cnpg_pgbouncer_last_collection_error 0"] {
+        for expected in [
+            "cnpg_pgbouncer_lists_databases ", #"cnpg_pgbouncer_pools_cl_active{database="app",user="app"}"#,
+            #"cnpg_pgbouncer_stats_total_query_count{database="app"}"#, "cnpg_pgbouncer_last_collection_error 0",
+        ] {
             #expect(scraped.output.contains(expected), "\(expected) missing from: \(scraped.output.prefix(3000)) \(scraped.error)")
         }
         let linted = try ExternalTool.run(promtool, ["check", "metrics"], stdin: scraped.output)
         // It parses; the lints left are about PgBouncer's column names, which CNPG keeps (`total_xact_count`, `maxwait_us`).
-        #expect((linted.output + linted.error).split(separator: "\n").allSatisfy {
-            $0.contains(#"should not have "_count" suffix"#) || $0.contains("should not contain abbreviated units")
-        }, "\(linted.output) \(linted.error)")
+        #expect(
+            (linted.output + linted.error).split(separator: "\n").allSatisfy {
+                $0.contains(#"should not have "_count" suffix"#) || $0.contains("should not contain abbreviated units")
+            }, "\(linted.output) \(linted.error)")
         let wrong = try PSQL.run(binaries, host: poolerAddress, password: "not-the-password", "select 1")
         #expect(wrong.status != 0 && wrong.error.contains("SASL authentication failed"), "\(wrong.error)")
 
@@ -80,9 +88,13 @@ extension ClusterLifecycleTests {
         #expect(try sandbox.kubectl(["patch", "pooler", "pooler-example-rw", "--type=merge", "-p", #"{"spec":{"pgbouncer":{"paused":true}}}"#]).status == 0)
         let held = await Eventually.check(within: 30) {
             guard let env = ExternalTool.find("env") else { return false }
-            let result = try? ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=require", "PGCONNECT_TIMEOUT=3", "PGOPTIONS=",
-                                                     binaries.appendingPathComponent("psql").path, "-h", poolerAddress, "-U", "app", "-d", "app",
-                                                     "-Atc", "select 1"], timeout: 3)
+            let result = try? ExternalTool.run(
+                env,
+                [
+                    "PGPASSWORD=\(password)", "PGSSLMODE=require", "PGCONNECT_TIMEOUT=3", "PGOPTIONS=",
+                    binaries.appendingPathComponent("psql").path, "-h", poolerAddress, "-U", "app", "-d", "app",
+                    "-Atc", "select 1",
+                ], timeout: 3)
             return result == nil || result?.status != 0
         }
         #expect(held, "a paused pooler still answered")
@@ -99,8 +111,10 @@ extension ClusterLifecycleTests {
         // Deleting the Pooler takes its Deployment, Service and RBAC with it.
         #expect(try sandbox.kubectl(["delete", "pooler", "pooler-example-rw", "--timeout=60s"]).status == 0)
         let gone = await Eventually.check(within: 60) {
-            ((try? sandbox.kubectl(["get", "deployments,services,roles,rolebindings,serviceaccounts,pods", "-l", "cnpg.io/poolerName=pooler-example-rw",
-                                    "-o", "name"]).output) ?? "x").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            ((try? sandbox.kubectl([
+                "get", "deployments,services,roles,rolebindings,serviceaccounts,pods", "-l", "cnpg.io/poolerName=pooler-example-rw",
+                "-o", "name",
+            ]).output) ?? "x").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         }
         #expect(gone)
     }

@@ -43,8 +43,10 @@ struct QuickstartTests {
         }
         let result = try ExternalTool.run(env, environment + [bash.path, "-c", script], timeout: 900)
         #expect(result.status == 0, "\(result.output.suffix(3000))\n\(result.error.suffix(3000))")
-        for expected in ["3/3 ready - Cluster in healthy state", "Cluster Summary", "Node cluster-example-2 in cluster cluster-example will be promoted",
-                         "stopped sandbox"] {
+        for expected in [
+            "3/3 ready - Cluster in healthy state", "Cluster Summary", "Node cluster-example-2 in cluster cluster-example will be promoted",
+            "stopped sandbox",
+        ] {
             #expect(result.output.contains(expected), "\(expected) missing from:\n\(result.output.suffix(3000))")
         }
         // The row written before the switchover is read after it, and through the pooler.

@@ -28,14 +28,18 @@ extension ClusterLifecycleTests {
             if let resumed = writer.firstAcknowledgement(after: killedAt) { windows.append((resumed - killedAt).secondsValue) }
             try #require(await Eventually.check(within: 180) { cluster.isHealthy }, "round \(round): \(primary) did not rejoin: \(cluster.status)")
         }
-        let outcome = try await ClusterWrites.finish(writer, since: started, binaries: cluster.binaries, host: cluster.readWrite,
-                                                     password: cluster.password, table: "writes", resumeWithin: 10)
-        #expect(outcome.readBack.status == 0 && outcome.missing.isEmpty,
-                "acknowledged inserts lost: \(outcome.missing.prefix(20)) \(outcome.readBack.error)")
+        let outcome = try await ClusterWrites.finish(
+            writer, since: started, binaries: cluster.binaries, host: cluster.readWrite,
+            password: cluster.password, table: "writes", resumeWithin: 10)
+        #expect(
+            outcome.readBack.status == 0 && outcome.missing.isEmpty,
+            "acknowledged inserts lost: \(outcome.missing.prefix(20)) \(outcome.readBack.error)")
         let sorted = windows.sorted()
-        print(String(format: "e2e %d primary kills: writes resumed after %.2f s median, %.2f s at most; ", rounds,
-                     sorted.isEmpty ? 0 : sorted[sorted.count / 2], sorted.last ?? 0)
-            + "\(outcome.report.summary); \(outcome.missing.count) acknowledged inserts missing")
+        print(
+            String(
+                format: "e2e %d primary kills: writes resumed after %.2f s median, %.2f s at most; ", rounds,
+                sorted.isEmpty ? 0 : sorted[sorted.count / 2], sorted.last ?? 0)
+                + "\(outcome.report.summary); \(outcome.missing.count) acknowledged inserts missing")
         #expect(await cluster.stopOperator() == .exited(0))
     }
 }

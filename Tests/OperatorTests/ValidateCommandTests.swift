@@ -33,26 +33,27 @@ enum OperatorBinary {
     }
 
     @Test func invalidDocumentsExitOneWithOneLinePerError() throws {
-        let file = try OperatorBinary.temporaryFile("""
-        apiVersion: postgresql.cnpg.io/v1
-        kind: Cluster
-        metadata:
-          name: broken
-        spec:
-          instances: 0
-          colour: blue
-          postgresql:
-            parameters:
-              port: "5433"
-        ---
-        apiVersion: postgresql.cnpg.io/v1
-        kind: Backup
-        metadata:
-          name: fine
-        spec:
-          cluster:
-            name: broken
-        """)
+        let file = try OperatorBinary.temporaryFile(
+            """
+            apiVersion: postgresql.cnpg.io/v1
+            kind: Cluster
+            metadata:
+              name: broken
+            spec:
+              instances: 0
+              colour: blue
+              postgresql:
+                parameters:
+                  port: "5433"
+            ---
+            apiVersion: postgresql.cnpg.io/v1
+            kind: Backup
+            metadata:
+              name: fine
+            spec:
+              cluster:
+                name: broken
+            """)
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try OperatorBinary.run(["validate", file.path])
         #expect(result.status == 1)
@@ -131,14 +132,16 @@ enum OperatorBinary {
 
 @Suite struct GenerateManifestsCommandTests {
     @Test func printsObjectsForAValidClusterAndRefusesAnInvalidOne() throws {
-        let result = try BuiltProducts.run("cnpg-operator", ["generate", "manifests", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path, "-n", "demo"])
+        let result = try BuiltProducts.run(
+            "cnpg-operator", ["generate", "manifests", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path, "-n", "demo"])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("kind: Pod"))
         #expect(result.output.contains("namespace: demo"))
         #expect(result.output.contains("kind: Lease"), "the primary Lease is one of the generated objects")
         #expect(result.output.components(separatedBy: "\n---\n").count == 22)
-        let bad = try BuiltProducts.run("cnpg-operator", ["generate", "manifests", "-f", "-"],
-                                        stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: x}\nspec: {instances: 1}\n")
+        let bad = try BuiltProducts.run(
+            "cnpg-operator", ["generate", "manifests", "-f", "-"],
+            stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: x}\nspec: {instances: 1}\n")
         #expect(bad.status == 1)
         #expect(bad.error.contains("spec.storage.size: Required value"))
         #expect(bad.output.isEmpty)

@@ -23,10 +23,16 @@ extension AdmissionWebhookEndToEndTests {
             let down = try sandbox.kubectl(["apply", "--dry-run=server", "-f", "-"], stdin: probe)
             #expect(down.status != 0 && down.error.contains("failed calling webhook") && down.error.contains("cnpg.io"), "\(round): \(down.error)")
             let started = ContinuousClock.now
-            let controller = try OperatorProcess.withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator-\(round.first!).log").path,
-                                                              port: port)
+            let controller = try OperatorProcess.withWebhooks(
+                kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator-\(round.first!).log").path,
+                port: port)
             var stopped = false
-            defer { if !stopped { controller.process.signal(SIGKILL); _ = controller.process.poll() } }
+            defer {
+                if !stopped {
+                    controller.process.signal(SIGKILL)
+                    _ = controller.process.poll()
+                }
+            }
             var readyAfter: Duration?
             var admittedAfter: Duration?
             var admittedSinceReady = 0
@@ -52,8 +58,9 @@ extension AdmissionWebhookEndToEndTests {
             for refusal in refusedBeforeReady {
                 #expect(refusal.contains("failed calling webhook") && refusal.contains("cnpg.io"), "\(round): \(refusal)")
             }
-            print("webhook \(round): /readyz OK after \(readyAfter!), first apply admitted after \(admittedAfter.map { "\($0)" } ?? "never"), "
-                  + "\(refusedBeforeReady.count) applies refused before")
+            print(
+                "webhook \(round): /readyz OK after \(readyAfter!), first apply admitted after \(admittedAfter.map { "\($0)" } ?? "never"), "
+                    + "\(refusedBeforeReady.count) applies refused before")
             let stop = await controller.stop()
             stopped = true
             #expect(stop == .exited(0), "\(round): \(stop)")

@@ -57,13 +57,16 @@ public enum BenchmarkTable {
     public static func render(_ figures: [BenchmarkFigure]) -> String {
         let header = ["figure", "median", "min", "max", "trials", "unit", "target"]
         let rows = figures.map { figure -> [String] in
-            [figure.name, format(figure.median), format(figure.minimum), format(figure.maximum), String(figure.samples.count),
-             figure.unit, figure.target ?? ""]
+            [
+                figure.name, format(figure.median), format(figure.minimum), format(figure.maximum), String(figure.samples.count),
+                figure.unit, figure.target ?? "",
+            ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         let line = { (cells: [String]) -> String in
             zip(cells, widths).enumerated().map { index, pair in
-                index == 0 || index >= 5 ? pair.0.padding(toLength: pair.1, withPad: " ", startingAt: 0)
+                index == 0 || index >= 5
+                    ? pair.0.padding(toLength: pair.1, withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: pair.1 - pair.0.count) + pair.0
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
@@ -74,8 +77,9 @@ public enum BenchmarkTable {
     public static func markdown(_ figures: [BenchmarkFigure]) -> String {
         var lines = ["| figure | median | min | max | trials | unit | target |", "|---|---:|---:|---:|---:|---|---|"]
         for figure in figures {
-            lines.append("| \(figure.name) | \(format(figure.median)) | \(format(figure.minimum)) | \(format(figure.maximum)) | "
-                + "\(figure.samples.count) | \(figure.unit) | \(figure.target ?? "") |")
+            lines.append(
+                "| \(figure.name) | \(format(figure.median)) | \(format(figure.minimum)) | \(format(figure.maximum)) | "
+                    + "\(figure.samples.count) | \(figure.unit) | \(figure.target ?? "") |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

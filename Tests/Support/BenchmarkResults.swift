@@ -25,12 +25,14 @@ public struct BenchmarkResults: Codable, Sendable {
         var system = utsname()
         uname(&system)
         let release = withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let machine = Machine(cores: ProcessInfo.processInfo.activeProcessorCount,
-                              memoryGiB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
-                              kernel: "Linux \(release)")
-        return BenchmarkResults(date: ISO8601DateFormatter().string(from: Date()), machine: machine,
-                                executables: (try? BuiltProducts.executable("cnpg-operator").deletingLastPathComponent().path) ?? "?",
-                                figures: kept, failures: failures)
+        let machine = Machine(
+            cores: ProcessInfo.processInfo.activeProcessorCount,
+            memoryGiB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
+            kernel: "Linux \(release)")
+        return BenchmarkResults(
+            date: ISO8601DateFormatter().string(from: Date()), machine: machine,
+            executables: (try? BuiltProducts.executable("cnpg-operator").deletingLastPathComponent().path) ?? "?",
+            figures: kept, failures: failures)
     }
 
     /// The run for docs/performance.md: where and when, the table, and what failed.

@@ -1,7 +1,7 @@
 import CNPGCore
 import Foundation
-import NIOConcurrencyHelpers
 import Logging
+import NIOConcurrencyHelpers
 import NIOSSL
 import PostgresNIO
 
@@ -21,8 +21,10 @@ public final class ContinuousWriter: @unchecked Sendable {
         public init(host: String, port: Int = 5432, user: String, password: String, database: String, caPEM: String) {
             self.init(host: host, port: port, user: user, password: password, database: database, trustedCA: { caPEM })
         }
-        public init(host: String, port: Int = 5432, user: String, password: String, database: String,
-                    trustedCA: @escaping @Sendable () -> String) {
+        public init(
+            host: String, port: Int = 5432, user: String, password: String, database: String,
+            trustedCA: @escaping @Sendable () -> String
+        ) {
             (self.host, self.port, self.user, self.password, self.database, self.trustedCA) = (host, port, user, password, database, trustedCA)
         }
     }
@@ -97,8 +99,9 @@ public final class ContinuousWriter: @unchecked Sendable {
         return lock.withLock {
             var gap = Duration.zero
             for (previous, next) in zip(acknowledged, acknowledged.dropFirst()) { gap = max(gap, next.1 - previous.1) }
-            return Report(acknowledged: acknowledged.map(\.0), failedAttempts: failureCount, failures: failures, longestGap: gap,
-                          connections: connections)
+            return Report(
+                acknowledged: acknowledged.map(\.0), failedAttempts: failureCount, failures: failures, longestGap: gap,
+                connections: connections)
         }
     }
 
@@ -118,8 +121,9 @@ public final class ContinuousWriter: @unchecked Sendable {
             do {
                 if connection == nil {
                     // A connection that arrives after the deadline is closed, not leaked.
-                    connection = try await Self.race(.seconds(3), { try await self.connect(logger: logger) },
-                                                     late: { try? await $0.close() })
+                    connection = try await Self.race(
+                        .seconds(3), { try await self.connect(logger: logger) },
+                        late: { try? await $0.close() })
                     lock.withLock { connections += 1 }
                 }
                 guard let open = connection else { continue }
@@ -130,8 +134,9 @@ public final class ContinuousWriter: @unchecked Sendable {
                 // with a query in flight waits for that query. PostgresNIO does not fail a query
                 // whose connection the peer closed without a message (a SIGKILLed server): the
                 // attempt ends when the connection is seen closed, as libpq reports it at once.
-                _ = try await Self.race(.seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in },
-                                    abandonWhen: { open.isClosed })
+                _ = try await Self.race(
+                    .seconds(3), { try await open.query(PostgresQuery(unsafeSQL: sql), logger: logger) }, late: { _ in },
+                    abandonWhen: { open.isClosed })
                 lock.withLock { acknowledged.append((id, .now)) }
                 next += 1
                 if let reconnectEvery, id % reconnectEvery == 0 {
@@ -155,9 +160,10 @@ public final class ContinuousWriter: @unchecked Sendable {
 
     private func connect(logger: Logger) async throws -> PostgresConnection {
         let tls = try TLSConfiguration.clientTrusting(caPEM: target.trustedCA())
-        var configuration = PostgresConnection.Configuration(host: target.host, port: target.port, username: target.user,
-                                                             password: target.password, database: target.database,
-                                                             tls: .require(try NIOSSLContext(configuration: tls)))
+        var configuration = PostgresConnection.Configuration(
+            host: target.host, port: target.port, username: target.user,
+            password: target.password, database: target.database,
+            tls: .require(try NIOSSLContext(configuration: tls)))
         configuration.options.connectTimeout = .seconds(2)
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }
@@ -173,9 +179,11 @@ public final class ContinuousWriter: @unchecked Sendable {
     /// `body`'s result, or TimedOut after `limit` (ConnectionClosed as soon as `abandonWhen` holds,
     /// checked every 10 ms) without waiting for `body` (unlike a task group, which would wait for a
     /// child that ignores cancellation); a late result goes to `late`.
-    private static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T,
-                                          late: @escaping @Sendable (T) async -> Void,
-                                          abandonWhen: @escaping @Sendable () -> Bool = { false }) async throws -> T {
+    private static func race<T: Sendable>(
+        _ limit: Duration, _ body: @escaping @Sendable () async throws -> T,
+        late: @escaping @Sendable (T) async -> Void,
+        abandonWhen: @escaping @Sendable () -> Bool = { false }
+    ) async throws -> T {
         let decided = NIOLockedValueBox(false)
         let claim: @Sendable () -> Bool = {
             decided.withLockedValue { done in

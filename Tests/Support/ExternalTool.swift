@@ -28,7 +28,7 @@ public enum ExternalTool {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
         }
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
@@ -73,16 +73,25 @@ public enum ExternalTool {
             _ = group.wait(timeout: .now() + 5)
         }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      output: String(decoding: outData.get(), as: UTF8.self),
-                      error: String(decoding: errData.get(), as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            output: String(decoding: outData.get(), as: UTF8.self),
+            error: String(decoding: errData.get(), as: UTF8.self))
     }
 
     private final class LockedData: @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
-        func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-        func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+        func set(_ value: Data) {
+            lock.lock()
+            data = value
+            lock.unlock()
+        }
+        func get() -> Data {
+            lock.lock()
+            defer { lock.unlock() }
+            return data
+        }
     }
 }
 

@@ -15,7 +15,8 @@ public final class FollowedSecretValue: Sendable {
         let task = Task { [weak self] in
             while !Task.isCancelled, let self {
                 if let object = try? await client.get(.secrets, namespace: namespace, name: secret),
-                   let encoded = object["data"]?[key]?.stringValue, let data = Data(base64Encoded: encoded) {
+                    let encoded = object["data"]?[key]?.stringValue, let data = Data(base64Encoded: encoded)
+                {
                     self.latest.withLock { $0 = String(decoding: data, as: UTF8.self) }
                 }
                 try? await Task.sleep(for: period)

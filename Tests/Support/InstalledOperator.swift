@@ -20,20 +20,24 @@ public final class OperatorProcess: @unchecked Sendable {
         if !extraArguments.contains("--metrics-bind-address") { defaults += ["--metrics-bind-address", "0"] }
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
-        process = try ChildProcess.spawn(try BuiltProducts.executable("cnpg-operator").path,
-                                         ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + defaults + extraArguments,
-                                         environment: merged, stdout: .file(log), stderr: .file(log))
+        process = try ChildProcess.spawn(
+            try BuiltProducts.executable("cnpg-operator").path,
+            ["controller", "--kubeconfig", kubeconfig, "--resync-seconds", "2"] + defaults + extraArguments,
+            environment: merged, stdout: .file(log), stderr: .file(log))
     }
 
     /// The operator installed on `sandbox` and serving its webhooks on a free loopback port, once
     /// they answer. Log: `operator.log` in the sandbox's directory.
-    public static func installedWithWebhooks(on sandbox: RunningSandbox, extraArguments: [String] = [],
-                                             environment: [String: String] = [:], managingNetworkPolicies: Bool = false) async throws -> OperatorProcess {
+    public static func installedWithWebhooks(
+        on sandbox: RunningSandbox, extraArguments: [String] = [],
+        environment: [String: String] = [:], managingNetworkPolicies: Bool = false
+    ) async throws -> OperatorProcess {
         let kubeconfig = try await OperatorInstallation.install(on: sandbox, managingNetworkPolicies: managingNetworkPolicies)
         let port = try FreePort.find()
         try OperatorInstallation.installWebhooks(sandbox, port: port)
-        let controller = try withWebhooks(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
-                                          port: port, environment: environment, extraArguments: extraArguments)
+        let controller = try withWebhooks(
+            kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
+            port: port, environment: environment, extraArguments: extraArguments)
         guard await OperatorInstallation.webhooksAnswer(sandbox) else {
             controller.process.signal(SIGKILL)
             _ = await controller.process.wait()
@@ -43,11 +47,14 @@ public final class OperatorProcess: @unchecked Sendable {
     }
 
     /// An operator serving its webhooks on 127.0.0.1:`port`.
-    public static func withWebhooks(kubeconfig: String, log: String, port: Int, environment: [String: String] = [:],
-                                    extraArguments: [String] = []) throws -> OperatorProcess {
-        try OperatorProcess(kubeconfig: kubeconfig, log: log,
-                            extraArguments: ["--webhook-port", String(port), "--webhook-bind-address", "127.0.0.1"] + extraArguments,
-                            environment: environment)
+    public static func withWebhooks(
+        kubeconfig: String, log: String, port: Int, environment: [String: String] = [:],
+        extraArguments: [String] = []
+    ) throws -> OperatorProcess {
+        try OperatorProcess(
+            kubeconfig: kubeconfig, log: log,
+            extraArguments: ["--webhook-port", String(port), "--webhook-bind-address", "127.0.0.1"] + extraArguments,
+            environment: environment)
     }
 
     public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -112,11 +119,17 @@ extension RunningSandbox {
 
 /// The real psql against a cluster's service, over TLS, with the password kept off the command line.
 public enum PSQL {
-    public static func run(_ binaries: URL, host: String, password: String, user: String = "app", database: String = "app",
-                           _ sql: String, sslMode: String = "require") throws -> ExternalTool.Result {
+    public static func run(
+        _ binaries: URL, host: String, password: String, user: String = "app", database: String = "app",
+        _ sql: String, sslMode: String = "require"
+    ) throws -> ExternalTool.Result {
         guard let env = ExternalTool.find("env") else { throw TestFailure("env is not installed") }
-        return try ExternalTool.run(env, ["PGPASSWORD=\(password)", "PGSSLMODE=\(sslMode)", "PGCONNECT_TIMEOUT=5",
-                                          binaries.appendingPathComponent("psql").path, "-h", host, "-U", user, "-d", database, "-Atc", sql],
-                                    timeout: 30)
+        return try ExternalTool.run(
+            env,
+            [
+                "PGPASSWORD=\(password)", "PGSSLMODE=\(sslMode)", "PGCONNECT_TIMEOUT=5",
+                binaries.appendingPathComponent("psql").path, "-h", host, "-U", user, "-d", database, "-Atc", sql,
+            ],
+            timeout: 30)
     }
 }

@@ -54,10 +54,12 @@ public final class PostgresServer: @unchecked Sendable {
             "listen_addresses = '127.0.0.1'", "port = \(port)", "unix_socket_directories = '\(socketDirectory.path)'",
             "fsync = off", "shared_buffers = 16MB",
         ])
-        let status = try ExternalTool.runDetached(URL(fileURLWithPath: "/usr/sbin/runuser"), [
-            "-u", "postgres", "--", binDirectory.appendingPathComponent("pg_ctl").path,
-            "-D", dataDirectory.path, "-l", directory.appendingPathComponent("server.log").path, "-w", "-t", "60", "start",
-        ])
+        let status = try ExternalTool.runDetached(
+            URL(fileURLWithPath: "/usr/sbin/runuser"),
+            [
+                "-u", "postgres", "--", binDirectory.appendingPathComponent("pg_ctl").path,
+                "-D", dataDirectory.path, "-l", directory.appendingPathComponent("server.log").path, "-w", "-t", "60", "start",
+            ])
         started = true
         guard status == 0 else {
             let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
@@ -69,8 +71,12 @@ public final class PostgresServer: @unchecked Sendable {
     /// Runs SQL as the superuser over the local socket.
     @discardableResult
     public func sql(_ statement: String) throws -> String {
-        let result = try runAsPostgres("psql", ["-h", socketDirectory.path, "-p", String(port), "-U", "postgres", "-d", "postgres",
-                                                "-v", "ON_ERROR_STOP=1", "-Atc", statement])
+        let result = try runAsPostgres(
+            "psql",
+            [
+                "-h", socketDirectory.path, "-p", String(port), "-U", "postgres", "-d", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-Atc", statement,
+            ])
         guard result.status == 0 else { throw Failure(description: "psql failed: \(result.error)") }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -88,8 +94,9 @@ public final class PostgresServer: @unchecked Sendable {
     deinit { stop() }
 
     public func runAsPostgres(_ tool: String, _ arguments: [String]) throws -> ExternalTool.Result {
-        try ExternalTool.run(URL(fileURLWithPath: "/usr/sbin/runuser"),
-                             ["-u", "postgres", "--", binDirectory.appendingPathComponent(tool).path] + arguments, timeout: 120)
+        try ExternalTool.run(
+            URL(fileURLWithPath: "/usr/sbin/runuser"),
+            ["-u", "postgres", "--", binDirectory.appendingPathComponent(tool).path] + arguments, timeout: 120)
     }
 
     /// Copies a data directory (a volume snapshot's, say) and runs one query on the copy in
@@ -103,11 +110,13 @@ public final class PostgresServer: @unchecked Sendable {
         // Started on its own, a standby's copy is a new primary (single-user mode has no standby mode).
         try? FileManager.default.removeItem(at: copy.appendingPathComponent("standby.signal"))
         _ = try ExternalTool.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "postgres:postgres", scratch.url.path])
-        let result = try ExternalTool.run(URL(fileURLWithPath: "/usr/sbin/runuser"), [
-            "-u", "postgres", "--", binaries.appendingPathComponent("postgres").path, "--single", "-D", copy.path,
-            "-c", "ssl=off", "-c", "archive_mode=off", "-c", "logging_collector=off", "-c", "log_destination=stderr",
-            "-c", "shared_preload_libraries=", database,
-        ], stdin: query + "\n", timeout: 120)
+        let result = try ExternalTool.run(
+            URL(fileURLWithPath: "/usr/sbin/runuser"),
+            [
+                "-u", "postgres", "--", binaries.appendingPathComponent("postgres").path, "--single", "-D", copy.path,
+                "-c", "ssl=off", "-c", "archive_mode=off", "-c", "logging_collector=off", "-c", "log_destination=stderr",
+                "-c", "shared_preload_libraries=", database,
+            ], stdin: query + "\n", timeout: 120)
         return result.output + result.error
     }
 

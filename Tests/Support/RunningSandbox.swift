@@ -30,15 +30,18 @@ public final class RunningSandbox: @unchecked Sendable {
 
     public func kubectl(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> ExternalTool.Result {
         guard let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("kubectl is not installed") }
-        return try ExternalTool.run(kubectl, ["--kubeconfig", kubeconfig, "--cache-dir", directory.url.appendingPathComponent("cache").path] + arguments,
-                                    stdin: stdin, timeout: timeout)
+        return try ExternalTool.run(
+            kubectl, ["--kubeconfig", kubeconfig, "--cache-dir", directory.url.appendingPathComponent("cache").path] + arguments,
+            stdin: stdin, timeout: timeout)
     }
 
     /// A kubeconfig for the same server that authenticates with `bearerToken` (a service account's).
     public func kubeconfig(bearerToken: String, namespace: String) throws -> String {
         let admin = try String(contentsOfFile: kubeconfig, encoding: .utf8)
-        guard let server = admin.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("server:") })?
-            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) else {
+        guard
+            let server = admin.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("server:") })?
+                .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+        else {
             throw TestFailure("the sandbox kubeconfig names no server")
         }
         let caPEM = try String(contentsOfFile: stateDirectory.appendingPathComponent("ca.crt").path, encoding: .utf8)
@@ -100,4 +103,3 @@ public final class RunningSandbox: @unchecked Sendable {
 
     deinit { _ = stop() }
 }
-

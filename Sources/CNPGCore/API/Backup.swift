@@ -78,6 +78,7 @@ public struct BackupStatus: Codable, Sendable, Equatable {
 
 public struct InstanceID: Codable, Sendable, Equatable {
     public var podName: String?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var ContainerID: String?
     public var sessionID: String?
 }

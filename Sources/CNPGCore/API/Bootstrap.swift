@@ -2,6 +2,7 @@
 public struct BootstrapConfiguration: Codable, Sendable, Equatable {
     public var initdb: BootstrapInitDB?
     public var recovery: BootstrapRecovery?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var pg_basebackup: BootstrapPgBaseBackup?
     public init() {}
 

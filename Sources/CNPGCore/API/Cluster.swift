@@ -144,8 +144,10 @@ public struct PrimaryLeaseConfiguration: Codable, Sendable, Equatable {
     public var retryPeriodSeconds: Int32?
     public var releasedLeaseDurationSeconds: Int32?
 
-    public init(leaseDurationSeconds: Int32? = nil, renewDeadlineSeconds: Int32? = nil, retryPeriodSeconds: Int32? = nil,
-                releasedLeaseDurationSeconds: Int32? = nil) {
+    public init(
+        leaseDurationSeconds: Int32? = nil, renewDeadlineSeconds: Int32? = nil, retryPeriodSeconds: Int32? = nil,
+        releasedLeaseDurationSeconds: Int32? = nil
+    ) {
         (self.leaseDurationSeconds, self.renewDeadlineSeconds, self.retryPeriodSeconds, self.releasedLeaseDurationSeconds) =
             (leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds, releasedLeaseDurationSeconds)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A cron schedule in robfig/cron's syntax as CNPG uses it: 6 fields (seconds first), 5 fields,
 /// or a descriptor (`@daily`, `@every 1h`).
 public struct CronSchedule: Sendable, Equatable {
@@ -90,5 +92,3 @@ public struct CronSchedule: Sendable, Equatable {
         Int(text) ?? names[text.lowercased()]
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The operator settings that influence defaulting and generated objects (CNPG reads them from its
 /// environment and from the `cnpg-controller-manager-config` ConfigMap/Secret; keys are the env names).
 public struct OperatorConfiguration: Sendable, Equatable {
@@ -37,8 +39,10 @@ public struct OperatorConfiguration: Sendable, Equatable {
         }
         if let value = settings["CREATE_ANY_SERVICE"] { createAnyService = value.lowercased() == "true" }
         if let value = settings["KUBERNETES_CLUSTER_DOMAIN"], !value.isEmpty { kubernetesClusterDomain = value }
-        for (key, assign) in [("CERTIFICATE_DURATION", { (value: TimeInterval, into: inout Self) in into.certificateDuration = value }),
-                              ("EXPIRING_CHECK_THRESHOLD", { (value: TimeInterval, into: inout Self) in into.expiringCheckThreshold = value })] {
+        for (key, assign) in [
+            ("CERTIFICATE_DURATION", { (value: TimeInterval, into: inout Self) in into.certificateDuration = value }),
+            ("EXPIRING_CHECK_THRESHOLD", { (value: TimeInterval, into: inout Self) in into.expiringCheckThreshold = value }),
+        ] {
             guard let text = settings[key], !text.isEmpty else { continue }
             if let value = Self.duration(text) {
                 assign(value, &self)
@@ -47,15 +51,14 @@ public struct OperatorConfiguration: Sendable, Equatable {
             }
         }
         if expiringCheckThreshold >= certificateDuration {
-            invalidSettings.append("EXPIRING_CHECK_THRESHOLD (\(Int(expiringCheckThreshold)) s) must be shorter than CERTIFICATE_DURATION (\(Int(certificateDuration)) s)")
+            invalidSettings.append(
+                "EXPIRING_CHECK_THRESHOLD (\(Int(expiringCheckThreshold)) s) must be shorter than CERTIFICATE_DURATION (\(Int(certificateDuration)) s)")
         }
         if let value = settings["MANAGE_WEBHOOK_CONFIGURATIONS"] { manageWebhookConfigurations = value.lowercased() != "false" }
         if let value = settings["MANAGE_NETWORK_POLICIES"] { manageNetworkPolicies = value.lowercased() == "true" }
         if let value = settings["ENABLE_WEBHOOK_NAMESPACE_SUFFIX"] { webhookNamespaceSuffix = value.lowercased() == "true" }
     }
 }
-
-import Foundation
 
 extension OperatorConfiguration {
     /// A positive whole number of days (CNPG's form), or of seconds, minutes, hours or days with a

@@ -43,6 +43,7 @@ public struct PgBouncerSpec: Codable, Sendable, Equatable {
     public var authQuerySecret: LocalObjectReference?
     public var authQuery: String?
     public var parameters: [String: String]?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var pg_hba: [String]?
     public var paused: Bool?
     public var image: String?

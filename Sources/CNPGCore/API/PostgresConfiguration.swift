@@ -2,9 +2,12 @@
 public struct PostgresConfiguration: Codable, Sendable, Equatable {
     public var parameters: [String: String]?
     public var synchronous: SynchronousReplicaConfiguration?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var pg_hba: [String]?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var pg_ident: [String]?
     public var syncReplicaElectionConstraint: SyncReplicaElectionConstraints?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var shared_preload_libraries: [String]?
     public var ldap: LDAPConfig?
     public var promotionTimeout: Int32?
@@ -73,9 +76,13 @@ public struct LDAPBindSearchAuth: Codable, Sendable, Equatable {
 public struct ExtensionConfiguration: Codable, Sendable, Equatable {
     public var name: String
     public var image: ImageVolumeSource
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var extension_control_path: [String]?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var dynamic_library_path: [String]?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var ld_library_path: [String]?
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public var bin_path: [String]?
     public var env: [ExtensionEnvVar]?
 }

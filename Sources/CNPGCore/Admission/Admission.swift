@@ -27,8 +27,10 @@ public enum Admission {
         return apiVersion.hasPrefix(CNPG.group + "/") && schemas[kind] != nil
     }
 
-    public static func review(_ document: JSONValue, old: JSONValue? = nil,
-                              configuration: OperatorConfiguration = OperatorConfiguration()) -> Outcome {
+    public static func review(
+        _ document: JSONValue, old: JSONValue? = nil,
+        configuration: OperatorConfiguration = OperatorConfiguration()
+    ) -> Outcome {
         let apiVersion = document["apiVersion"]?.stringValue
         let kind = document["kind"]?.stringValue
         guard isCNPGKind(apiVersion: apiVersion, kind: kind), let kind, let schema = schemas[kind] else {
@@ -42,18 +44,22 @@ public enum Admission {
         let withSchemaDefaults = SchemaDefaulter.apply(schema, to: document)
         switch kind {
         case Cluster.kind:
-            admit(Cluster.self, withSchemaDefaults, old: old, schema: schema, into: &report,
-                  defaulting: { ClusterDefaulting.apply(to: &$0, configuration: configuration) },
-                  validate: ClusterValidation.validate, validateUpdate: ClusterValidation.validateUpdate)
+            admit(
+                Cluster.self, withSchemaDefaults, old: old, schema: schema, into: &report,
+                defaulting: { ClusterDefaulting.apply(to: &$0, configuration: configuration) },
+                validate: ClusterValidation.validate, validateUpdate: ClusterValidation.validateUpdate)
         case Pooler.kind:
-            admit(Pooler.self, withSchemaDefaults, old: old, schema: schema, into: &report, defaulting: { _ in },
-                  validate: PoolerValidation.validate, validateUpdate: PoolerValidation.validateUpdate)
+            admit(
+                Pooler.self, withSchemaDefaults, old: old, schema: schema, into: &report, defaulting: { _ in },
+                validate: PoolerValidation.validate, validateUpdate: PoolerValidation.validateUpdate)
         case Backup.kind:
-            admit(Backup.self, withSchemaDefaults, old: old, schema: schema, into: &report, defaulting: { _ in },
-                  validate: BackupValidation.validate, validateUpdate: BackupValidation.validateUpdate)
+            admit(
+                Backup.self, withSchemaDefaults, old: old, schema: schema, into: &report, defaulting: { _ in },
+                validate: BackupValidation.validate, validateUpdate: BackupValidation.validateUpdate)
         default:
-            admit(ScheduledBackup.self, withSchemaDefaults, old: old, schema: schema, into: &report, defaulting: { _ in },
-                  validate: BackupValidation.validate, validateUpdate: BackupValidation.validateUpdate)
+            admit(
+                ScheduledBackup.self, withSchemaDefaults, old: old, schema: schema, into: &report, defaulting: { _ in },
+                validate: BackupValidation.validate, validateUpdate: BackupValidation.validateUpdate)
         }
         return .reviewed(report)
     }

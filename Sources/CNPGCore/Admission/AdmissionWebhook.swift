@@ -42,8 +42,10 @@ public enum AdmissionWebhook {
 
     /// Answers one review. Requests for objects of another kind than the endpoint's are allowed
     /// untouched (the configurations never send them).
-    public static func respond(to review: JSONValue, at endpoint: Endpoint,
-                               configuration: OperatorConfiguration = OperatorConfiguration()) throws(ReviewError) -> JSONValue {
+    public static func respond(
+        to review: JSONValue, at endpoint: Endpoint,
+        configuration: OperatorConfiguration = OperatorConfiguration()
+    ) throws(ReviewError) -> JSONValue {
         guard review["apiVersion"]?.stringValue == "admission.k8s.io/v1", review["kind"]?.stringValue == "AdmissionReview" else {
             throw .notAnAdmissionReview("apiVersion must be admission.k8s.io/v1 and kind AdmissionReview")
         }
@@ -54,7 +56,8 @@ public enum AdmissionWebhook {
         var fields: [(String, JSONValue)] = []
         let operation = request["operation"]?.stringValue ?? ""
         if let object = request["object"], object != .null, operation == "CREATE" || operation == "UPDATE",
-           (object["kind"]?.stringValue ?? "").lowercased() == endpoint.resource {
+            (object["kind"]?.stringValue ?? "").lowercased() == endpoint.resource
+        {
             let old = operation == "UPDATE" ? request["oldObject"].flatMap { $0 == .null ? nil : $0 } : nil
             if case .reviewed(let report) = Admission.review(object, old: old, configuration: configuration) {
                 switch endpoint.action {

@@ -60,7 +60,9 @@ public struct ManifestValidator: Sendable {
     /// Renders defaulted objects: YAML documents, or JSON (a `List` when there are several).
     public static func render(_ objects: [JSONValue], format: String) -> String {
         if format == "json" {
-            let value: JSONValue = objects.count == 1 ? objects[0]
+            let value: JSONValue =
+                objects.count == 1
+                ? objects[0]
                 : .object([("apiVersion", .string("v1")), ("kind", .string("List")), ("items", .array(objects))])
             return JSONText.serialize(value, pretty: true) + "\n"
         }

@@ -47,18 +47,26 @@ public enum ScheduledBackupPlan {
         var metadata = ObjectMeta(name: backupName(scheduled, at: time), namespace: scheduled.metadata.namespace)
         var annotations = scheduled.metadata.annotations ?? [:]
         annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
-        var labels: [String: String] = [CNPGLabels.cluster: scheduled.spec.cluster.name, "cnpg.io/scheduled-backup": scheduled.metadata.name ?? "",
-                                        "cnpg.io/immediateBackup": String(immediate)]
+        var labels: [String: String] = [
+            CNPGLabels.cluster: scheduled.spec.cluster.name, "cnpg.io/scheduled-backup": scheduled.metadata.name ?? "",
+            "cnpg.io/immediateBackup": String(immediate),
+        ]
         switch scheduled.spec.backupOwnerReference ?? "none" {
         case "self":
             if let uid = scheduled.metadata.uid {
-                metadata.ownerReferences = [OwnerReference(apiVersion: CNPG.apiVersion, kind: ScheduledBackup.kind, name: scheduled.metadata.name ?? "",
-                                                           uid: uid, controller: true, blockOwnerDeletion: true)]
+                metadata.ownerReferences = [
+                    OwnerReference(
+                        apiVersion: CNPG.apiVersion, kind: ScheduledBackup.kind, name: scheduled.metadata.name ?? "",
+                        uid: uid, controller: true, blockOwnerDeletion: true)
+                ]
             }
         case "cluster":
             if let cluster, let uid = cluster.metadata.uid {
-                metadata.ownerReferences = [OwnerReference(apiVersion: CNPG.apiVersion, kind: Cluster.kind, name: cluster.metadata.name ?? "",
-                                                           uid: uid, controller: true, blockOwnerDeletion: true)]
+                metadata.ownerReferences = [
+                    OwnerReference(
+                        apiVersion: CNPG.apiVersion, kind: Cluster.kind, name: cluster.metadata.name ?? "",
+                        uid: uid, controller: true, blockOwnerDeletion: true)
+                ]
                 labels.merge(cluster.spec.inheritedMetadata?.labels ?? [:]) { current, _ in current }
                 annotations.merge(cluster.spec.inheritedMetadata?.annotations ?? [:]) { current, _ in current }
             }

@@ -33,16 +33,19 @@ public enum SnapshotBackupPlan {
         let fromCluster = cluster.spec.backup?.volumeSnapshot
         let online = backup.spec.online ?? fromCluster?.online ?? true
         let configuration = backup.spec.onlineConfiguration ?? fromCluster?.onlineConfiguration
-        return Settings(online: online, immediateCheckpoint: configuration?.immediateCheckpoint ?? false,
-                        waitForArchive: configuration?.waitForArchive ?? true,
-                        target: backup.spec.target ?? cluster.spec.backup?.target ?? "prefer-standby")
+        return Settings(
+            online: online, immediateCheckpoint: configuration?.immediateCheckpoint ?? false,
+            waitForArchive: configuration?.waitForArchive ?? true,
+            target: backup.spec.target ?? cluster.spec.backup?.target ?? "prefer-standby")
     }
 
     /// The instance to back up: with `prefer-standby` the ready, streaming standby that has
     /// replayed the most WAL, else the primary (also when the target is `primary`); nil when no
     /// candidate is ready.
-    public static func targetInstance(target: String, primary: String?, reports: [String: InstanceStatus],
-                                      readyPods: Set<String>) -> String? {
+    public static func targetInstance(
+        target: String, primary: String?, reports: [String: InstanceStatus],
+        readyPods: Set<String>
+    ) -> String? {
         if target == "prefer-standby" {
             let standbys = reports.filter { name, report in
                 !report.isPrimary && readyPods.contains(name) && report.isWalReceiverActive && !report.mightBeUnavailable
@@ -81,8 +84,10 @@ public enum SnapshotBackupPlan {
 
     /// The VolumeSnapshot of `volume` for `backup`, labelled and annotated as CNPG's, with the
     /// class and owner the Cluster's `spec.backup.volumeSnapshot` asks for.
-    public static func snapshot(of volume: Volume, backup: Backup, cluster: Cluster, online: Bool, startedAt: Date,
-                                timeline: Int?) -> JSONValue {
+    public static func snapshot(
+        of volume: Volume, backup: Backup, cluster: Cluster, online: Bool, startedAt: Date,
+        timeline: Int?
+    ) -> JSONValue {
         let configuration = cluster.spec.backup?.volumeSnapshot
         let backupName = backup.metadata.name ?? ""
         var labels = configuration?.labels ?? [:]
@@ -106,8 +111,9 @@ public enum SnapshotBackupPlan {
         var annotations = configuration?.annotations ?? [:]
         annotations["cnpg.io/backupStartTime"] = KubeTime.time(startedAt)
         annotations["cnpg.io/snapshotStartTime"] = KubeTime.time(startedAt)
-        var metadata = ObjectMeta(name: snapshotName(backup: backupName, volume: volume), namespace: cluster.metadata.namespace,
-                                  labels: labels, annotations: annotations)
+        var metadata = ObjectMeta(
+            name: snapshotName(backup: backupName, volume: volume), namespace: cluster.metadata.namespace,
+            labels: labels, annotations: annotations)
         switch configuration?.snapshotOwnerReference ?? "none" {
         case "cluster":
             if let uid = cluster.metadata.uid {

@@ -20,34 +20,43 @@ public enum CRDGenerator {
     private static let age = PrinterColumn(name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp")
 
     public static let kinds: [KindInfo] = [
-        KindInfo(kind: Cluster.kind, plural: Cluster.plural, schema: { rootSchema(Cluster.self) }, columns: [
-            age,
-            PrinterColumn(name: "Instances", type: "integer", jsonPath: ".status.instances", description: "Number of instances"),
-            PrinterColumn(name: "Ready", type: "integer", jsonPath: ".status.readyInstances", description: "Number of ready instances"),
-            PrinterColumn(name: "Status", type: "string", jsonPath: ".status.phase", description: "Cluster current status"),
-            PrinterColumn(name: "Primary", type: "string", jsonPath: ".status.currentPrimary", description: "Primary pod"),
-            PrinterColumn(name: "SyncTopology", type: "string",
-                          jsonPath: ".status.conditions[?(@.type==\"SyncReplicationTopologySatisfied\")].reason", priority: 1,
-                          description: "Synchronous replication topology"),
-        ], scale: (".spec.instances", ".status.instances", ".status.selector")),
-        KindInfo(kind: Pooler.kind, plural: Pooler.plural, schema: { rootSchema(Pooler.self) }, columns: [
-            age,
-            PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
-            PrinterColumn(name: "Type", type: "string", jsonPath: ".spec.type"),
-            PrinterColumn(name: "Phase", type: "string", jsonPath: ".status.phase"),
-        ], scale: (".spec.instances", ".status.instances", nil)),
-        KindInfo(kind: Backup.kind, plural: Backup.plural, schema: { rootSchema(Backup.self) }, columns: [
-            age,
-            PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
-            PrinterColumn(name: "Method", type: "string", jsonPath: ".spec.method"),
-            PrinterColumn(name: "Phase", type: "string", jsonPath: ".status.phase"),
-            PrinterColumn(name: "Error", type: "string", jsonPath: ".status.error"),
-        ], scale: nil),
-        KindInfo(kind: ScheduledBackup.kind, plural: ScheduledBackup.plural, schema: { rootSchema(ScheduledBackup.self) }, columns: [
-            age,
-            PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
-            PrinterColumn(name: "Last Backup", type: "date", jsonPath: ".status.lastScheduleTime"),
-        ], scale: nil),
+        KindInfo(
+            kind: Cluster.kind, plural: Cluster.plural, schema: { rootSchema(Cluster.self) },
+            columns: [
+                age,
+                PrinterColumn(name: "Instances", type: "integer", jsonPath: ".status.instances", description: "Number of instances"),
+                PrinterColumn(name: "Ready", type: "integer", jsonPath: ".status.readyInstances", description: "Number of ready instances"),
+                PrinterColumn(name: "Status", type: "string", jsonPath: ".status.phase", description: "Cluster current status"),
+                PrinterColumn(name: "Primary", type: "string", jsonPath: ".status.currentPrimary", description: "Primary pod"),
+                PrinterColumn(
+                    name: "SyncTopology", type: "string",
+                    jsonPath: ".status.conditions[?(@.type==\"SyncReplicationTopologySatisfied\")].reason", priority: 1,
+                    description: "Synchronous replication topology"),
+            ], scale: (".spec.instances", ".status.instances", ".status.selector")),
+        KindInfo(
+            kind: Pooler.kind, plural: Pooler.plural, schema: { rootSchema(Pooler.self) },
+            columns: [
+                age,
+                PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
+                PrinterColumn(name: "Type", type: "string", jsonPath: ".spec.type"),
+                PrinterColumn(name: "Phase", type: "string", jsonPath: ".status.phase"),
+            ], scale: (".spec.instances", ".status.instances", nil)),
+        KindInfo(
+            kind: Backup.kind, plural: Backup.plural, schema: { rootSchema(Backup.self) },
+            columns: [
+                age,
+                PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
+                PrinterColumn(name: "Method", type: "string", jsonPath: ".spec.method"),
+                PrinterColumn(name: "Phase", type: "string", jsonPath: ".status.phase"),
+                PrinterColumn(name: "Error", type: "string", jsonPath: ".status.error"),
+            ], scale: nil),
+        KindInfo(
+            kind: ScheduledBackup.kind, plural: ScheduledBackup.plural, schema: { rootSchema(ScheduledBackup.self) },
+            columns: [
+                age,
+                PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
+                PrinterColumn(name: "Last Backup", type: "date", jsonPath: ".status.lastScheduleTime"),
+            ], scale: nil),
     ]
 
     public static func kindInfo(_ kind: String) -> KindInfo? { kinds.first { $0.kind == kind } }
@@ -93,21 +102,30 @@ public enum CRDGenerator {
         return .object([
             ("apiVersion", .string("apiextensions.k8s.io/v1")),
             ("kind", .string("CustomResourceDefinition")),
-            ("metadata", .object([
-                ("name", .string("\(info.plural).\(CNPG.group)")),
-                ("labels", .object([("app.kubernetes.io/name", .string("cloudnative-pg"))])),
-            ])),
-            ("spec", .object([
-                ("group", .string(CNPG.group)),
-                ("names", .object([
-                    ("kind", .string(info.kind)),
-                    ("listKind", .string(info.kind + "List")),
-                    ("plural", .string(info.plural)),
-                    ("singular", .string(info.kind.lowercased())),
-                ])),
-                ("scope", .string("Namespaced")),
-                ("versions", .array([version])),
-            ])),
+            (
+                "metadata",
+                .object([
+                    ("name", .string("\(info.plural).\(CNPG.group)")),
+                    ("labels", .object([("app.kubernetes.io/name", .string("cloudnative-pg"))])),
+                ])
+            ),
+            (
+                "spec",
+                .object([
+                    ("group", .string(CNPG.group)),
+                    (
+                        "names",
+                        .object([
+                            ("kind", .string(info.kind)),
+                            ("listKind", .string(info.kind + "List")),
+                            ("plural", .string(info.plural)),
+                            ("singular", .string(info.kind.lowercased())),
+                        ])
+                    ),
+                    ("scope", .string("Namespaced")),
+                    ("versions", .array([version])),
+                ])
+            ),
         ])
     }
 }

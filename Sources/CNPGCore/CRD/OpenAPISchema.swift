@@ -118,9 +118,11 @@ public struct SchemaAnnotation: Sendable {
     public var required = false
     public var description: String?
 
-    public init(enumValues: [String] = [], defaultValue: JSONValue? = nil, minimum: Int64? = nil, maximum: Int64? = nil,
-                minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil, required: Bool = false,
-                description: String? = nil) {
+    public init(
+        enumValues: [String] = [], defaultValue: JSONValue? = nil, minimum: Int64? = nil, maximum: Int64? = nil,
+        minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil, required: Bool = false,
+        description: String? = nil
+    ) {
         self.enumValues = enumValues
         self.defaultValue = defaultValue
         self.minimum = minimum

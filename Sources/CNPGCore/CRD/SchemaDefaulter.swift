@@ -31,8 +31,10 @@ public enum SchemaValidator {
         var errors: [FieldError] = []
         if !schema.enumValues.isEmpty, !schema.enumValues.contains(value) {
             let supported = schema.enumValues.compactMap(\.stringValue)
-            errors.append(FieldError(.notSupported, path, value: value.errorDescription,
-                                     "supported values: " + supported.map { "\"\($0)\"" }.joined(separator: ", ")))
+            errors.append(
+                FieldError(
+                    .notSupported, path, value: value.errorDescription,
+                    "supported values: " + supported.map { "\"\($0)\"" }.joined(separator: ", ")))
         }
         switch value {
         case .int(let i):

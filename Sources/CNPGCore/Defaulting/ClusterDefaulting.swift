@@ -146,8 +146,9 @@ public enum ClusterDefaulting {
             if case .int(let i)? = json[key] { return Int(i) }
             return nil
         }
-        return IsolationCheckConfiguration(enabled: enabled, requestTimeout: int("requestTimeout") ?? 1000,
-                                           connectionTimeout: int("connectionTimeout") ?? 1000)
+        return IsolationCheckConfiguration(
+            enabled: enabled, requestTimeout: int("requestTimeout") ?? 1000,
+            connectionTimeout: int("connectionTimeout") ?? 1000)
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `pg_controldata` output as `label: value` pairs (`Database cluster state` → `shut down`).
 public enum Controldata {
     public static func fields(_ output: String) -> [String: String] {
@@ -10,5 +12,3 @@ public enum Controldata {
         return fields
     }
 }
-
-import Foundation

@@ -27,9 +27,11 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
 
     public static let managedFiles = ["custom.conf", "override.conf"]
 
-    public static func render(cluster: Cluster, podName: String, role: Role, paths: InstancePaths, majorVersion: Int,
-                              listening: Listening = Listening(), osUser: String = "postgres",
-                              preserveMode: Bool = false) throws(SQLQuoting.UnsafeText) -> InstanceConfigurationFiles {
+    public static func render(
+        cluster: Cluster, podName: String, role: Role, paths: InstancePaths, majorVersion: Int,
+        listening: Listening = Listening(), osUser: String = "postgres",
+        preserveMode: Bool = false
+    ) throws(SQLQuoting.UnsafeText) -> InstanceConfigurationFiles {
         var overrides = paths.configurationOverrides
         if listening.addresses != "*" { overrides["listen_addresses"] = listening.addresses }
         if listening.port != 5432 { overrides["port"] = String(listening.port) }
@@ -49,15 +51,18 @@ public struct InstanceConfigurationFiles: Sendable, Equatable {
             standby = true
             override = try standbyOverride(cluster: cluster, podName: podName, primaryHost: host, paths: paths, port: listening.port)
         }
-        return InstanceConfigurationFiles(customConf: custom.text, configurationHash: custom.hash, overrideConf: override,
-                                          pgHBA: HostBasedAccess.pgHBA(cluster: cluster, majorVersion: majorVersion),
-                                          pgIdent: HostBasedAccess.pgIdent(cluster: cluster, osUser: osUser),
-                                          standbySignal: standby)
+        return InstanceConfigurationFiles(
+            customConf: custom.text, configurationHash: custom.hash, overrideConf: override,
+            pgHBA: HostBasedAccess.pgHBA(cluster: cluster, majorVersion: majorVersion),
+            pgIdent: HostBasedAccess.pgIdent(cluster: cluster, osUser: osUser),
+            standbySignal: standby)
     }
 
     /// override.conf of a standby: where to stream from, its HA slot, follow the newest timeline.
-    static func standbyOverride(cluster: Cluster, podName: String, primaryHost: String, paths: InstancePaths,
-                                port: Int) throws(SQLQuoting.UnsafeText) -> String {
+    static func standbyOverride(
+        cluster: Cluster, podName: String, primaryHost: String, paths: InstancePaths,
+        port: Int
+    ) throws(SQLQuoting.UnsafeText) -> String {
         let conninfo = PrimaryConnInfo.make(host: primaryHost, port: port, applicationName: podName, paths: paths)
         var settings: [(String, String)] = [("primary_conninfo", conninfo)]
         let slots = PostgresConfigurationRenderer.highAvailabilitySlots(cluster)

@@ -8,8 +8,10 @@ public struct InstancePaths: Sendable, Equatable {
     public var walDirectory: String?
     public var controllerDirectory: String
 
-    public init(dataDirectory: String = defaultDataDirectory, walDirectory: String? = nil,
-                controllerDirectory: String = defaultControllerDirectory) {
+    public init(
+        dataDirectory: String = defaultDataDirectory, walDirectory: String? = nil,
+        controllerDirectory: String = defaultControllerDirectory
+    ) {
         self.dataDirectory = dataDirectory
         self.walDirectory = (walDirectory ?? "").isEmpty ? nil : walDirectory
         self.controllerDirectory = controllerDirectory

@@ -53,8 +53,10 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
         public var syncState: String
         public var syncPriority: String
 
-        public init(applicationName: String, state: String, receivedLsn: LSN?, writeLsn: LSN?, flushLsn: LSN?, replayLsn: LSN?,
-                    writeLag: String, flushLag: String, replayLag: String, syncState: String, syncPriority: String) {
+        public init(
+            applicationName: String, state: String, receivedLsn: LSN?, writeLsn: LSN?, flushLsn: LSN?, replayLsn: LSN?,
+            writeLag: String, flushLag: String, replayLag: String, syncState: String, syncPriority: String
+        ) {
             self.applicationName = applicationName
             self.state = state
             self.receivedLsn = receivedLsn

@@ -101,8 +101,9 @@ public enum OnlineBackup {
 
     /// A Kubernetes object name as the backup label: nothing that could escape a string literal.
     public static func isAcceptableName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 253 && name.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "."
-        }
+        !name.isEmpty && name.utf8.count <= 253
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "."
+            }
     }
 }

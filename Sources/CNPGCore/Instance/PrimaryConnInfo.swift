@@ -1,8 +1,10 @@
 /// The libpq connection string a standby uses to stream from the primary, in CNPG's token order:
 /// replication user authenticated by its client certificate, server verified against the server CA.
 public enum PrimaryConnInfo {
-    public static func make(host: String, port: Int = 5432, applicationName: String, paths: InstancePaths,
-                            tcpUserTimeout: String = "5000", extra: [(String, String)] = []) -> String {
+    public static func make(
+        host: String, port: Int = 5432, applicationName: String, paths: InstancePaths,
+        tcpUserTimeout: String = "5000", extra: [(String, String)] = []
+    ) -> String {
         var tokens: [(String, String)] = [
             ("host", host), ("user", "streaming_replica"), ("port", String(port)),
             ("sslkey", paths.certificate(.replicationKey)), ("sslcert", paths.certificate(.replicationCertificate)),

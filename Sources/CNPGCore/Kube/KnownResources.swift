@@ -28,21 +28,28 @@ extension ResourceType {
     public static let leases = builtin("leases")
     public static let networkPolicies = builtin("networkpolicies")
 
-    public static let clusters = ResourceType(group: CNPG.group, version: CNPG.version, plural: "clusters", kind: "Cluster",
-                                              namespaced: true, hasStatusSubresource: true)
-    public static let poolers = ResourceType(group: CNPG.group, version: CNPG.version, plural: "poolers", kind: "Pooler",
-                                             namespaced: true, hasStatusSubresource: true)
-    public static let backups = ResourceType(group: CNPG.group, version: CNPG.version, plural: "backups", kind: "Backup",
-                                             namespaced: true, hasStatusSubresource: true)
+    public static let clusters = ResourceType(
+        group: CNPG.group, version: CNPG.version, plural: "clusters", kind: "Cluster",
+        namespaced: true, hasStatusSubresource: true)
+    public static let poolers = ResourceType(
+        group: CNPG.group, version: CNPG.version, plural: "poolers", kind: "Pooler",
+        namespaced: true, hasStatusSubresource: true)
+    public static let backups = ResourceType(
+        group: CNPG.group, version: CNPG.version, plural: "backups", kind: "Backup",
+        namespaced: true, hasStatusSubresource: true)
     /// The CSI snapshot API (external-snapshotter's CRDs; present only where a cluster installs them).
-    public static let volumeSnapshots = ResourceType(group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshots",
-                                                     kind: "VolumeSnapshot", namespaced: true, shortNames: ["vs"], hasStatusSubresource: true)
-    public static let volumeSnapshotContents = ResourceType(group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotcontents",
-                                                            kind: "VolumeSnapshotContent", namespaced: false, shortNames: ["vsc", "vscs"],
-                                                            hasStatusSubresource: true)
-    public static let volumeSnapshotClasses = ResourceType(group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotclasses",
-                                                           kind: "VolumeSnapshotClass", namespaced: false, shortNames: ["vsclass", "vsclasses"])
+    public static let volumeSnapshots = ResourceType(
+        group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshots",
+        kind: "VolumeSnapshot", namespaced: true, shortNames: ["vs"], hasStatusSubresource: true)
+    public static let volumeSnapshotContents = ResourceType(
+        group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotcontents",
+        kind: "VolumeSnapshotContent", namespaced: false, shortNames: ["vsc", "vscs"],
+        hasStatusSubresource: true)
+    public static let volumeSnapshotClasses = ResourceType(
+        group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotclasses",
+        kind: "VolumeSnapshotClass", namespaced: false, shortNames: ["vsclass", "vsclasses"])
     public static let customResourceDefinitions = builtin("customresourcedefinitions")
-    public static let scheduledBackups = ResourceType(group: CNPG.group, version: CNPG.version, plural: "scheduledbackups",
-                                                      kind: "ScheduledBackup", namespaced: true, hasStatusSubresource: true)
+    public static let scheduledBackups = ResourceType(
+        group: CNPG.group, version: CNPG.version, plural: "scheduledbackups",
+        kind: "ScheduledBackup", namespaced: true, hasStatusSubresource: true)
 }

@@ -14,14 +14,18 @@ public enum KubeStatus {
     /// with one cause per field error so kubectl prints them field by field.
     public static func invalid(group: String, kind: String, name: String, errors: [FieldError]) -> (message: String, details: JSONValue) {
         let causes: [JSONValue] = errors.map { error in
-            .object([("reason", .string(causeType(error.kind))),
-                     ("message", .string(String(error.description.dropFirst(error.path.count + 2)))), ("field", .string(error.path))])
+            .object([
+                ("reason", .string(causeType(error.kind))),
+                ("message", .string(String(error.description.dropFirst(error.path.count + 2)))), ("field", .string(error.path)),
+            ])
         }
         let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
         let listed = errors.map(\.description)
         let summary = listed.count == 1 ? listed[0] : "[" + listed.joined(separator: ", ") + "]"
-        let details: JSONValue = .object([("name", .string(name)), ("group", .string(group)), ("kind", .string(kind)),
-                                          ("causes", .array(causes))])
+        let details: JSONValue = .object([
+            ("name", .string(name)), ("group", .string(group)), ("kind", .string(kind)),
+            ("causes", .array(causes)),
+        ])
         return ("\(qualifiedKind) \"\(name)\" is invalid: \(summary)", details)
     }
 

@@ -45,7 +45,9 @@ public enum KubeTime {
     /// Kubernetes' short human durations (kubectl's AGE): 45s, 3m12s, 12m, 5h3m, 20h, 3d4h, 120d, 3y.
     public static func humanDuration(seconds interval: TimeInterval) -> String {
         let seconds = max(0, Int(interval))
-        let minutes = seconds / 60, hours = seconds / 3600, days = seconds / 86_400
+        let minutes = seconds / 60
+        let hours = seconds / 3600
+        let days = seconds / 86_400
         switch seconds {
         case ..<120: return "\(seconds)s"
         case ..<600: return seconds % 60 == 0 ? "\(minutes)m" : "\(minutes)m\(seconds % 60)s"

@@ -27,7 +27,7 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
         let numberText = String(trimmed[trimmed.startIndex..<index])
         let suffix = String(trimmed[index...])
         guard numberStart < index, numberText.filter({ $0 == "." }).count <= 1,
-              numberText.last != ".", let number = Decimal(string: numberText, locale: Locale(identifier: "en_US_POSIX"))
+            numberText.last != ".", let number = Decimal(string: numberText, locale: Locale(identifier: "en_US_POSIX"))
         else { throw ParseError(text: text) }
 
         let multiplier: Decimal

@@ -1,5 +1,3 @@
-
-
 /// One kind of object the sandbox serves.
 public struct ResourceType: Sendable, Hashable {
     public var group: String
@@ -12,8 +10,10 @@ public struct ResourceType: Sendable, Hashable {
     /// Whether `status` is a subresource (main-resource writes keep the stored status).
     public var hasStatusSubresource: Bool
 
-    public init(group: String, version: String, plural: String, kind: String, namespaced: Bool,
-                shortNames: [String] = [], hasStatusSubresource: Bool = false) {
+    public init(
+        group: String, version: String, plural: String, kind: String, namespaced: Bool,
+        shortNames: [String] = [], hasStatusSubresource: Bool = false
+    ) {
         self.group = group
         self.version = version
         self.plural = plural
@@ -49,12 +49,18 @@ public enum BuiltinResources {
         ResourceType(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"]),
         ResourceType(group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true, shortNames: ["sa"]),
         ResourceType(group: "", version: "v1", plural: "events", kind: "Event", namespaced: true, shortNames: ["ev"]),
-        ResourceType(group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, shortNames: ["pvc"], hasStatusSubresource: true),
-        ResourceType(group: "", version: "v1", plural: "persistentvolumes", kind: "PersistentVolume", namespaced: false, shortNames: ["pv"], hasStatusSubresource: true),
+        ResourceType(
+            group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, shortNames: ["pvc"],
+            hasStatusSubresource: true),
+        ResourceType(
+            group: "", version: "v1", plural: "persistentvolumes", kind: "PersistentVolume", namespaced: false, shortNames: ["pv"], hasStatusSubresource: true),
         ResourceType(group: "", version: "v1", plural: "nodes", kind: "Node", namespaced: false, shortNames: ["no"], hasStatusSubresource: true),
-        ResourceType(group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"], hasStatusSubresource: true),
+        ResourceType(
+            group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"], hasStatusSubresource: true),
         ResourceType(group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true, hasStatusSubresource: true),
-        ResourceType(group: "policy", version: "v1", plural: "poddisruptionbudgets", kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"], hasStatusSubresource: true),
+        ResourceType(
+            group: "policy", version: "v1", plural: "poddisruptionbudgets", kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"],
+            hasStatusSubresource: true),
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", kind: "Role", namespaced: true),
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings", kind: "RoleBinding", namespaced: true),
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", kind: "ClusterRole", namespaced: false),
@@ -62,11 +68,17 @@ public enum BuiltinResources {
         ResourceType(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true),
         ResourceType(group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true),
         ResourceType(group: "networking.k8s.io", version: "v1", plural: "networkpolicies", kind: "NetworkPolicy", namespaced: true, shortNames: ["netpol"]),
-        ResourceType(group: "admissionregistration.k8s.io", version: "v1", plural: "mutatingwebhookconfigurations", kind: "MutatingWebhookConfiguration", namespaced: false),
-        ResourceType(group: "admissionregistration.k8s.io", version: "v1", plural: "validatingwebhookconfigurations", kind: "ValidatingWebhookConfiguration", namespaced: false),
+        ResourceType(
+            group: "admissionregistration.k8s.io", version: "v1", plural: "mutatingwebhookconfigurations", kind: "MutatingWebhookConfiguration",
+            namespaced: false),
+        ResourceType(
+            group: "admissionregistration.k8s.io", version: "v1", plural: "validatingwebhookconfigurations", kind: "ValidatingWebhookConfiguration",
+            namespaced: false),
         ResourceType(group: "authorization.k8s.io", version: "v1", plural: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview", namespaced: false),
         ResourceType(group: "authorization.k8s.io", version: "v1", plural: "selfsubjectrulesreviews", kind: "SelfSubjectRulesReview", namespaced: false),
-        ResourceType(group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"], hasStatusSubresource: true),
+        ResourceType(
+            group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false,
+            shortNames: ["crd", "crds"], hasStatusSubresource: true),
     ]
 }
 
@@ -83,4 +95,3 @@ public enum DeletionPropagation: String, Sendable {
     case foreground = "Foreground"
     case orphan = "Orphan"
 }
-

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Label selectors in their query-string form (`app=web,tier!=db,env in (a,b),!legacy,owner`)
 /// and field selectors (`metadata.name=x,status.phase!=Running`), parsed and matched as the API server does.
 public struct SelectorExpression: Sendable, Equatable {
@@ -28,15 +30,21 @@ public struct SelectorExpression: Sendable, Equatable {
             if let range = term.range(of: " notin ") ?? term.range(of: " in "), !fieldSelector {
                 let key = term[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
                 let list = term[range.upperBound...].trimmingCharacters(in: .whitespaces)
-                guard list.hasPrefix("("), list.hasSuffix(")") else { throw ParseError(description: "invalid selector term \"\(term)\": expected a parenthesised list") }
+                guard list.hasPrefix("("), list.hasSuffix(")") else {
+                    throw ParseError(description: "invalid selector term \"\(term)\": expected a parenthesised list")
+                }
                 let values = list.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 requirements.append(Requirement(key: try Self.checkedKey(key), op: term.contains(" notin ") ? .notIn : .in, values: values))
             } else if let range = term.range(of: "!=") {
-                requirements.append(Requirement(key: try Self.checkedKey(String(term[..<range.lowerBound])), op: .notEquals,
-                                                values: [term[range.upperBound...].trimmingCharacters(in: .whitespaces)]))
+                requirements.append(
+                    Requirement(
+                        key: try Self.checkedKey(String(term[..<range.lowerBound])), op: .notEquals,
+                        values: [term[range.upperBound...].trimmingCharacters(in: .whitespaces)]))
             } else if let range = term.range(of: "==") ?? term.range(of: "=") {
-                requirements.append(Requirement(key: try Self.checkedKey(String(term[..<range.lowerBound])), op: .equals,
-                                                values: [term[range.upperBound...].trimmingCharacters(in: .whitespaces)]))
+                requirements.append(
+                    Requirement(
+                        key: try Self.checkedKey(String(term[..<range.lowerBound])), op: .equals,
+                        values: [term[range.upperBound...].trimmingCharacters(in: .whitespaces)]))
             } else if fieldSelector {
                 throw ParseError(description: "invalid field selector \"\(term)\": expected key=value or key!=value")
             } else if term.hasPrefix("!") {
@@ -120,5 +128,3 @@ public struct SelectorExpression: Sendable, Equatable {
         return key
     }
 }
-
-import Foundation

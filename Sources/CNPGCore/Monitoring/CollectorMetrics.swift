@@ -61,33 +61,44 @@ public enum CollectorMetrics {
     public static func families(_ snapshot: Snapshot, _ bookkeeping: Bookkeeping) -> [MetricFamily] {
         var families: [MetricFamily] = [
             collections(bookkeeping),
-            MetricFamily(name: name + "collection_errors_total", help: "Total errors occurred accessing PostgreSQL for metrics.", kind: .counter,
-                         samples: bookkeeping.errors.sorted { $0.key < $1.key }.map { .init(labels: [.init("collector", $0.key)], value: $0.value) }),
+            MetricFamily(
+                name: name + "collection_errors_total", help: "Total errors occurred accessing PostgreSQL for metrics.", kind: .counter,
+                samples: bookkeeping.errors.sorted { $0.key < $1.key }.map { .init(labels: [.init("collector", $0.key)], value: $0.value) }),
             .gauge(name + "last_collection_error", "1 if the last collection ended with error, 0 otherwise.", bookkeeping.lastCollectionFailed ? 1 : 0),
-            MetricFamily(name: name + "collection_duration_seconds", help: "Collection time duration in seconds", kind: .gauge,
-                         samples: bookkeeping.durations.sorted { $0.key < $1.key }.map { .init(labels: [.init("collector", $0.key)], value: $0.value) }),
+            MetricFamily(
+                name: name + "collection_duration_seconds", help: "Collection time duration in seconds", kind: .gauge,
+                samples: bookkeeping.durations.sorted { $0.key < $1.key }.map { .init(labels: [.init("collector", $0.key)], value: $0.value) }),
             .gauge(name + "up", "1 if PostgreSQL is up, 0 otherwise.", snapshot.up ? 1 : 0, labels: [.init("cluster", snapshot.clusterName)]),
             .gauge(name + "fencing_on", "1 if the instance is fenced, 0 otherwise", 0),
             .gauge(name + "replica_mode", "1 if the cluster is in replica mode, 0 otherwise", snapshot.cluster?.spec.replica?.enabled == true ? 1 : 0),
-            .gauge(name + "manual_switchover_required", "1 if a manual switchover is required, 0 otherwise",
-                   snapshot.isPrimary && snapshot.cluster?.status?.phase == "Waiting for user action" ? 1 : 0),
-            .gauge(name + "nodes_used", "NodesUsed represents the count of distinct nodes accommodating the instances. "
-                + "A value of '1' suggests that all instances are hosted on a single node, implying the absence of High Availability (HA). "
-                + "Ideally this value should match the number of instances in the cluster.",
+            .gauge(
+                name + "manual_switchover_required", "1 if a manual switchover is required, 0 otherwise",
+                snapshot.isPrimary && snapshot.cluster?.status?.phase == "Waiting for user action" ? 1 : 0),
+            .gauge(
+                name + "nodes_used",
+                "NodesUsed represents the count of distinct nodes accommodating the instances. "
+                    + "A value of '1' suggests that all instances are hosted on a single node, implying the absence of High Availability (HA). "
+                    + "Ideally this value should match the number of instances in the cluster.",
                 Double(snapshot.cluster?.status?.topology?.nodesUsed.map(Int.init) ?? -1)),
         ]
         if let version = snapshot.serverVersion, let number = versionNumber(version) {
-            families.append(.gauge(name + "postgres_version", "Postgres version", number,
-                                   labels: [.init("full", version), .init("cluster", snapshot.clusterName)]))
+            families.append(
+                .gauge(
+                    name + "postgres_version", "Postgres version", number,
+                    labels: [.init("full", version), .init("cluster", snapshot.clusterName)]))
         }
         if let cluster = snapshot.cluster {
             families.append(syncReplicas(cluster, isPrimary: snapshot.isPrimary, standbyNames: snapshot.synchronousStandbyNames))
         }
         if let status = snapshot.archiveStatus {
-            families.append(MetricFamily(name: name + "pg_wal_archive_status",
-                                         help: "Number of WAL segments in the 'pg_wal/archive_status' directory (ready, done)", kind: .gauge,
-                                         samples: [.init(labels: [.init("value", "ready")], value: Double(status.ready)),
-                                                   .init(labels: [.init("value", "done")], value: Double(status.done))]))
+            families.append(
+                MetricFamily(
+                    name: name + "pg_wal_archive_status",
+                    help: "Number of WAL segments in the 'pg_wal/archive_status' directory (ready, done)", kind: .gauge,
+                    samples: [
+                        .init(labels: [.init("value", "ready")], value: Double(status.ready)),
+                        .init(labels: [.init("value", "done")], value: Double(status.done)),
+                    ]))
         }
         if let wal = walFamily(snapshot) { families.append(wal) }
         families += walStatistics(snapshot)
@@ -133,8 +144,9 @@ public enum CollectorMetrics {
         if isPrimary {
             samples.append(.init(labels: [.init("value", "observed")], value: standbyNames.map(observedSyncReplicas) ?? -1))
         }
-        return MetricFamily(name: name + "sync_replicas", help: "Number of requested synchronous replicas (min, max, expected, observed)",
-                            kind: .gauge, samples: samples)
+        return MetricFamily(
+            name: name + "sync_replicas", help: "Number of requested synchronous replicas (min, max, expected, observed)",
+            kind: .gauge, samples: samples)
     }
 
     static func walFamily(_ snapshot: Snapshot) -> MetricFamily? {
@@ -146,9 +158,11 @@ public enum CollectorMetrics {
             ("slots_max", settings.maxSlotKeepSize.map { $0 / segment } ?? .nan),
             ("volume_size", .nan), ("volume_max", .nan),
         ]
-        return MetricFamily(name: name + "pg_wal", help: "WAL segments in pg_wal (count), their bytes (size), and the WAL size settings "
-            + "in segments (min, max, keep, slots_max, volume_size, volume_max)", kind: .gauge,
-                            samples: values.map { .init(labels: [.init("value", $0.0)], value: $0.1) })
+        return MetricFamily(
+            name: name + "pg_wal",
+            help: "WAL segments in pg_wal (count), their bytes (size), and the WAL size settings "
+                + "in segments (min, max, keep, slots_max, volume_size, volume_max)", kind: .gauge,
+            samples: values.map { .init(labels: [.init("value", $0.0)], value: $0.1) })
     }
 
     static func walStatistics(_ snapshot: Snapshot) -> [MetricFamily] {
@@ -160,7 +174,10 @@ public enum CollectorMetrics {
             ("wal_write", "Number of times WAL buffers were written out to disk via XLogWrite request. Only available on PG 14 to 17."),
             ("wal_sync", "Number of times WAL files were synced to disk via issue_xlog_fsync request. Only available on PG 14 to 17."),
             ("wal_write_time", "Total amount of time spent writing WAL buffers to disk via XLogWrite request, in milliseconds. Only available on PG 14 to 17."),
-            ("wal_sync_time", "Total amount of time spent syncing WAL files to disk via issue_xlog_fsync request, in milliseconds. Only available on PG 14 to 17."),
+            (
+                "wal_sync_time",
+                "Total amount of time spent syncing WAL files to disk via issue_xlog_fsync request, in milliseconds. Only available on PG 14 to 17."
+            ),
         ]
         return help.compactMap { column, text in
             statistics[column].map { .gauge(name + column, text, $0, labels: [.init("stats_reset", snapshot.walStatisticsReset)]) }

@@ -3,8 +3,13 @@
 /// named `cnpg_<name or key>_<column>`.
 public struct MonitoringQuery: Sendable, Equatable {
     public enum Usage: String, Sendable, CaseIterable {
-        case discard = "DISCARD", label = "LABEL", counter = "COUNTER", gauge = "GAUGE"
-        case mappedMetric = "MAPPEDMETRIC", duration = "DURATION", histogram = "HISTOGRAM"
+        case discard = "DISCARD"
+        case label = "LABEL"
+        case counter = "COUNTER"
+        case gauge = "GAUGE"
+        case mappedMetric = "MAPPEDMETRIC"
+        case duration = "DURATION"
+        case histogram = "HISTOGRAM"
     }
 
     public struct Column: Sendable, Equatable {
@@ -36,8 +41,10 @@ public struct MonitoringQuery: Sendable, Equatable {
     public var targetDatabases: [String]
     public var name: String?
 
-    public init(key: String, query: String, predicateQuery: String? = nil, columns: [Column], primaryOnly: Bool = false,
-                runOnServer: String? = nil, targetDatabases: [String] = [], name: String? = nil) {
+    public init(
+        key: String, query: String, predicateQuery: String? = nil, columns: [Column], primaryOnly: Bool = false,
+        runOnServer: String? = nil, targetDatabases: [String] = [], name: String? = nil
+    ) {
         self.key = key
         self.query = query
         self.predicateQuery = predicateQuery

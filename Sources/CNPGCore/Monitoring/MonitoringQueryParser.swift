@@ -47,8 +47,9 @@ public enum MonitoringQueryParser {
             }
         }
         let primary = try flag(value["primary"], field: "primary", source: source) || (try flag(value["master"], field: "master", source: source))
-        return MonitoringQuery(key: key, query: sql, predicateQuery: value["predicate_query"]?.stringValue, columns: columns,
-                               primaryOnly: primary, runOnServer: value["runonserver"]?.stringValue, targetDatabases: targets, name: name)
+        return MonitoringQuery(
+            key: key, query: sql, predicateQuery: value["predicate_query"]?.stringValue, columns: columns,
+            primaryOnly: primary, runOnServer: value["runonserver"]?.stringValue, targetDatabases: targets, name: name)
     }
 
     private static func column(name: String, _ spec: JSONValue, source: String) throws -> MonitoringQuery.Column {
@@ -63,8 +64,9 @@ public enum MonitoringQueryParser {
             mapping[text] = value
         }
         if usage == .mappedMetric, mapping.isEmpty { throw ParseError(description: "\(source): MAPPEDMETRIC needs metric_mapping") }
-        return MonitoringQuery.Column(name: name, usage: usage, description: spec["description"]?.stringValue ?? "",
-                                      mapping: mapping, metricName: spec["name"]?.stringValue)
+        return MonitoringQuery.Column(
+            name: name, usage: usage, description: spec["description"]?.stringValue ?? "",
+            mapping: mapping, metricName: spec["name"]?.stringValue)
     }
 
     private static func flag(_ value: JSONValue?, field: String, source: String) throws -> Bool {

@@ -21,8 +21,9 @@ public enum QueryMetricsMapper {
             guard let members = row.objectMembers else { throw MappingError(description: "query \(query.key): a row is not an object") }
             let returned = members.map(\.0)
             guard Set(returned) == Set(query.expectedColumns), returned.count == query.expectedColumns.count else {
-                throw MappingError(description: "query \(query.key): the query returns columns \(returned.joined(separator: ", ")) "
-                    + "but the metrics declare \(query.expectedColumns.joined(separator: ", "))")
+                throw MappingError(
+                    description: "query \(query.key): the query returns columns \(returned.joined(separator: ", ")) "
+                        + "but the metrics declare \(query.expectedColumns.joined(separator: ", "))")
             }
             let labels = query.columns.filter { $0.usage == .label }.map { MetricFamily.Label($0.name, labelValue(row[$0.name] ?? .null)) }
             for column in query.columns {
@@ -32,8 +33,10 @@ public enum QueryMetricsMapper {
         return set.families
     }
 
-    private static func family(_ query: MonitoringQuery, _ column: MonitoringQuery.Column, row: JSONValue,
-                               labels: [MetricFamily.Label]) throws -> MetricFamily? {
+    private static func family(
+        _ query: MonitoringQuery, _ column: MonitoringQuery.Column, row: JSONValue,
+        labels: [MetricFamily.Label]
+    ) throws -> MetricFamily? {
         let value = row[column.name] ?? .null
         let name = metricName(query, column)
         let help = help(query, column)

@@ -10,7 +10,10 @@ public enum QueryTargeting {
             var pending: String?
             var comparisons: [(String, [Int])] = []
             for term in terms {
-                if ["<", "<=", ">", ">=", "=", "==", "!="].contains(term) { pending = term; continue }
+                if ["<", "<=", ">", ">=", "=", "==", "!="].contains(term) {
+                    pending = term
+                    continue
+                }
                 let split = term.firstIndex(where: { $0.isNumber }) ?? term.endIndex
                 let op = pending ?? String(term[..<split])
                 pending = nil

@@ -26,8 +26,10 @@ public enum CNPGLabels {
 public enum ClusterObjectMetadata {
     /// Name, namespace, `managed-by`, optionally `cnpg.io/cluster`, the cluster's inherited metadata,
     /// the operator version annotation and a controller ownerReference to the Cluster.
-    public static func make(for cluster: Cluster, name: String, clusterLabel: Bool = true,
-                            labels: [String: String] = [:], annotations: [String: String] = [:]) -> ObjectMeta {
+    public static func make(
+        for cluster: Cluster, name: String, clusterLabel: Bool = true,
+        labels: [String: String] = [:], annotations: [String: String] = [:]
+    ) -> ObjectMeta {
         var allLabels = cluster.spec.inheritedMetadata?.labels ?? [:]
         var allAnnotations = cluster.spec.inheritedMetadata?.annotations ?? [:]
         allLabels[CNPGLabels.managedBy] = CNPGLabels.managedByValue
@@ -37,8 +39,11 @@ public enum ClusterObjectMetadata {
         allAnnotations.merge(annotations) { _, new in new }
         var metadata = ObjectMeta(name: name, namespace: cluster.metadata.namespace, labels: allLabels, annotations: allAnnotations)
         if let uid = cluster.metadata.uid {
-            metadata.ownerReferences = [OwnerReference(apiVersion: CNPG.apiVersion, kind: Cluster.kind, name: cluster.metadata.name ?? "",
-                                                       uid: uid, controller: true, blockOwnerDeletion: true)]
+            metadata.ownerReferences = [
+                OwnerReference(
+                    apiVersion: CNPG.apiVersion, kind: Cluster.kind, name: cluster.metadata.name ?? "",
+                    uid: uid, controller: true, blockOwnerDeletion: true)
+            ]
         }
         return metadata
     }

@@ -36,8 +36,10 @@ public struct CertificateAuthority: Sendable {
         return CertificateAuthority(keyPair: TLSKeyPair(certificate: certificate, privateKey: keyPair.privateKey))
     }
 
-    static func selfSigned(key: P256.Signing.PrivateKey, commonName: String, organizationalUnit: String?,
-                           policy: CertificatePolicy, now: Date) throws -> CertificateAuthority {
+    static func selfSigned(
+        key: P256.Signing.PrivateKey, commonName: String, organizationalUnit: String?,
+        policy: CertificatePolicy, now: Date
+    ) throws -> CertificateAuthority {
         let subject = try DistinguishedName {
             if let organizationalUnit { OrganizationalUnitName(organizationalUnit) }
             CommonName(commonName)
@@ -60,8 +62,10 @@ public struct CertificateAuthority: Sendable {
 
     /// Issues a leaf certificate. A server certificate also lists each comma-separated part of
     /// the common name as a SAN (IP or DNS), as CNPG does.
-    public func issue(commonName: String, dnsNames: [String], ipAddresses extraIPs: [String] = [], usage: CertificateUsage,
-                      policy: CertificatePolicy, now: Date, reusing key: P256.Signing.PrivateKey? = nil) throws -> TLSKeyPair {
+    public func issue(
+        commonName: String, dnsNames: [String], ipAddresses extraIPs: [String] = [], usage: CertificateUsage,
+        policy: CertificatePolicy, now: Date, reusing key: P256.Signing.PrivateKey? = nil
+    ) throws -> TLSKeyPair {
         let key = key ?? P256.Signing.PrivateKey()
         var names: [GeneralName] = []
         var seenDNS: Set<String> = []

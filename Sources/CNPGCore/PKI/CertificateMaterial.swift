@@ -28,7 +28,9 @@ public enum CertificateMaterial {
     }
 
     /// A CA secret (`ca.crt`, and `ca.key` when the operator must sign with it).
-    public static func certificateAuthority(in data: [String: String], secret: String, requireKey: Bool, now: Date) throws(PKIError) -> (certificate: Certificate, authority: CertificateAuthority?) {
+    public static func certificateAuthority(in data: [String: String], secret: String, requireKey: Bool, now: Date) throws(PKIError) -> (
+        certificate: Certificate, authority: CertificateAuthority?
+    ) {
         let certificate = try certificate(in: data, key: caCertificateKey, secret: secret)
         let constraints = try? certificate.extensions.basicConstraints
         let usage = try? certificate.extensions.keyUsage
@@ -44,7 +46,9 @@ public enum CertificateMaterial {
     }
 
     /// A `kubernetes.io/tls` secret whose certificate must chain to `ca` with the given usage.
-    public static func leaf(in data: [String: String], secret: String, usage: CertificateUsage, ca: Certificate, caSecret: String, now: Date) throws(PKIError) -> TLSKeyPair {
+    public static func leaf(in data: [String: String], secret: String, usage: CertificateUsage, ca: Certificate, caSecret: String, now: Date) throws(PKIError)
+        -> TLSKeyPair
+    {
         let certificate = try certificate(in: data, key: tlsCertificateKey, secret: secret)
         let key = try privateKey(in: data, key: tlsPrivateKeyKey, secret: secret)
         let pair = TLSKeyPair(certificate: certificate, privateKey: key)

@@ -14,8 +14,10 @@ public enum CertificateAction: Equatable, Sendable {
 /// Pure decisions about operator-owned certificates: given the current secret data and "now",
 /// keep, create or renew. Renewal keeps the private key and re-signs, as CNPG does.
 public enum CertificateRenewal {
-    public static func reconcileCA(existing: [String: String]?, secret: String, commonName: String, organizationalUnit: String?,
-                                   policy: CertificatePolicy, now: Date) throws -> (CertificateAuthority, CertificateAction) {
+    public static func reconcileCA(
+        existing: [String: String]?, secret: String, commonName: String, organizationalUnit: String?,
+        policy: CertificatePolicy, now: Date
+    ) throws -> (CertificateAuthority, CertificateAction) {
         guard let existing else {
             return (try CertificateAuthority.generate(commonName: commonName, organizationalUnit: organizationalUnit, policy: policy, now: now), .created)
         }
@@ -29,9 +31,11 @@ public enum CertificateRenewal {
         return (authority, .unchanged)
     }
 
-    public static func reconcileLeaf(existing: [String: String]?, secret: String, ca: CertificateAuthority, commonName: String,
-                                     dnsNames: [String], usage: CertificateUsage, policy: CertificatePolicy,
-                                     now: Date) throws -> (TLSKeyPair, CertificateAction) {
+    public static func reconcileLeaf(
+        existing: [String: String]?, secret: String, ca: CertificateAuthority, commonName: String,
+        dnsNames: [String], usage: CertificateUsage, policy: CertificatePolicy,
+        now: Date
+    ) throws -> (TLSKeyPair, CertificateAction) {
         guard let existing else {
             return (try ca.issue(commonName: commonName, dnsNames: dnsNames, usage: usage, policy: policy, now: now), .created)
         }

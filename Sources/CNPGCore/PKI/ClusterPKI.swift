@@ -75,8 +75,10 @@ public enum ClusterPKI {
     /// User-provided secrets are validated and never written.
     /// `poolerIntegration`: a Pooler uses the automated integration, so `<cluster>-pooler` (the
     /// client certificate PgBouncer logs in with as `cnpg_pooler_pgbouncer`) is kept too.
-    public static func reconcile(cluster: Cluster, existing: [String: [String: String]], policy: CertificatePolicy,
-                                 now: Date, clusterDomain: String = "cluster.local", poolerIntegration: Bool = false) throws -> ClusterPKIPlan {
+    public static func reconcile(
+        cluster: Cluster, existing: [String: [String: String]], policy: CertificatePolicy,
+        now: Date, clusterDomain: String = "cluster.local", poolerIntegration: Bool = false
+    ) throws -> ClusterPKIPlan {
         let names = ClusterCertificateNames(cluster: cluster)
         let clusterName = cluster.metadata.name ?? ""
         let namespace = cluster.metadata.namespace ?? "default"
@@ -92,13 +94,17 @@ public enum ClusterPKI {
                 let checked = try CertificateMaterial.certificateAuthority(in: data, secret: secret, requireKey: needsKey, now: now)
                 result = (checked.certificate, checked.authority)
             } else {
-                let (ca, action) = try CertificateRenewal.reconcileCA(existing: existing[secret], secret: secret, commonName: clusterName,
-                                                                      organizationalUnit: namespace, policy: policy, now: now)
+                let (ca, action) = try CertificateRenewal.reconcileCA(
+                    existing: existing[secret], secret: secret, commonName: clusterName,
+                    organizationalUnit: namespace, policy: policy, now: now)
                 if action.changed, !secrets.contains(where: { $0.name == secret }) {
-                    secrets.append(CertificateSecretData(name: secret, kind: .certificateAuthority, data: [
-                        CertificateMaterial.caCertificateKey: ca.keyPair.certificatePEM,
-                        CertificateMaterial.caPrivateKeyKey: ca.keyPair.privateKeyPEM,
-                    ], action: action))
+                    secrets.append(
+                        CertificateSecretData(
+                            name: secret, kind: .certificateAuthority,
+                            data: [
+                                CertificateMaterial.caCertificateKey: ca.keyPair.certificatePEM,
+                                CertificateMaterial.caPrivateKeyKey: ca.keyPair.privateKeyPEM,
+                            ], action: action))
                 }
                 result = (ca.certificate, ca)
                 renewals.append(policy.renewalDate(notAfter: ca.certificate.notValidAfter))
@@ -107,8 +113,10 @@ public enum ClusterPKI {
             return result
         }
 
-        func leaf(_ secret: String, userProvided: Bool, caSecret: String, caUserProvided: Bool, commonName: String,
-                  dnsNames: [String], usage: CertificateUsage) throws -> Date {
+        func leaf(
+            _ secret: String, userProvided: Bool, caSecret: String, caUserProvided: Bool, commonName: String,
+            dnsNames: [String], usage: CertificateUsage
+        ) throws -> Date {
             if userProvided {
                 let (caCertificate, _) = try authority(caSecret, userProvided: caUserProvided, needsKey: false)
                 guard let data = existing[secret] else { throw PKIError.secretNotFound(secret: secret) }
@@ -117,13 +125,17 @@ public enum ClusterPKI {
             }
             let (_, ca) = try authority(caSecret, userProvided: caUserProvided, needsKey: true)
             guard let ca else { throw PKIError.missingKey(secret: caSecret, key: CertificateMaterial.caPrivateKeyKey) }
-            let (pair, action) = try CertificateRenewal.reconcileLeaf(existing: existing[secret], secret: secret, ca: ca, commonName: commonName,
-                                                                      dnsNames: dnsNames, usage: usage, policy: policy, now: now)
+            let (pair, action) = try CertificateRenewal.reconcileLeaf(
+                existing: existing[secret], secret: secret, ca: ca, commonName: commonName,
+                dnsNames: dnsNames, usage: usage, policy: policy, now: now)
             if action.changed {
-                secrets.append(CertificateSecretData(name: secret, kind: .tls, data: [
-                    CertificateMaterial.tlsCertificateKey: pair.certificatePEM,
-                    CertificateMaterial.tlsPrivateKeyKey: pair.privateKeyPEM,
-                ], action: action))
+                secrets.append(
+                    CertificateSecretData(
+                        name: secret, kind: .tls,
+                        data: [
+                            CertificateMaterial.tlsCertificateKey: pair.certificatePEM,
+                            CertificateMaterial.tlsPrivateKeyKey: pair.privateKeyPEM,
+                        ], action: action))
             }
             renewals.append(policy.renewalDate(notAfter: pair.certificate.notValidAfter))
             return pair.certificate.notValidAfter
@@ -139,15 +151,17 @@ public enum ClusterPKI {
             caUserProvided: names.userProvidesClientCA, commonName: replicationUser, dnsNames: [], usage: .client)
         if poolerIntegration {
             let secret = PoolerSecretNames.integrationSecret(cluster: clusterName)
-            expirations[secret] = try leaf(secret, userProvided: false, caSecret: names.clientCASecret, caUserProvided: names.userProvidesClientCA,
-                                           commonName: poolerUser, dnsNames: [], usage: .client)
+            expirations[secret] = try leaf(
+                secret, userProvided: false, caSecret: names.clientCASecret, caUserProvided: names.userProvidesClientCA,
+                commonName: poolerUser, dnsNames: [], usage: .client)
         }
         let serverCA = try authority(names.serverCASecret, userProvided: names.userProvidesServerCA, needsKey: false).0
         let clientCA = try authority(names.clientCASecret, userProvided: names.userProvidesClientCA, needsKey: false).0
         expirations[names.serverCASecret] = serverCA.notValidAfter
         expirations[names.clientCASecret] = clientCA.notValidAfter
-        return ClusterPKIPlan(secrets: secrets, names: names, serverCA: serverCA, clientCA: clientCA, expirations: expirations,
-                              nextRenewal: renewals.min())
+        return ClusterPKIPlan(
+            secrets: secrets, names: names, serverCA: serverCA, clientCA: clientCA, expirations: expirations,
+            nextRenewal: renewals.min())
     }
 
     /// A client certificate for a database user, signed by the cluster's client CA

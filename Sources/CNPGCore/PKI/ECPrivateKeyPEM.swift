@@ -12,8 +12,9 @@ public enum ECPrivateKeyPEM {
             try coder.serialize(1)
             try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(key.rawRepresentation)))
             try coder.serialize(prime256v1, explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
-            try coder.serialize(ASN1BitString(bytes: ArraySlice(key.publicKey.x963Representation)),
-                                explicitlyTaggedWithTagNumber: 1, tagClass: .contextSpecific)
+            try coder.serialize(
+                ASN1BitString(bytes: ArraySlice(key.publicKey.x963Representation)),
+                explicitlyTaggedWithTagNumber: 1, tagClass: .contextSpecific)
         }
         return PEMDocument(type: "EC PRIVATE KEY", derBytes: serializer.serializedBytes).pemString + "\n"
     }

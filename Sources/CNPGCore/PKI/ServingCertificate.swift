@@ -37,8 +37,9 @@ public final class ServingCertificate: Sendable {
     /// Installs the pair in two PEM files (as the instance manager writes them).
     @discardableResult
     public func load(certificateFile: String, keyFile: String) throws -> Bool {
-        try update(certificatePEM: String(contentsOfFile: certificateFile, encoding: .utf8),
-                   privateKeyPEM: String(contentsOfFile: keyFile, encoding: .utf8))
+        try update(
+            certificatePEM: String(contentsOfFile: certificateFile, encoding: .utf8),
+            privateKeyPEM: String(contentsOfFile: keyFile, encoding: .utf8))
     }
 
     public var isLoaded: Bool { material.withLock { $0 != nil } }

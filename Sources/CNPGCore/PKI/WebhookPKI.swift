@@ -21,26 +21,36 @@ public enum WebhookPKI {
 
     public static func serviceDNSName(namespace: String) -> String { "\(serviceName).\(namespace).svc" }
 
-    public static func reconcile(namespace: String, existingCA: [String: String]?, existingCertificate: [String: String]?,
-                                 policy: CertificatePolicy, now: Date) throws -> Plan {
+    public static func reconcile(
+        namespace: String, existingCA: [String: String]?, existingCertificate: [String: String]?,
+        policy: CertificatePolicy, now: Date
+    ) throws -> Plan {
         var secrets: [CertificateSecretData] = []
-        let (ca, caAction) = try CertificateRenewal.reconcileCA(existing: existingCA, secret: caSecretName, commonName: caSecretName,
-                                                                organizationalUnit: namespace, policy: policy, now: now)
+        let (ca, caAction) = try CertificateRenewal.reconcileCA(
+            existing: existingCA, secret: caSecretName, commonName: caSecretName,
+            organizationalUnit: namespace, policy: policy, now: now)
         if caAction.changed {
-            secrets.append(CertificateSecretData(name: caSecretName, kind: .certificateAuthority, data: [
-                CertificateMaterial.caCertificateKey: ca.keyPair.certificatePEM,
-                CertificateMaterial.caPrivateKeyKey: ca.keyPair.privateKeyPEM,
-            ], action: caAction))
+            secrets.append(
+                CertificateSecretData(
+                    name: caSecretName, kind: .certificateAuthority,
+                    data: [
+                        CertificateMaterial.caCertificateKey: ca.keyPair.certificatePEM,
+                        CertificateMaterial.caPrivateKeyKey: ca.keyPair.privateKeyPEM,
+                    ], action: caAction))
         }
         let dnsName = serviceDNSName(namespace: namespace)
-        let (serving, action) = try CertificateRenewal.reconcileLeaf(existing: existingCertificate, secret: certificateSecretName, ca: ca,
-                                                                     commonName: dnsName, dnsNames: [dnsName], usage: .server,
-                                                                     policy: policy, now: now)
+        let (serving, action) = try CertificateRenewal.reconcileLeaf(
+            existing: existingCertificate, secret: certificateSecretName, ca: ca,
+            commonName: dnsName, dnsNames: [dnsName], usage: .server,
+            policy: policy, now: now)
         if action.changed {
-            secrets.append(CertificateSecretData(name: certificateSecretName, kind: .tls, data: [
-                CertificateMaterial.tlsCertificateKey: serving.certificatePEM,
-                CertificateMaterial.tlsPrivateKeyKey: serving.privateKeyPEM,
-            ], action: action))
+            secrets.append(
+                CertificateSecretData(
+                    name: certificateSecretName, kind: .tls,
+                    data: [
+                        CertificateMaterial.tlsCertificateKey: serving.certificatePEM,
+                        CertificateMaterial.tlsPrivateKeyKey: serving.privateKeyPEM,
+                    ], action: action))
         }
         let nextRenewal = min(policy.renewalDate(notAfter: ca.certificate.notValidAfter), policy.renewalDate(notAfter: serving.certificate.notValidAfter))
         return Plan(secrets: secrets, caBundle: ca.keyPair.certificatePEM, serving: serving, nextRenewal: nextRenewal)

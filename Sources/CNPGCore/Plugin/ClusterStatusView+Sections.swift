@@ -3,11 +3,12 @@ extension ClusterStatusView {
     /// Only when the Cluster carries the hibernation condition.
     func hibernation(_ style: Style) -> String? {
         guard let condition = cluster.status?.conditions?.first(where: { $0.type == Hibernation.conditionType }) else { return nil }
-        return style.heading("Hibernation") + "\n" + keyValues([
-            ("Status", condition.status == "True" ? "Hibernated" : "Active"),
-            ("Message", condition.message),
-            ("Time", KubeTime.parse(condition.lastTransitionTime).map { KubeTime.goTime($0) } ?? condition.lastTransitionTime),
-        ])
+        return style.heading("Hibernation") + "\n"
+            + keyValues([
+                ("Status", condition.status == "True" ? "Hibernated" : "Active"),
+                ("Message", condition.message),
+                ("Time", KubeTime.parse(condition.lastTransitionTime).map { KubeTime.goTime($0) } ?? condition.lastTransitionTime),
+            ])
     }
 
     /// `status.tablespacesStatus`, or that none are managed.
@@ -30,10 +31,12 @@ extension ClusterStatusView {
         let number = { (value: JSONValue?) in value?.intValue.map(String.init) ?? "0" }
         for budget in budgets.sorted(by: { ($0["metadata"]?["name"]?.stringValue ?? "") < ($1["metadata"]?["name"]?.stringValue ?? "") }) {
             let status = budget["status"]
-            table.add([budget["metadata"]?["name"]?.stringValue ?? "",
-                       budget["spec"]?["selector"]?["matchLabels"]?[CNPGLabels.instanceRole]?.stringValue ?? "",
-                       number(status?["expectedPods"]), number(status?["currentHealthy"]), number(status?["desiredHealthy"]),
-                       number(status?["disruptionsAllowed"])])
+            table.add([
+                budget["metadata"]?["name"]?.stringValue ?? "",
+                budget["spec"]?["selector"]?["matchLabels"]?[CNPGLabels.instanceRole]?.stringValue ?? "",
+                number(status?["expectedPods"]), number(status?["currentHealthy"]), number(status?["desiredHealthy"]),
+                number(status?["disruptionsAllowed"]),
+            ])
         }
         return heading + table.rendered
     }

@@ -147,8 +147,11 @@ public struct ClusterStatusView: Sendable {
 
     func configuration(_ style: Style) -> String {
         let major = (try? ImageReference.postgresMajorVersion(of: InstancePodBuilder.image(for: cluster)).get()) ?? 17
-        guard let files = try? InstanceConfigurationFiles.render(cluster: cluster, podName: primaryName ?? "\(name)-1", role: .primary,
-                                                                  paths: InstancePaths(), majorVersion: major) else { return "" }
+        guard
+            let files = try? InstanceConfigurationFiles.render(
+                cluster: cluster, podName: primaryName ?? "\(name)-1", role: .primary,
+                paths: InstancePaths(), majorVersion: major)
+        else { return "" }
         return style.heading("PostgreSQL Configuration") + "\n" + files.customConf + "\n" + style.heading("PostgreSQL HBA Rules") + "\n" + files.pgHBA
     }
 
@@ -158,7 +161,9 @@ public struct ClusterStatusView: Sendable {
         guard let primary = primaryReport else { return heading + "Primary instance not found\n" }
         guard let replication = primary.replicationInfo, !replication.isEmpty else { return heading + "Not available yet\n" }
         let slotsEnabled = cluster.spec.replicationSlots?.highAvailability?.enabled ?? true
-        var headers = ["Name", "Sent LSN", "Write LSN", "Flush LSN", "Replay LSN", "Write Lag", "Flush Lag", "Replay Lag", "State", "Sync State", "Sync Priority"]
+        var headers = [
+            "Name", "Sent LSN", "Write LSN", "Flush LSN", "Replay LSN", "Write Lag", "Flush Lag", "Replay Lag", "State", "Sync State", "Sync Priority",
+        ]
         if slotsEnabled { headers.append("Replication Slot") }
         var table = TextTable(headers)
         let rows = replication.sorted { lhs, rhs in
@@ -168,8 +173,10 @@ public struct ClusterStatusView: Sendable {
             return lhs.applicationName < rhs.applicationName
         }
         for row in rows {
-            var cells = [row.applicationName, text(row.receivedLsn), text(row.writeLsn), text(row.flushLsn), text(row.replayLsn),
-                         row.writeLag, row.flushLag, row.replayLag, row.state, row.syncState, row.syncPriority]
+            var cells = [
+                row.applicationName, text(row.receivedLsn), text(row.writeLsn), text(row.flushLsn), text(row.replayLsn),
+                row.writeLag, row.flushLag, row.replayLag, row.state, row.syncState, row.syncPriority,
+            ]
             if slotsEnabled {
                 let slot = "_cnpg_" + row.applicationName.replacingOccurrences(of: "-", with: "_")
                 let info = primary.replicationSlotsInfo?.first { $0.slotName == slot }
@@ -211,8 +218,10 @@ public struct ClusterStatusView: Sendable {
                 continue
             }
             let lsn = report.isPrimary ? report.currentLsn : report.replayLsn
-            table.add([name, text(lsn), role(name, report), report.pendingRestart ? "OK (pending restart)" : "OK", qos,
-                       report.instanceManagerVersion, node])
+            table.add([
+                name, text(lsn), role(name, report), report.pendingRestart ? "OK (pending restart)" : "OK", qos,
+                report.instanceManagerVersion, node,
+            ])
         }
         return style.heading("Instances status") + "\n" + table.rendered
     }

@@ -13,9 +13,19 @@ public struct MaintenancePlan: Sendable, Equatable {
 
         /// The merge patch that makes it so.
         public var patch: JSONValue {
-            .object([("spec", .object([("nodeMaintenanceWindow", .object([
-                ("inProgress", .bool(inProgress.new)), ("reusePVC", .bool(reusePVC.new)),
-            ]))]))])
+            .object([
+                (
+                    "spec",
+                    .object([
+                        (
+                            "nodeMaintenanceWindow",
+                            .object([
+                                ("inProgress", .bool(inProgress.new)), ("reusePVC", .bool(reusePVC.new)),
+                            ])
+                        )
+                    ])
+                )
+            ])
         }
     }
 
@@ -27,17 +37,20 @@ public struct MaintenancePlan: Sendable, Equatable {
         changes = clusters.compactMap { object -> Change? in
             guard let name = object["metadata"]?["name"]?.stringValue else { return nil }
             let window = object["spec"]?["nodeMaintenanceWindow"]
-            return Change(namespace: object["metadata"]?["namespace"]?.stringValue ?? "", cluster: name,
-                          inProgress: (window?["inProgress"] == .bool(true), inProgress),
-                          reusePVC: (window?["reusePVC"].map { $0 == .bool(true) } ?? true, reusePVC))
+            return Change(
+                namespace: object["metadata"]?["namespace"]?.stringValue ?? "", cluster: name,
+                inProgress: (window?["inProgress"] == .bool(true), inProgress),
+                reusePVC: (window?["reusePVC"].map { $0 == .bool(true) } ?? true, reusePVC))
         }.sorted { ($0.namespace, $0.cluster) < ($1.namespace, $1.cluster) }
     }
 
     public var table: String {
         var table = TextTable(["Namespace", "Cluster Name", "Maintenance", "reusePVC"])
         for change in changes {
-            table.add([change.namespace, change.cluster, "\(change.inProgress.old) => \(change.inProgress.new)",
-                       "\(change.reusePVC.old) => \(change.reusePVC.new)"])
+            table.add([
+                change.namespace, change.cluster, "\(change.inProgress.old) => \(change.inProgress.new)",
+                "\(change.reusePVC.old) => \(change.reusePVC.new)",
+            ])
         }
         return table.rendered
     }

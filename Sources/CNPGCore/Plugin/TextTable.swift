@@ -1,3 +1,5 @@
+import Foundation
+
 /// The plugin's tables: left-aligned columns two spaces apart, headers underlined with dashes.
 public struct TextTable: Sendable {
     public var headers: [String]
@@ -20,5 +22,3 @@ public struct TextTable: Sendable {
         }.joined(separator: "\n") + "\n"
     }
 }
-
-import Foundation

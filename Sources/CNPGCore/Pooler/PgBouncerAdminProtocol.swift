@@ -35,7 +35,10 @@ public enum PgBouncerAdminProtocol {
 
     /// Big-endian, as every length and code in the protocol.
     public static func int32(_ value: Int32) -> [UInt8] {
-        [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+        [
+            UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+            UInt8(truncatingIfNeeded: value),
+        ]
     }
 
     /// Reads the server's messages as they arrive; `feed` returns true once the server is ready
@@ -107,9 +110,13 @@ public enum PgBouncerAdminProtocol {
             var index = 2
             for _ in 0..<count {
                 guard index + 4 <= body.count else { throw Failure("truncated data row") }
-                let length = Int32(bitPattern: UInt32(body[index]) << 24 | UInt32(body[index + 1]) << 16 | UInt32(body[index + 2]) << 8 | UInt32(body[index + 3]))
+                let length = Int32(
+                    bitPattern: UInt32(body[index]) << 24 | UInt32(body[index + 1]) << 16 | UInt32(body[index + 2]) << 8 | UInt32(body[index + 3]))
                 index += 4
-                if length < 0 { values.append(nil); continue }
+                if length < 0 {
+                    values.append(nil)
+                    continue
+                }
                 guard index + Int(length) <= body.count else { throw Failure("truncated value") }
                 values.append(String(decoding: body[index..<(index + Int(length))], as: UTF8.self))
                 index += Int(length)

@@ -39,8 +39,10 @@ public struct PgBouncerConfiguration: Sendable, Equatable {
     /// `listenAddress`: `*` on Kubernetes; the pod's own address where pods share a network (the sandbox).
     /// `authDatabase`: PgBouncer 1.19+ runs the auth query in database `postgres` (`auth_dbname`);
     /// older ones run it in the database the client asks for (the function is in every database).
-    public static func render(pooler: Pooler, authUser: AuthUser, secrets: PoolerSecretNames, listenAddress: String = "*",
-                              authDatabase: Bool = true) -> PgBouncerConfiguration {
+    public static func render(
+        pooler: Pooler, authUser: AuthUser, secrets: PoolerSecretNames, listenAddress: String = "*",
+        authDatabase: Bool = true
+    ) -> PgBouncerConfiguration {
         let cluster = pooler.spec.cluster.name
         let type = pooler.spec.type ?? "rw"
         let pgbouncer = pooler.spec.pgbouncer
@@ -75,7 +77,8 @@ public struct PgBouncerConfiguration: Sendable, Equatable {
             """
         // The admin console by peer authentication over the socket; the user's rules; then SCRAM
         // for everyone over TCP (the passwords come from the auth query).
-        let hba = (["local pgbouncer pgbouncer peer"] + (pgbouncer?.pg_hba ?? [])
+        let hba =
+            (["local pgbouncer pgbouncer peer"] + (pgbouncer?.pg_hba ?? [])
             + ["host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256"]).joined(separator: "\n") + "\n"
         var userlist = ""
         if case .password(let user, let password) = authUser { userlist = "\(quoted(user)) \(quoted(password))\n" }
@@ -90,7 +93,8 @@ extension PgBouncerConfiguration {
     /// `PgBouncer 1.18.0` (the first line of `pgbouncer --version`) -> (1, 18).
     public static func version(fromVersionOutput output: String) -> (major: Int, minor: Int)? {
         guard let line = output.split(separator: "\n").first, line.hasPrefix("PgBouncer "),
-              let numbers = line.split(separator: " ").dropFirst().first?.split(separator: ".").compactMap({ Int($0) }), numbers.count >= 2 else { return nil }
+            let numbers = line.split(separator: " ").dropFirst().first?.split(separator: ".").compactMap({ Int($0) }), numbers.count >= 2
+        else { return nil }
         return (numbers[0], numbers[1])
     }
 

@@ -17,8 +17,10 @@ public struct PgBouncerFileSet: Sendable, Equatable {
     }
 
     /// `secrets`: each Secret's decoded data by name (missing ones absent).
-    public static func make(pooler: Pooler, secretNames: PoolerSecretNames, secrets: [String: [String: String]],
-                            listenAddress: String, authDatabase: Bool = true) throws(Problem) -> PgBouncerFileSet {
+    public static func make(
+        pooler: Pooler, secretNames: PoolerSecretNames, secrets: [String: [String: String]],
+        listenAddress: String, authDatabase: Bool = true
+    ) throws(Problem) -> PgBouncerFileSet {
         func value(_ secret: String, _ key: String) throws(Problem) -> String {
             guard let data = secrets[secret] else { throw Problem(description: "secret \"\(secret)\" not found") }
             guard let text = data[key], !text.isEmpty else { throw Problem(description: "secret \"\(secret)\" has no \(key)") }
@@ -43,10 +45,13 @@ public struct PgBouncerFileSet: Sendable, Equatable {
         } else {
             authUser = .certificate(user: ClusterPKI.poolerUser)
         }
-        let configuration = PgBouncerConfiguration.render(pooler: pooler, authUser: authUser, secrets: secretNames, listenAddress: listenAddress,
-                                                          authDatabase: authDatabase)
-        files += [File(path: Paths.ini, content: configuration.ini, mode: 0o600), File(path: Paths.hba, content: configuration.hba, mode: 0o600),
-                  File(path: Paths.userlist, content: configuration.userlist, mode: 0o600)]
+        let configuration = PgBouncerConfiguration.render(
+            pooler: pooler, authUser: authUser, secrets: secretNames, listenAddress: listenAddress,
+            authDatabase: authDatabase)
+        files += [
+            File(path: Paths.ini, content: configuration.ini, mode: 0o600), File(path: Paths.hba, content: configuration.hba, mode: 0o600),
+            File(path: Paths.userlist, content: configuration.userlist, mode: 0o600),
+        ]
         return PgBouncerFileSet(files: files, paused: pooler.spec.pgbouncer?.paused ?? false)
     }
 }

@@ -2,8 +2,10 @@
 /// `cnpg_pgbouncer_lists_<list>`, `SHOW POOLS` as `cnpg_pgbouncer_pools_<column>{database,user}`,
 /// `SHOW STATS` as `cnpg_pgbouncer_stats_<column>{database}`; text columns are left out.
 public enum PgBouncerMetrics {
-    public static func families(lists: PgBouncerAdminProtocol.ResultSet, pools: PgBouncerAdminProtocol.ResultSet,
-                                stats: PgBouncerAdminProtocol.ResultSet) -> [MetricFamily] {
+    public static func families(
+        lists: PgBouncerAdminProtocol.ResultSet, pools: PgBouncerAdminProtocol.ResultSet,
+        stats: PgBouncerAdminProtocol.ResultSet
+    ) -> [MetricFamily] {
         var set = MetricFamilySet()
         if let list = lists.columns.firstIndex(of: "list"), let items = lists.columns.firstIndex(of: "items") {
             for row in lists.rows {

@@ -22,17 +22,23 @@ public enum PoolerBuilder {
     }
 
     public static func labels(for pooler: Pooler) -> [String: String] {
-        [CNPGLabels.cluster: pooler.spec.cluster.name, CNPGLabels.poolerName: pooler.metadata.name ?? "", CNPGLabels.podRole: "pooler",
-         CNPGLabels.appName: CNPGLabels.appNameValue, CNPGLabels.appInstance: pooler.spec.cluster.name, CNPGLabels.appComponent: "pooler",
-         CNPGLabels.managedBy: CNPGLabels.managedByValue]
+        [
+            CNPGLabels.cluster: pooler.spec.cluster.name, CNPGLabels.poolerName: pooler.metadata.name ?? "", CNPGLabels.podRole: "pooler",
+            CNPGLabels.appName: CNPGLabels.appNameValue, CNPGLabels.appInstance: pooler.spec.cluster.name, CNPGLabels.appComponent: "pooler",
+            CNPGLabels.managedBy: CNPGLabels.managedByValue,
+        ]
     }
 
     static func metadata(for pooler: Pooler, name: String? = nil, annotations: [String: String] = [:]) -> ObjectMeta {
-        var metadata = ObjectMeta(name: name ?? pooler.metadata.name, namespace: pooler.metadata.namespace, labels: labels(for: pooler),
-                                  annotations: annotations.isEmpty ? nil : annotations)
+        var metadata = ObjectMeta(
+            name: name ?? pooler.metadata.name, namespace: pooler.metadata.namespace, labels: labels(for: pooler),
+            annotations: annotations.isEmpty ? nil : annotations)
         if let uid = pooler.metadata.uid {
-            metadata.ownerReferences = [OwnerReference(apiVersion: CNPG.apiVersion, kind: "Pooler", name: pooler.metadata.name ?? "", uid: uid,
-                                                       controller: true, blockOwnerDeletion: true)]
+            metadata.ownerReferences = [
+                OwnerReference(
+                    apiVersion: CNPG.apiVersion, kind: "Pooler", name: pooler.metadata.name ?? "", uid: uid,
+                    controller: true, blockOwnerDeletion: true)
+            ]
         }
         return metadata
     }
@@ -52,8 +58,10 @@ public enum PoolerBuilder {
         var scratch = Volume(name: "scratch-data")
         scratch.emptyDir = EmptyDirVolumeSource()
         spec.volumes = [scratch, InstanceVolumes.serviceAccountTokenVolume()]
-        let mounts = [VolumeMount(name: "scratch-data", mountPath: PgBouncerConfiguration.Paths.root),
-                      VolumeMount(name: "kube-api-access", mountPath: InstanceVolumes.serviceAccountMount, readOnly: true)]
+        let mounts = [
+            VolumeMount(name: "scratch-data", mountPath: PgBouncerConfiguration.Paths.root),
+            VolumeMount(name: "kube-api-access", mountPath: InstanceVolumes.serviceAccountMount, readOnly: true),
+        ]
         var containerSecurity = SecurityContext()
         containerSecurity.allowPrivilegeEscalation = false
         containerSecurity.capabilities = Capabilities(drop: ["ALL"])
@@ -72,8 +80,10 @@ public enum PoolerBuilder {
         var pgbouncer = Container(name: containerName)
         pgbouncer.image = image(for: pooler)
         pgbouncer.command = ["/controller/manager", "pgbouncer", "run"]
-        pgbouncer.ports = [ContainerPort(name: "pgbouncer", containerPort: Int32(PgBouncerConfiguration.port)),
-                           ContainerPort(name: "metrics", containerPort: metricsPort)]
+        pgbouncer.ports = [
+            ContainerPort(name: "pgbouncer", containerPort: Int32(PgBouncerConfiguration.port)),
+            ContainerPort(name: "metrics", containerPort: metricsPort),
+        ]
         pgbouncer.env = [
             EnvVar(name: "NAMESPACE", value: pooler.metadata.namespace ?? "default"), EnvVar(name: "POOLER_NAME", value: name),
             EnvVar(name: "PGUSER", value: PgBouncerConfiguration.adminUser), EnvVar(name: "PGDATABASE", value: "pgbouncer"),
@@ -97,8 +107,13 @@ public enum PoolerBuilder {
         let hash = sha256Hex(Data(JSONText.serialize(ObjectCodec.encode(pooler.spec)).utf8))
         let selector: JSONValue = .object([("matchLabels", .object([(CNPGLabels.poolerName, .string(pooler.metadata.name ?? ""))]))])
         let generated: JSONValue = .object([
-            ("metadata", .object([("labels", ObjectCodec.encode(labels(for: pooler))),
-                                  ("annotations", .object([("cnpg.io/poolerSpecHash", .string(hash))]))])),
+            (
+                "metadata",
+                .object([
+                    ("labels", ObjectCodec.encode(labels(for: pooler))),
+                    ("annotations", .object([("cnpg.io/poolerSpecHash", .string(hash))])),
+                ])
+            ),
             ("spec", ObjectCodec.encode(podSpec)),
         ])
         let template = PoolerTemplate.podTemplate(generated: generated, userTemplate: pooler.spec.template.map { ObjectCodec.encode($0) })
@@ -131,17 +146,20 @@ public enum PoolerBuilder {
     /// Read its own Pooler, write its status, read only the Secrets it uses.
     public static func role(for pooler: Pooler, secrets: PoolerSecretNames) -> RBACRole {
         let name = pooler.metadata.name ?? ""
-        return RBACRole(kind: "Role", metadata: metadata(for: pooler), rules: [
-            PolicyRule(apiGroups: [CNPG.group], resources: ["poolers"], verbs: ["get", "watch"], resourceNames: [name]),
-            PolicyRule(apiGroups: [CNPG.group], resources: ["poolers/status"], verbs: ["get", "patch", "update", "watch"], resourceNames: [name]),
-            PolicyRule(apiGroups: [""], resources: ["secrets"], verbs: ["get", "watch"], resourceNames: secrets.all),
-        ])
+        return RBACRole(
+            kind: "Role", metadata: metadata(for: pooler),
+            rules: [
+                PolicyRule(apiGroups: [CNPG.group], resources: ["poolers"], verbs: ["get", "watch"], resourceNames: [name]),
+                PolicyRule(apiGroups: [CNPG.group], resources: ["poolers/status"], verbs: ["get", "patch", "update", "watch"], resourceNames: [name]),
+                PolicyRule(apiGroups: [""], resources: ["secrets"], verbs: ["get", "watch"], resourceNames: secrets.all),
+            ])
     }
 
     public static func roleBinding(for pooler: Pooler) -> RBACBinding {
         let name = pooler.metadata.name ?? ""
-        return RBACBinding(kind: "RoleBinding", metadata: metadata(for: pooler),
-                           subjects: [Subject(kind: "ServiceAccount", name: serviceAccountName(for: pooler), namespace: pooler.metadata.namespace)],
-                           roleRef: RoleRef(kind: "Role", name: name))
+        return RBACBinding(
+            kind: "RoleBinding", metadata: metadata(for: pooler),
+            subjects: [Subject(kind: "ServiceAccount", name: serviceAccountName(for: pooler), namespace: pooler.metadata.namespace)],
+            roleRef: RoleRef(kind: "Role", name: name))
     }
 }

@@ -42,7 +42,8 @@ public struct PoolerSecretNames: Sendable, Equatable {
     /// uses: its Role cannot read the Cluster); nil until the operator has written them.
     public init?(status: PoolerStatus?) {
         guard let secrets = status?.secrets, let serverCA = secrets.serverCA?.name, let clientTLS = secrets.clientTLS?.name,
-              let clientCA = secrets.clientCA?.name else { return nil }
+            let clientCA = secrets.clientCA?.name
+        else { return nil }
         self.serverCA = serverCA
         self.clientTLS = clientTLS
         self.clientCA = clientCA

@@ -1,3 +1,5 @@
+import Foundation
+
 /// pg_hba.conf and pg_ident.conf as CNPG writes them (order matters).
 public enum HostBasedAccess {
     public static let fixedRules = [
@@ -10,8 +12,10 @@ public enum HostBasedAccess {
 
     /// Renders pg_hba.conf: fixed rules, user rules (with `${podselector:NAME}` expanded to one line
     /// per resolved IP), the optional LDAP rule, then the default: scram-sha-256 over TLS only.
-    public static func pgHBA(cluster: Cluster, majorVersion: Int, podSelectorIPs: [String: [String]] = [:],
-                             ldapBindPassword: String? = nil) -> String {
+    public static func pgHBA(
+        cluster: Cluster, majorVersion: Int, podSelectorIPs: [String: [String]] = [:],
+        ldapBindPassword: String? = nil
+    ) -> String {
         var lines = ["#", "# FIXED RULES", "#"] + fixedRules
         lines += ["", "#", "# USER-DEFINED RULES", "#"]
         for rule in cluster.spec.postgresql?.pg_hba ?? [] {
@@ -74,5 +78,3 @@ public enum HostBasedAccess {
         return "host all all 0.0.0.0/0 ldap " + options.joined(separator: " ")
     }
 }
-
-import Foundation

@@ -45,8 +45,10 @@ public enum PostgresConfigurationRenderer {
     /// Every parameter with its final value. `overrides` replace values last: instance-local paths
     /// where files do not live at CNPG's in-pod locations (tests, the sandbox without mount namespaces).
     /// `preserveMode` is `instance init`'s: the mandatory block is left out and nothing else changes.
-    public static func parameters(cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
-                                  overrides: [String: String] = [:], preserveMode: Bool = false) -> [String: String] {
+    public static func parameters(
+        cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
+        overrides: [String: String] = [:], preserveMode: Bool = false
+    ) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in PostgresParameters.defaults + PostgresParameters.renderedDefaults { result[key] = value }
         let user = cluster.spec.postgresql?.parameters ?? [:]
@@ -82,17 +84,24 @@ public enum PostgresConfigurationRenderer {
     }
 
     /// `custom.conf`: regular keys sorted, then `cnpg.*` keys, then the SHA-256 of the regular part.
-    public static func customConf(cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
-                                  overrides: [String: String] = [:], preserveMode: Bool = false) throws(SQLQuoting.UnsafeText) -> String {
-        try customConfAndHash(cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
-                              preserveMode: preserveMode).text
+    public static func customConf(
+        cluster: Cluster, majorVersion: Int, topology: InstanceTopology,
+        overrides: [String: String] = [:], preserveMode: Bool = false
+    ) throws(SQLQuoting.UnsafeText) -> String {
+        try customConfAndHash(
+            cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
+            preserveMode: preserveMode
+        ).text
     }
 
     /// `custom.conf` and its `cnpg.config_sha256`, which the server reports once it runs that configuration.
-    public static func customConfAndHash(cluster: Cluster, majorVersion: Int, topology: InstanceTopology, overrides: [String: String] = [:],
-                                         preserveMode: Bool = false) throws(SQLQuoting.UnsafeText) -> (text: String, hash: String) {
-        let all = parameters(cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
-                             preserveMode: preserveMode)
+    public static func customConfAndHash(
+        cluster: Cluster, majorVersion: Int, topology: InstanceTopology, overrides: [String: String] = [:],
+        preserveMode: Bool = false
+    ) throws(SQLQuoting.UnsafeText) -> (text: String, hash: String) {
+        let all = parameters(
+            cluster: cluster, majorVersion: majorVersion, topology: topology, overrides: overrides,
+            preserveMode: preserveMode)
         var regular = ""
         for key in all.keys.sorted() where !key.hasPrefix("cnpg.") {
             regular += "\(key) = \(try SQLQuoting.configurationValue(all[key]!))\n"
@@ -147,9 +156,10 @@ public enum PostgresConfigurationRenderer {
             names = healthy
         }
         let quotedNames = names.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
-        let metadata = JSONText.serialize(.object([
-            ("method", .string(method)), ("number", .int(Int64(number))), ("standbyNames", .array(names.map(JSONValue.string))),
-        ]))
+        let metadata = JSONText.serialize(
+            .object([
+                ("method", .string(method)), ("number", .int(Int64(number))), ("standbyNames", .array(names.map(JSONValue.string))),
+            ]))
         return ("\(method) \(number) (\(quotedNames))", metadata)
     }
 

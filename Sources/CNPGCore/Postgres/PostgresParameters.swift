@@ -1,3 +1,5 @@
+import Foundation
+
 /// Knowledge about PostgreSQL settings the operator manages (CNPG's fixed, blocked and default GUCs).
 public enum PostgresParameters {
     /// Parameters users may never set.
@@ -56,7 +58,7 @@ public enum PostgresParameters {
     /// so that wait is part of the write outage. 1 s bounds it at little cost (one connection
     /// attempt a second while no primary answers).
     public static let renderedDefaults: [(String, String)] = [
-        ("wal_retrieve_retry_interval", "1s"),
+        ("wal_retrieve_retry_interval", "1s")
     ]
 
     public static let keyPattern = "^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$"
@@ -86,5 +88,3 @@ public enum PostgresParameters {
         return overflow ? nil : product
     }
 }
-
-import Foundation

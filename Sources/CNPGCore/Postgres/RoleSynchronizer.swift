@@ -33,7 +33,12 @@ public enum RoleSynchronizer {
         }
     }
 
-    public enum Status: String, Sendable { case reconciled, notManaged = "not-managed", pending = "pending-reconciliation", reserved }
+    public enum Status: String, Sendable {
+        case reconciled
+        case notManaged = "not-managed"
+        case pending = "pending-reconciliation"
+        case reserved
+    }
 
     /// The work for one role; `statements` run in one transaction. `setsPassword` statements must
     /// not be logged by the server (the caller turns statement logging off).
@@ -54,8 +59,10 @@ public enum RoleSynchronizer {
         name == "postgres" || name == "streaming_replica" || name.hasPrefix("cnpg_") || name.hasPrefix("pg_")
     }
 
-    public static func plan(desired: [RoleConfiguration], existing: [DatabaseRole], passwords: [String: PasswordSource],
-                            passwordStatus: [String: PasswordState]) -> Plan {
+    public static func plan(
+        desired: [RoleConfiguration], existing: [DatabaseRole], passwords: [String: PasswordSource],
+        passwordStatus: [String: PasswordState]
+    ) -> Plan {
         var plan = Plan()
         let byName = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for role in desired {
@@ -64,8 +71,10 @@ public enum RoleSynchronizer {
                 continue
             }
             do {
-                if let action = try action(for: role, current: byName[role.name], password: passwords[role.name],
-                                           stored: passwordStatus[role.name]) {
+                if let action = try action(
+                    for: role, current: byName[role.name], password: passwords[role.name],
+                    stored: passwordStatus[role.name])
+                {
                     plan.actions.append(action)
                 }
             } catch {
@@ -79,8 +88,10 @@ public enum RoleSynchronizer {
         var description: String
     }
 
-    static func action(for role: RoleConfiguration, current: DatabaseRole?, password: PasswordSource?,
-                       stored: PasswordState?) throws -> Action? {
+    static func action(
+        for role: RoleConfiguration, current: DatabaseRole?, password: PasswordSource?,
+        stored: PasswordState?
+    ) throws -> Action? {
         let name = try SQLQuoting.identifier(role.name)
         if role.ensure == "absent" {
             guard current != nil else { return nil }
@@ -137,8 +148,10 @@ public enum RoleSynchronizer {
 
     /// `PASSWORD '<scram verifier>'` when the declared password is not the one applied last time
     /// (its Secret or the role's row changed since), `PASSWORD NULL` for disablePassword.
-    static func passwordClause(_ role: RoleConfiguration, current: DatabaseRole?, source: PasswordSource?,
-                               stored: PasswordState?) throws -> String? {
+    static func passwordClause(
+        _ role: RoleConfiguration, current: DatabaseRole?, source: PasswordSource?,
+        stored: PasswordState?
+    ) throws -> String? {
         if role.disablePassword == true {
             return current?.hasPassword == false ? nil : "PASSWORD NULL"
         }

@@ -14,7 +14,8 @@ public enum SCRAMSHA256 {
         let clientKey = Array(HMAC<SHA256>.authenticationCode(for: Array("Client Key".utf8), using: key))
         let storedKey = Array(SHA256.hash(data: clientKey))
         let serverKey = Array(HMAC<SHA256>.authenticationCode(for: Array("Server Key".utf8), using: key))
-        return "SCRAM-SHA-256$\(iterations):\(Data(salt).base64EncodedString())$\(Data(storedKey).base64EncodedString()):\(Data(serverKey).base64EncodedString())"
+        return
+            "SCRAM-SHA-256$\(iterations):\(Data(salt).base64EncodedString())$\(Data(storedKey).base64EncodedString()):\(Data(serverKey).base64EncodedString())"
     }
 
     /// Whether a string already is a SCRAM-SHA-256 verifier (then it is stored as is).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Safe quoting for SQL and PostgreSQL configuration files.
 public enum SQLQuoting {
     public struct UnsafeText: Error, Equatable, Sendable, CustomStringConvertible {
@@ -31,5 +33,3 @@ public enum SQLQuoting {
         return "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
-
-import Foundation

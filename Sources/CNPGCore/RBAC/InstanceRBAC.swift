@@ -10,8 +10,9 @@ public enum InstanceRBAC {
     public static func serviceAccount(for cluster: Cluster, pullSecretCopy: String? = nil) -> ServiceAccount? {
         guard (cluster.spec.serviceAccountName ?? "").isEmpty else { return nil }
         let template = cluster.spec.serviceAccountTemplate?.metadata
-        var metadata = ClusterObjectMetadata.make(for: cluster, name: cluster.metadata.name ?? "",
-                                                  labels: template?.labels ?? [:], annotations: template?.annotations ?? [:])
+        var metadata = ClusterObjectMetadata.make(
+            for: cluster, name: cluster.metadata.name ?? "",
+            labels: template?.labels ?? [:], annotations: template?.annotations ?? [:])
         let managed = pullSecretCopy.map { [$0] } ?? []
         metadata.annotations?["cnpg.io/managedSecrets"] = JSONText.serialize(.array(managed.map(JSONValue.string)))
         var account = ServiceAccount(metadata: metadata)
@@ -74,8 +75,9 @@ public enum InstanceRBAC {
         let group = CNPG.group
         let rules = [
             PolicyRule(apiGroups: [""], resources: ["configmaps"], verbs: ["get", "watch"], resourceNames: configMapNames(for: cluster)),
-            PolicyRule(apiGroups: [""], resources: ["secrets"], verbs: ["get", "watch"],
-                       resourceNames: secretNames(for: cluster, backupCredentials: backupCredentials, databaseRolePasswordSecrets: databaseRolePasswordSecrets)),
+            PolicyRule(
+                apiGroups: [""], resources: ["secrets"], verbs: ["get", "watch"],
+                resourceNames: secretNames(for: cluster, backupCredentials: backupCredentials, databaseRolePasswordSecrets: databaseRolePasswordSecrets)),
             PolicyRule(apiGroups: [group], resources: ["clusters"], verbs: ["get", "list", "watch"], resourceNames: [name]),
             PolicyRule(apiGroups: [group], resources: ["clusters/status"], verbs: ["get", "patch", "update", "watch"], resourceNames: [name]),
             PolicyRule(apiGroups: [group], resources: ["backups"], verbs: ["list", "get", "delete"]),
@@ -98,8 +100,9 @@ public enum InstanceRBAC {
 
     public static func roleBinding(for cluster: Cluster) -> RBACBinding {
         let name = cluster.metadata.name ?? ""
-        return RBACBinding(kind: "RoleBinding", metadata: ClusterObjectMetadata.make(for: cluster, name: name),
-                           subjects: [Subject(kind: "ServiceAccount", name: serviceAccountName(for: cluster), namespace: cluster.metadata.namespace)],
-                           roleRef: RoleRef(kind: "Role", name: name))
+        return RBACBinding(
+            kind: "RoleBinding", metadata: ClusterObjectMetadata.make(for: cluster, name: name),
+            subjects: [Subject(kind: "ServiceAccount", name: serviceAccountName(for: cluster), namespace: cluster.metadata.namespace)],
+            roleRef: RoleRef(kind: "Role", name: name))
     }
 }

@@ -37,10 +37,13 @@ public enum RBACUsage {
         var permissions: Set<Permission> = []
         for record in records where record["user"]?.stringValue == user {
             guard let verb = record["verb"]?.stringValue, let resource = record["resource"]?.stringValue,
-                  let code = record["code"]?.intValue, code != 401, code != 403 else { continue }
+                let code = record["code"]?.intValue, code != 401, code != 403
+            else { continue }
             let subresource = record["subresource"]?.stringValue
-            permissions.insert(Permission(group: record["group"]?.stringValue ?? "",
-                                          resource: subresource.map { "\(resource)/\($0)" } ?? resource, verb: verb))
+            permissions.insert(
+                Permission(
+                    group: record["group"]?.stringValue ?? "",
+                    resource: subresource.map { "\(resource)/\($0)" } ?? resource, verb: verb))
         }
         return permissions
     }

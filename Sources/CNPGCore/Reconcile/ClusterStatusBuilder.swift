@@ -43,9 +43,11 @@ public enum ClusterStatusBuilder {
         /// While a lost primary is given `spec.failoverDelay`: since when it is lost.
         public var failingSince: Date?
 
-        public init(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
-                    targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
-                    certificateNames: ClusterCertificateNames? = nil, now: Date = Date(), rollout: RollingUpdatePlanner.Step = .none) {
+        public init(
+            cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
+            targetPrimary: String? = nil, failingOver: Bool = false, certificateExpirations: [String: Date] = [:],
+            certificateNames: ClusterCertificateNames? = nil, now: Date = Date(), rollout: RollingUpdatePlanner.Step = .none
+        ) {
             self.rollout = rollout
             self.cluster = cluster
             self.observed = observed
@@ -72,7 +74,8 @@ public enum ClusterStatusBuilder {
         // A recreated primary ends its restart once it serves again (ready and reporting itself
         // primary) and every instance is back; until then failover stays held off.
         if current == Phase.restartWithoutSwitchover, let primary = input.cluster.status?.currentPrimary,
-           input.observed.readyPodNames.count < desired || !input.observed.readyPodNames.contains(primary) || input.reports[primary]?.isPrimary != true {
+            input.observed.readyPodNames.count < desired || !input.observed.readyPodNames.contains(primary) || input.reports[primary]?.isPrimary != true
+        {
             return (current!, input.cluster.status?.phaseReason ?? "")
         }
         switch input.rollout {
@@ -80,7 +83,8 @@ public enum ClusterStatusBuilder {
         case .restartReplica(let pod, let reason): return (Phase.upgrading, "Restarting instance \(pod), because: \(reason)")
         case .restartPrimaryInPlace(_, let reason): return (Phase.inPlaceRestart, reason)
         case .recreatePrimary(let pod, let reason):
-            return desired == 1 ? (Phase.upgrading, "The primary instance needs to be restarted: \(pod), reason: \(reason)")
+            return desired == 1
+                ? (Phase.upgrading, "The primary instance needs to be restarted: \(pod), reason: \(reason)")
                 : (Phase.restartWithoutSwitchover, reason)
         case .switchover(let target, let primary, _): return (Phase.upgrading, "Switching over to \(target) to upgrade \(primary)")
         case .waitForUser: return (Phase.waitingForUser, "User must issue a supervised switchover")
@@ -89,7 +93,8 @@ public enum ClusterStatusBuilder {
         case .createPrimary(let serial): return (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")
         case .createReplica(let serial): return (Phase.creatingReplica, "Creating replica \(name)-\(serial)-join")
         case .createPod(let serial):
-            return input.cluster.status?.currentPrimary == nil ? (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")
+            return input.cluster.status?.currentPrimary == nil
+                ? (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")
                 : (Phase.creatingReplica, "Creating replica \(name)-\(serial)")
         case .unrecoverable(let job): return (Phase.unrecoverable, "Job \(job) failed")
         case .deleteInstance(let serial): return (Phase.scalingDown, "Scaling down - removing instance: \(name)-\(serial)")
@@ -157,8 +162,13 @@ public enum ClusterStatusBuilder {
                 ("replicationTLSSecret", .string(names.replicationTLSSecret)), ("clientCASecret", .string(names.clientCASecret)),
             ]
             if !input.certificateExpirations.isEmpty {
-                certificates.append(("expirations", .object(input.certificateExpirations.sorted { $0.key < $1.key }
-                    .map { ($0.key, .string(Self.expirationText($0.value))) })))
+                certificates.append(
+                    (
+                        "expirations",
+                        .object(
+                            input.certificateExpirations.sorted { $0.key < $1.key }
+                                .map { ($0.key, .string(Self.expirationText($0.value))) })
+                    ))
             }
             fields.append(("certificates", .object(certificates)))
         }
@@ -166,29 +176,34 @@ public enum ClusterStatusBuilder {
         let previous = input.cluster.status?.conditions?.first { $0.type == "Ready" }
         let status = isHealthy ? "True" : "False"
         let transition = previous?.status == status ? previous!.lastTransitionTime : KubeTime.time(input.now)
-        var conditions: [JSONValue] = [.object([
-            ("type", .string("Ready")), ("status", .string(status)), ("lastTransitionTime", .string(transition)),
-            ("reason", .string(isHealthy ? "ClusterIsReady" : "ClusterIsNotReady")),
-            ("message", .string(isHealthy ? "Cluster is Ready" : "Cluster Is Not Ready")),
-        ])]
+        var conditions: [JSONValue] = [
+            .object([
+                ("type", .string("Ready")), ("status", .string(status)), ("lastTransitionTime", .string(transition)),
+                ("reason", .string(isHealthy ? "ClusterIsReady" : "ClusterIsNotReady")),
+                ("message", .string(isHealthy ? "Cluster is Ready" : "Cluster Is Not Ready")),
+            ])
+        ]
         if let step = input.hibernation {
             let (hibernated, reason, message) = Hibernation.condition(for: step)
             let value = hibernated ? "True" : "False"
             let earlier = input.cluster.status?.conditions?.first { $0.type == Hibernation.conditionType }
-            conditions.append(.object([
-                ("type", .string(Hibernation.conditionType)), ("status", .string(value)),
-                ("lastTransitionTime", .string(earlier?.status == value ? earlier!.lastTransitionTime : KubeTime.time(input.now))),
-                ("reason", .string(reason)), ("message", .string(message)),
-            ]))
+            conditions.append(
+                .object([
+                    ("type", .string(Hibernation.conditionType)), ("status", .string(value)),
+                    ("lastTransitionTime", .string(earlier?.status == value ? earlier!.lastTransitionTime : KubeTime.time(input.now))),
+                    ("reason", .string(reason)), ("message", .string(message)),
+                ]))
         }
         if let since = input.failingSince {
             fields.append(("currentPrimaryFailingSinceTimestamp", .string(KubeTime.time(since))))
         } else if input.cluster.status?.currentPrimaryFailingSinceTimestamp != nil {
             fields.append(("currentPrimaryFailingSinceTimestamp", .null))
         }
-        if let condition = DiskSpace.condition(stopped: input.podsOutOfSpace, runningOut: DiskSpace.volumesRunningOut(input.reports),
-                                               previous: input.cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType },
-                                               now: input.now) {
+        if let condition = DiskSpace.condition(
+            stopped: input.podsOutOfSpace, runningOut: DiskSpace.volumesRunningOut(input.reports),
+            previous: input.cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType },
+            now: input.now)
+        {
             conditions.append(condition)
         }
         // Conditions other writers own (the backups' LastBackupSucceeded) stay as they are.

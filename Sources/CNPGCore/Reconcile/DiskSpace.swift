@@ -7,7 +7,8 @@ import Foundation
 public enum DiskSpace {
     public static let walDiskFullExitCode: Int64 = 4
     public static let phase = "Not enough disk space"
-    public static let phaseReason = "Insufficient disk space detected in one or more pods is preventing PostgreSQL from running. "
+    public static let phaseReason =
+        "Insufficient disk space detected in one or more pods is preventing PostgreSQL from running. "
         + "Please verify your storage settings. Further information inside .status.instancesReportedState"
     public static let conditionType = "DiskSpaceAvailable"
     public static let eventReason = "NotEnoughDiskSpace"
@@ -16,8 +17,9 @@ public enum DiskSpace {
     public static func podsOutOfSpace(_ pods: [JSONValue]) -> [String] {
         pods.compactMap { pod -> String? in
             guard let name = pod["metadata"]?["name"]?.stringValue, !PodReadiness.isReady(pod),
-                  let statuses = pod["status"]?["containerStatuses"]?.arrayValue,
-                  let postgres = statuses.first(where: { $0["name"]?.stringValue == "postgres" }) else { return nil }
+                let statuses = pod["status"]?["containerStatuses"]?.arrayValue,
+                let postgres = statuses.first(where: { $0["name"]?.stringValue == "postgres" })
+            else { return nil }
             if postgres["state"]?["running"] != nil, postgres["ready"] == .bool(true) { return nil }
             let ended = [postgres["state"]?["terminated"], postgres["lastState"]?["terminated"]].compactMap { $0 }
             return ended.contains { $0["exitCode"]?.intValue == walDiskFullExitCode } ? name : nil

@@ -20,8 +20,10 @@ public enum FailoverPolicy {
     /// answering for the instance is the manager's job, so a manager silent past the grace is
     /// treated as a lost primary (restarts the operator asked for, and fenced primaries, are held
     /// off before this is asked).
-    public static func primaryProblem(primary: String, observed: ObservedInstances, reports: [String: InstanceStatus],
-                                      silentFor: Duration? = nil) -> String? {
+    public static func primaryProblem(
+        primary: String, observed: ObservedInstances, reports: [String: InstanceStatus],
+        silentFor: Duration? = nil
+    ) -> String? {
         guard let pod = observed.activePods.first(where: { ObservedInstances.name($0) == primary }) else {
             return "primary pod \(primary) is gone"
         }
@@ -35,8 +37,10 @@ public enum FailoverPolicy {
     }
 
     /// `silence`: for each pod whose manager did not answer, how long it has not (see `silenceGrace`).
-    public static func decide(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus],
-                              silence: [String: Duration] = [:]) -> Decision {
+    public static func decide(
+        cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus],
+        silence: [String: Duration] = [:]
+    ) -> Decision {
         guard let current = cluster.status?.currentPrimary, !current.isEmpty else { return .keep }
         // A switchover or failover already under way is left to finish.
         if let target = cluster.status?.targetPrimary, target != current { return .keep }

@@ -23,7 +23,8 @@ public struct FencedInstances: Equatable, Sendable {
             return
         }
         guard let parsed = try? JSONText.parse(annotationValue), case .array(let items) = parsed,
-              let strings = Optional(items.compactMap(\.stringValue)), strings.count == items.count else {
+            let strings = Optional(items.compactMap(\.stringValue)), strings.count == items.count
+        else {
             throw Problem(description: "fencedInstances annotation has invalid syntax")
         }
         if strings.contains(Self.everything), strings.count > 1 {

@@ -13,8 +13,10 @@ public enum PrimaryLease {
         public var retryPeriod: TimeInterval
         public var releasedLeaseDuration: TimeInterval
 
-        public init(leaseDuration: TimeInterval = 15, renewDeadline: TimeInterval = 10, retryPeriod: TimeInterval = 2,
-                    releasedLeaseDuration: TimeInterval = 1) {
+        public init(
+            leaseDuration: TimeInterval = 15, renewDeadline: TimeInterval = 10, retryPeriod: TimeInterval = 2,
+            releasedLeaseDuration: TimeInterval = 1
+        ) {
             (self.leaseDuration, self.renewDeadline, self.retryPeriod, self.releasedLeaseDuration) =
                 (leaseDuration, renewDeadline, retryPeriod, releasedLeaseDuration)
         }
@@ -22,10 +24,11 @@ public enum PrimaryLease {
         /// `spec.primaryLease` with CNPG's defaults (15, 10, 2, 1 seconds).
         public init(cluster: Cluster) {
             let configured = cluster.spec.primaryLease
-            self.init(leaseDuration: TimeInterval(configured?.leaseDurationSeconds ?? 15),
-                      renewDeadline: TimeInterval(configured?.renewDeadlineSeconds ?? 10),
-                      retryPeriod: TimeInterval(configured?.retryPeriodSeconds ?? 2),
-                      releasedLeaseDuration: TimeInterval(configured?.releasedLeaseDurationSeconds ?? 1))
+            self.init(
+                leaseDuration: TimeInterval(configured?.leaseDurationSeconds ?? 15),
+                renewDeadline: TimeInterval(configured?.renewDeadlineSeconds ?? 10),
+                retryPeriod: TimeInterval(configured?.retryPeriodSeconds ?? 2),
+                releasedLeaseDuration: TimeInterval(configured?.releasedLeaseDurationSeconds ?? 1))
         }
 
         /// How long a candidate tries before giving up for this pass (CNPG: duration + 3 retries).
@@ -63,8 +66,10 @@ public enum PrimaryLease {
 
     /// One acquisition step for `identity`: free or already its own ⇒ take; held by another ⇒
     /// take once the same holder and renewTime have been seen for a whole lease duration.
-    public static func acquire(_ lease: JSONValue, identity: String, timing: Timing, previous: Observation?,
-                               now: Date) -> (Acquisition, Observation?) {
+    public static func acquire(
+        _ lease: JSONValue, identity: String, timing: Timing, previous: Observation?,
+        now: Date
+    ) -> (Acquisition, Observation?) {
         let current = holder(of: lease)
         if current.isEmpty || current == identity {
             let decision: LeaseDecision = current == identity ? .renew : .takeOver
@@ -115,7 +120,8 @@ public enum PrimaryLease {
         if state["terminated"] != nil || state["waiting"] != nil { return true }
         guard let running = state["running"] else { return false }
         guard let started = running["startedAt"]?.stringValue.flatMap(KubeTime.parse),
-              let renewed = lease["spec"]?["renewTime"]?.stringValue.flatMap(KubeTime.parse) else { return false }
+            let renewed = lease["spec"]?["renewTime"]?.stringValue.flatMap(KubeTime.parse)
+        else { return false }
         return started > renewed
     }
 

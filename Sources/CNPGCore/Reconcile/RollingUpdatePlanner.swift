@@ -31,17 +31,21 @@ public enum RollingUpdatePlanner {
 
     public static func maximumSwitchoverLag(_ cluster: Cluster) -> UInt64 {
         guard let text = cluster.metadata.annotation(maximumSwitchoverLagAnnotation), let quantity = try? Quantity(text),
-              quantity.value >= 0 else { return defaultMaximumSwitchoverLag }
+            quantity.value >= 0
+        else { return defaultMaximumSwitchoverLag }
         return NSDecimalNumber(decimal: quantity.value).uint64Value
     }
 
     /// Why the instance in `pod` must be restarted, and whether a restart of PostgreSQL inside the
     /// running pod is enough; nil when it is up to date.
-    public static func rolloutReason(pod: JSONValue, desiredPodSpec: String?, cluster: Cluster,
-                                     report: InstanceStatus?) -> (reason: String, inPlace: Bool)? {
+    public static func rolloutReason(
+        pod: JSONValue, desiredPodSpec: String?, cluster: Cluster,
+        report: InstanceStatus?
+    ) -> (reason: String, inPlace: Bool)? {
         let annotations = pod["metadata"]?["annotations"]
         if cluster.metadata.annotation("cnpg.io/reconcilePodSpec") != "disabled", let desiredPodSpec,
-           let current = annotations?[podSpecAnnotation]?.stringValue, current != desiredPodSpec {
+            let current = annotations?[podSpecAnnotation]?.stringValue, current != desiredPodSpec
+        {
             let currentImage = imageOfPostgres(in: current)
             let desiredImage = imageOfPostgres(in: desiredPodSpec)
             if let currentImage, let desiredImage, currentImage != desiredImage {
@@ -62,8 +66,10 @@ public enum RollingUpdatePlanner {
     }
 
     /// The next step. `desiredPodSpec(serial)` is the `cnpg.io/podSpec` a new pod would carry.
-    public static func next(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus],
-                            desiredPodSpec: (Int) -> String?) -> Step {
+    public static func next(
+        cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus],
+        desiredPodSpec: (Int) -> String?
+    ) -> Step {
         let phase = cluster.status?.phase
         if phase == ClusterStatusBuilder.Phase.inPlaceRestart { return .wait(reason: "the primary is restarting in place") }
         guard let primary = cluster.status?.currentPrimary, cluster.status?.targetPrimary == primary else { return .none }
@@ -105,7 +111,8 @@ public enum RollingUpdatePlanner {
             guard let position, position.value > replayed.value, position.value - replayed.value > bound else {
                 return .switchover(to: target, from: primary, reason: found.reason)
             }
-            let reason = found.reason + "; restarting in place: the most advanced replica, \(target), has \(position.value - replayed.value) bytes "
+            let reason =
+                found.reason + "; restarting in place: the most advanced replica, \(target), has \(position.value - replayed.value) bytes "
                 + "of WAL left to replay (more than \(bound))"
             return found.inPlace ? .restartPrimaryInPlace(pod: primary, reason: reason) : .recreatePrimary(pod: primary, reason: reason)
         }

@@ -7,10 +7,11 @@ public enum AffinityBuilder {
         affinity.podAffinity = configuration.additionalPodAffinity
         var antiAffinity = PodAntiAffinity()
         if configuration.enablePodAntiAffinity != false {
-            let term = PodAffinityTerm(labelSelector: LabelSelector(matchExpressions: [
-                LabelSelectorRequirement(key: CNPGLabels.cluster, operator: "In", values: [cluster.metadata.name ?? ""]),
-                LabelSelectorRequirement(key: CNPGLabels.podRole, operator: "In", values: ["instance"]),
-            ]), topologyKey: (configuration.topologyKey ?? "").isEmpty ? "kubernetes.io/hostname" : configuration.topologyKey!)
+            let term = PodAffinityTerm(
+                labelSelector: LabelSelector(matchExpressions: [
+                    LabelSelectorRequirement(key: CNPGLabels.cluster, operator: "In", values: [cluster.metadata.name ?? ""]),
+                    LabelSelectorRequirement(key: CNPGLabels.podRole, operator: "In", values: ["instance"]),
+                ]), topologyKey: (configuration.topologyKey ?? "").isEmpty ? "kubernetes.io/hostname" : configuration.topologyKey!)
             if configuration.podAntiAffinityType == "required" {
                 antiAffinity.requiredDuringSchedulingIgnoredDuringExecution = [term]
             } else {
@@ -18,8 +19,10 @@ public enum AffinityBuilder {
             }
         }
         if let additional = configuration.additionalPodAntiAffinity {
-            let required = (antiAffinity.requiredDuringSchedulingIgnoredDuringExecution ?? []) + (additional.requiredDuringSchedulingIgnoredDuringExecution ?? [])
-            let preferred = (antiAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []) + (additional.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+            let required =
+                (antiAffinity.requiredDuringSchedulingIgnoredDuringExecution ?? []) + (additional.requiredDuringSchedulingIgnoredDuringExecution ?? [])
+            let preferred =
+                (antiAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []) + (additional.preferredDuringSchedulingIgnoredDuringExecution ?? [])
             antiAffinity.requiredDuringSchedulingIgnoredDuringExecution = required.isEmpty ? nil : required
             antiAffinity.preferredDuringSchedulingIgnoredDuringExecution = preferred.isEmpty ? nil : preferred
         }

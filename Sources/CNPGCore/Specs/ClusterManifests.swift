@@ -4,16 +4,19 @@ import Foundation
 /// RBAC, the primary Lease, certificates, credentials, services, PDBs, then for each instance its PVCs, its
 /// bootstrap or join job, and its pod.
 public enum ClusterManifests {
-    public static func objects(for cluster: Cluster, configuration: OperatorConfiguration = OperatorConfiguration(),
-                               now: Date = Date()) throws -> [JSONValue] {
+    public static func objects(
+        for cluster: Cluster, configuration: OperatorConfiguration = OperatorConfiguration(),
+        now: Date = Date()
+    ) throws -> [JSONValue] {
         var objects: [JSONValue] = []
         if let account = InstanceRBAC.serviceAccount(for: cluster) { objects.append(ObjectCodec.encode(account)) }
         objects.append(ObjectCodec.encode(InstanceRBAC.role(for: cluster)))
         objects.append(ObjectCodec.encode(InstanceRBAC.roleBinding(for: cluster)))
         objects.append(PrimaryLease.object(for: cluster))
 
-        let pki = try ClusterPKI.reconcile(cluster: cluster, existing: [:], policy: CertificatePolicy(configuration: configuration),
-                                           now: now, clusterDomain: configuration.kubernetesClusterDomain)
+        let pki = try ClusterPKI.reconcile(
+            cluster: cluster, existing: [:], policy: CertificatePolicy(configuration: configuration),
+            now: now, clusterDomain: configuration.kubernetesClusterDomain)
         objects += pki.secrets.map { ObjectCodec.encode(SecretBuilder.certificate(for: cluster, $0)) }
         objects += credentialSecrets(for: cluster, configuration: configuration).map { ObjectCodec.encode($0) }
 
@@ -37,14 +40,18 @@ public enum ClusterManifests {
         var secrets: [Secret] = []
         let application = cluster.spec.bootstrap?.application
         if application?.secret == nil, let database = application?.database, let owner = application?.owner {
-            secrets.append(SecretBuilder.credentials(for: cluster, name: "\(name)-app", userType: .app, username: owner,
-                                                     password: PasswordGenerator.generate(), database: database,
-                                                     clusterDomain: configuration.kubernetesClusterDomain))
+            secrets.append(
+                SecretBuilder.credentials(
+                    for: cluster, name: "\(name)-app", userType: .app, username: owner,
+                    password: PasswordGenerator.generate(), database: database,
+                    clusterDomain: configuration.kubernetesClusterDomain))
         }
         if cluster.spec.enableSuperuserAccess == true, cluster.spec.superuserSecret == nil {
-            secrets.append(SecretBuilder.credentials(for: cluster, name: "\(name)-superuser", userType: .superuser, username: "postgres",
-                                                     password: PasswordGenerator.generate(), database: "*",
-                                                     clusterDomain: configuration.kubernetesClusterDomain))
+            secrets.append(
+                SecretBuilder.credentials(
+                    for: cluster, name: "\(name)-superuser", userType: .superuser, username: "postgres",
+                    password: PasswordGenerator.generate(), database: "*",
+                    clusterDomain: configuration.kubernetesClusterDomain))
         }
         return secrets
     }

@@ -17,13 +17,18 @@ public enum DisruptionBudgetBuilder {
         let window = cluster.spec.nodeMaintenanceWindow
         let draining = window?.inProgress == true && window?.reusePVC != false
         if draining, instances == 1 { return [] }
-        var budgets = [PodDisruptionBudget(
-            metadata: ClusterObjectMetadata.make(for: cluster, name: "\(name)-primary", labels: labels),
-            spec: PodDisruptionBudgetSpec(minAvailable: .int(1), selector: LabelSelector(matchLabels: ServiceBuilder.selector(for: "rw", cluster: cluster))))]
+        var budgets = [
+            PodDisruptionBudget(
+                metadata: ClusterObjectMetadata.make(for: cluster, name: "\(name)-primary", labels: labels),
+                spec: PodDisruptionBudgetSpec(minAvailable: .int(1), selector: LabelSelector(matchLabels: ServiceBuilder.selector(for: "rw", cluster: cluster)))
+            )
+        ]
         if instances >= 3, !draining {
-            budgets.append(PodDisruptionBudget(
-                metadata: ClusterObjectMetadata.make(for: cluster, name: name, labels: labels),
-                spec: PodDisruptionBudgetSpec(minAvailable: .int(instances - 2), selector: LabelSelector(matchLabels: ServiceBuilder.selector(for: "ro", cluster: cluster)))))
+            budgets.append(
+                PodDisruptionBudget(
+                    metadata: ClusterObjectMetadata.make(for: cluster, name: name, labels: labels),
+                    spec: PodDisruptionBudgetSpec(
+                        minAvailable: .int(instances - 2), selector: LabelSelector(matchLabels: ServiceBuilder.selector(for: "ro", cluster: cluster)))))
         }
         return budgets
     }

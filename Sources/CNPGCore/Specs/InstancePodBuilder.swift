@@ -91,8 +91,9 @@ public enum InstancePodBuilder {
             liveness.failureThreshold = max(1, Int32((Int(timeout) + 9) / 10))
         }
         if let user = probes?.liveness {
-            overwrite(&liveness, initialDelay: user.initialDelaySeconds, timeout: user.timeoutSeconds, period: user.periodSeconds,
-                      success: user.successThreshold, failure: user.failureThreshold, grace: user.terminationGracePeriodSeconds)
+            overwrite(
+                &liveness, initialDelay: user.initialDelaySeconds, timeout: user.timeoutSeconds, period: user.periodSeconds,
+                success: user.successThreshold, failure: user.failureThreshold, grace: user.terminationGracePeriodSeconds)
         }
         container.startupProbe = startup
         container.readinessProbe = readiness
@@ -111,13 +112,16 @@ public enum InstancePodBuilder {
 
     static func apply(_ user: ProbeWithStrategy?, to probe: inout Probe) {
         guard let user else { return }
-        overwrite(&probe, initialDelay: user.initialDelaySeconds, timeout: user.timeoutSeconds, period: user.periodSeconds,
-                  success: user.successThreshold, failure: user.failureThreshold, grace: user.terminationGracePeriodSeconds)
+        overwrite(
+            &probe, initialDelay: user.initialDelaySeconds, timeout: user.timeoutSeconds, period: user.periodSeconds,
+            success: user.successThreshold, failure: user.failureThreshold, grace: user.terminationGracePeriodSeconds)
     }
 
     /// Non-zero user values replace the generated ones.
-    static func overwrite(_ probe: inout Probe, initialDelay: Int32?, timeout: Int32?, period: Int32?, success: Int32?,
-                          failure: Int32?, grace: Int64?) {
+    static func overwrite(
+        _ probe: inout Probe, initialDelay: Int32?, timeout: Int32?, period: Int32?, success: Int32?,
+        failure: Int32?, grace: Int64?
+    ) {
         if let value = initialDelay, value != 0 { probe.initialDelaySeconds = value }
         if let value = timeout, value != 0 { probe.timeoutSeconds = value }
         if let value = period, value != 0 { probe.periodSeconds = value }

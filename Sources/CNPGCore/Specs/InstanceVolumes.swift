@@ -50,7 +50,9 @@ public enum InstanceVolumes {
         var ca = VolumeProjection()
         ca.configMap = ConfigMapProjection(name: "kube-root-ca.crt", items: [KeyToPath(key: "ca.crt", path: "ca.crt")])
         var namespace = VolumeProjection()
-        namespace.downwardAPI = DownwardAPIProjection(items: [DownwardAPIVolumeFile(path: "namespace", fieldRef: ObjectFieldSelector(apiVersion: "v1", fieldPath: "metadata.namespace"))])
+        namespace.downwardAPI = DownwardAPIProjection(items: [
+            DownwardAPIVolumeFile(path: "namespace", fieldRef: ObjectFieldSelector(apiVersion: "v1", fieldPath: "metadata.namespace"))
+        ])
         volume.projected = ProjectedVolumeSource(sources: [token, ca, namespace], defaultMode: 0o644)
         return volume
     }
@@ -65,8 +67,10 @@ public enum InstanceVolumes {
         ]
         if cluster.spec.walStorage != nil { mounts.append(VolumeMount(name: "pg-wal", mountPath: walMount)) }
         for tablespace in (cluster.spec.tablespaces ?? []).sorted(by: { $0.name < $1.name }) {
-            mounts.append(VolumeMount(name: "tbs-\(ClusterValidation.sanitizedTablespaceName(tablespace.name))",
-                                      mountPath: "\(tablespacesMount)/\(tablespace.name)"))
+            mounts.append(
+                VolumeMount(
+                    name: "tbs-\(ClusterValidation.sanitizedTablespaceName(tablespace.name))",
+                    mountPath: "\(tablespacesMount)/\(tablespace.name)"))
         }
         if cluster.spec.projectedVolumeTemplate != nil { mounts.append(VolumeMount(name: "projected", mountPath: "/projected")) }
         if includeServiceAccount { mounts.append(VolumeMount(name: "kube-api-access", mountPath: serviceAccountMount, readOnly: true)) }

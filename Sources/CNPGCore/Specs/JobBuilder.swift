@@ -2,7 +2,9 @@
 /// standby, `pgbasebackup`, `full-recovery` and `snapshot-recovery` for the other bootstrap methods.
 public enum JobBuilder {
     public enum Role: String, Sendable, CaseIterable {
-        case initdb, `import`, join, pgbasebackup, fullRecovery = "full-recovery", snapshotRecovery = "snapshot-recovery"
+        case initdb, `import`, join, pgbasebackup
+        case fullRecovery = "full-recovery"
+        case snapshotRecovery = "snapshot-recovery"
     }
 
     /// The job that bootstraps the first instance, by the cluster's bootstrap method.
@@ -65,8 +67,10 @@ public enum JobBuilder {
         case .initdb, .import:
             let initdb = cluster.spec.bootstrap?.initdb ?? BootstrapInitDB()
             command += ["init", "--initdb-flags", ShellQuoting.join(initDBFlags(for: cluster))]
-            for (flag, statements) in [("--post-init-sql", initdb.postInitSQL), ("--post-init-application-sql", initdb.postInitApplicationSQL),
-                                       ("--post-init-template-sql", initdb.postInitTemplateSQL)] {
+            for (flag, statements) in [
+                ("--post-init-sql", initdb.postInitSQL), ("--post-init-application-sql", initdb.postInitApplicationSQL),
+                ("--post-init-template-sql", initdb.postInitTemplateSQL),
+            ] {
                 if let statements, !statements.isEmpty { command += [flag, ShellQuoting.join(statements)] }
             }
             if let database = initdb.database, let owner = initdb.owner { command += ["--app-db-name", database, "--app-user", owner] }
@@ -130,7 +134,11 @@ public enum ShellQuoting {
         while let character = iterator.next() {
             switch character {
             case " ", "\t", "\n":
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
             case "'":
                 inWord = true
                 while true {

@@ -40,18 +40,24 @@ public enum NetworkPolicyBuilder {
             NetworkPolicyPeer(ipBlock: .object([("cidr", .string(address + (address.contains(":") ? "/128" : "/32")))]))
         }
         var rules = [
-            NetworkPolicyIngressRule(ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.statusPort))],
-                                     from: [operatorPeer, NetworkPolicyPeer(podSelector: instances)] + apiServer),
-            NetworkPolicyIngressRule(ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.postgresPort))],
-                                     from: [NetworkPolicyPeer(podSelector: instances)]),
-            NetworkPolicyIngressRule(ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.postgresPort))],
-                                     from: [NetworkPolicyPeer(podSelector: options.clientPodSelector ?? LabelSelector())]),
+            NetworkPolicyIngressRule(
+                ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.statusPort))],
+                from: [operatorPeer, NetworkPolicyPeer(podSelector: instances)] + apiServer),
+            NetworkPolicyIngressRule(
+                ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.postgresPort))],
+                from: [NetworkPolicyPeer(podSelector: instances)]),
+            NetworkPolicyIngressRule(
+                ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.postgresPort))],
+                from: [NetworkPolicyPeer(podSelector: options.clientPodSelector ?? LabelSelector())]),
         ]
         if let monitoring = options.monitoringNamespaceLabels {
-            rules.append(NetworkPolicyIngressRule(ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.metricsPort))],
-                                                  from: [NetworkPolicyPeer(namespaceSelector: LabelSelector(matchLabels: monitoring.isEmpty ? nil : monitoring))]))
+            rules.append(
+                NetworkPolicyIngressRule(
+                    ports: [NetworkPolicyPort(port: Int(InstancePodBuilder.metricsPort))],
+                    from: [NetworkPolicyPeer(namespaceSelector: LabelSelector(matchLabels: monitoring.isEmpty ? nil : monitoring))]))
         }
-        return NetworkPolicy(metadata: ClusterObjectMetadata.make(for: cluster, name: name),
-                             spec: NetworkPolicySpec(podSelector: instances, ingress: rules, policyTypes: ["Ingress"]))
+        return NetworkPolicy(
+            metadata: ClusterObjectMetadata.make(for: cluster, name: name),
+            spec: NetworkPolicySpec(podSelector: instances, ingress: rules, policyTypes: ["Ingress"]))
     }
 }

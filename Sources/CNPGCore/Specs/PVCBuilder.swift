@@ -1,6 +1,10 @@
 /// PersistentVolumeClaims of an instance: `<i>` (PG_DATA), `<i>-wal` (PG_WAL), `<i>-tbs-<name>`.
 public enum PVCBuilder {
-    public enum Role: String, Sendable { case data = "PG_DATA", wal = "PG_WAL", tablespace = "PG_TABLESPACE" }
+    public enum Role: String, Sendable {
+        case data = "PG_DATA"
+        case wal = "PG_WAL"
+        case tablespace = "PG_TABLESPACE"
+    }
 
     public struct MissingSize: Error, CustomStringConvertible, Sendable {
         public let field: String
@@ -11,7 +15,8 @@ public enum PVCBuilder {
     /// claim start from its snapshot or PVC (`dataSource`).
     public static func claims(for cluster: Cluster, serial: Int, restoringFrom sources: DataSource? = nil) throws -> [PersistentVolumeClaim] {
         let instance = "\(cluster.metadata.name ?? "")-\(serial)"
-        var data = try claim(for: cluster, serial: serial, name: instance, role: .data, storage: cluster.spec.storage ?? StorageConfiguration(), field: "spec.storage")
+        var data = try claim(
+            for: cluster, serial: serial, name: instance, role: .data, storage: cluster.spec.storage ?? StorageConfiguration(), field: "spec.storage")
         data.spec?.dataSource = sources?.storage
         var claims = [data]
         if let walStorage = cluster.spec.walStorage {
@@ -21,16 +26,19 @@ public enum PVCBuilder {
         }
         for (index, tablespace) in (cluster.spec.tablespaces ?? []).enumerated().sorted(by: { $0.element.name < $1.element.name }) {
             let sanitized = ClusterValidation.sanitizedTablespaceName(tablespace.name)
-            var volume = try claim(for: cluster, serial: serial, name: "\(instance)-tbs-\(sanitized)", role: .tablespace,
-                                   storage: tablespace.storage, field: "spec.tablespaces[\(index)].storage", tablespace: tablespace.name)
+            var volume = try claim(
+                for: cluster, serial: serial, name: "\(instance)-tbs-\(sanitized)", role: .tablespace,
+                storage: tablespace.storage, field: "spec.tablespaces[\(index)].storage", tablespace: tablespace.name)
             volume.spec?.dataSource = sources?.tablespaceStorage?[tablespace.name]
             claims.append(volume)
         }
         return claims
     }
 
-    static func claim(for cluster: Cluster, serial: Int, name: String, role: Role, storage: StorageConfiguration,
-                      field: String, tablespace: String? = nil) throws -> PersistentVolumeClaim {
+    static func claim(
+        for cluster: Cluster, serial: Int, name: String, role: Role, storage: StorageConfiguration,
+        field: String, tablespace: String? = nil
+    ) throws -> PersistentVolumeClaim {
         var spec = storage.pvcTemplate ?? PersistentVolumeClaimSpec()
         if let storageClass = storage.storageClass { spec.storageClassName = storageClass }
         if let size = storage.size, let quantity = try? Quantity(size) {
@@ -47,9 +55,11 @@ public enum PVCBuilder {
             CNPGLabels.appName: CNPGLabels.appNameValue, CNPGLabels.appComponent: "database",
         ]
         if let tablespace { labels[CNPGLabels.tablespaceName] = tablespace }
-        let metadata = ClusterObjectMetadata.make(for: cluster, name: name, labels: labels, annotations: [
-            "cnpg.io/nodeSerial": String(serial), "cnpg.io/pvcStatus": role == .data ? "initializing" : "ready",
-        ])
+        let metadata = ClusterObjectMetadata.make(
+            for: cluster, name: name, labels: labels,
+            annotations: [
+                "cnpg.io/nodeSerial": String(serial), "cnpg.io/pvcStatus": role == .data ? "initializing" : "ready",
+            ])
         return PersistentVolumeClaim(metadata: metadata, spec: spec)
     }
 }
@@ -67,11 +77,12 @@ extension PVCBuilder {
     public static func expansions(for cluster: Cluster, claims: [JSONValue]) -> [Expansion] {
         claims.compactMap { claim -> Expansion? in
             guard let name = claim["metadata"]?["name"]?.stringValue, claim["metadata"]?["deletionTimestamp"] == nil,
-                  let serialText = claim["metadata"]?["annotations"]?["cnpg.io/nodeSerial"]?.stringValue, let serial = Int(serialText),
-                  let current = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue.flatMap({ try? Quantity($0) }),
-                  let wanted = try? Self.claims(for: cluster, serial: serial).first(where: { $0.metadata.name == name }),
-                  let size = wanted.spec?.resources?.requests?["storage"], size > current,
-                  storage(for: claim, cluster: cluster)?.resizeInUseVolumes != false else { return nil }
+                let serialText = claim["metadata"]?["annotations"]?["cnpg.io/nodeSerial"]?.stringValue, let serial = Int(serialText),
+                let current = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue.flatMap({ try? Quantity($0) }),
+                let wanted = try? Self.claims(for: cluster, serial: serial).first(where: { $0.metadata.name == name }),
+                let size = wanted.spec?.resources?.requests?["storage"], size > current,
+                storage(for: claim, cluster: cluster)?.resizeInUseVolumes != false
+            else { return nil }
             return Expansion(claim: name, size: size)
         }.sorted { $0.claim < $1.claim }
     }

@@ -6,8 +6,10 @@ public enum SecretBuilder {
 
     /// A `kubernetes.io/basic-auth` credentials secret with every key CNPG provides
     /// (username, user, password, dbname, host, port, pgpass, uri, jdbc-uri, fqdn-uri, fqdn-jdbc-uri).
-    public static func credentials(for cluster: Cluster, name: String, userType: UserType, username: String, password: String,
-                                   database: String, clusterDomain: String = "cluster.local") -> Secret {
+    public static func credentials(
+        for cluster: Cluster, name: String, userType: UserType, username: String, password: String,
+        database: String, clusterDomain: String = "cluster.local"
+    ) -> Secret {
         let clusterName = cluster.metadata.name ?? ""
         let namespace = cluster.metadata.namespace ?? "default"
         let host = "\(clusterName)-rw"
@@ -24,18 +26,22 @@ public enum SecretBuilder {
             "uri": uri("\(host).\(namespace)"), "jdbc-uri": jdbc("\(host).\(namespace)"),
             "fqdn-uri": uri(fqdn), "fqdn-jdbc-uri": jdbc(fqdn),
         ]
-        let metadata = ClusterObjectMetadata.make(for: cluster, name: name, labels: [
-            CNPGLabels.userType: userType.rawValue, CNPGLabels.reload: "true",
-        ])
+        let metadata = ClusterObjectMetadata.make(
+            for: cluster, name: name,
+            labels: [
+                CNPGLabels.userType: userType.rawValue, CNPGLabels.reload: "true",
+            ])
         return Secret(metadata: metadata, type: "kubernetes.io/basic-auth", stringValues: values)
     }
 
     /// A certificate secret planned by the PKI (CA: Opaque `ca.crt`/`ca.key`; leaf: kubernetes.io/tls).
     public static func certificate(for cluster: Cluster, _ planned: CertificateSecretData) -> Secret {
         let isPoolerCertificate = planned.name == PoolerSecretNames.integrationSecret(cluster: cluster.metadata.name ?? "")
-        return Secret(metadata: ClusterObjectMetadata.make(for: cluster, name: planned.name, clusterLabel: false,
-                                                    labels: isPoolerCertificate ? [CNPGLabels.reload: "true"] : [:]),
-               type: planned.kind == .certificateAuthority ? "Opaque" : "kubernetes.io/tls", stringValues: planned.data)
+        return Secret(
+            metadata: ClusterObjectMetadata.make(
+                for: cluster, name: planned.name, clusterLabel: false,
+                labels: isPoolerCertificate ? [CNPGLabels.reload: "true"] : [:]),
+            type: planned.kind == .certificateAuthority ? "Opaque" : "kubernetes.io/tls", stringValues: planned.data)
     }
 
     /// `.pgpass` fields escape `\` and `:`.

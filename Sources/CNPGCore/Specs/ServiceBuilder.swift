@@ -36,7 +36,8 @@ public enum ServiceBuilder {
             spec.type = "ClusterIP"
             spec.ports = [postgresPort]
             spec.selector = selector(for: type, cluster: cluster)
-            services.append(Service(metadata: ClusterObjectMetadata.make(for: cluster, name: "\(name)-\(type)", labels: commonLabels(for: cluster)), spec: spec))
+            services.append(
+                Service(metadata: ClusterObjectMetadata.make(for: cluster, name: "\(name)-\(type)", labels: commonLabels(for: cluster)), spec: spec))
         }
         if createAnyService {
             var spec = ServiceSpec()
@@ -62,7 +63,8 @@ public enum ServiceBuilder {
             var spec = template.spec ?? ServiceSpec()
             spec.selector = selector(for: managed.selectorType, cluster: cluster)
             if (spec.ports ?? []).isEmpty { spec.ports = [postgresPort] }
-            return Service(metadata: ClusterObjectMetadata.make(for: cluster, name: template.metadata?.name ?? "", labels: labels, annotations: annotations), spec: spec)
+            return Service(
+                metadata: ClusterObjectMetadata.make(for: cluster, name: template.metadata?.name ?? "", labels: labels, annotations: annotations), spec: spec)
         }
     }
 }

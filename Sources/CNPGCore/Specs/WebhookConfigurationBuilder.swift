@@ -23,22 +23,30 @@ public enum WebhookConfigurationBuilder {
         let bundle = caBundlePEM.map { Data($0.utf8).base64EncodedString() }
         func webhooks(_ entries: [(webhook: String, resource: String)], verb: String) -> [Webhook] {
             entries.map { entry in
-                Webhook(name: entry.webhook,
-                        clientConfig: WebhookClientConfig(service: ServiceReference(namespace: namespace, name: WebhookPKI.serviceName,
-                                                                                   path: path(verb, resource: entry.resource), port: 443),
-                                                          caBundle: bundle),
-                        rules: [RuleWithOperations(operations: ["CREATE", "UPDATE"], apiGroups: [CNPG.group], apiVersions: [CNPG.version],
-                                                   resources: [entry.resource])],
-                        failurePolicy: "Fail", sideEffects: "None", admissionReviewVersions: ["v1"])
+                Webhook(
+                    name: entry.webhook,
+                    clientConfig: WebhookClientConfig(
+                        service: ServiceReference(
+                            namespace: namespace, name: WebhookPKI.serviceName,
+                            path: path(verb, resource: entry.resource), port: 443),
+                        caBundle: bundle),
+                    rules: [
+                        RuleWithOperations(
+                            operations: ["CREATE", "UPDATE"], apiGroups: [CNPG.group], apiVersions: [CNPG.version],
+                            resources: [entry.resource])
+                    ],
+                    failurePolicy: "Fail", sideEffects: "None", admissionReviewVersions: ["v1"])
             }
         }
         let suffix = nameSuffix ? "-\(namespace)" : ""
         let labels = [CNPGLabels.appName: "cloudnative-pg"]
         return [
-            WebhookConfiguration(kind: "MutatingWebhookConfiguration", metadata: ObjectMeta(name: mutatingName + suffix, labels: labels),
-                                 webhooks: webhooks(mutating, verb: "mutate")),
-            WebhookConfiguration(kind: "ValidatingWebhookConfiguration", metadata: ObjectMeta(name: validatingName + suffix, labels: labels),
-                                 webhooks: webhooks(validating, verb: "validate")),
+            WebhookConfiguration(
+                kind: "MutatingWebhookConfiguration", metadata: ObjectMeta(name: mutatingName + suffix, labels: labels),
+                webhooks: webhooks(mutating, verb: "mutate")),
+            WebhookConfiguration(
+                kind: "ValidatingWebhookConfiguration", metadata: ObjectMeta(name: validatingName + suffix, labels: labels),
+                webhooks: webhooks(validating, verb: "validate")),
         ]
     }
 }
@@ -64,18 +72,30 @@ extension WebhookConfigurationBuilder {
     /// Endpoints that point at that address instead.
     public static func service(namespace: String, localAddress: (host: String, port: Int64)? = nil) -> [JSONValue] {
         let metadata: JSONValue = .object([("name", .string(WebhookPKI.serviceName)), ("namespace", .string(namespace))])
-        var spec: [(String, JSONValue)] = [("ports", .array([.object([
-            ("port", .int(443)), ("targetPort", .int(localAddress?.port ?? webhookPort)), ("protocol", .string("TCP")),
-        ])]))]
+        var spec: [(String, JSONValue)] = [
+            (
+                "ports",
+                .array([
+                    .object([
+                        ("port", .int(443)), ("targetPort", .int(localAddress?.port ?? webhookPort)), ("protocol", .string("TCP")),
+                    ])
+                ])
+            )
+        ]
         if localAddress == nil { spec.append(("selector", .object([(CNPGLabels.appName, .string("cloudnative-pg"))]))) }
         let service: JSONValue = .object([("apiVersion", .string("v1")), ("kind", .string("Service")), ("metadata", metadata), ("spec", .object(spec))])
         guard let localAddress else { return [service] }
         let endpoints: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Endpoints")), ("metadata", metadata),
-            ("subsets", .array([.object([
-                ("addresses", .array([.object([("ip", .string(localAddress.host))])])),
-                ("ports", .array([.object([("port", .int(localAddress.port)), ("protocol", .string("TCP"))])])),
-            ])])),
+            (
+                "subsets",
+                .array([
+                    .object([
+                        ("addresses", .array([.object([("ip", .string(localAddress.host))])])),
+                        ("ports", .array([.object([("port", .int(localAddress.port)), ("protocol", .string("TCP"))])])),
+                    ])
+                ])
+            ),
         ])
         return [service, endpoints]
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process started with posix_spawn and reaped by its own PID only (never `wait(-1)`), so
@@ -38,9 +39,11 @@ public struct ChildProcess: Sendable {
     /// Starts `executable` (an absolute path) with `arguments`. `environment` nil inherits ours.
     /// Standard input is /dev/null unless `stdin` names a descriptor. With `newProcessGroup` the child
     /// leads a group of its own, so `signalGroup` reaches whatever it forks too.
-    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                             workingDirectory: String? = nil, stdin: Int32? = nil, stdout: Output = .inherit, stderr: Output = .inherit,
-                             newProcessGroup: Bool = false) throws -> ChildProcess {
+    public static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        workingDirectory: String? = nil, stdin: Int32? = nil, stdout: Output = .inherit, stderr: Output = .inherit,
+        newProcessGroup: Bool = false
+    ) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -83,9 +86,9 @@ public struct ChildProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         let environmentEntries = environment.map { $0.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-        defer { environmentEntries?.forEach { free($0) } }
+        defer { for pointer in environmentEntries ?? [] { free(pointer) } }
         var pid: pid_t = 0
         let status: Int32
         if let environmentEntries {
@@ -166,9 +169,11 @@ public struct CommandResult: Sendable {
 extension ChildProcess {
     /// Runs a command to completion within `timeout` (then SIGKILL). Output is collected through
     /// files in `scratchDirectory`, so a daemon the command leaves behind cannot hold it open.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           workingDirectory: String? = nil, timeout: Duration = .seconds(120),
-                           scratchDirectory: String = NSTemporaryDirectory()) async throws -> CommandResult {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        workingDirectory: String? = nil, timeout: Duration = .seconds(120),
+        scratchDirectory: String = NSTemporaryDirectory()
+    ) async throws -> CommandResult {
         let token = UUID().uuidString
         let outputPath = (scratchDirectory as NSString).appendingPathComponent("cmd-\(token).out")
         let errorPath = (scratchDirectory as NSString).appendingPathComponent("cmd-\(token).err")
@@ -176,8 +181,9 @@ extension ChildProcess {
             unlink(outputPath)
             unlink(errorPath)
         }
-        let child = try spawn(executable, arguments, environment: environment, workingDirectory: workingDirectory,
-                              stdout: .file(outputPath), stderr: .file(errorPath))
+        let child = try spawn(
+            executable, arguments, environment: environment, workingDirectory: workingDirectory,
+            stdout: .file(outputPath), stderr: .file(errorPath))
         var termination = await child.wait(timeout: timeout)
         if termination == nil {
             child.signal(SIGKILL)

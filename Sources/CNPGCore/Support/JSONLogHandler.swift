@@ -21,8 +21,10 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        sink(Self.line(level: event.level, label: label, message: event.message.description,
-                       metadata: metadata.merging(event.metadata ?? [:]) { _, new in new }, date: Date()))
+        sink(
+            Self.line(
+                level: event.level, label: label, message: event.message.description,
+                metadata: metadata.merging(event.metadata ?? [:]) { _, new in new }, date: Date()))
     }
 
     static func line(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, date: Date) -> String {

@@ -51,9 +51,10 @@ extension JSONPatch {
             }
             return result
         case (.array(let current), .array(let items)) where isNamedList(current) && isNamedList(items):
-            return .array(items.map { item in
-                current.first { $0["name"] == item["name"] }.map { applyPatch($0, with: item) } ?? item
-            })
+            return .array(
+                items.map { item in
+                    current.first { $0["name"] == item["name"] }.map { applyPatch($0, with: item) } ?? item
+                })
         default:
             return mergePatch(.null, with: patch)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// JSON Merge Patch (RFC 7386) and JSON Patch (RFC 6902) over `JSONValue`.
 public enum JSONPatch {
     public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
@@ -111,7 +113,10 @@ public enum JSONPatch {
             return .object(members)
         case .array(var elements):
             if rest.isEmpty {
-                if token == "-" { elements.append(value); return .array(elements) }
+                if token == "-" {
+                    elements.append(value)
+                    return .array(elements)
+                }
                 guard let index = Int(token), index >= 0, index <= elements.count else { throw Failure(description: "index \(token) out of range") }
                 elements.insert(value, at: index)
             } else {
@@ -151,5 +156,3 @@ public enum JSONPatch {
         }
     }
 }
-
-import Foundation

@@ -23,7 +23,7 @@ public enum ObjectCodec {
     /// Paths present in `original` that the typed round trip dropped: fields the API does not know.
     public static func unknownFields(original: JSONValue, decoded: JSONValue, path: FieldPath = FieldPath("")) -> [String] {
         switch (original, decoded) {
-        case let (.object(members), .object(_)):
+        case (.object(let members), .object(_)):
             var result: [String] = []
             for (key, value) in members {
                 let childPath = path.child(key)
@@ -34,7 +34,7 @@ public enum ObjectCodec {
                 }
             }
             return result
-        case let (.array(elements), .array(decodedElements)):
+        case (.array(let elements), .array(let decodedElements)):
             var result: [String] = []
             for (i, element) in elements.enumerated() where i < decodedElements.count {
                 result += unknownFields(original: element, decoded: decodedElements[i], path: path.index(i))
@@ -69,14 +69,14 @@ public enum ObjectCodec {
             return current
         }
         switch error {
-        case let .keyNotFound(key, context):
+        case .keyNotFound(let key, let context):
             return .required(path(context.codingPath + [key]))
-        case let .typeMismatch(type, context):
+        case .typeMismatch(let type, let context):
             let found = value(at: context.codingPath)?.errorDescription ?? "null"
             return FieldError(.typeInvalid, path(context.codingPath), value: found, "expected \(typeName(type))")
-        case let .valueNotFound(type, context):
+        case .valueNotFound(let type, let context):
             return FieldError(.required, path(context.codingPath), "expected \(typeName(type)), found null")
-        case let .dataCorrupted(context):
+        case .dataCorrupted(let context):
             let found = value(at: context.codingPath)?.errorDescription
             return FieldError(.invalid, path(context.codingPath), value: found, context.debugDescription)
         @unknown default:

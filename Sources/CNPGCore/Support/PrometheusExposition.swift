@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Prometheus text format as swift-metrics exporters write it lacks `# HELP` lines (they carry
 /// no help text); this adds them, from a table, before each family's `# TYPE` line.
 public enum PrometheusExposition {
@@ -17,5 +19,3 @@ public enum PrometheusExposition {
         Substring(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))
     }
 }
-
-import Foundation

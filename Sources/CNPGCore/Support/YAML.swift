@@ -37,12 +37,12 @@ public enum YAMLLoader {
 
     private static func describe(_ error: YamlError) -> YAMLLoadError {
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text): " } ?? ""
             return YAMLLoadError(line: mark.line, reason: prefix + problem)
-        case let .reader(problem, _, _, _):
+        case .reader(let problem, _, _, _):
             return YAMLLoadError(line: nil, reason: problem)
-        case let .duplicatedKeysInMapping(duplicates, context):
+        case .duplicatedKeysInMapping(let duplicates, let context):
             return YAMLLoadError(line: context.mark.line, reason: "duplicate keys \(duplicates.joined(separator: ", "))")
         default:
             return YAMLLoadError(line: nil, reason: "\(error)")

@@ -26,27 +26,27 @@ public struct ZipWriter: Sendable {
         let offset = UInt32(body.count)
         // The fields the local header and the central directory entry share, from "version needed" to "extra length".
         var shared: [UInt8] = []
-        Self.append16(20, to: &shared)        // version needed
-        Self.append16(0x0800, to: &shared)    // UTF-8 names
-        Self.append16(0, to: &shared)         // stored
+        Self.append16(20, to: &shared)  // version needed
+        Self.append16(0x0800, to: &shared)  // UTF-8 names
+        Self.append16(0, to: &shared)  // stored
         Self.append16(time, to: &shared)
         Self.append16(date, to: &shared)
         Self.append32(Self.crc32(data), to: &shared)
-        Self.append32(UInt32(data.count), to: &shared) // compressed size
-        Self.append32(UInt32(data.count), to: &shared) // size
+        Self.append32(UInt32(data.count), to: &shared)  // compressed size
+        Self.append32(UInt32(data.count), to: &shared)  // size
         Self.append16(UInt16(name.count), to: &shared)
-        Self.append16(0, to: &shared)         // extra
+        Self.append16(0, to: &shared)  // extra
 
         Self.append32(0x0403_4b50, to: &body)
         body += shared + name + data
 
         Self.append32(0x0201_4b50, to: &directory)
-        Self.append16(0x0314, to: &directory) // made by: Unix, 2.0
+        Self.append16(0x0314, to: &directory)  // made by: Unix, 2.0
         directory += shared
-        Self.append16(0, to: &directory)      // comment
-        Self.append16(0, to: &directory)      // disk
-        Self.append16(0, to: &directory)      // internal attributes
-        Self.append32(UInt32(0o100644) << 16, to: &directory) // -rw-r--r--
+        Self.append16(0, to: &directory)  // comment
+        Self.append16(0, to: &directory)  // disk
+        Self.append16(0, to: &directory)  // internal attributes
+        Self.append32(UInt32(0o100644) << 16, to: &directory)  // -rw-r--r--
         Self.append32(offset, to: &directory)
         directory += name
         count += 1

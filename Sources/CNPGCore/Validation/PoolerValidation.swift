@@ -50,7 +50,8 @@ public enum PoolerValidation {
             result.add(.forbidden(path.child("imageCatalogRef"), "image and imageCatalogRef are mutually exclusive"))
         }
         if let monitoring = pooler.spec.monitoring, monitoring.tls?.enabled == true, monitoring.enablePodMonitor == true,
-           pgbouncer.clientTLSSecret == nil {
+            pgbouncer.clientTLSSecret == nil
+        {
             result.add(.required(path.child("clientTLSSecret"), "required when the PodMonitor scrapes metrics over TLS"))
         }
         return result
@@ -75,11 +76,15 @@ public enum BackupValidation {
         let spec = FieldPath("spec")
         result.add(CommonValidation.objectName(backup.metadata.name, maxLength: 253))
         if backup.spec.cluster.name.isEmpty { result.add(.required(spec.child("cluster", "name"))) }
-        result.add(CommonValidation.backupMethod(method: backup.spec.method, online: backup.spec.online,
-                                                 onlineConfiguration: backup.spec.onlineConfiguration,
-                                                 pluginConfiguration: backup.spec.pluginConfiguration, spec: spec))
+        result.add(
+            CommonValidation.backupMethod(
+                method: backup.spec.method, online: backup.spec.online,
+                onlineConfiguration: backup.spec.onlineConfiguration,
+                pluginConfiguration: backup.spec.pluginConfiguration, spec: spec))
         if let deadline = backup.metadata.annotation(CNPGAnnotations.volumeSnapshotDeadline), Int(deadline) == nil {
-            result.add(.invalid(FieldPath("metadata").child("annotations").key(CNPGAnnotations.volumeSnapshotDeadline), deadline, "must be an integer number of minutes"))
+            result.add(
+                .invalid(
+                    FieldPath("metadata").child("annotations").key(CNPGAnnotations.volumeSnapshotDeadline), deadline, "must be an integer number of minutes"))
         }
         return result
     }
@@ -105,9 +110,11 @@ public enum BackupValidation {
         case .failure(let problem):
             result.add(.invalid(spec.child("schedule"), scheduled.spec.schedule, problem.message))
         }
-        result.add(CommonValidation.backupMethod(method: scheduled.spec.method, online: scheduled.spec.online,
-                                                 onlineConfiguration: scheduled.spec.onlineConfiguration,
-                                                 pluginConfiguration: scheduled.spec.pluginConfiguration, spec: spec))
+        result.add(
+            CommonValidation.backupMethod(
+                method: scheduled.spec.method, online: scheduled.spec.online,
+                onlineConfiguration: scheduled.spec.onlineConfiguration,
+                pluginConfiguration: scheduled.spec.pluginConfiguration, spec: spec))
         return result
     }
 

@@ -31,7 +31,11 @@ public enum CommonValidation {
         guard let name, !name.isEmpty else { return [.required(path, "name or generateName is required")] }
         var errors: [FieldError] = []
         if !name.matches(dns1035Label) {
-            errors.append(.invalid(path, name, "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"))
+            errors.append(
+                .invalid(
+                    path, name,
+                    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
+                ))
         }
         if name.count > maxLength {
             errors.append(.invalid(path, name, "the maximum length of a cluster name is \(maxLength) characters"))
@@ -40,8 +44,10 @@ public enum CommonValidation {
     }
 
     /// Backup and ScheduledBackup share the online/onlineConfiguration/plugin method rules.
-    static func backupMethod(method: String?, online: Bool?, onlineConfiguration: OnlineConfiguration?,
-                             pluginConfiguration: BackupPluginConfiguration?, spec: FieldPath) -> [FieldError] {
+    static func backupMethod(
+        method: String?, online: Bool?, onlineConfiguration: OnlineConfiguration?,
+        pluginConfiguration: BackupPluginConfiguration?, spec: FieldPath
+    ) -> [FieldError] {
         var errors: [FieldError] = []
         let method = method ?? "barmanObjectStore"
         if method != "volumeSnapshot" {
@@ -49,7 +55,10 @@ public enum CommonValidation {
                 errors.append(.invalid(spec.child("online"), online!, "Online parameter can be specified only if the backup method is volumeSnapshot"))
             }
             if onlineConfiguration != nil {
-                errors.append(.invalid(spec.child("onlineConfiguration"), "{...}", "OnlineConfiguration parameter can be specified only if the backup method is volumeSnapshot"))
+                errors.append(
+                    .invalid(
+                        spec.child("onlineConfiguration"), "{...}", "OnlineConfiguration parameter can be specified only if the backup method is volumeSnapshot"
+                    ))
             }
         }
         if method == "plugin", (pluginConfiguration?.name ?? "").isEmpty {

@@ -26,10 +26,13 @@ struct CollectorProbe: Sendable {
         do {
             // One connection per scrape; the WAL readings fail on their own, as steps.
             let reading = try await database.withConnection(user: MonitoringQueryRunner.user) { connection in
-                let server = try await connection.rows("""
-                    SELECT pg_catalog.pg_is_in_recovery()::text, pg_catalog.current_setting('server_version'),
-                           pg_catalog.current_setting('server_version_num'), pg_catalog.current_setting('synchronous_standby_names')
-                    """, logger: logger).first ?? []
+                let server =
+                    try await connection.rows(
+                        """
+                        SELECT pg_catalog.pg_is_in_recovery()::text, pg_catalog.current_setting('server_version'),
+                               pg_catalog.current_setting('server_version_num'), pg_catalog.current_setting('synchronous_standby_names')
+                        """, logger: logger
+                    ).first ?? []
                 let upSeconds = (ContinuousClock.now - started).secondsValue
                 let settings = try? await Self.walSettings(connection, logger: logger)
                 let statistics = try? await Self.walStatistics(connection, logger: logger)
@@ -60,7 +63,8 @@ struct CollectorProbe: Sendable {
     }
 
     private static func walSettings(_ connection: PostgresConnection, logger: Logger) async throws -> CollectorMetrics.WALSettings {
-        let rows = try await connection.rows("""
+        let rows = try await connection.rows(
+            """
             SELECT name::text, setting::text, COALESCE(unit, '')::text FROM pg_catalog.pg_settings
             WHERE name IN ('wal_segment_size', 'min_wal_size', 'max_wal_size', 'wal_keep_size', 'max_slot_wal_keep_size')
             """, logger: logger)
@@ -70,9 +74,10 @@ struct CollectorProbe: Sendable {
             bytes[name] = setting < 0 ? -1 : setting * Self.unitBytes(row[2] ?? "")
         }
         let slots = bytes["max_slot_wal_keep_size"] ?? -1
-        return CollectorMetrics.WALSettings(segmentSize: bytes["wal_segment_size"] ?? 0, minSize: bytes["min_wal_size"] ?? 0,
-                                            maxSize: bytes["max_wal_size"] ?? 0, keepSize: bytes["wal_keep_size"] ?? 0,
-                                            maxSlotKeepSize: slots < 0 ? nil : slots)
+        return CollectorMetrics.WALSettings(
+            segmentSize: bytes["wal_segment_size"] ?? 0, minSize: bytes["min_wal_size"] ?? 0,
+            maxSize: bytes["max_wal_size"] ?? 0, keepSize: bytes["wal_keep_size"] ?? 0,
+            maxSlotKeepSize: slots < 0 ? nil : slots)
     }
 
     /// pg_settings units: `B`, `kB`, `MB`, `GB`, optionally with a multiplier (`8kB`, `16MB`).

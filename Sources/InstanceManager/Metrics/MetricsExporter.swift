@@ -86,9 +86,10 @@ actor MetricsExporter {
             cacheHits += 1
             return cached.families
         }
-        var context = MonitoringQueryRunner.Context(isPrimary: isPrimary, version: version,
-                                                    applicationDatabase: cluster?.spec.bootstrap?.application.database ?? "app",
-                                                    connectableDatabases: [])
+        var context = MonitoringQueryRunner.Context(
+            isPrimary: isPrimary, version: version,
+            applicationDatabase: cluster?.spec.bootstrap?.application.database ?? "app",
+            connectableDatabases: [])
         var failed = false
         do {
             context.connectableDatabases = try await runner.connectableDatabases()
@@ -116,8 +117,9 @@ actor MetricsExporter {
 
     private func queryBookkeeping() -> [MetricFamily] {
         [
-            MetricFamily(name: "cnpg_errors_total", help: "Total errors occurred accessing PostgreSQL for metrics.", kind: .counter,
-                         samples: queryErrors.sorted { $0.key < $1.key }.map { .init(labels: [.init("errorUserQueries", $0.key)], value: $0.value) }),
+            MetricFamily(
+                name: "cnpg_errors_total", help: "Total errors occurred accessing PostgreSQL for metrics.", kind: .counter,
+                samples: queryErrors.sorted { $0.key < $1.key }.map { .init(labels: [.init("errorUserQueries", $0.key)], value: $0.value) }),
             .gauge("cnpg_last_error", "1 if the last collection ended with error, 0 otherwise.", lastQueryError ? 1 : 0),
             .gauge("cnpg_last_update_timestamp", "Timestamp of the last update of the monitoring queries' results (unix time)", lastUpdate),
             .gauge("cnpg_cache_hits", "Total number of cache hits since the last recomputation of the monitoring queries", cacheHits),

@@ -23,8 +23,9 @@ struct MonitoringQueryRunner: Sendable {
         if query.primaryOnly, !context.isPrimary { return [] }
         if let constraint = query.runOnServer, !QueryTargeting.version(context.version, satisfies: constraint) { return [] }
         var families = MetricFamilySet()
-        let databases = QueryTargeting.databases(for: query, applicationDatabase: context.applicationDatabase,
-                                                 connectable: context.connectableDatabases)
+        let databases = QueryTargeting.databases(
+            for: query, applicationDatabase: context.applicationDatabase,
+            connectable: context.connectableDatabases)
         for name in databases {
             let rows = try await rows(of: query, in: name)
             families.add(contentsOf: try QueryMetricsMapper.families(for: query, rows: rows))
@@ -67,11 +68,13 @@ struct MonitoringQueryRunner: Sendable {
     func connectableDatabases() async throws -> [String] {
         let logger = self.logger
         return try await database.withConnection(user: Self.user) { connection in
-            try await connection.rows("""
+            try await connection.rows(
+                """
                 SELECT datname::text FROM pg_catalog.pg_database
                 WHERE datallowconn AND NOT datistemplate AND pg_catalog.has_database_privilege(datname, 'CONNECT')
                 ORDER BY datname
-                """, logger: logger).compactMap { $0.first ?? nil }
+                """, logger: logger
+            ).compactMap { $0.first ?? nil }
         }
     }
 }

@@ -1,7 +1,8 @@
 import CNPGCore
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs `SHOW` commands on PgBouncer's admin console over its Unix socket (peer authentication as

@@ -69,17 +69,23 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
         logger.info("PgBouncer found", metadata: ["path": "\(path)", "version": "\(version.major).\(version.minor)"])
         let configuration = kubeconfig.isEmpty ? try KubeClientConfiguration.inCluster() : try KubeClientConfiguration.fromKubeconfig(path: kubeconfig)
         let client = try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(10))
-        let supervisor = PgBouncerSupervisor(client: client, namespace: namespace, poolerName: poolerName, executable: path,
-                                             listenAddress: listenAddress, refresh: .seconds(refreshSeconds),
-                                             authDatabase: PgBouncerConfiguration.supportsAuthDatabase(version), logger: logger)
+        let supervisor = PgBouncerSupervisor(
+            client: client, namespace: namespace, poolerName: poolerName, executable: path,
+            listenAddress: listenAddress, refresh: .seconds(refreshSeconds),
+            authDatabase: PgBouncerConfiguration.supportsAuthDatabase(version), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: supervisor)]
         if metricsPort > 0 {
             let address = listenAddress == "*" ? "0.0.0.0" : listenAddress
-            services.append(.init(service: try PgBouncerExporter.application(address: address, port: metricsPort, exporter: PgBouncerExporter(),
-                                                                              logger: logger)))
+            services.append(
+                .init(
+                    service: try PgBouncerExporter.application(
+                        address: address, port: metricsPort, exporter: PgBouncerExporter(),
+                        logger: logger)))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services,
-                                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: Error?
         do { try await group.run() } catch { failure = error }
         try? await client.shutdown()

@@ -32,8 +32,9 @@ actor PgBouncerExporter {
             .counter("cnpg_pgbouncer_collections_total", "Total number of times PgBouncer was scraped for metrics.", collections),
             .counter("cnpg_pgbouncer_collection_errors_total", "Total number of scrapes that failed.", errors),
             .gauge("cnpg_pgbouncer_last_collection_error", "1 if the last collection ended with an error, 0 otherwise.", failed ? 1 : 0),
-            .gauge("cnpg_pgbouncer_collection_duration_seconds", "Collection time duration in seconds.", seconds,
-                   labels: [.init("collector", "Collect.up")]),
+            .gauge(
+                "cnpg_pgbouncer_collection_duration_seconds", "Collection time duration in seconds.", seconds,
+                labels: [.init("collector", "Collect.up")]),
         ]
         return MetricsText.render(families)
     }
@@ -43,7 +44,8 @@ actor PgBouncerExporter {
         router.get("metrics") { _, _ -> Response in
             InstanceHTTP.response(.ok, contentType: MetricsText.contentType, await exporter.scrape())
         }
-        return try InstanceHTTP.application(router: router, address: address, port: port, certificate: nil, serverName: "pgbouncer-metrics",
-                                            logger: logger)
+        return try InstanceHTTP.application(
+            router: router, address: address, port: port, certificate: nil, serverName: "pgbouncer-metrics",
+            logger: logger)
     }
 }

@@ -75,11 +75,13 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
         var secrets: [String: [String: String]] = [:]
         for name in names.all {
             guard let object = try? await client.get(.secrets, namespace: namespace, name: name),
-                  let secret = try? ObjectCodec.decode(Secret.self, from: object) else { continue }
+                let secret = try? ObjectCodec.decode(Secret.self, from: object)
+            else { continue }
             secrets[name] = secret.stringValues
         }
-        return try PgBouncerFileSet.make(pooler: pooler, secretNames: names, secrets: secrets, listenAddress: listenAddress,
-                                         authDatabase: authDatabase)
+        return try PgBouncerFileSet.make(
+            pooler: pooler, secretNames: names, secrets: secrets, listenAddress: listenAddress,
+            authDatabase: authDatabase)
     }
 
     /// Each file replaced atomically (written beside it, then renamed), with its mode.

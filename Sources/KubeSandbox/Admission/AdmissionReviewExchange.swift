@@ -22,8 +22,13 @@ enum AdmissionReviewExchange {
             ("object", attributes.object),
             ("oldObject", attributes.oldObject ?? .null),
             ("dryRun", .bool(attributes.dryRun)),
-            ("options", .object([("kind", .string(attributes.operation == "CREATE" ? "CreateOptions" : "UpdateOptions")),
-                                 ("apiVersion", .string("meta.k8s.io/v1"))])),
+            (
+                "options",
+                .object([
+                    ("kind", .string(attributes.operation == "CREATE" ? "CreateOptions" : "UpdateOptions")),
+                    ("apiVersion", .string("meta.k8s.io/v1")),
+                ])
+            ),
         ]
         return .object([("apiVersion", .string("admission.k8s.io/v1")), ("kind", .string("AdmissionReview")), ("request", .object(request))])
     }
@@ -35,10 +40,13 @@ enum AdmissionReviewExchange {
 
     /// The object after this webhook (patched when a mutating webhook sent a JSON Patch) and its
     /// warnings; a denial becomes the StatusError the API server returns.
-    static func outcome(of reply: JSONValue, from webhook: MatchedWebhook, uid: String,
-                        object: JSONValue) throws -> (object: JSONValue, warnings: [String]) {
+    static func outcome(
+        of reply: JSONValue, from webhook: MatchedWebhook, uid: String,
+        object: JSONValue
+    ) throws -> (object: JSONValue, warnings: [String]) {
         guard reply["apiVersion"]?.stringValue == "admission.k8s.io/v1", reply["kind"]?.stringValue == "AdmissionReview",
-              let response = reply["response"] else {
+            let response = reply["response"]
+        else {
             throw MalformedReply(description: "expected an admission.k8s.io/v1 AdmissionReview with a response")
         }
         guard response["uid"]?.stringValue == uid else {
@@ -80,7 +88,8 @@ enum AdmissionReviewExchange {
 
     /// `failed calling webhook "<name>": failed to call webhook: Post "<url>": <error>` (500).
     static func callFailure(webhook: String, url: String, _ error: any Error) -> StatusError {
-        StatusError(code: 500, reason: "InternalError",
-                    message: "Internal error occurred: failed calling webhook \"\(webhook)\": failed to call webhook: Post \"\(url)\": \(error)")
+        StatusError(
+            code: 500, reason: "InternalError",
+            message: "Internal error occurred: failed calling webhook \"\(webhook)\": failed to call webhook: Post \"\(url)\": \(error)")
     }
 }

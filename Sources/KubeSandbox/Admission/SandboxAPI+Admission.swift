@@ -13,8 +13,9 @@ extension SandboxAPI {
     /// know before it builds the object.
     func hasWebhooks(for resource: ResourceType, subresource: String?) -> Bool {
         let (mutating, validating) = webhookConfigurations()
-        let probe = AdmissionAttributes(operation: "UPDATE", resource: resource, subresource: subresource, namespace: nil, name: "",
-                                        object: .null, oldObject: nil, dryRun: false, user: .admin)
+        let probe = AdmissionAttributes(
+            operation: "UPDATE", resource: resource, subresource: subresource, namespace: nil, name: "",
+            object: .null, oldObject: nil, dryRun: false, user: .admin)
         var create = probe
         create.operation = "CREATE"
         return (mutating + validating).contains { configuration in
@@ -59,8 +60,10 @@ extension SandboxAPI {
 
     /// PATCH with webhooks: patch, admit, then write with the patched version as precondition,
     /// patching again (as kube-apiserver does) when someone wrote in between.
-    func patchThroughWebhooks(_ resource: ResourceType, _ path: APIPath, name: String, type: PatchType, _ patch: JSONValue,
-                              dryRun: Bool, user: UserInfo, warnings: inout [String]) async throws -> APIResponse {
+    func patchThroughWebhooks(
+        _ resource: ResourceType, _ path: APIPath, name: String, type: PatchType, _ patch: JSONValue,
+        dryRun: Bool, user: UserInfo, warnings: inout [String]
+    ) async throws -> APIResponse {
         var attempt = 0
         while true {
             attempt += 1
@@ -75,18 +78,21 @@ extension SandboxAPI {
             }
             if path.subresource == nil { candidate = try admitCustomResource(resource, candidate) }
             var attemptWarnings: [String] = []
-            candidate = try await admitThroughWebhooks(AdmissionAttributes(
-                operation: current == nil ? "CREATE" : "UPDATE", resource: resource, subresource: path.subresource,
-                namespace: resource.namespaced ? path.namespace ?? "default" : nil, name: name, object: candidate, oldObject: current,
-                dryRun: dryRun, user: user), warnings: &attemptWarnings)
+            candidate = try await admitThroughWebhooks(
+                AdmissionAttributes(
+                    operation: current == nil ? "CREATE" : "UPDATE", resource: resource, subresource: path.subresource,
+                    namespace: resource.namespaced ? path.namespace ?? "default" : nil, name: name, object: candidate, oldObject: current,
+                    dryRun: dryRun, user: user), warnings: &attemptWarnings)
             let code = current == nil ? 201 : 200
             if dryRun {
                 warnings += attemptWarnings
                 return .json(status: code, candidate)
             }
-            let written: Result<JSONValue, StatusError> = current == nil
+            let written: Result<JSONValue, StatusError> =
+                current == nil
                 ? Result { () throws(StatusError) in try store.create(resource, namespace: path.namespace, candidate) }
-                : Result { () throws(StatusError) in try store.update(resource, namespace: path.namespace, name: name, candidate, subresource: path.subresource) }
+                : Result { () throws(StatusError) in try store.update(resource, namespace: path.namespace, name: name, candidate, subresource: path.subresource)
+                }
             switch written {
             case .success(let result):
                 afterWrite(resource, result)
@@ -112,8 +118,9 @@ extension SandboxAPI {
             target = try webhookTarget(webhook.webhook["clientConfig"] ?? .null, timeoutSeconds: timeout)
         } catch {
             if webhook.failurePolicyIgnores { return (attributes.object, []) }
-            throw StatusError(code: 500, reason: "InternalError",
-                              message: "Internal error occurred: failed calling webhook \"\(webhook.name)\": failed to call webhook: \(error)")
+            throw StatusError(
+                code: 500, reason: "InternalError",
+                message: "Internal error occurred: failed calling webhook \"\(webhook.name)\": failed to call webhook: \(error)")
         }
         let uid = UUID().uuidString.lowercased()
         let review = AdmissionReviewExchange.request(attributes, uid: uid)
@@ -139,11 +146,13 @@ extension SandboxAPI {
                 throw WebhookTransport.Failure(description: "invalid webhook URL \(url)")
             }
             let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-            return WebhookTarget(host: host, port: components.port ?? 443, serverName: host, path: "\(path)?timeout=\(timeoutSeconds)s",
-                                 trustAnchors: anchors, displayURL: "\(url)?timeout=\(timeoutSeconds)s")
+            return WebhookTarget(
+                host: host, port: components.port ?? 443, serverName: host, path: "\(path)?timeout=\(timeoutSeconds)s",
+                trustAnchors: anchors, displayURL: "\(url)?timeout=\(timeoutSeconds)s")
         }
         guard let reference = clientConfig["service"], let namespace = reference["namespace"]?.stringValue,
-              let name = reference["name"]?.stringValue else {
+            let name = reference["name"]?.stringValue
+        else {
             throw WebhookTransport.Failure(description: "clientConfig has neither url nor service")
         }
         let port = reference["port"]?.intValue ?? 443
@@ -158,7 +167,8 @@ extension SandboxAPI {
         let endpoints = try? store.get(.endpoints, namespace: namespace, name: name)
         for subset in endpoints?["subsets"]?.arrayValue ?? [] {
             guard let ip = subset["addresses"]?.arrayValue?.first?["ip"]?.stringValue,
-                  let number = subset["ports"]?.arrayValue?.first(where: { $0["name"]?.stringValue == portName })?["port"]?.intValue else { continue }
+                let number = subset["ports"]?.arrayValue?.first(where: { $0["name"]?.stringValue == portName })?["port"]?.intValue
+            else { continue }
             return WebhookTarget(host: ip, port: Int(number), serverName: serverName, path: path, trustAnchors: anchors, displayURL: displayURL)
         }
         throw WebhookTransport.Failure(description: "Post \"\(displayURL)\": no endpoints available for service \"\(name)\"")

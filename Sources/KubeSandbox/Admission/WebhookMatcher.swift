@@ -29,8 +29,10 @@ struct MatchedWebhook: Sendable {
 /// name order, webhooks in their listed order, rules on operation, group, version, resource
 /// (with subresource) and scope, then the namespace and object selectors.
 enum WebhookMatcher {
-    static func matching(_ attributes: AdmissionAttributes, mutating: [JSONValue], validating: [JSONValue],
-                         namespaceLabels: [String: String]?) -> [MatchedWebhook] {
+    static func matching(
+        _ attributes: AdmissionAttributes, mutating: [JSONValue], validating: [JSONValue],
+        namespaceLabels: [String: String]?
+    ) -> [MatchedWebhook] {
         // Webhook configurations are never sent to webhooks.
         guard attributes.resource.group != "admissionregistration.k8s.io" else { return [] }
         func picks(_ configurations: [JSONValue], mutating: Bool) -> [MatchedWebhook] {
@@ -47,7 +49,8 @@ enum WebhookMatcher {
     static func matches(_ webhook: JSONValue, _ attributes: AdmissionAttributes, namespaceLabels: [String: String]?) -> Bool {
         guard case .array(let rules)? = webhook["rules"], rules.contains(where: { ruleMatches($0, attributes) }) else { return false }
         if attributes.resource.namespaced, let namespaceSelector = webhook["namespaceSelector"],
-           !selector(namespaceSelector).matches(labels: namespaceLabels ?? [:]) {
+            !selector(namespaceSelector).matches(labels: namespaceLabels ?? [:])
+        {
             return false
         }
         if let objectSelector = webhook["objectSelector"] {

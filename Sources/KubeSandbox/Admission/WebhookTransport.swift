@@ -31,8 +31,9 @@ enum WebhookTransport {
         do {
             return try await exchange(target, body: body, timeout: timeout)
         } catch NIOSSLError.handshakeFailed {
-            throw Failure(description: "tls: failed to verify certificate: x509: certificate signed by unknown authority "
-                + "(not trusted by the caBundle, or not valid for \(target.serverName))")
+            throw Failure(
+                description: "tls: failed to verify certificate: x509: certificate signed by unknown authority "
+                    + "(not trusted by the caBundle, or not valid for \(target.serverName))")
         }
     }
 

@@ -21,10 +21,10 @@ actor DeploymentController {
 
     /// A short stable hash of the pod template (FNV-1a over its JSON), as the label value.
     static func templateHash(_ template: JSONValue) -> String {
-        var hash: UInt64 = 0xcbf29ce484222325
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in JSONText.serialize(template).utf8 {
             hash ^= UInt64(byte)
-            hash = hash &* 0x100000001b3
+            hash = hash &* 0x100_0000_01b3
         }
         let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
         var text = ""
@@ -55,14 +55,17 @@ actor DeploymentController {
         plan.delete += pods.filter { ["Succeeded", "Failed"].contains($0["status"]?["phase"]?.stringValue ?? "") }.map(name)
         if currentReady >= replicas { plan.delete += old.map(name) }
         let ready = live.filter(PodReadiness.isReady).count
-        plan.status = ["replicas": live.count, "updatedReplicas": current.count, "readyReplicas": ready,
-                       "availableReplicas": ready, "unavailableReplicas": max(0, replicas - ready)]
+        plan.status = [
+            "replicas": live.count, "updatedReplicas": current.count, "readyReplicas": ready,
+            "availableReplicas": ready, "unavailableReplicas": max(0, replicas - ready),
+        ]
         return plan
     }
 
     func reconcile(_ deployment: JSONValue) async {
         guard let namespace = deployment["metadata"]?["namespace"]?.stringValue, let name = deployment["metadata"]?["name"]?.stringValue,
-              let uid = deployment["metadata"]?["uid"]?.stringValue, deployment["metadata"]?["deletionTimestamp"] == nil else { return }
+            let uid = deployment["metadata"]?["uid"]?.stringValue, deployment["metadata"]?["deletionTimestamp"] == nil
+        else { return }
         guard running.insert(uid).inserted else {
             dirty.insert(uid)
             return
@@ -100,21 +103,29 @@ actor DeploymentController {
         func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String) -> JSONValue {
             let existing = previous["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
             let unchanged = existing?["status"]?.stringValue == (status ? "True" : "False") && existing?["reason"]?.stringValue == reason
-            return .object([("type", .string(type)), ("status", .string(status ? "True" : "False")), ("reason", .string(reason)),
-                            ("message", .string(message)),
-                            ("lastUpdateTime", unchanged ? existing?["lastUpdateTime"] ?? .string(now) : .string(now)),
-                            ("lastTransitionTime", unchanged ? existing?["lastTransitionTime"] ?? .string(now) : .string(now))])
+            return .object([
+                ("type", .string(type)), ("status", .string(status ? "True" : "False")), ("reason", .string(reason)),
+                ("message", .string(message)),
+                ("lastUpdateTime", unchanged ? existing?["lastUpdateTime"] ?? .string(now) : .string(now)),
+                ("lastTransitionTime", unchanged ? existing?["lastTransitionTime"] ?? .string(now) : .string(now)),
+            ])
         }
         var status: [(String, JSONValue)] = [("observedGeneration", deployment["metadata"]?["generation"] ?? .int(1))]
         for key in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"] {
             status.append((key, .int(Int64(plan.status[key] ?? 0))))
         }
-        status.append(("conditions", .array([
-            condition("Available", available, available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-                      available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
-            condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
-                      complete ? "Deployment \"\(name)\" has successfully progressed." : "Deployment \"\(name)\" is progressing."),
-        ])))
+        status.append(
+            (
+                "conditions",
+                .array([
+                    condition(
+                        "Available", available, available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                        available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+                    condition(
+                        "Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+                        complete ? "Deployment \"\(name)\" has successfully progressed." : "Deployment \"\(name)\" is progressing."),
+                ])
+            ))
         let next = JSONValue.object(status)
         let comparable = { (value: JSONValue) -> [JSONValue] in
             ["observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"].map { value[$0] ?? .null }
@@ -122,16 +133,18 @@ actor DeploymentController {
         }
         guard comparable(next) != comparable(previous) else { return }
         do {
-            _ = try await client.patch(.deployments, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
-                                       subresource: "status", fieldManager: nil)
+            _ = try await client.patch(
+                .deployments, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
+                subresource: "status", fieldManager: nil)
         } catch {
             logger.debug("cannot write deployment status \(namespace)/\(name): \(error)")
         }
     }
 
     func createPod(_ template: JSONValue, hash: String, namespace: String, name: String, uid: String) async {
-        let pod = PodTemplate.pod(from: template, generateName: "\(name)-\(hash)-", namespace: namespace, labels: [("pod-template-hash", hash)],
-                                  ownerAPIVersion: "apps/v1", ownerKind: "Deployment", ownerName: name, ownerUID: uid)
+        let pod = PodTemplate.pod(
+            from: template, generateName: "\(name)-\(hash)-", namespace: namespace, labels: [("pod-template-hash", hash)],
+            ownerAPIVersion: "apps/v1", ownerKind: "Deployment", ownerName: name, ownerUID: uid)
         do {
             _ = try await client.create(.pods, namespace: namespace, pod)
         } catch {

@@ -11,7 +11,8 @@ struct DisruptionBudgetController: Sendable {
 
     func reconcile(namespace: String) async {
         guard let budgets = try? await client.list(.podDisruptionBudgets, namespace: namespace, labelSelector: nil, fieldSelector: nil).items,
-              !budgets.isEmpty, let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil).items else { return }
+            !budgets.isEmpty, let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil).items
+        else { return }
         for budget in budgets {
             let next = Self.status(of: budget, pods: pods)
             let previous = budget["status"] ?? .object([])
@@ -19,8 +20,9 @@ struct DisruptionBudgetController: Sendable {
             guard fields.map({ next[$0] }) != fields.map({ previous[$0] }) else { continue }
             guard let name = budget["metadata"]?["name"]?.stringValue else { continue }
             do {
-                _ = try await client.patch(.podDisruptionBudgets, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
-                                           subresource: "status", fieldManager: nil)
+                _ = try await client.patch(
+                    .podDisruptionBudgets, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
+                    subresource: "status", fieldManager: nil)
             } catch {
                 logger.debug("cannot write PodDisruptionBudget status \(namespace)/\(name): \(error)")
             }
@@ -28,11 +30,14 @@ struct DisruptionBudgetController: Sendable {
     }
 
     static func status(of budget: JSONValue, pods: [JSONValue], now: Date = Date()) -> JSONValue {
-        let spec = (try? ObjectCodec.decode(PodDisruptionBudgetSpec.self, from: budget["spec"] ?? .object([]))) ?? PodDisruptionBudgetSpec(minAvailable: nil, selector: nil)
+        let spec =
+            (try? ObjectCodec.decode(PodDisruptionBudgetSpec.self, from: budget["spec"] ?? .object([])))
+            ?? PodDisruptionBudgetSpec(minAvailable: nil, selector: nil)
         // An absent selector matches nothing in policy/v1; an empty one matches every pod.
-        let matching = spec.selector.map { selector in
-            pods.filter { SelectorExpression(selector).matches(labels: $0["metadata"]?["labels"]?.stringMap ?? [:]) }
-        } ?? []
+        let matching =
+            spec.selector.map { selector in
+                pods.filter { SelectorExpression(selector).matches(labels: $0["metadata"]?["labels"]?.stringMap ?? [:]) }
+            } ?? []
         let expected = matching.count
         let healthy = matching.filter { $0["metadata"]?["deletionTimestamp"] == nil && PodReadiness.isReady($0) }.count
         let desired: Int

@@ -44,12 +44,15 @@ actor JobController {
 
     func reconcile(_ job: JSONValue) async {
         guard let namespace = job["metadata"]?["namespace"]?.stringValue, let name = job["metadata"]?["name"]?.stringValue,
-              let uid = job["metadata"]?["uid"]?.stringValue, job["metadata"]?["deletionTimestamp"] == nil else { return }
+            let uid = job["metadata"]?["uid"]?.stringValue, job["metadata"]?["deletionTimestamp"] == nil
+        else { return }
         if case .array(let conditions)? = job["status"]?["conditions"],
-           conditions.contains(where: { ["Complete", "Failed"].contains($0["type"]?.stringValue ?? "") && $0["status"]?.stringValue == "True" }) {
+            conditions.contains(where: { ["Complete", "Failed"].contains($0["type"]?.stringValue ?? "") && $0["status"]?.stringValue == "True" })
+        {
             return
         }
-        guard let pods = try? await client.list(.pods, namespace: namespace, labelSelector: "batch.kubernetes.io/controller-uid=\(uid)", fieldSelector: nil) else { return }
+        guard let pods = try? await client.list(.pods, namespace: namespace, labelSelector: "batch.kubernetes.io/controller-uid=\(uid)", fieldSelector: nil)
+        else { return }
         let tally = Self.tally(pods.items)
         var completions = 1
         if case .int(let value)? = job["spec"]?["completions"] { completions = Int(value) }
@@ -61,24 +64,32 @@ actor JobController {
         var create = false
         if tally.succeeded >= completions {
             for type in ["SuccessCriteriaMet", "Complete"] {
-                conditions.append(.object([("type", .string(type)), ("status", .string("True")), ("reason", .string("CompletionsReached")),
-                                           ("message", .string("Reached expected number of succeeded pods")),
-                                           ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now))]))
+                conditions.append(
+                    .object([
+                        ("type", .string(type)), ("status", .string("True")), ("reason", .string("CompletionsReached")),
+                        ("message", .string("Reached expected number of succeeded pods")),
+                        ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now)),
+                    ]))
             }
             status.append(("completionTime", .string(now)))
         } else if tally.failed > backoffLimit {
             for type in ["FailureTarget", "Failed"] {
-                conditions.append(.object([("type", .string(type)), ("status", .string("True")), ("reason", .string("BackoffLimitExceeded")),
-                                           ("message", .string("Job has reached the specified backoff limit")),
-                                           ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now))]))
+                conditions.append(
+                    .object([
+                        ("type", .string(type)), ("status", .string("True")), ("reason", .string("BackoffLimitExceeded")),
+                        ("message", .string("Job has reached the specified backoff limit")),
+                        ("lastProbeTime", .string(now)), ("lastTransitionTime", .string(now)),
+                    ]))
             }
         } else if tally.active == 0 {
             create = readyToRetry(uid: uid, failed: tally.failed, namespace: namespace, name: name)
         }
         if create { await createPod(for: job, namespace: namespace, name: name, uid: uid) }
         if !conditions.isEmpty { failuresSeen[uid] = nil }
-        status += [("active", .int(Int64(create ? 1 : (conditions.isEmpty ? tally.active : 0)))), ("ready", .int(Int64(tally.ready))),
-                   ("succeeded", .int(Int64(tally.succeeded))), ("failed", .int(Int64(tally.failed))), ("terminating", .int(0))]
+        status += [
+            ("active", .int(Int64(create ? 1 : (conditions.isEmpty ? tally.active : 0)))), ("ready", .int(Int64(tally.ready))),
+            ("succeeded", .int(Int64(tally.succeeded))), ("failed", .int(Int64(tally.failed))), ("terminating", .int(0)),
+        ]
         if !conditions.isEmpty { status.append(("conditions", .array(conditions))) }
         let next = JSONValue.object(status)
         let previous = job["status"] ?? .object([])
@@ -87,8 +98,9 @@ actor JobController {
         }
         guard comparable(next) != comparable(previous) || previous["startTime"] == nil else { return }
         do {
-            _ = try await client.patch(.jobs, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
-                                       subresource: "status", fieldManager: nil)
+            _ = try await client.patch(
+                .jobs, namespace: namespace, name: name, .object([("status", next)]), patchType: .merge,
+                subresource: "status", fieldManager: nil)
         } catch {
             logger.debug("cannot write job status \(namespace)/\(name): \(error)")
         }
@@ -116,10 +128,13 @@ actor JobController {
     func retryDone(_ uid: String) { retriesScheduled.remove(uid) }
 
     func createPod(for job: JSONValue, namespace: String, name: String, uid: String) async {
-        let pod = PodTemplate.pod(from: job["spec"]?["template"] ?? .object([]), generateName: "\(name)-", namespace: namespace,
-                                  labels: [("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
-                                           ("controller-uid", uid), ("job-name", name)],
-                                  ownerAPIVersion: "batch/v1", ownerKind: "Job", ownerName: name, ownerUID: uid)
+        let pod = PodTemplate.pod(
+            from: job["spec"]?["template"] ?? .object([]), generateName: "\(name)-", namespace: namespace,
+            labels: [
+                ("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
+                ("controller-uid", uid), ("job-name", name),
+            ],
+            ownerAPIVersion: "batch/v1", ownerKind: "Job", ownerName: name, ownerUID: uid)
         do {
             _ = try await client.create(.pods, namespace: namespace, pod)
         } catch {

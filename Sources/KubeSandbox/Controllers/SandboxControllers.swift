@@ -85,11 +85,13 @@ struct SandboxControllers: Sendable {
                     await services.reconcile(namespace: namespace, deleted: nil)
                     await budgets.reconcile(namespace: namespace)
                     if let job = pod?["metadata"]?["labels"]?["batch.kubernetes.io/job-name"]?.stringValue,
-                       let object = try? await client.get(.jobs, namespace: namespace, name: job) {
+                        let object = try? await client.get(.jobs, namespace: namespace, name: job)
+                    {
                         await jobs.reconcile(object)
                     }
                     if let owner = pod?["metadata"]?["ownerReferences"]?.arrayValue?.first(where: { $0["kind"]?.stringValue == "Deployment" }),
-                       let name = owner["name"]?.stringValue, let object = try? await client.get(.deployments, namespace: namespace, name: name) {
+                        let name = owner["name"]?.stringValue, let object = try? await client.get(.deployments, namespace: namespace, name: name)
+                    {
                         await deployments.reconcile(object)
                     }
                     let phase = event.current?["status"]?["phase"]?.stringValue
@@ -109,35 +111,75 @@ extension NamespaceDefaults {
     static func ensureKubernetesService(client: LoopbackKubeClient, apiServerPort: Int) async {
         let labels: JSONValue = .object([("component", .string("apiserver")), ("provider", .string("kubernetes"))])
         if (try? await client.get(.services, namespace: "default", name: "kubernetes")) == nil {
-            _ = try? await client.create(.services, namespace: "default", .object([
-                ("apiVersion", .string("v1")), ("kind", .string("Service")),
-                ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", labels)])),
-                ("spec", .object([("type", .string("ClusterIP")), ("ports", .array([.object([
-                    ("name", .string("https")), ("port", .int(443)), ("protocol", .string("TCP")), ("targetPort", .int(Int64(apiServerPort))),
-                ])]))])),
-            ]))
+            _ = try? await client.create(
+                .services, namespace: "default",
+                .object([
+                    ("apiVersion", .string("v1")), ("kind", .string("Service")),
+                    ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", labels)])),
+                    (
+                        "spec",
+                        .object([
+                            ("type", .string("ClusterIP")),
+                            (
+                                "ports",
+                                .array([
+                                    .object([
+                                        ("name", .string("https")), ("port", .int(443)), ("protocol", .string("TCP")),
+                                        ("targetPort", .int(Int64(apiServerPort))),
+                                    ])
+                                ])
+                            ),
+                        ])
+                    ),
+                ]))
         }
         if (try? await client.get(.endpoints, namespace: "default", name: "kubernetes")) == nil {
-            _ = try? await client.create(.endpoints, namespace: "default", .object([
-                ("apiVersion", .string("v1")), ("kind", .string("Endpoints")),
-                ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", labels)])),
-                ("subsets", .array([.object([
-                    ("addresses", .array([.object([("ip", .string(SandboxAPI.apiServerAddress))])])),
-                    ("ports", .array([.object([("name", .string("https")), ("port", .int(Int64(apiServerPort))), ("protocol", .string("TCP"))])])),
-                ])])),
-            ]))
+            _ = try? await client.create(
+                .endpoints, namespace: "default",
+                .object([
+                    ("apiVersion", .string("v1")), ("kind", .string("Endpoints")),
+                    ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", labels)])),
+                    (
+                        "subsets",
+                        .array([
+                            .object([
+                                ("addresses", .array([.object([("ip", .string(SandboxAPI.apiServerAddress))])])),
+                                ("ports", .array([.object([("name", .string("https")), ("port", .int(Int64(apiServerPort))), ("protocol", .string("TCP"))])])),
+                            ])
+                        ])
+                    ),
+                ]))
         }
         if (try? await client.get(.endpointSlices, namespace: "default", name: "kubernetes")) == nil {
-            _ = try? await client.create(.endpointSlices, namespace: "default", .object([
-                ("apiVersion", .string("discovery.k8s.io/v1")), ("kind", .string("EndpointSlice")),
-                ("metadata", .object([("name", .string("kubernetes")), ("namespace", .string("default")), ("labels", .object([
-                    ("kubernetes.io/service-name", .string("kubernetes")), ("endpointslice.kubernetes.io/managed-by", .string("endpointslicemirroring-controller.k8s.io")),
-                ]))])),
-                ("addressType", .string("IPv4")),
-                ("endpoints", .array([.object([("addresses", .array([.string(SandboxAPI.apiServerAddress)])),
-                                                ("conditions", .object([("ready", .bool(true))]))])])),
-                ("ports", .array([.object([("name", .string("https")), ("port", .int(Int64(apiServerPort))), ("protocol", .string("TCP"))])])),
-            ]))
+            _ = try? await client.create(
+                .endpointSlices, namespace: "default",
+                .object([
+                    ("apiVersion", .string("discovery.k8s.io/v1")), ("kind", .string("EndpointSlice")),
+                    (
+                        "metadata",
+                        .object([
+                            ("name", .string("kubernetes")), ("namespace", .string("default")),
+                            (
+                                "labels",
+                                .object([
+                                    ("kubernetes.io/service-name", .string("kubernetes")),
+                                    ("endpointslice.kubernetes.io/managed-by", .string("endpointslicemirroring-controller.k8s.io")),
+                                ])
+                            ),
+                        ])
+                    ),
+                    ("addressType", .string("IPv4")),
+                    (
+                        "endpoints",
+                        .array([
+                            .object([
+                                ("addresses", .array([.string(SandboxAPI.apiServerAddress)])),
+                                ("conditions", .object([("ready", .bool(true))])),
+                            ])
+                        ])
+                    ),
+                    ("ports", .array([.object([("name", .string("https")), ("port", .int(Int64(apiServerPort))), ("protocol", .string("TCP"))])])),
+                ]))
         }
     }
 }
@@ -148,17 +190,21 @@ enum NamespaceDefaults {
     static func ensure(in namespace: JSONValue, client: LoopbackKubeClient, caPEM: String, logger: Logger) async {
         guard let name = namespace["metadata"]?["name"]?.stringValue, namespace["metadata"]?["deletionTimestamp"] == nil else { return }
         if (try? await client.get(.serviceAccounts, namespace: name, name: "default")) == nil {
-            _ = try? await client.create(.serviceAccounts, namespace: name, .object([
-                ("apiVersion", .string("v1")), ("kind", .string("ServiceAccount")),
-                ("metadata", .object([("name", .string("default")), ("namespace", .string(name))])),
-            ]))
+            _ = try? await client.create(
+                .serviceAccounts, namespace: name,
+                .object([
+                    ("apiVersion", .string("v1")), ("kind", .string("ServiceAccount")),
+                    ("metadata", .object([("name", .string("default")), ("namespace", .string(name))])),
+                ]))
         }
         if (try? await client.get(.configMaps, namespace: name, name: "kube-root-ca.crt")) == nil {
-            _ = try? await client.create(.configMaps, namespace: name, .object([
-                ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
-                ("metadata", .object([("name", .string("kube-root-ca.crt")), ("namespace", .string(name))])),
-                ("data", .object([("ca.crt", .string(caPEM))])),
-            ]))
+            _ = try? await client.create(
+                .configMaps, namespace: name,
+                .object([
+                    ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
+                    ("metadata", .object([("name", .string("kube-root-ca.crt")), ("namespace", .string(name))])),
+                    ("data", .object([("ca.crt", .string(caPEM))])),
+                ]))
         }
     }
 }
@@ -173,11 +219,13 @@ enum VolumeClaimBinder {
         switch event {
         case .deleted(let claim):
             guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
-                  let uid = claim["metadata"]?["uid"]?.stringValue else { return }
+                let uid = claim["metadata"]?["uid"]?.stringValue
+            else { return }
             paths.remove(paths.directory(namespace: namespace, claim: name, uid: uid))
         case .added(let claim), .updated(_, let claim), .resync(let claim):
             guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
-                  let uid = claim["metadata"]?["uid"]?.stringValue else { return }
+                let uid = claim["metadata"]?["uid"]?.stringValue
+            else { return }
             if claim["metadata"]?["deletionTimestamp"] != nil {
                 await releaseIfUnused(claim, client: client, logger: logger)
                 return
@@ -185,8 +233,9 @@ enum VolumeClaimBinder {
             let finalizers = ObjectStore.finalizers(of: claim)
             if !finalizers.contains(protectionFinalizer) {
                 let patch: JSONValue = .object([("metadata", .object([("finalizers", .array((finalizers + [protectionFinalizer]).map(JSONValue.string)))]))])
-                _ = try? await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
-                                            subresource: nil, fieldManager: nil)
+                _ = try? await client.patch(
+                    .persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
+                    subresource: nil, fieldManager: nil)
             }
             let directory = paths.directory(namespace: namespace, claim: name, uid: uid)
             let requested = PersistentVolumePaths.requestedBytes(claim) ?? (1 << 30)
@@ -211,17 +260,19 @@ enum VolumeClaimBinder {
                     logger.info("volume restored", metadata: ["pvc": "\(namespace)/\(name)", "from": "\(origin.lastPathComponent)"])
                 }
                 if claim["spec"]?["volumeName"]?.stringValue == nil {
-                    _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
-                                               .object([("spec", .object([("volumeName", .string("pvc-\(uid)"))]))]),
-                                               patchType: .merge, subresource: nil, fieldManager: nil)
+                    _ = try await client.patch(
+                        .persistentVolumeClaims, namespace: namespace, name: name,
+                        .object([("spec", .object([("volumeName", .string("pvc-\(uid)"))]))]),
+                        patchType: .merge, subresource: nil, fieldManager: nil)
                 }
                 let status: JSONValue = .object([
                     ("phase", .string("Bound")),
                     ("accessModes", claim["spec"]?["accessModes"] ?? .array([.string("ReadWriteOnce")])),
                     ("capacity", .object([("storage", claim["spec"]?["resources"]?["requests"]?["storage"] ?? .string("1Gi"))])),
                 ])
-                _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, .object([("status", status)]),
-                                           patchType: .merge, subresource: "status", fieldManager: nil)
+                _ = try await client.patch(
+                    .persistentVolumeClaims, namespace: namespace, name: name, .object([("status", status)]),
+                    patchType: .merge, subresource: "status", fieldManager: nil)
             } catch let error as PersistentVolumePaths.MountError {
                 logger.warning("cannot bind pvc \(namespace)/\(name): \(error)")
             } catch {
@@ -233,41 +284,50 @@ enum VolumeClaimBinder {
     /// The VolumeSnapshot a claim restores from (`spec.dataSourceRef` or `spec.dataSource`), if any.
     static func snapshotSource(of claim: JSONValue) -> String? {
         guard let source = claim["spec"]?["dataSourceRef"] ?? claim["spec"]?["dataSource"],
-              source["kind"]?.stringValue == "VolumeSnapshot", source["apiGroup"]?.stringValue == "snapshot.storage.k8s.io" else { return nil }
+            source["kind"]?.stringValue == "VolumeSnapshot", source["apiGroup"]?.stringValue == "snapshot.storage.k8s.io"
+        else { return nil }
         return source["name"]?.stringValue
     }
 
     /// The directory whose content a new claim starts with: a ready VolumeSnapshot's copy, or a
     /// bound claim's volume (a clone); nil while there is none (the claim waits, as on a cluster).
-    static func dataSourceDirectory(of claim: JSONValue, namespace: String, client: LoopbackKubeClient,
-                                    paths: PersistentVolumePaths) async -> URL? {
+    static func dataSourceDirectory(
+        of claim: JSONValue, namespace: String, client: LoopbackKubeClient,
+        paths: PersistentVolumePaths
+    ) async -> URL? {
         guard let source = claim["spec"]?["dataSourceRef"] ?? claim["spec"]?["dataSource"], let sourceName = source["name"]?.stringValue else { return nil }
         if let snapshotName = snapshotSource(of: claim) {
             guard let snapshot = try? await client.get(.volumeSnapshots, namespace: namespace, name: snapshotName),
-                  snapshot["status"]?["readyToUse"] == .bool(true),
-                  let content = snapshot["status"]?["boundVolumeSnapshotContentName"]?.stringValue else { return nil }
+                snapshot["status"]?["readyToUse"] == .bool(true),
+                let content = snapshot["status"]?["boundVolumeSnapshotContentName"]?.stringValue
+            else { return nil }
             let directory = paths.snapshotDirectory(content: content)
             return FileManager.default.fileExists(atPath: directory.path) ? directory : nil
         }
         guard source["kind"]?.stringValue == "PersistentVolumeClaim", (source["apiGroup"]?.stringValue ?? "").isEmpty,
-              let original = try? await client.get(.persistentVolumeClaims, namespace: namespace, name: sourceName),
-              original["status"]?["phase"]?.stringValue == "Bound", let uid = original["metadata"]?["uid"]?.stringValue else { return nil }
+            let original = try? await client.get(.persistentVolumeClaims, namespace: namespace, name: sourceName),
+            original["status"]?["phase"]?.stringValue == "Bound", let uid = original["metadata"]?["uid"]?.stringValue
+        else { return nil }
         return paths.directory(namespace: namespace, claim: sourceName, uid: uid)
     }
 
     /// A bound claim whose request grew gets a volume that large (online expansion, as a CSI
     /// driver with allowVolumeExpansion does); its status capacity follows.
-    static func expandIfRequested(_ claim: JSONValue, directory: URL, bytes: UInt64, client: LoopbackKubeClient,
-                                  paths: PersistentVolumePaths, logger: Logger) async {
+    static func expandIfRequested(
+        _ claim: JSONValue, directory: URL, bytes: UInt64, client: LoopbackKubeClient,
+        paths: PersistentVolumePaths, logger: Logger
+    ) async {
         guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
-              let requested = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue else { return }
+            let requested = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue
+        else { return }
         let capacity = claim["status"]?["capacity"]?["storage"]?.stringValue.flatMap { try? Quantity($0) }
         guard let wanted = try? Quantity(requested), capacity.map({ wanted > $0 }) ?? true else { return }
         do {
             try paths.provide(directory, bytes: bytes)
-            _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
-                                       .object([("status", .object([("capacity", .object([("storage", .string(requested))]))]))]),
-                                       patchType: .merge, subresource: "status", fieldManager: nil)
+            _ = try await client.patch(
+                .persistentVolumeClaims, namespace: namespace, name: name,
+                .object([("status", .object([("capacity", .object([("storage", .string(requested))]))]))]),
+                patchType: .merge, subresource: "status", fieldManager: nil)
             logger.info("volume expanded", metadata: ["pvc": "\(namespace)/\(name)", "size": "\(requested)"])
         } catch {
             logger.warning("cannot expand pvc \(namespace)/\(name): \(error)")
@@ -286,14 +346,16 @@ enum VolumeClaimBinder {
     /// Lets a deleted claim go once no pod uses it.
     static func releaseIfUnused(_ claim: JSONValue, client: LoopbackKubeClient, logger: Logger) async {
         guard let namespace = claim["metadata"]?["namespace"]?.stringValue, let name = claim["metadata"]?["name"]?.stringValue,
-              ObjectStore.finalizers(of: claim).contains(protectionFinalizer),
-              let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil),
-              !isInUse(name, pods: pods.items) else { return }
+            ObjectStore.finalizers(of: claim).contains(protectionFinalizer),
+            let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil),
+            !isInUse(name, pods: pods.items)
+        else { return }
         let remaining = ObjectStore.finalizers(of: claim).filter { $0 != protectionFinalizer }
         let patch: JSONValue = .object([("metadata", .object([("finalizers", .array(remaining.map(JSONValue.string)))]))])
         do {
-            _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
-                                       subresource: nil, fieldManager: nil)
+            _ = try await client.patch(
+                .persistentVolumeClaims, namespace: namespace, name: name, patch, patchType: .merge,
+                subresource: nil, fieldManager: nil)
         } catch {
             logger.debug("cannot release pvc \(namespace)/\(name): \(error)")
         }

@@ -76,9 +76,10 @@ actor ServiceController {
         let selected = pods.filter { selects(selector, $0) && $0["status"]?["podIP"]?.stringValue != nil }
             .sorted { ($0["status"]?["podIP"]?.stringValue ?? "") < ($1["status"]?["podIP"]?.stringValue ?? "") }
         let addresses = selected.map { pod in
-            Endpoints.Address(ip: pod["status"]?["podIP"]?.stringValue ?? "", podName: pod["metadata"]?["name"]?.stringValue ?? "",
-                              podUID: pod["metadata"]?["uid"]?.stringValue ?? "", ready: isReady(pod) && pod["metadata"]?["deletionTimestamp"] == nil,
-                              terminating: pod["metadata"]?["deletionTimestamp"] != nil)
+            Endpoints.Address(
+                ip: pod["status"]?["podIP"]?.stringValue ?? "", podName: pod["metadata"]?["name"]?.stringValue ?? "",
+                podUID: pod["metadata"]?["uid"]?.stringValue ?? "", ready: isReady(pod) && pod["metadata"]?["deletionTimestamp"] == nil,
+                terminating: pod["metadata"]?["deletionTimestamp"] != nil)
         }
         var ports: [Endpoints.Port] = []
         if case .array(let servicePorts)? = service["spec"]?["ports"] {
@@ -88,8 +89,10 @@ actor ServiceController {
                 for pod in selected {
                     if let ip = pod["status"]?["podIP"]?.stringValue, let target = targetPort(port, on: pod) { targets[ip] = target }
                 }
-                ports.append(Endpoints.Port(name: port["name"]?.stringValue ?? "", servicePort: Int(number), targetPorts: targets,
-                                            proto: port["protocol"]?.stringValue ?? "TCP"))
+                ports.append(
+                    Endpoints.Port(
+                        name: port["name"]?.stringValue ?? "", servicePort: Int(number), targetPorts: targets,
+                        proto: port["protocol"]?.stringValue ?? "TCP"))
             }
         }
         return Endpoints(addresses: addresses, ports: ports)
@@ -102,7 +105,8 @@ actor ServiceController {
             await proxy.removeService("\(namespace)/\(name)")
         }
         guard let services = try? await client.list(.services, namespace: namespace, labelSelector: nil, fieldSelector: nil),
-              let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil) else { return }
+            let pods = try? await client.list(.pods, namespace: namespace, labelSelector: nil, fieldSelector: nil)
+        else { return }
         for service in services.items { await reconcile(service, pods: pods.items) }
     }
 
@@ -144,21 +148,35 @@ actor ServiceController {
             .object([("kind", .string("Pod")), ("namespace", .string(namespace)), ("name", .string(address.podName)), ("uid", .string(address.podUID))])
         }
         let portList = { (address: String?) -> JSONValue in
-            .array(endpoints.ports.map { port in
-                let target = address.flatMap { port.targetPorts[$0] } ?? port.targetPorts.values.first ?? port.servicePort
-                var fields: [(String, JSONValue)] = []
-                if !port.name.isEmpty { fields.append(("name", .string(port.name))) }
-                fields += [("port", .int(Int64(target))), ("protocol", .string(port.proto))]
-                return .object(fields)
-            })
+            .array(
+                endpoints.ports.map { port in
+                    let target = address.flatMap { port.targetPorts[$0] } ?? port.targetPorts.values.first ?? port.servicePort
+                    var fields: [(String, JSONValue)] = []
+                    if !port.name.isEmpty { fields.append(("name", .string(port.name))) }
+                    fields += [("port", .int(Int64(target))), ("protocol", .string(port.proto))]
+                    return .object(fields)
+                })
         }
         var subset: [(String, JSONValue)] = []
-        if !ready.isEmpty { subset.append(("addresses", .array(ready.map { .object([("ip", .string($0.ip)), ("nodeName", .string("sandbox")), ("targetRef", reference($0))]) }))) }
-        if !notReady.isEmpty { subset.append(("notReadyAddresses", .array(notReady.map { .object([("ip", .string($0.ip)), ("nodeName", .string("sandbox")), ("targetRef", reference($0))]) }))) }
+        if !ready.isEmpty {
+            subset.append(
+                ("addresses", .array(ready.map { .object([("ip", .string($0.ip)), ("nodeName", .string("sandbox")), ("targetRef", reference($0))]) })))
+        }
+        if !notReady.isEmpty {
+            subset.append(
+                (
+                    "notReadyAddresses",
+                    .array(notReady.map { .object([("ip", .string($0.ip)), ("nodeName", .string("sandbox")), ("targetRef", reference($0))]) })
+                ))
+        }
         subset.append(("ports", portList(endpoints.addresses.first?.ip)))
         let labels = service["metadata"]?["labels"] ?? .object([])
-        let owner: JSONValue = .array([.object([("apiVersion", .string("v1")), ("kind", .string("Service")), ("name", .string(name)),
-                                                ("uid", service["metadata"]?["uid"] ?? .null), ("controller", .bool(true)), ("blockOwnerDeletion", .bool(true))])])
+        let owner: JSONValue = .array([
+            .object([
+                ("apiVersion", .string("v1")), ("kind", .string("Service")), ("name", .string(name)),
+                ("uid", service["metadata"]?["uid"] ?? .null), ("controller", .bool(true)), ("blockOwnerDeletion", .bool(true)),
+            ])
+        ])
         let endpointsObject: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Endpoints")),
             ("metadata", .object([("name", .string(name)), ("namespace", .string(namespace)), ("labels", labels)])),
@@ -170,15 +188,31 @@ actor ServiceController {
         sliceLabels.append(("endpointslice.kubernetes.io/managed-by", .string("endpointslice-controller.k8s.io")))
         let slice: JSONValue = .object([
             ("apiVersion", .string("discovery.k8s.io/v1")), ("kind", .string("EndpointSlice")),
-            ("metadata", .object([("name", .string("\(name)-sandbox")), ("namespace", .string(namespace)), ("labels", .object(sliceLabels)),
-                                  ("ownerReferences", owner)])),
+            (
+                "metadata",
+                .object([
+                    ("name", .string("\(name)-sandbox")), ("namespace", .string(namespace)), ("labels", .object(sliceLabels)),
+                    ("ownerReferences", owner),
+                ])
+            ),
             ("addressType", .string("IPv4")),
-            ("endpoints", .array(endpoints.addresses.map { address in
-                .object([("addresses", .array([.string(address.ip)])),
-                         ("conditions", .object([("ready", .bool(address.ready)), ("serving", .bool(address.ready || address.terminating)),
-                                                 ("terminating", .bool(address.terminating))])),
-                         ("nodeName", .string("sandbox")), ("targetRef", reference(address))])
-            })),
+            (
+                "endpoints",
+                .array(
+                    endpoints.addresses.map { address in
+                        .object([
+                            ("addresses", .array([.string(address.ip)])),
+                            (
+                                "conditions",
+                                .object([
+                                    ("ready", .bool(address.ready)), ("serving", .bool(address.ready || address.terminating)),
+                                    ("terminating", .bool(address.terminating)),
+                                ])
+                            ),
+                            ("nodeName", .string("sandbox")), ("targetRef", reference(address)),
+                        ])
+                    })
+            ),
             ("ports", portList(endpoints.addresses.first?.ip)),
         ])
         await upsert(.endpointSlices, namespace: namespace, name: "\(name)-sandbox", slice, compare: ["endpoints", "ports"])

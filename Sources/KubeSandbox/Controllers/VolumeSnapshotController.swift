@@ -24,13 +24,15 @@ struct VolumeSnapshotController: Sendable {
 
     func reconcile(_ event: JSONValue) async {
         guard let namespace = event["metadata"]?["namespace"]?.stringValue, let name = event["metadata"]?["name"]?.stringValue,
-              event["status"]?["readyToUse"] != .bool(true) else { return }
+            event["status"]?["readyToUse"] != .bool(true)
+        else { return }
         // The event may be older than the snapshot's state (our own spec patch queues one before the
         // status patch): act on the stored object, and never cut a snapshot twice.
         guard let snapshot = try? await client.get(.volumeSnapshots, namespace: namespace, name: name),
-              let uid = snapshot["metadata"]?["uid"]?.stringValue, snapshot["metadata"]?["deletionTimestamp"] == nil,
-              snapshot["status"]?["readyToUse"] != .bool(true), snapshot["status"]?["boundVolumeSnapshotContentName"] == nil,
-              (try? await client.get(.volumeSnapshotContents, namespace: nil, name: Self.contentName(snapshotUID: uid))) == nil else { return }
+            let uid = snapshot["metadata"]?["uid"]?.stringValue, snapshot["metadata"]?["deletionTimestamp"] == nil,
+            snapshot["status"]?["readyToUse"] != .bool(true), snapshot["status"]?["boundVolumeSnapshotContentName"] == nil,
+            (try? await client.get(.volumeSnapshotContents, namespace: nil, name: Self.contentName(snapshotUID: uid))) == nil
+        else { return }
         do {
             try await take(snapshot, namespace: namespace, name: name, uid: uid)
         } catch let problem as Problem {
@@ -50,7 +52,9 @@ struct VolumeSnapshotController: Sendable {
         }
         let className = try await snapshotClass(named: snapshot["spec"]?["volumeSnapshotClassName"]?.stringValue)
         let claim: JSONValue
-        do { claim = try await client.get(.persistentVolumeClaims, namespace: namespace, name: claimName) } catch let error as KubeAPIError where error.isNotFound {
+        do { claim = try await client.get(.persistentVolumeClaims, namespace: namespace, name: claimName) } catch let error as KubeAPIError
+            where error.isNotFound
+        {
             throw Problem(description: "failed to take snapshot: persistentvolumeclaim \"\(claimName)\" not found")
         }
         guard claim["status"]?["phase"]?.stringValue == "Bound", let claimUID = claim["metadata"]?["uid"]?.stringValue else {
@@ -73,30 +77,54 @@ struct VolumeSnapshotController: Sendable {
         let content: JSONValue = .object([
             ("apiVersion", .string("snapshot.storage.k8s.io/v1")), ("kind", .string("VolumeSnapshotContent")),
             ("metadata", .object([("name", .string(contentName))])),
-            ("spec", .object([
-                ("deletionPolicy", .string(try await deletionPolicy(ofClass: className))),
-                ("driver", .string(VolumeSnapshotDefinitions.driver)),
-                ("source", .object([("volumeHandle", .string(claim["spec"]?["volumeName"]?.stringValue ?? "pvc-\(claimUID)"))])),
-                ("volumeSnapshotClassName", .string(className)),
-                ("volumeSnapshotRef", .object([("apiVersion", .string("snapshot.storage.k8s.io/v1")), ("kind", .string("VolumeSnapshot")),
-                                               ("name", .string(name)), ("namespace", .string(namespace)), ("uid", .string(uid))])),
-            ])),
+            (
+                "spec",
+                .object([
+                    ("deletionPolicy", .string(try await deletionPolicy(ofClass: className))),
+                    ("driver", .string(VolumeSnapshotDefinitions.driver)),
+                    ("source", .object([("volumeHandle", .string(claim["spec"]?["volumeName"]?.stringValue ?? "pvc-\(claimUID)"))])),
+                    ("volumeSnapshotClassName", .string(className)),
+                    (
+                        "volumeSnapshotRef",
+                        .object([
+                            ("apiVersion", .string("snapshot.storage.k8s.io/v1")), ("kind", .string("VolumeSnapshot")),
+                            ("name", .string(name)), ("namespace", .string(namespace)), ("uid", .string(uid)),
+                        ])
+                    ),
+                ])
+            ),
         ])
         do {
             _ = try await client.create(.volumeSnapshotContents, namespace: nil, content)
         } catch let error as KubeAPIError where error.code == 409 {}
         let nanoseconds = Int64(cutAt.timeIntervalSince1970 * 1_000_000_000)
-        _ = try await client.patch(.volumeSnapshotContents, namespace: nil, name: contentName, .object([("status", .object([
-            ("snapshotHandle", .string(contentName)), ("creationTime", .int(nanoseconds)), ("readyToUse", .bool(true)), ("restoreSize", .int(bytes)),
-        ]))]), patchType: .merge, subresource: "status", fieldManager: nil)
-        _ = try await client.patch(.volumeSnapshots, namespace: namespace, name: name, .object([("status", .object([
-            ("boundVolumeSnapshotContentName", .string(contentName)), ("creationTime", .string(created)),
-            ("readyToUse", .bool(true)), ("restoreSize", .string(size)), ("error", .null),
-        ]))]), patchType: .merge, subresource: "status", fieldManager: nil)
+        _ = try await client.patch(
+            .volumeSnapshotContents, namespace: nil, name: contentName,
+            .object([
+                (
+                    "status",
+                    .object([
+                        ("snapshotHandle", .string(contentName)), ("creationTime", .int(nanoseconds)), ("readyToUse", .bool(true)),
+                        ("restoreSize", .int(bytes)),
+                    ])
+                )
+            ]), patchType: .merge, subresource: "status", fieldManager: nil)
+        _ = try await client.patch(
+            .volumeSnapshots, namespace: namespace, name: name,
+            .object([
+                (
+                    "status",
+                    .object([
+                        ("boundVolumeSnapshotContentName", .string(contentName)), ("creationTime", .string(created)),
+                        ("readyToUse", .bool(true)), ("restoreSize", .string(size)), ("error", .null),
+                    ])
+                )
+            ]), patchType: .merge, subresource: "status", fieldManager: nil)
         if snapshot["spec"]?["volumeSnapshotClassName"] == nil {
-            _ = try await client.patch(.volumeSnapshots, namespace: namespace, name: name,
-                                       .object([("spec", .object([("volumeSnapshotClassName", .string(className))]))]),
-                                       patchType: .merge, subresource: nil, fieldManager: nil)
+            _ = try await client.patch(
+                .volumeSnapshots, namespace: namespace, name: name,
+                .object([("spec", .object([("volumeSnapshotClassName", .string(className))]))]),
+                patchType: .merge, subresource: nil, fieldManager: nil)
         }
         logger.info("volume snapshot taken", metadata: ["snapshot": "\(namespace)/\(name)", "pvc": "\(claimName)", "content": "\(contentName)"])
         // Claims waiting to be restored from this snapshot can bind now.
@@ -110,13 +138,15 @@ struct VolumeSnapshotController: Sendable {
     private func snapshotClass(named name: String?) async throws -> String {
         if let name {
             guard (try? await client.get(.volumeSnapshotClasses, namespace: nil, name: name)) != nil else {
-                throw Problem(description: "failed to get input parameters to create snapshot: volumesnapshotclass.snapshot.storage.k8s.io \"\(name)\" not found")
+                throw Problem(
+                    description: "failed to get input parameters to create snapshot: volumesnapshotclass.snapshot.storage.k8s.io \"\(name)\" not found")
             }
             return name
         }
         let classes = (try? await client.list(.volumeSnapshotClasses, namespace: nil, labelSelector: nil, fieldSelector: nil).items) ?? []
         guard let chosen = classes.first(where: { $0["metadata"]?["annotations"]?[VolumeSnapshotDefinitions.defaultClassAnnotation]?.stringValue == "true" }),
-              let chosenName = chosen["metadata"]?["name"]?.stringValue else {
+            let chosenName = chosen["metadata"]?["name"]?.stringValue
+        else {
             throw Problem(description: "cannot find default snapshot class")
         }
         return chosenName
@@ -131,10 +161,17 @@ struct VolumeSnapshotController: Sendable {
         let current = try? await client.get(.volumeSnapshots, namespace: namespace, name: name)
         guard current?["status"]?["error"]?["message"]?.stringValue != message else { return }
         logger.info("volume snapshot not taken", metadata: ["snapshot": "\(namespace)/\(name)", "reason": "\(message)"])
-        _ = try? await client.patch(.volumeSnapshots, namespace: namespace, name: name, .object([("status", .object([
-            ("readyToUse", .bool(false)),
-            ("error", .object([("message", .string(message)), ("time", .string(KubeTime.time(Date())))])),
-        ]))]), patchType: .merge, subresource: "status", fieldManager: nil)
+        _ = try? await client.patch(
+            .volumeSnapshots, namespace: namespace, name: name,
+            .object([
+                (
+                    "status",
+                    .object([
+                        ("readyToUse", .bool(false)),
+                        ("error", .object([("message", .string(message)), ("time", .string(KubeTime.time(Date())))])),
+                    ])
+                )
+            ]), patchType: .merge, subresource: "status", fieldManager: nil)
     }
 
     /// A deleted snapshot takes its content with it when the content's policy is Delete.
@@ -142,7 +179,8 @@ struct VolumeSnapshotController: Sendable {
         guard let uid = snapshot["metadata"]?["uid"]?.stringValue else { return }
         let contentName = snapshot["status"]?["boundVolumeSnapshotContentName"]?.stringValue ?? Self.contentName(snapshotUID: uid)
         guard let content = try? await client.get(.volumeSnapshotContents, namespace: nil, name: contentName),
-              content["spec"]?["deletionPolicy"]?.stringValue != "Retain" else { return }
+            content["spec"]?["deletionPolicy"]?.stringValue != "Retain"
+        else { return }
         try? await client.delete(.volumeSnapshotContents, namespace: nil, name: contentName, propagation: .background)
     }
 

@@ -3,8 +3,9 @@ import Foundation
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `pods/NAME/exec` resolved to: a running container's first process and the command to run beside it.
@@ -36,8 +37,12 @@ struct ExecSession: Sendable {
             try await send(.error, Array(JSONText.serialize(RemoteCommandProtocol.failureStatus("cannot run the command: \(error)")).utf8), outbound)
             return
         }
-        logger.info("kubectl exec", metadata: ["pod": "\(target.namespace)/\(target.pod)", "container": "\(target.container)",
-                                               "command": "\(target.options.command.first ?? "")"])
+        logger.info(
+            "kubectl exec",
+            metadata: [
+                "pod": "\(target.namespace)/\(target.pod)", "container": "\(target.container)",
+                "command": "\(target.options.command.first ?? "")",
+            ])
         let process = started.process
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -62,10 +67,11 @@ struct ExecSession: Sendable {
                     do { try await send(stream, bytes, outbound) } catch { break }
                 }
                 let termination = await process.wait()
-                let code: Int32 = switch termination {
-                case .exited(let code): code
-                case .signaled(let signal): 128 + signal
-                }
+                let code: Int32 =
+                    switch termination {
+                    case .exited(let code): code
+                    case .signaled(let signal): 128 + signal
+                    }
                 let status = RemoteCommandProtocol.status(exitCode: code, command: target.options.command)
                 try? await send(.error, Array(JSONText.serialize(status).utf8), outbound)
                 return true
@@ -99,8 +105,11 @@ struct ExecSession: Sendable {
 
     private func start() throws -> Started {
         let identity = try ContainerIdentity.read(processID: target.processID)
-        let arguments = ["--target", String(target.processID), "--mount", "--uts", "--pid", "--root", "--wd",
-                         "--setgid", String(identity.gid), "--setuid", String(identity.uid), "--"] + target.options.command
+        let arguments =
+            [
+                "--target", String(target.processID), "--mount", "--uts", "--pid", "--root", "--wd",
+                "--setgid", String(identity.gid), "--setuid", String(identity.uid), "--",
+            ] + target.options.command
         let options = target.options
         if options.tty {
             let (controlling, terminalPath) = try Self.openTerminal()
@@ -111,15 +120,16 @@ struct ExecSession: Sendable {
             }
             defer { close(terminal) }
             // setsid makes the terminal the command's controlling one, so ^C reaches it.
-            let process = try ChildProcess.spawn("/usr/bin/setsid", ["--ctty", "--wait", "/usr/bin/nsenter"] + arguments,
-                                                 environment: identity.environment, stdin: terminal,
-                                                 stdout: .descriptor(terminal), stderr: .descriptor(terminal))
+            let process = try ChildProcess.spawn(
+                "/usr/bin/setsid", ["--ctty", "--wait", "/usr/bin/nsenter"] + arguments,
+                environment: identity.environment, stdin: terminal,
+                stdout: .descriptor(terminal), stderr: .descriptor(terminal))
             let writer = DescriptorWriter(descriptor: dup(controlling))
             let output = Self.merge([(.stdout, DescriptorReader.chunks(of: controlling))])
             return Started(process: process, input: options.stdin ? writer : nil, terminal: writer, output: output)
         }
         var toClose: [Int32] = []
-        defer { toClose.forEach { close($0) } }
+        defer { for descriptor in toClose { close(descriptor) } }
         var input: DescriptorWriter?
         var stdin: Int32?
         if options.stdin {
@@ -140,8 +150,9 @@ struct ExecSession: Sendable {
             outputs.append(.descriptor(pipe.write))
             readers.append((stream, DescriptorReader.chunks(of: pipe.read)))
         }
-        let process = try ChildProcess.spawn("/usr/bin/nsenter", arguments, environment: identity.environment, stdin: stdin,
-                                             stdout: outputs[0], stderr: outputs[1], newProcessGroup: true)
+        let process = try ChildProcess.spawn(
+            "/usr/bin/nsenter", arguments, environment: identity.environment, stdin: stdin,
+            stdout: outputs[0], stderr: outputs[1], newProcessGroup: true)
         return Started(process: process, input: input, terminal: nil, output: Self.merge(readers))
     }
 
@@ -174,7 +185,8 @@ struct ExecSession: Sendable {
         let controlling = terminals.open(O_RDWR | O_NOCTTY | O_CLOEXEC)
         var name = [CChar](repeating: 0, count: 128)
         guard controlling >= 0, terminals.grant(controlling) == 0, terminals.unlock(controlling) == 0,
-              terminals.name(controlling, &name, name.count) == 0 else {
+            terminals.name(controlling, &name, name.count) == 0
+        else {
             let reason = String(cString: strerror(errno))
             if controlling >= 0 { close(controlling) }
             throw ExecFailure("cannot open a terminal: \(reason)")
@@ -185,7 +197,8 @@ struct ExecSession: Sendable {
     /// `{"Width":80,"Height":24}` on the resize stream sets the terminal's size.
     static func resize(_ terminal: DescriptorWriter, json bytes: [UInt8]) {
         guard let size = try? JSONText.parse(bytes), let width = size["Width"]?.intValue, let height = size["Height"]?.intValue,
-              (1...10_000).contains(width), (1...10_000).contains(height) else { return }
+            (1...10_000).contains(width), (1...10_000).contains(height)
+        else { return }
         terminal.perform { descriptor in
             var window = winsize(ws_row: UInt16(height), ws_col: UInt16(width), ws_xpixel: 0, ws_ypixel: 0)
             _ = ioctl(descriptor, UInt(TIOCSWINSZ), &window)
@@ -206,8 +219,10 @@ struct PseudoTerminals: @unchecked Sendable {
 
     static let shared: PseudoTerminals? = {
         guard let open = dlsym(nil, "posix_openpt"), let grant = dlsym(nil, "grantpt"), let unlock = dlsym(nil, "unlockpt"),
-              let name = dlsym(nil, "ptsname_r") else { return nil }
-        return PseudoTerminals(open: unsafeBitCast(open, to: Open.self), grant: unsafeBitCast(grant, to: Control.self),
-                               unlock: unsafeBitCast(unlock, to: Control.self), name: unsafeBitCast(name, to: Name.self))
+            let name = dlsym(nil, "ptsname_r")
+        else { return nil }
+        return PseudoTerminals(
+            open: unsafeBitCast(open, to: Open.self), grant: unsafeBitCast(grant, to: Control.self),
+            unlock: unsafeBitCast(unlock, to: Control.self), name: unsafeBitCast(name, to: Name.self))
     }()
 }

@@ -13,12 +13,17 @@ struct UpgradeFilteringChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
     let inner: HTTP1WebSocketUpgradeChannel
 
-    static func builder(configuration: HTTP1WebSocketUpgradeChannel.Configuration,
-                        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws
-                            -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>) -> HTTPServerBuilder {
+    static func builder(
+        configuration: HTTP1WebSocketUpgradeChannel.Configuration,
+        shouldUpgrade:
+            @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws
+            -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            UpgradeFilteringChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration,
-                                                                       shouldUpgrade: shouldUpgrade))
+            UpgradeFilteringChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, configuration: configuration,
+                    shouldUpgrade: shouldUpgrade))
         }
     }
 

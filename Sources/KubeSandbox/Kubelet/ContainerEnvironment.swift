@@ -34,11 +34,13 @@ struct ContainerEnvironment {
             if let index = result.firstIndex(where: { $0.0 == name }) { result[index].1 = value } else { result.append((name, value)) }
         }
         let port = String(apiServerPort)
-        for (name, value) in [("KUBERNETES_SERVICE_HOST", apiServerHost), ("KUBERNETES_SERVICE_PORT", port),
-                              ("KUBERNETES_SERVICE_PORT_HTTPS", port), ("KUBERNETES_PORT", "tcp://\(apiServerHost):\(port)"),
-                              ("KUBERNETES_PORT_443_TCP", "tcp://\(apiServerHost):\(port)"), ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
-                              ("KUBERNETES_PORT_443_TCP_PORT", port), ("KUBERNETES_PORT_443_TCP_ADDR", apiServerHost),
-                              ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), ("HOSTNAME", pod.name)] {
+        for (name, value) in [
+            ("KUBERNETES_SERVICE_HOST", apiServerHost), ("KUBERNETES_SERVICE_PORT", port),
+            ("KUBERNETES_SERVICE_PORT_HTTPS", port), ("KUBERNETES_PORT", "tcp://\(apiServerHost):\(port)"),
+            ("KUBERNETES_PORT_443_TCP", "tcp://\(apiServerHost):\(port)"), ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
+            ("KUBERNETES_PORT_443_TCP_PORT", port), ("KUBERNETES_PORT_443_TCP_ADDR", apiServerHost),
+            ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), ("HOSTNAME", pod.name),
+        ] {
             set(name, value)
         }
         let imageVariables = ["POD_IP": pod.podIP, "POD_NAME": pod.name, "POD_NAMESPACE": pod.namespace]
@@ -49,7 +51,7 @@ struct ContainerEnvironment {
             let references: [(OptionalNameReference?, String, (String) -> [String: String]?)] = [
                 (source.configMapRef, "configmap", configMap), (source.secretRef, "secret", secret),
             ]
-            for case let (reference?, kind, lookup) in references {
+            for case (let reference?, let kind, let lookup) in references {
                 let name = reference.name ?? ""
                 guard let data = lookup(name) else {
                     if reference.optional == true { continue }

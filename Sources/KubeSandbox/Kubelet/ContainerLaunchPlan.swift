@@ -33,8 +33,10 @@ struct ContainerLaunchPlan: Equatable {
         var group: String
     }
 
-    static func make(pod: PodSpec, podName: String, container: Container, image: ImageMap.Entry, environment: [(String, String)],
-                     volumeDirectories: [String: String], podFiles: PodFiles, rootDirectory: String) throws(Failure) -> ContainerLaunchPlan {
+    static func make(
+        pod: PodSpec, podName: String, container: Container, image: ImageMap.Entry, environment: [(String, String)],
+        volumeDirectories: [String: String], podFiles: PodFiles, rootDirectory: String
+    ) throws(Failure) -> ContainerLaunchPlan {
         let podContext = pod.securityContext
         let context = container.securityContext
         let uid = context?.runAsUser ?? podContext?.runAsUser ?? 0
@@ -83,9 +85,10 @@ struct ContainerLaunchPlan: Equatable {
         } else {
             throw Failure(description: "container \(container.name) has no command and image \(container.image ?? "") has no entrypoint in the image map")
         }
-        return ContainerLaunchPlan(rootDirectory: rootDirectory, hostname: pod.hostname ?? podName, mounts: mounts, uid: uid, gid: gid,
-                                   groups: groups, workingDirectory: container.workingDir ?? "/",
-                                   readOnlyRoot: context?.readOnlyRootFilesystem ?? false, command: command)
+        return ContainerLaunchPlan(
+            rootDirectory: rootDirectory, hostname: pod.hostname ?? podName, mounts: mounts, uid: uid, gid: gid,
+            groups: groups, workingDirectory: container.workingDir ?? "/",
+            readOnlyRoot: context?.readOnlyRootFilesystem ?? false, command: command)
     }
 
     /// The helper's command line.
@@ -94,17 +97,25 @@ struct ContainerLaunchPlan: Equatable {
         for path in Self.systemPaths { arguments += ["--system", path] }
         for mount in mounts { arguments += [mount.readOnly ? "--bind-ro" : "--bind", mount.source, mount.target] }
         if readOnlyRoot { arguments.append("--read-only-root") }
-        arguments += ["--uid", String(uid), "--gid", String(gid), "--groups", groups.map(String.init).joined(separator: ","),
-                      "--workdir", workingDirectory, "--pid-file", pidFile, "--"]
+        arguments += [
+            "--uid", String(uid), "--gid", String(gid), "--groups", groups.map(String.init).joined(separator: ","),
+            "--workdir", workingDirectory, "--pid-file", pidFile, "--",
+        ]
         return arguments + command
     }
 
     /// /etc/passwd and /etc/group for a pod: the host's accounts, with the image's accounts replacing
     /// any of the same name or id, and an entry for a uid that would otherwise have none (tools such
     /// as initdb refuse to run without one).
-    static func accountFiles(hostPasswd: String, hostGroup: String, imageUsers: [ImageMap.User], runAs uid: Int64, gid: Int64) -> (passwd: String, group: String) {
+    static func accountFiles(hostPasswd: String, hostGroup: String, imageUsers: [ImageMap.User], runAs uid: Int64, gid: Int64) -> (
+        passwd: String, group: String
+    ) {
         var users = imageUsers
-        if !users.contains(where: { $0.uid == uid }), !hostPasswd.split(separator: "\n").contains(where: { $0.split(separator: ":", omittingEmptySubsequences: false).dropFirst(2).first == Substring(String(uid)) }) {
+        if !users.contains(where: { $0.uid == uid }),
+            !hostPasswd.split(separator: "\n").contains(where: {
+                $0.split(separator: ":", omittingEmptySubsequences: false).dropFirst(2).first == Substring(String(uid))
+            })
+        {
             users.append(ImageMap.User(name: "uid\(uid)", uid: uid, gid: gid, home: "/"))
         }
         // Host entries named or numbered like an image account give way to it.

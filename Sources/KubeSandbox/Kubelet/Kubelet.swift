@@ -69,8 +69,9 @@ public actor Kubelet {
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let context = KubeletContext(
             client: client, nodeName: configuration.nodeName, directory: directory, logs: logs,
-            persistentVolumes: PersistentVolumePaths(root: directory.appendingPathComponent("persistent-volumes"),
-                                                     limitCapacity: configuration.limitVolumeCapacity),
+            persistentVolumes: PersistentVolumePaths(
+                root: directory.appendingPathComponent("persistent-volumes"),
+                limitCapacity: configuration.limitVolumeCapacity),
             imageMap: configuration.imageMap, helperPath: configuration.helperPath,
             prober: Prober(http: http, group: MultiThreadedEventLoopGroup.singleton, scratchDirectory: scratch.path),
             apiServerHost: "127.0.0.1", apiServerPort: apiServerPort,
@@ -83,9 +84,10 @@ public actor Kubelet {
         if !leftovers.isEmpty { logger.warning("stopped containers left by an earlier run", metadata: ["pids": "\(leftovers)"]) }
         await registerNode()
         let proxy = ServiceProxy(group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let controllers = SandboxControllers(client: client, caPEM: configuration.caPEM, persistentVolumes: context.persistentVolumes,
-                                             names: names, proxy: proxy, serviceAddressBlock: configuration.addressBlock + 1,
-                                             apiServerPort: apiServerPort, logger: logger)
+        let controllers = SandboxControllers(
+            client: client, caPEM: configuration.caPEM, persistentVolumes: context.persistentVolumes,
+            names: names, proxy: proxy, serviceAddressBlock: configuration.addressBlock + 1,
+            apiServerPort: apiServerPort, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let informer = Informer(client: self.client, type: .pods, resyncPeriod: .seconds(30))
@@ -105,19 +107,48 @@ public actor Kubelet {
         let now = ObjectStore.timestamp(Date())
         let node: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Node")),
-            ("metadata", .object([("name", .string(configuration.nodeName)), ("labels", .object([
-                ("kubernetes.io/hostname", .string(configuration.nodeName)), ("kubernetes.io/os", .string("linux")),
-                ("kubernetes.io/arch", .string("amd64")), ("node-role.kubernetes.io/control-plane", .string("")),
-            ]))])),
-            ("status", .object([
-                ("conditions", .array([.object([("type", .string("Ready")), ("status", .string("True")), ("reason", .string("KubeletReady")),
-                                                ("message", .string("kubelet is posting ready status")),
-                                                ("lastHeartbeatTime", .string(now)), ("lastTransitionTime", .string(now))])])),
-                ("addresses", .array([.object([("type", .string("InternalIP")), ("address", .string("127.0.0.1"))]),
-                                      .object([("type", .string("Hostname")), ("address", .string(configuration.nodeName))])])),
-                ("nodeInfo", .object([("kubeletVersion", .string("v1.32.0-sandbox")), ("operatingSystem", .string("linux")),
-                                      ("architecture", .string("amd64")), ("containerRuntimeVersion", .string("sandbox://process"))])),
-            ])),
+            (
+                "metadata",
+                .object([
+                    ("name", .string(configuration.nodeName)),
+                    (
+                        "labels",
+                        .object([
+                            ("kubernetes.io/hostname", .string(configuration.nodeName)), ("kubernetes.io/os", .string("linux")),
+                            ("kubernetes.io/arch", .string("amd64")), ("node-role.kubernetes.io/control-plane", .string("")),
+                        ])
+                    ),
+                ])
+            ),
+            (
+                "status",
+                .object([
+                    (
+                        "conditions",
+                        .array([
+                            .object([
+                                ("type", .string("Ready")), ("status", .string("True")), ("reason", .string("KubeletReady")),
+                                ("message", .string("kubelet is posting ready status")),
+                                ("lastHeartbeatTime", .string(now)), ("lastTransitionTime", .string(now)),
+                            ])
+                        ])
+                    ),
+                    (
+                        "addresses",
+                        .array([
+                            .object([("type", .string("InternalIP")), ("address", .string("127.0.0.1"))]),
+                            .object([("type", .string("Hostname")), ("address", .string(configuration.nodeName))]),
+                        ])
+                    ),
+                    (
+                        "nodeInfo",
+                        .object([
+                            ("kubeletVersion", .string("v1.32.0-sandbox")), ("operatingSystem", .string("linux")),
+                            ("architecture", .string("amd64")), ("containerRuntimeVersion", .string("sandbox://process")),
+                        ])
+                    ),
+                ])
+            ),
         ])
         do {
             let created = try await client.create(.nodes, namespace: nil, node)

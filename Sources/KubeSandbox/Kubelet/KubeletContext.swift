@@ -44,7 +44,8 @@ struct KubeletContext: Sendable {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: runningDirectory.path)) ?? [] {
             defer { unlink(runningDirectory.appendingPathComponent(name).path) }
             guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                  String(decoding: data, as: UTF8.self).contains("kube-sandbox-exec") else { continue }
+                String(decoding: data, as: UTF8.self).contains("kube-sandbox-exec")
+            else { continue }
             kill(pid, SIGKILL)
             killed.append(pid)
         }
@@ -80,8 +81,10 @@ actor ServiceNames {
     }
 
     static func render(_ addresses: [String: [String: String]], podName: String, namespace: String, podIP: String) -> String {
-        var lines = ["# Kubernetes-managed hosts file (kube-sandbox).", "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
-                     "\(podIP)\t\(podName)"]
+        var lines = [
+            "# Kubernetes-managed hosts file (kube-sandbox).", "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
+            "\(podIP)\t\(podName)",
+        ]
         for (serviceNamespace, services) in addresses.sorted(by: { $0.key < $1.key }) {
             for (service, address) in services.sorted(by: { $0.key < $1.key }) {
                 var names = ["\(service).\(serviceNamespace).svc.cluster.local", "\(service).\(serviceNamespace).svc", "\(service).\(serviceNamespace)"]

@@ -13,10 +13,13 @@ struct LoopbackKubeClient: KubeClient {
         self.user = user
     }
 
-    func send(_ method: String, _ path: String, query: [String: String] = [:], body: JSONValue? = nil,
-              contentType: String = "application/json") async throws -> JSONValue {
-        var request = APIRequest(method: method, path: path, query: query, contentType: contentType,
-                                 body: body.map { Array(JSONText.serialize($0).utf8) } ?? [])
+    func send(
+        _ method: String, _ path: String, query: [String: String] = [:], body: JSONValue? = nil,
+        contentType: String = "application/json"
+    ) async throws -> JSONValue {
+        var request = APIRequest(
+            method: method, path: path, query: query, contentType: contentType,
+            body: body.map { Array(JSONText.serialize($0).utf8) } ?? [])
         request.accept = "application/json"
         switch await api.handle(request, user: user) {
         case .json(let status, let value):
@@ -49,28 +52,37 @@ struct LoopbackKubeClient: KubeClient {
         return try await send("PUT", type.path(namespace: namespace, name: name, subresource: subresource), body: object)
     }
 
-    func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
-               subresource: String?, fieldManager: String?) async throws -> JSONValue {
+    func patch(
+        _ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
+        subresource: String?, fieldManager: String?
+    ) async throws -> JSONValue {
         var query: [String: String] = [:]
         query["fieldManager"] = fieldManager
-        return try await send("PATCH", type.path(namespace: namespace, name: name, subresource: subresource), query: query,
-                              body: patch, contentType: patchType.rawValue)
+        return try await send(
+            "PATCH", type.path(namespace: namespace, name: name, subresource: subresource), query: query,
+            body: patch, contentType: patchType.rawValue)
     }
 
     func delete(_ type: ResourceType, namespace: String?, name: String, propagation: DeletionPropagation) async throws {
-        _ = try await send("DELETE", type.path(namespace: namespace, name: name),
-                           body: .object([("kind", .string("DeleteOptions")), ("apiVersion", .string("v1")), ("propagationPolicy", .string(propagation.rawValue))]))
+        _ = try await send(
+            "DELETE", type.path(namespace: namespace, name: name),
+            body: .object([("kind", .string("DeleteOptions")), ("apiVersion", .string("v1")), ("propagationPolicy", .string(propagation.rawValue))]))
     }
 
     /// The kubelet's last word on a pod: removes it from the store once its containers have stopped.
     func deleteNow(_ type: ResourceType, namespace: String, name: String, uid: String) async throws {
-        _ = try await send("DELETE", type.path(namespace: namespace, name: name),
-                           body: .object([("kind", .string("DeleteOptions")), ("apiVersion", .string("v1")), ("gracePeriodSeconds", .int(0)),
-                                          ("preconditions", .object([("uid", .string(uid))]))]))
+        _ = try await send(
+            "DELETE", type.path(namespace: namespace, name: name),
+            body: .object([
+                ("kind", .string("DeleteOptions")), ("apiVersion", .string("v1")), ("gracePeriodSeconds", .int(0)),
+                ("preconditions", .object([("uid", .string(uid))])),
+            ]))
     }
 
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-               fieldSelector: String?, timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
+    func watch(
+        _ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
+        fieldSelector: String?, timeoutSeconds: Int
+    ) -> AsyncThrowingStream<KubeWatchEvent, Error> {
         var query: [String: String] = ["watch": "true", "allowWatchBookmarks": "true", "timeoutSeconds": String(timeoutSeconds)]
         query["resourceVersion"] = resourceVersion
         query["labelSelector"] = labelSelector
@@ -102,8 +114,13 @@ struct LoopbackKubeClient: KubeClient {
     func requestToken(serviceAccount: String, namespace: String, expirationSeconds: Int64, pod: String) async throws -> String {
         let body: JSONValue = .object([
             ("apiVersion", .string("authentication.k8s.io/v1")), ("kind", .string("TokenRequest")),
-            ("spec", .object([("expirationSeconds", .int(expirationSeconds)),
-                              ("boundObjectRef", .object([("kind", .string("Pod")), ("apiVersion", .string("v1")), ("name", .string(pod))]))])),
+            (
+                "spec",
+                .object([
+                    ("expirationSeconds", .int(expirationSeconds)),
+                    ("boundObjectRef", .object([("kind", .string("Pod")), ("apiVersion", .string("v1")), ("name", .string(pod))])),
+                ])
+            ),
         ])
         let answer = try await send("POST", ResourceType.serviceAccounts.path(namespace: namespace, name: serviceAccount, subresource: "token"), body: body)
         guard let token = answer["status"]?["token"]?.stringValue else { throw KubeAPIError.transport("the TokenRequest answer has no status.token") }

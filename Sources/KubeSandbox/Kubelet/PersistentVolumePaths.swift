@@ -65,7 +65,8 @@ struct PersistentVolumePaths: Sendable {
         var characters = Array(text.utf8)[...]
         while let byte = characters.popFirst() {
             if byte == UInt8(ascii: "\\"), characters.count >= 3,
-               let value = UInt8(String(decoding: characters.prefix(3), as: UTF8.self), radix: 8) {
+                let value = UInt8(String(decoding: characters.prefix(3), as: UTF8.self), radix: 8)
+            {
                 bytes.append(value)
                 characters = characters.dropFirst(3)
             } else {
@@ -78,7 +79,8 @@ struct PersistentVolumePaths: Sendable {
     /// The claim's requested size in bytes (what its volume holds), nil when missing or unusable.
     static func requestedBytes(_ claim: JSONValue) -> UInt64? {
         guard let text = claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue,
-              let quantity = try? Quantity(text), quantity.value > 0 else { return nil }
+            let quantity = try? Quantity(text), quantity.value > 0
+        else { return nil }
         return UInt64(truncating: NSDecimalNumber(decimal: quantity.value))
     }
 }

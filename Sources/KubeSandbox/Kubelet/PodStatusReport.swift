@@ -51,8 +51,10 @@ struct ContainerRecord: Sendable, Equatable {
             ("name", .string(name)), ("image", .string(image)), ("imageID", .string("sandbox://\(image)")),
         ]
         if let processID { fields.append(("containerID", .string("sandbox://\(processID)"))) }
-        fields += [("ready", .bool(ready)), ("started", .bool(started)), ("restartCount", .int(Int64(restartCount))),
-                   ("state", state.json), ("lastState", lastState?.json ?? .object([]))]
+        fields += [
+            ("ready", .bool(ready)), ("started", .bool(started)), ("restartCount", .int(Int64(restartCount))),
+            ("state", state.json), ("lastState", lastState?.json ?? .object([])),
+        ]
         return .object(fields)
     }
 }
@@ -60,7 +62,12 @@ struct ContainerRecord: Sendable, Equatable {
 /// A pod's `status`, computed from its container records; condition transition times are kept
 /// from the previous report while a condition's status does not change.
 struct PodStatusReport: Sendable, Equatable {
-    enum Phase: String, Sendable { case pending = "Pending", running = "Running", succeeded = "Succeeded", failed = "Failed" }
+    enum Phase: String, Sendable {
+        case pending = "Pending"
+        case running = "Running"
+        case succeeded = "Succeeded"
+        case failed = "Failed"
+    }
 
     var phase: Phase = .pending
     var podIP: String?
@@ -82,9 +89,11 @@ struct PodStatusReport: Sendable, Equatable {
 
     /// Records the conditions' current values, stamping the ones that changed with `now`.
     mutating func stampConditions(now: Date) {
-        let values: [(String, Bool)] = [("PodReadyToStartContainers", podIP != nil), ("Initialized", initialized),
-                                        ("Ready", containersReady && phase == .running), ("ContainersReady", containersReady),
-                                        ("PodScheduled", true)]
+        let values: [(String, Bool)] = [
+            ("PodReadyToStartContainers", podIP != nil), ("Initialized", initialized),
+            ("Ready", containersReady && phase == .running), ("ContainersReady", containersReady),
+            ("PodScheduled", true),
+        ]
         for (type, value) in values where conditionTimes[type]?.status != value {
             conditionTimes[type] = (value, now)
         }
@@ -94,8 +103,10 @@ struct PodStatusReport: Sendable, Equatable {
         var fields: [(String, JSONValue)] = [("phase", .string(phase.rawValue))]
         let conditions: [JSONValue] = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].compactMap { type in
             guard let entry = conditionTimes[type] else { return nil }
-            var condition: [(String, JSONValue)] = [("type", .string(type)), ("status", .string(entry.status ? "True" : "False")),
-                                                    ("lastProbeTime", .null), ("lastTransitionTime", .string(ObjectStore.timestamp(entry.time)))]
+            var condition: [(String, JSONValue)] = [
+                ("type", .string(type)), ("status", .string(entry.status ? "True" : "False")),
+                ("lastProbeTime", .null), ("lastTransitionTime", .string(ObjectStore.timestamp(entry.time))),
+            ]
             if !entry.status, type == "Ready" || type == "ContainersReady" {
                 let unready = containers.filter { !$0.ready }.map(\.name)
                 condition.append(("reason", .string("ContainersNotReady")))
@@ -125,7 +136,10 @@ struct PodStatusReport: Sendable, Equatable {
             let limits = container.resources?.limits ?? [:]
             if !requests.isEmpty || !limits.isEmpty { anything = true }
             for resource in ["cpu", "memory"] {
-                guard let limit = limits[resource] else { guaranteed = false; continue }
+                guard let limit = limits[resource] else {
+                    guaranteed = false
+                    continue
+                }
                 if let request = requests[resource], request != limit { guaranteed = false }
             }
         }

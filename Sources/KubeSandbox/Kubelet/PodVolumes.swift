@@ -89,9 +89,10 @@ struct PodVolumes {
                 if let token = source.serviceAccountToken {
                     let account = spec.serviceAccountName ?? "default"
                     do {
-                        let value = try await client.requestToken(serviceAccount: account, namespace: namespace,
-                                                                  expirationSeconds: max(600, token.expirationSeconds ?? 3607),
-                                                                  pod: pod["metadata"]?["name"]?.stringValue ?? "")
+                        let value = try await client.requestToken(
+                            serviceAccount: account, namespace: namespace,
+                            expirationSeconds: max(600, token.expirationSeconds ?? 3607),
+                            pod: pod["metadata"]?["name"]?.stringValue ?? "")
                         files[token.path] = (Data(value.utf8), mode)
                     } catch {
                         throw Failure(description: "cannot issue a token for serviceaccount \(namespace)/\(account): \(error)", transient: true)

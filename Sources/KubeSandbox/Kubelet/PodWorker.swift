@@ -44,7 +44,11 @@ actor PodWorker {
         report.containers = (spec.containers ?? []).map { ContainerRecord(name: $0.name, image: $0.image ?? "") }
         report.initialized = (spec.initContainers ?? []).isEmpty
         if !report.initContainers.isEmpty {
-            report.containers = report.containers.map { var record = $0; record.state = .waiting(reason: "PodInitializing", message: nil); return record }
+            report.containers = report.containers.map {
+                var record = $0
+                record.state = .waiting(reason: "PodInitializing", message: nil)
+                return record
+            }
         }
         self.report = report
     }
@@ -111,11 +115,13 @@ actor PodWorker {
         let imageUsers = ((spec.initContainers ?? []) + (spec.containers ?? [])).flatMap { context.imageMap.entry(for: $0.image ?? "").users ?? [] }
         let uid = spec.securityContext?.runAsUser ?? 0
         let gid = spec.securityContext?.runAsGroup ?? imageUsers.first { $0.uid == uid }?.gid ?? 0
-        let accounts = ContainerLaunchPlan.accountFiles(hostPasswd: context.hostPasswd, hostGroup: context.hostGroup,
-                                                        imageUsers: uniqueUsers(imageUsers), runAs: uid, gid: gid)
-        let paths = ContainerLaunchPlan.PodFiles(hosts: files.appendingPathComponent("hosts").path,
-                                                 passwd: files.appendingPathComponent("passwd").path,
-                                                 group: files.appendingPathComponent("group").path)
+        let accounts = ContainerLaunchPlan.accountFiles(
+            hostPasswd: context.hostPasswd, hostGroup: context.hostGroup,
+            imageUsers: uniqueUsers(imageUsers), runAs: uid, gid: gid)
+        let paths = ContainerLaunchPlan.PodFiles(
+            hosts: files.appendingPathComponent("hosts").path,
+            passwd: files.appendingPathComponent("passwd").path,
+            group: files.appendingPathComponent("group").path)
         try? Data(accounts.passwd.utf8).write(to: URL(fileURLWithPath: paths.passwd))
         try? Data(accounts.group.utf8).write(to: URL(fileURLWithPath: paths.group))
         podFiles = paths
@@ -217,21 +223,25 @@ actor PodWorker {
             let environment = try await resolveEnvironment(container, image: image)
             if restart > 0 {
                 // A restarted container sees fresh Secret, ConfigMap and token contents.
-                volumeDirectories = try await PodVolumes(client: context.client, podDirectory: directory,
-                                                         persistentVolumes: context.persistentVolumes).prepare(pod: pod, spec: spec)
+                volumeDirectories = try await PodVolumes(
+                    client: context.client, podDirectory: directory,
+                    persistentVolumes: context.persistentVolumes
+                ).prepare(pod: pod, spec: spec)
             }
             let root = directory.appendingPathComponent("rootfs").appendingPathComponent(container.name)
             try? FileManager.default.removeItem(at: root)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            let plan = try ContainerLaunchPlan.make(pod: spec, podName: name, container: container, image: image, environment: environment,
-                                                    volumeDirectories: volumeDirectories, podFiles: podFiles, rootDirectory: root.path)
+            let plan = try ContainerLaunchPlan.make(
+                pod: spec, podName: name, container: container, image: image, environment: environment,
+                volumeDirectories: volumeDirectories, podFiles: podFiles, rootDirectory: root.path)
             let logFile = context.logs.file(namespace: namespace, pod: name, uid: uid, container: container.name, restart: restart)
             try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             let pidFile = directory.appendingPathComponent("\(container.name).pid").path
             unlink(pidFile)
-            let process = try ChildProcess.spawn(context.helperPath, plan.arguments(pidFile: pidFile),
-                                                 environment: Dictionary(environment, uniquingKeysWith: { _, last in last }),
-                                                 stdout: .file(logFile.path), stderr: .file(logFile.path))
+            let process = try ChildProcess.spawn(
+                context.helperPath, plan.arguments(pidFile: pidFile),
+                environment: Dictionary(environment, uniquingKeysWith: { _, last in last }),
+                stdout: .file(logFile.path), stderr: .file(logFile.path))
             processes[container.name] = process
             context.recordRunning(process.pid)
             // The pod began stopping while this container was being set up: it must not outlive it.
@@ -280,11 +290,13 @@ actor PodWorker {
         }
         let labels = pod["metadata"]?["labels"]?.stringMap ?? [:]
         let annotations = pod["metadata"]?["annotations"]?.stringMap ?? [:]
-        let facts = ContainerEnvironment.PodFacts(name: name, namespace: namespace, uid: uid, podIP: podIP, hostIP: report.hostIP,
-                                                  nodeName: context.nodeName, serviceAccountName: spec.serviceAccountName ?? "default",
-                                                  labels: labels, annotations: annotations)
-        let resolver = ContainerEnvironment(pod: facts, apiServerHost: context.apiServerHost, apiServerPort: context.apiServerPort,
-                                            secret: { secrets[$0] }, configMap: { configMaps[$0] })
+        let facts = ContainerEnvironment.PodFacts(
+            name: name, namespace: namespace, uid: uid, podIP: podIP, hostIP: report.hostIP,
+            nodeName: context.nodeName, serviceAccountName: spec.serviceAccountName ?? "default",
+            labels: labels, annotations: annotations)
+        let resolver = ContainerEnvironment(
+            pod: facts, apiServerHost: context.apiServerHost, apiServerPort: context.apiServerPort,
+            secret: { secrets[$0] }, configMap: { configMaps[$0] })
         return try resolver.resolve(container, image: image)
     }
 
@@ -465,8 +477,9 @@ actor PodWorker {
                 patchStatus = patchStatus.setting(key, to: .null)
             }
             do {
-                _ = try await context.client.patch(.pods, namespace: namespace, name: name, .object([("status", patchStatus)]),
-                                                   patchType: .merge, subresource: "status", fieldManager: nil)
+                _ = try await context.client.patch(
+                    .pods, namespace: namespace, name: name, .object([("status", patchStatus)]),
+                    patchType: .merge, subresource: "status", fieldManager: nil)
                 lastPublished = status
             } catch {
                 logger.debug("cannot write pod status: \(error)")

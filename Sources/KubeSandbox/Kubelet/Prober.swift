@@ -61,8 +61,11 @@ struct Prober: Sendable {
         }
         if let action = probe.exec, let command = action.command, !command.isEmpty {
             guard let containerPID else { return .failure("the container is not running") }
-            let arguments = ["--target", String(containerPID), "--mount", "--uts", "--pid", "--root", "--wd",
-                             "--setuid", String(uid), "--setgid", String(gid), "--"] + command
+            let arguments =
+                [
+                    "--target", String(containerPID), "--mount", "--uts", "--pid", "--root", "--wd",
+                    "--setuid", String(uid), "--setgid", String(gid), "--",
+                ] + command
             do {
                 let result = try await ChildProcess.run("/usr/bin/nsenter", arguments, timeout: timeout, scratchDirectory: scratchDirectory)
                 return result.succeeded ? .success : .failure("command \(command) exited with \(result.termination): \(result.output)\(result.error)")

@@ -29,8 +29,10 @@ enum KubernetesProtobuf {
         let description: String
     }
 
-    static let ownerReference: Schema = [1: ("kind", .string), 3: ("name", .string), 4: ("uid", .string), 5: ("apiVersion", .string),
-                                         6: ("controller", .bool), 7: ("blockOwnerDeletion", .bool)]
+    static let ownerReference: Schema = [
+        1: ("kind", .string), 3: ("name", .string), 4: ("uid", .string), 5: ("apiVersion", .string),
+        6: ("controller", .bool), 7: ("blockOwnerDeletion", .bool),
+    ]
     static let objectMeta: Schema = [
         1: ("name", .optionalString), 2: ("generateName", .optionalString), 3: ("namespace", .optionalString),
         5: ("uid", .optionalString), 6: ("resourceVersion", .optionalString), 7: ("generation", .optionalInt64),
@@ -38,45 +40,84 @@ enum KubernetesProtobuf {
         11: ("labels", .map(.string)), 12: ("annotations", .map(.string)), 13: ("ownerReferences", .repeated(.message(ownerReference))),
         14: ("finalizers", .repeated(.string)),
     ]
-    static let resourceAttributes: Schema = [1: ("namespace", .optionalString), 2: ("verb", .optionalString), 3: ("group", .optionalString),
-                                             4: ("version", .optionalString), 5: ("resource", .optionalString),
-                                             6: ("subresource", .optionalString), 7: ("name", .optionalString)]
+    static let resourceAttributes: Schema = [
+        1: ("namespace", .optionalString), 2: ("verb", .optionalString), 3: ("group", .optionalString),
+        4: ("version", .optionalString), 5: ("resource", .optionalString),
+        6: ("subresource", .optionalString), 7: ("name", .optionalString),
+    ]
 
-    static let policyRule: Schema = [1: ("verbs", .repeated(.string)), 2: ("apiGroups", .repeated(.string)), 3: ("resources", .repeated(.string)),
-                                     4: ("resourceNames", .repeated(.string)), 5: ("nonResourceURLs", .repeated(.string))]
+    static let policyRule: Schema = [
+        1: ("verbs", .repeated(.string)), 2: ("apiGroups", .repeated(.string)), 3: ("resources", .repeated(.string)),
+        4: ("resourceNames", .repeated(.string)), 5: ("nonResourceURLs", .repeated(.string)),
+    ]
     static let binding: Schema = [
         1: ("metadata", .message(objectMeta)),
-        2: ("subjects", .repeated(.message([1: ("kind", .string), 2: ("apiGroup", .optionalString), 3: ("name", .string),
-                                            4: ("namespace", .optionalString)]))),
+        2: (
+            "subjects",
+            .repeated(
+                .message([
+                    1: ("kind", .string), 2: ("apiGroup", .optionalString), 3: ("name", .string),
+                    4: ("namespace", .optionalString),
+                ]))
+        ),
         3: ("roleRef", .message([1: ("apiGroup", .string), 2: ("kind", .string), 3: ("name", .string)])),
     ]
 
     /// The messages by `apiVersion/kind`.
     static let kinds: [String: Schema] = [
-        "v1/Secret": [1: ("metadata", .message(objectMeta)), 2: ("data", .map(.bytes)), 3: ("type", .optionalString),
-                      4: ("stringData", .map(.string)), 5: ("immutable", .bool)],
-        "v1/ConfigMap": [1: ("metadata", .message(objectMeta)), 2: ("data", .map(.string)), 3: ("binaryData", .map(.bytes)),
-                         4: ("immutable", .bool)],
+        "v1/Secret": [
+            1: ("metadata", .message(objectMeta)), 2: ("data", .map(.bytes)), 3: ("type", .optionalString),
+            4: ("stringData", .map(.string)), 5: ("immutable", .bool),
+        ],
+        "v1/ConfigMap": [
+            1: ("metadata", .message(objectMeta)), 2: ("data", .map(.string)), 3: ("binaryData", .map(.bytes)),
+            4: ("immutable", .bool),
+        ],
         "v1/Namespace": [1: ("metadata", .message(objectMeta)), 2: ("spec", .message([1: ("finalizers", .repeated(.string))]))],
-        "v1/ServiceAccount": [1: ("metadata", .message(objectMeta)), 3: ("imagePullSecrets", .repeated(.message([1: ("name", .string)]))),
-                              4: ("automountServiceAccountToken", .bool)],
-        "v1/DeleteOptions": [1: ("gracePeriodSeconds", .int64), 2: ("preconditions", .message([1: ("uid", .optionalString),
-                                                                                                2: ("resourceVersion", .optionalString)])),
-                             3: ("orphanDependents", .bool), 4: ("propagationPolicy", .optionalString), 5: ("dryRun", .repeated(.string))],
+        "v1/ServiceAccount": [
+            1: ("metadata", .message(objectMeta)), 3: ("imagePullSecrets", .repeated(.message([1: ("name", .string)]))),
+            4: ("automountServiceAccountToken", .bool),
+        ],
+        "v1/DeleteOptions": [
+            1: ("gracePeriodSeconds", .int64),
+            2: (
+                "preconditions",
+                .message([
+                    1: ("uid", .optionalString),
+                    2: ("resourceVersion", .optionalString),
+                ])
+            ),
+            3: ("orphanDependents", .bool), 4: ("propagationPolicy", .optionalString), 5: ("dryRun", .repeated(.string)),
+        ],
         "rbac.authorization.k8s.io/v1/Role": [1: ("metadata", .message(objectMeta)), 2: ("rules", .repeated(.message(policyRule)))],
         "rbac.authorization.k8s.io/v1/ClusterRole": [1: ("metadata", .message(objectMeta)), 2: ("rules", .repeated(.message(policyRule)))],
         "rbac.authorization.k8s.io/v1/RoleBinding": binding,
         "rbac.authorization.k8s.io/v1/ClusterRoleBinding": binding,
         "authentication.k8s.io/v1/TokenRequest": [
             1: ("metadata", .message(objectMeta)),
-            2: ("spec", .message([1: ("audiences", .repeated(.string)), 4: ("expirationSeconds", .optionalInt64),
-                                  3: ("boundObjectRef", .message([1: ("kind", .string), 2: ("apiVersion", .string), 3: ("name", .string),
-                                                                  4: ("uid", .optionalString)]))])),
+            2: (
+                "spec",
+                .message([
+                    1: ("audiences", .repeated(.string)), 4: ("expirationSeconds", .optionalInt64),
+                    3: (
+                        "boundObjectRef",
+                        .message([
+                            1: ("kind", .string), 2: ("apiVersion", .string), 3: ("name", .string),
+                            4: ("uid", .optionalString),
+                        ])
+                    ),
+                ])
+            ),
         ],
         "authorization.k8s.io/v1/SelfSubjectAccessReview": [
             1: ("metadata", .message(objectMeta)),
-            2: ("spec", .message([1: ("resourceAttributes", .message(resourceAttributes)),
-                                  2: ("nonResourceAttributes", .message([1: ("path", .optionalString), 2: ("verb", .optionalString)]))])),
+            2: (
+                "spec",
+                .message([
+                    1: ("resourceAttributes", .message(resourceAttributes)),
+                    2: ("nonResourceAttributes", .message([1: ("path", .optionalString), 2: ("verb", .optionalString)])),
+                ])
+            ),
         ],
         "authorization.k8s.io/v1/SelfSubjectRulesReview": [
             1: ("metadata", .message(objectMeta)), 2: ("spec", .message([1: ("namespace", .optionalString)])),

@@ -20,7 +20,8 @@ struct BackupController: Sendable {
                 group.addTask {
                     await Informer(client: client, type: type, namespace: namespace, resyncPeriod: .seconds(300)).run { event in
                         guard let object = event.current ?? event.previous, let name = object["metadata"]?["name"]?.stringValue,
-                              let namespace = object["metadata"]?["namespace"]?.stringValue else { return }
+                            let namespace = object["metadata"]?["namespace"]?.stringValue
+                        else { return }
                         await queue.add(BackupReconciler.Key(namespace: namespace, name: name))
                     }
                 }

@@ -49,8 +49,9 @@ struct BackupReconciler: Sendable {
             } catch let error as KubeAPIError where error.isNotFound {
                 throw Failure(description: "the VolumeSnapshot API (snapshot.storage.k8s.io/v1) is not installed in this Kubernetes cluster")
             }
-            let run = SnapshotBackupRun(reconciler: self, backup: backup, cluster: cluster,
-                                        settings: SnapshotBackupPlan.settings(backup: backup, cluster: cluster))
+            let run = SnapshotBackupRun(
+                reconciler: self, backup: backup, cluster: cluster,
+                settings: SnapshotBackupPlan.settings(backup: backup, cluster: cluster))
             switch phase {
             case nil, .pending: return try await run.start()
             default: return try await run.proceed()
@@ -67,15 +68,20 @@ struct BackupReconciler: Sendable {
 
     /// A merge patch of the Backup's status.
     func writeStatus(_ backup: Backup, _ fields: [(String, JSONValue)]) async throws {
-        _ = try await client.patch(.backups, namespace: backup.metadata.namespace ?? "default", name: backup.metadata.name ?? "",
-                                   .object([("status", .object(fields))]), patchType: .merge, subresource: "status", fieldManager: nil)
+        _ = try await client.patch(
+            .backups, namespace: backup.metadata.namespace ?? "default", name: backup.metadata.name ?? "",
+            .object([("status", .object(fields))]), patchType: .merge, subresource: "status", fieldManager: nil)
     }
 
     func fail(_ backup: Backup, method: String, message: String) async throws {
         logger.warning("backup failed", metadata: ["backup": "\(backup.metadata.namespace ?? "")/\(backup.metadata.name ?? "")", "error": "\(message)"])
         let now = KubeTime.time(Date())
-        try await writeStatus(backup, [("phase", .string(BackupPhase.failed.rawValue)), ("error", .string(message)),
-                                       ("method", .string(method)), ("stoppedAt", .string(now))])
+        try await writeStatus(
+            backup,
+            [
+                ("phase", .string(BackupPhase.failed.rawValue)), ("error", .string(message)),
+                ("method", .string(method)), ("stoppedAt", .string(now)),
+            ])
         await events.record(backup, reason: "BackupFailed", message: message, warning: true)
         try? await recordOnCluster(backup, succeeded: false, message: message, at: now, method: method)
     }
@@ -86,26 +92,32 @@ struct BackupReconciler: Sendable {
         let namespace = backup.metadata.namespace ?? "default"
         for _ in 0..<5 {
             let object: JSONValue
-            do { object = try await client.get(.clusters, namespace: namespace, name: backup.spec.cluster.name) } catch let error as KubeAPIError where error.isNotFound {
+            do { object = try await client.get(.clusters, namespace: namespace, name: backup.spec.cluster.name) } catch let error as KubeAPIError
+                where error.isNotFound
+            {
                 return
             }
             let cluster = try ObjectCodec.decode(Cluster.self, from: object)
             let status = succeeded ? "True" : "False"
             let previous = cluster.status?.conditions?.first { $0.type == "LastBackupSucceeded" }
-            let condition = Condition(type: "LastBackupSucceeded", status: status,
-                                      lastTransitionTime: previous?.status == status ? previous!.lastTransitionTime : time,
-                                      reason: succeeded ? "LastBackupSucceeded" : "LastBackupFailed", message: succeeded ? "Backup was successful" : message)
+            let condition = Condition(
+                type: "LastBackupSucceeded", status: status,
+                lastTransitionTime: previous?.status == status ? previous!.lastTransitionTime : time,
+                reason: succeeded ? "LastBackupSucceeded" : "LastBackupFailed", message: succeeded ? "Backup was successful" : message)
             let conditions = (cluster.status?.conditions ?? []).filter { $0.type != condition.type } + [condition]
             let key = succeeded ? "lastSuccessfulBackup" : "lastFailedBackup"
             var byMethod = (succeeded ? cluster.status?.lastSuccessfulBackupByMethod : nil) ?? [:]
             if succeeded { byMethod[method] = time }
             var fields: [(String, JSONValue)] = [(key, .string(time)), ("conditions", ObjectCodec.encode(conditions))]
             if succeeded { fields.append(("lastSuccessfulBackupByMethod", ObjectCodec.encode(byMethod))) }
-            let patch: JSONValue = .object([("status", .object(fields)),
-                                            ("metadata", .object([("resourceVersion", object["metadata"]?["resourceVersion"] ?? .null)]))])
+            let patch: JSONValue = .object([
+                ("status", .object(fields)),
+                ("metadata", .object([("resourceVersion", object["metadata"]?["resourceVersion"] ?? .null)])),
+            ])
             do {
-                _ = try await client.patch(.clusters, namespace: namespace, name: backup.spec.cluster.name, patch, patchType: .merge,
-                                           subresource: "status", fieldManager: nil)
+                _ = try await client.patch(
+                    .clusters, namespace: namespace, name: backup.spec.cluster.name, patch, patchType: .merge,
+                    subresource: "status", fieldManager: nil)
                 return
             } catch let error as KubeAPIError where error.isConflict {
                 continue

@@ -49,7 +49,8 @@ struct ClusterController: ServiceLifecycle.Service {
                         // A Pooler's automated integration needs its Cluster's certificate and status.
                         if case .resync = event { return }
                         guard let object = event.current ?? event.previous, let namespace = object["metadata"]?["namespace"]?.stringValue,
-                              let cluster = object["spec"]?["cluster"]?["name"]?.stringValue else { return }
+                            let cluster = object["spec"]?["cluster"]?["name"]?.stringValue
+                        else { return }
                         await queue.add(ClusterReconciler.Key(namespace: namespace, name: cluster))
                     }
                     poolerFeed.finish()

@@ -29,10 +29,12 @@ extension ClusterReconciler {
         case .createPod(let serial):
             for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == "\(name)-\(serial)" {
                 guard claim["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue != "ready",
-                      let claimName = claim["metadata"]?["name"]?.stringValue else { continue }
+                    let claimName = claim["metadata"]?["name"]?.stringValue
+                else { continue }
                 let patch: JSONValue = .object([("metadata", .object([("annotations", .object([("cnpg.io/pvcStatus", .string("ready"))]))]))])
-                _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: claimName, patch, patchType: .merge,
-                                           subresource: nil, fieldManager: nil)
+                _ = try await client.patch(
+                    .persistentVolumeClaims, namespace: namespace, name: claimName, patch, patchType: .merge,
+                    subresource: nil, fieldManager: nil)
             }
             var cluster = cluster
             if cluster.status == nil { cluster.status = ClusterStatus() }
@@ -49,7 +51,9 @@ extension ClusterReconciler {
                 return
             }
             for job in observed.jobs(serial: serial) {
-                if let jobName = job["metadata"]?["name"]?.stringValue { try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background) }
+                if let jobName = job["metadata"]?["name"]?.stringValue {
+                    try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background)
+                }
             }
             for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == instance {
                 if let claimName = claim["metadata"]?["name"]?.stringValue {
@@ -77,11 +81,14 @@ extension ClusterReconciler {
         for reference in [sources.storage, sources.walStorage].compactMap({ $0 }) + (sources.tablespaceStorage ?? [:]).values
         where reference.kind == "VolumeSnapshot" {
             let snapshot: JSONValue
-            do { snapshot = try await client.get(.volumeSnapshots, namespace: namespace, name: reference.name) } catch let error as KubeAPIError where error.isNotFound {
+            do { snapshot = try await client.get(.volumeSnapshots, namespace: namespace, name: reference.name) } catch let error as KubeAPIError
+                where error.isNotFound
+            {
                 return "VolumeSnapshot \(reference.name) not found"
             }
             if snapshot["metadata"]?["labels"]?["cnpg.io/onlineBackup"]?.stringValue == "true" {
-                return "VolumeSnapshot \(reference.name) holds an online backup: restoring it needs the WAL archived up to the backup's end, and this operator has no WAL archive; restore from a cold backup (online: false)"
+                return
+                    "VolumeSnapshot \(reference.name) holds an online backup: restoring it needs the WAL archived up to the backup's end, and this operator has no WAL archive; restore from a cold backup (online: false)"
             }
         }
         return nil
@@ -112,9 +119,19 @@ extension ClusterReconciler {
             let role = Self.role(of: name, cluster: cluster)
             let labels = pod["metadata"]?["labels"]
             guard labels?[CNPGLabels.instanceRole]?.stringValue != role || labels?[CNPGLabels.legacyRole]?.stringValue != role else { continue }
-            let patch: JSONValue = .object([("metadata", .object([("labels", .object([
-                (CNPGLabels.instanceRole, .string(role)), (CNPGLabels.legacyRole, .string(role)),
-            ]))]))])
+            let patch: JSONValue = .object([
+                (
+                    "metadata",
+                    .object([
+                        (
+                            "labels",
+                            .object([
+                                (CNPGLabels.instanceRole, .string(role)), (CNPGLabels.legacyRole, .string(role)),
+                            ])
+                        )
+                    ])
+                )
+            ])
             _ = try await client.patch(.pods, namespace: namespace, name: name, patch, patchType: .merge, subresource: nil, fieldManager: nil)
         }
     }

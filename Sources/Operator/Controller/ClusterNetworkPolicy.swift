@@ -23,8 +23,11 @@ extension ClusterReconciler {
     /// The API server's addresses, from the EndpointSlices of Service `default/kubernetes` (what
     /// its connections to pods come from, for `pods/proxy`).
     func apiServerAddresses() async -> [String] {
-        guard let slices = try? await client.list(.endpointSlices, namespace: "default", labelSelector: "kubernetes.io/service-name=kubernetes",
-                                                  fieldSelector: nil) else { return [] }
+        guard
+            let slices = try? await client.list(
+                .endpointSlices, namespace: "default", labelSelector: "kubernetes.io/service-name=kubernetes",
+                fieldSelector: nil)
+        else { return [] }
         let addresses = slices.items.flatMap { slice in
             (slice["endpoints"]?.arrayValue ?? []).flatMap { $0["addresses"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         }
@@ -35,7 +38,7 @@ extension ClusterReconciler {
         let namespace = cluster.metadata.namespace ?? "default"
         let name = cluster.metadata.name ?? ""
         guard let policy = try? await client.get(.networkPolicies, namespace: namespace, name: name),
-              (policy["metadata"]?["ownerReferences"]?.arrayValue ?? []).contains(where: { $0["uid"]?.stringValue == cluster.metadata.uid })
+            (policy["metadata"]?["ownerReferences"]?.arrayValue ?? []).contains(where: { $0["uid"]?.stringValue == cluster.metadata.uid })
         else { return }
         do {
             try await client.delete(.networkPolicies, namespace: namespace, name: name, propagation: .background)

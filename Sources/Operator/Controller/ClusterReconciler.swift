@@ -66,15 +66,21 @@ struct ClusterReconciler: Sendable {
 
         var targetPrimary: String?
         var failingOver = false
-        var decision = outOfSpace.isEmpty
+        var decision =
+            outOfSpace.isEmpty
             ? FailoverPolicy.decide(cluster: cluster, observed: observed, reports: reports, silence: statuses.silences.silence(of: observed.activePods))
             : .keep
         // spec.failoverDelay: a lost primary gets that long to come back.
         var failingSince: Date?
-        if decision != .keep, case .wait(let since, let remaining) = FailoverDelay.gate(
-            delaySeconds: cluster.spec.failoverDelay, failingSince: cluster.status?.currentPrimaryFailingSinceTimestamp, now: Date()) {
-            logger.info("primary lost: waiting for the failover delay to expire", metadata: [
-                "cluster": "\(key)", "remaining": "\(Int(remaining.rounded(.up))) s"])
+        if decision != .keep,
+            case .wait(let since, let remaining) = FailoverDelay.gate(
+                delaySeconds: cluster.spec.failoverDelay, failingSince: cluster.status?.currentPrimaryFailingSinceTimestamp, now: Date())
+        {
+            logger.info(
+                "primary lost: waiting for the failover delay to expire",
+                metadata: [
+                    "cluster": "\(key)", "remaining": "\(Int(remaining.rounded(.up))) s",
+                ])
             failingSince = since
             decision = .keep
         }
@@ -132,9 +138,10 @@ struct ClusterReconciler: Sendable {
             try await performRollout(rollout, cluster: cluster)
         }
 
-        var input = ClusterStatusBuilder.Input(cluster: cluster, observed: observed, reports: reports, action: action,
-                                               targetPrimary: targetPrimary, failingOver: failingOver,
-                                               certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
+        var input = ClusterStatusBuilder.Input(
+            cluster: cluster, observed: observed, reports: reports, action: action,
+            targetPrimary: targetPrimary, failingOver: failingOver,
+            certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
         input.hibernation = hibernation
         input.podsOutOfSpace = outOfSpace
         input.failingSince = failingSince
@@ -148,8 +155,9 @@ struct ClusterReconciler: Sendable {
             fields.removeAll { $0.0 == "phase" || $0.0 == "phaseReason" }
         }
         let reported = JSONValue.object(fields)
-        OperatorMetrics.cluster(namespace: key.namespace, name: key.name, readyInstances: Int(reported["readyInstances"]?.intValue ?? 0),
-                                healthy: reported["phase"]?.stringValue == ClusterStatusBuilder.Phase.healthy)
+        OperatorMetrics.cluster(
+            namespace: key.namespace, name: key.name, readyInstances: Int(reported["readyInstances"]?.intValue ?? 0),
+            healthy: reported["phase"]?.stringValue == ClusterStatusBuilder.Phase.healthy)
         if let statusPatch = ClusterStatusBuilder.patch(fields, over: object["status"]) {
             var patch: [(String, JSONValue)] = [("status", statusPatch)]
             // Every status write is made over the Cluster this pass read: the plugin (promote,
@@ -159,8 +167,9 @@ struct ClusterReconciler: Sendable {
             if let version = object["metadata"]?["resourceVersion"] {
                 patch.append(("metadata", .object([("resourceVersion", version)])))
             }
-            _ = try await client.patch(.clusters, namespace: key.namespace, name: key.name, .object(patch),
-                                       patchType: .merge, subresource: "status", fieldManager: nil)
+            _ = try await client.patch(
+                .clusters, namespace: key.namespace, name: key.name, .object(patch),
+                patchType: .merge, subresource: "status", fieldManager: nil)
             logger.debug("status written", metadata: ["cluster": "\(key)", "changes": "\(JSONText.serialize(statusPatch))"])
         }
         if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }

@@ -40,7 +40,8 @@ extension ClusterReconciler {
     func releaseLeaseOfLostPrimary(_ cluster: Cluster, primary: String, observed: ObservedInstances) async {
         let namespace = cluster.metadata.namespace ?? "default"
         guard let lease = try? await client.get(.leases, namespace: namespace, name: cluster.metadata.name ?? ""),
-              PrimaryLease.holder(of: lease) == primary else { return }
+            PrimaryLease.holder(of: lease) == primary
+        else { return }
         // Every pod of that name, a deleting or terminal one included.
         let pod = observed.pods.first { ObservedInstances.name($0) == primary && $0["metadata"]?["labels"]?[CNPGLabels.podRole]?.stringValue == "instance" }
         guard PrimaryLease.holderGone(lease, pod: pod) else {
@@ -48,8 +49,9 @@ extension ClusterReconciler {
             return
         }
         do {
-            _ = try await client.update(.leases, namespace: namespace, lease.setting("spec", to: PrimaryLease.released(lease, timing: PrimaryLease.Timing(cluster: cluster))),
-                                        subresource: nil)
+            _ = try await client.update(
+                .leases, namespace: namespace, lease.setting("spec", to: PrimaryLease.released(lease, timing: PrimaryLease.Timing(cluster: cluster))),
+                subresource: nil)
             logger.info("released the primary lease of a primary confirmed gone", metadata: ["primary": "\(primary)"])
         } catch {
             logger.warning("could not release the lost primary's lease", metadata: ["error": "\(error)"])
@@ -65,11 +67,13 @@ extension ClusterReconciler {
         if poolerIntegration { secretNames.append(PoolerSecretNames.integrationSecret(cluster: cluster.metadata.name ?? "")) }
         for name in Set(secretNames) {
             guard let object = try? await client.get(.secrets, namespace: namespace, name: name),
-                  let secret = try? ObjectCodec.decode(Secret.self, from: object) else { continue }
+                let secret = try? ObjectCodec.decode(Secret.self, from: object)
+            else { continue }
             existing[name] = secret.stringValues
         }
-        let plan = try ClusterPKI.reconcile(cluster: cluster, existing: existing, policy: CertificatePolicy(configuration: configuration),
-                                            now: Date(), clusterDomain: configuration.kubernetesClusterDomain, poolerIntegration: poolerIntegration)
+        let plan = try ClusterPKI.reconcile(
+            cluster: cluster, existing: existing, policy: CertificatePolicy(configuration: configuration),
+            now: Date(), clusterDomain: configuration.kubernetesClusterDomain, poolerIntegration: poolerIntegration)
         for planned in plan.secrets where planned.action.changed {
             let secret = ObjectCodec.encode(SecretBuilder.certificate(for: cluster, planned))
             try await sync.ensure(.secrets, namespace: namespace, secret, update: ObjectSync.replacing(["data"], from: secret))
@@ -78,8 +82,9 @@ extension ClusterReconciler {
             }
             existing[planned.name] = planned.data
         }
-        return PKIState(caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations,
-                        nextRenewal: plan.nextRenewal)
+        return PKIState(
+            caPEM: existing[names.serverCASecret]?["ca.crt"], names: names, expirations: plan.expirations,
+            nextRenewal: plan.nextRenewal)
     }
 
     /// Whether a Pooler of this Cluster uses the automated PgBouncer integration (CNPG then keeps
@@ -99,7 +104,8 @@ extension ClusterReconciler {
         if cluster.spec.enableSuperuserAccess != true, cluster.spec.superuserSecret == nil {
             let name = "\(cluster.metadata.name ?? "")-superuser"
             if let existing = try? await client.get(.secrets, namespace: namespace, name: name),
-               existing["metadata"]?["ownerReferences"] != nil {
+                existing["metadata"]?["ownerReferences"] != nil
+            {
                 try await client.delete(.secrets, namespace: namespace, name: name, propagation: .background)
                 await events.record(cluster, reason: "DeletingSuperuserSecret", message: "Superuser access is disabled: deleted secret \(name)")
             }
@@ -113,12 +119,14 @@ extension ClusterReconciler {
 
     func ensureServices(_ cluster: Cluster) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
-        let services = ServiceBuilder.defaultServices(for: cluster, createAnyService: configuration.createAnyService)
+        let services =
+            ServiceBuilder.defaultServices(for: cluster, createAnyService: configuration.createAnyService)
             + ServiceBuilder.managedServices(for: cluster)
         for service in services {
             let desired = ObjectCodec.encode(service)
-            try await sync.ensure(.services, namespace: namespace, desired,
-                                  update: ObjectSync.replacingSpec(["selector", "ports", "type", "publishNotReadyAddresses"], from: desired))
+            try await sync.ensure(
+                .services, namespace: namespace, desired,
+                update: ObjectSync.replacingSpec(["selector", "ports", "type", "publishNotReadyAddresses"], from: desired))
         }
     }
 
@@ -129,15 +137,18 @@ extension ClusterReconciler {
         let budgets = DisruptionBudgetBuilder.budgets(for: cluster)
         for budget in budgets {
             let desired = ObjectCodec.encode(budget)
-            try await sync.ensure(.podDisruptionBudgets, namespace: namespace, desired,
-                                  update: ObjectSync.replacingSpec(["minAvailable", "selector"], from: desired))
+            try await sync.ensure(
+                .podDisruptionBudgets, namespace: namespace, desired,
+                update: ObjectSync.replacingSpec(["minAvailable", "selector"], from: desired))
         }
         let wanted = Set(budgets.compactMap(\.metadata.name))
-        let existing = try await client.list(.podDisruptionBudgets, namespace: namespace,
-                                             labelSelector: "\(CNPGLabels.cluster)=\(cluster.metadata.name ?? "")", fieldSelector: nil)
+        let existing = try await client.list(
+            .podDisruptionBudgets, namespace: namespace,
+            labelSelector: "\(CNPGLabels.cluster)=\(cluster.metadata.name ?? "")", fieldSelector: nil)
         for budget in existing.items {
             guard let name = budget["metadata"]?["name"]?.stringValue, DisruptionBudgetBuilder.names(for: cluster).contains(name),
-                  !wanted.contains(name), budget["metadata"]?["deletionTimestamp"] == nil else { continue }
+                !wanted.contains(name), budget["metadata"]?["deletionTimestamp"] == nil
+            else { continue }
             try await client.delete(.podDisruptionBudgets, namespace: namespace, name: name, propagation: .background)
             await events.record(cluster, reason: "DeletingPodDisruptionBudget", message: "Deleting PodDisruptionBudget \(name)")
         }

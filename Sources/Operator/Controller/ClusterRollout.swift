@@ -23,7 +23,9 @@ extension ClusterReconciler {
         case .restartPrimaryInPlace(let pod, let reason):
             logger.info("rolling update: restarting the primary in place", metadata: ["pod": "\(pod)", "reason": "\(reason)"])
             if let requested = cluster.metadata.annotation(RollingUpdatePlanner.restartedAtAnnotation) {
-                let patch: JSONValue = .object([("metadata", .object([("annotations", .object([(RollingUpdatePlanner.restartedAtAnnotation, .string(requested))]))]))])
+                let patch: JSONValue = .object([
+                    ("metadata", .object([("annotations", .object([(RollingUpdatePlanner.restartedAtAnnotation, .string(requested))]))]))
+                ])
                 _ = try await client.patch(.pods, namespace: namespace, name: pod, patch, patchType: .merge, subresource: nil, fieldManager: nil)
             }
             await events.record(cluster, reason: "InplacePrimaryRestart", message: "Restarting the primary instance \(pod) in place: \(reason)")

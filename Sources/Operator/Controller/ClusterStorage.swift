@@ -9,11 +9,22 @@ extension ClusterReconciler {
     func ensureClaimSizes(_ cluster: Cluster, observed: ObservedInstances) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
         for expansion in PVCBuilder.expansions(for: cluster, claims: observed.claims) {
-            let patch: JSONValue = .object([("spec", .object([("resources", .object([
-                ("requests", .object([("storage", .string(expansion.size.text))])),
-            ]))]))])
-            _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: expansion.claim, patch, patchType: .merge,
-                                       subresource: nil, fieldManager: nil)
+            let patch: JSONValue = .object([
+                (
+                    "spec",
+                    .object([
+                        (
+                            "resources",
+                            .object([
+                                ("requests", .object([("storage", .string(expansion.size.text))]))
+                            ])
+                        )
+                    ])
+                )
+            ])
+            _ = try await client.patch(
+                .persistentVolumeClaims, namespace: namespace, name: expansion.claim, patch, patchType: .merge,
+                subresource: nil, fieldManager: nil)
             logger.info("volume claim resized", metadata: ["claim": "\(namespace)/\(expansion.claim)", "size": "\(expansion.size.text)"])
         }
     }
@@ -25,16 +36,18 @@ extension ClusterReconciler {
         let pods = await diskShortages.update(cluster: key, detected: DiskSpace.podsOutOfSpace(observed.activePods), pods: observed.activePods)
         if !pods.isEmpty, cluster.status?.phase != DiskSpace.phase {
             logger.warning("instances stopped for want of WAL space; failover held off", metadata: ["cluster": "\(key)", "pods": "\(pods)"])
-            await events.record(cluster, reason: DiskSpace.eventReason,
-                                message: "Not enough disk space for WAL on \(pods.joined(separator: ", ")): PostgreSQL stays stopped "
-                                    + "(no failover) until the volumes are resized", warning: true)
+            await events.record(
+                cluster, reason: DiskSpace.eventReason,
+                message: "Not enough disk space for WAL on \(pods.joined(separator: ", ")): PostgreSQL stays stopped "
+                    + "(no failover) until the volumes are resized", warning: true)
         }
         let runningOut = DiskSpace.volumesRunningOut(reports)
         let previous = cluster.status?.conditions?.first { $0.type == DiskSpace.conditionType }
         if pods.isEmpty, !runningOut.isEmpty, previous?.status != "False" {
             logger.warning("volumes running out of space", metadata: ["cluster": "\(key)", "volumes": "\(runningOut)"])
-            await events.record(cluster, reason: DiskSpace.eventReason,
-                                message: "Volumes running out of space: \(runningOut.joined(separator: ", ")); resize them", warning: true)
+            await events.record(
+                cluster, reason: DiskSpace.eventReason,
+                message: "Volumes running out of space: \(runningOut.joined(separator: ", ")); resize them", warning: true)
         }
         return pods
     }

@@ -9,18 +9,22 @@ extension ClusterReconciler {
     /// operator not installed by the chart), the built-in queries are used.
     func ensureDefaultMonitoringQueries(_ cluster: Cluster) async {
         guard let name = configuration.monitoringQueriesConfigMap,
-              cluster.spec.monitoring?.customQueriesConfigMap?.contains(where: { $0.name == name }) == true else { return }
+            cluster.spec.monitoring?.customQueriesConfigMap?.contains(where: { $0.name == name }) == true
+        else { return }
         let namespace = cluster.metadata.namespace ?? "default"
         let source = try? await client.get(.configMaps, namespace: operatorNamespace, name: name)
         if source != nil, namespace == operatorNamespace { return }
         let data: JSONValue = source?["data"] ?? .object([(DefaultMonitoringQueries.key, .string(DefaultMonitoringQueries.yaml))])
         let desired = JSONValue.object([
             ("apiVersion", .string("v1")), ("kind", .string("ConfigMap")),
-            ("metadata", .object([
-                ("name", .string(name)), ("namespace", .string(namespace)),
-                ("labels", .object([("cnpg.io/reload", .string(""))])),
-                ("annotations", .object([("cnpg.io/operatorVersion", .string(CNPG.operatorVersion))])),
-            ])),
+            (
+                "metadata",
+                .object([
+                    ("name", .string(name)), ("namespace", .string(namespace)),
+                    ("labels", .object([("cnpg.io/reload", .string(""))])),
+                    ("annotations", .object([("cnpg.io/operatorVersion", .string(CNPG.operatorVersion))])),
+                ])
+            ),
             ("data", data),
         ])
         do {

@@ -14,9 +14,10 @@ extension ClusterReconciler {
         for claim in observed.claims {
             let name = ObservedInstances.name(claim)
             guard claim["metadata"]?["annotations"]?[Hibernation.controldataAnnotation]?.stringValue != controldata else { continue }
-            _ = try await client.patch(.persistentVolumeClaims, namespace: namespace, name: name,
-                                       .object([("metadata", .object([("annotations", .object([(Hibernation.controldataAnnotation, .string(controldata))]))]))]),
-                                       patchType: .merge, subresource: nil, fieldManager: nil)
+            _ = try await client.patch(
+                .persistentVolumeClaims, namespace: namespace, name: name,
+                .object([("metadata", .object([("annotations", .object([(Hibernation.controldataAnnotation, .string(controldata))]))]))]),
+                patchType: .merge, subresource: nil, fieldManager: nil)
         }
     }
 }

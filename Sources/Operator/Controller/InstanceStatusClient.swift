@@ -59,9 +59,10 @@ struct InstanceStatusClient: Sendable {
 
         static func generate(commonName: String) throws -> OperatorIdentity {
             let pair = try OperatorClientCertificate.generate(commonName: commonName, now: Date())
-            return OperatorIdentity(certificate: try NIOSSLCertificate(bytes: Array(pair.certificatePEM.utf8), format: .pem),
-                                    key: try NIOSSLPrivateKey(bytes: Array(pair.privateKeyPEM.utf8), format: .pem),
-                                    fingerprint: try OperatorClientCertificate.fingerprint(of: pair.certificate))
+            return OperatorIdentity(
+                certificate: try NIOSSLCertificate(bytes: Array(pair.certificatePEM.utf8), format: .pem),
+                key: try NIOSSLPrivateKey(bytes: Array(pair.privateKeyPEM.utf8), format: .pem),
+                fingerprint: try OperatorClientCertificate.fingerprint(of: pair.certificate))
         }
     }
 

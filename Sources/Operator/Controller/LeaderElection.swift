@@ -71,10 +71,12 @@ struct LeaderElectedService: ServiceLifecycle.Service {
                 // The resourceVersion read makes a concurrent take-over conflict instead of both winning.
                 _ = try await client.update(Self.leases, namespace: namespace, current.setting("spec", to: spec), subresource: nil)
             } else {
-                _ = try await client.create(Self.leases, namespace: namespace, .object([
-                    ("apiVersion", .string("coordination.k8s.io/v1")), ("kind", .string("Lease")),
-                    ("metadata", .object([("name", .string(leaseName)), ("namespace", .string(namespace))])), ("spec", spec),
-                ]))
+                _ = try await client.create(
+                    Self.leases, namespace: namespace,
+                    .object([
+                        ("apiVersion", .string("coordination.k8s.io/v1")), ("kind", .string("Lease")),
+                        ("metadata", .object([("name", .string(leaseName)), ("namespace", .string(namespace))])), ("spec", spec),
+                    ]))
             }
             return true
         } catch {
@@ -99,7 +101,8 @@ struct LeaderElectedService: ServiceLifecycle.Service {
     /// Hands the Lease over at once on a clean exit (an empty holder lets the next candidate take it).
     func release() async {
         guard let current = try? await client.get(Self.leases, namespace: namespace, name: leaseName),
-              current["spec"]?["holderIdentity"]?.stringValue == identity else { return }
+            current["spec"]?["holderIdentity"]?.stringValue == identity
+        else { return }
         let spec = (current["spec"] ?? .object([])).setting("holderIdentity", to: .string("")).setting("leaseDurationSeconds", to: .int(1))
         _ = try? await client.update(Self.leases, namespace: namespace, current.setting("spec", to: spec), subresource: nil)
         logger.info("released the leader lease", metadata: ["lease": "\(namespace)/\(leaseName)"])

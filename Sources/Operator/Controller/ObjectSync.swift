@@ -10,8 +10,10 @@ struct ObjectSync: Sendable {
     /// Creates `desired` when missing; otherwise `update(current)` returns the object to write, or
     /// nil to leave it as it is.
     @discardableResult
-    func ensure(_ type: ResourceType, namespace: String, _ desired: JSONValue,
-                update: (JSONValue) -> JSONValue? = { _ in nil }) async throws -> Outcome {
+    func ensure(
+        _ type: ResourceType, namespace: String, _ desired: JSONValue,
+        update: (JSONValue) -> JSONValue? = { _ in nil }
+    ) async throws -> Outcome {
         let name = desired["metadata"]?["name"]?.stringValue ?? ""
         let current: JSONValue
         do {
@@ -70,8 +72,13 @@ struct EventRecorder: Sendable {
         let event: JSONValue = .object([
             ("apiVersion", .string("v1")), ("kind", .string("Event")),
             ("metadata", .object([("generateName", .string("\(name).")), ("namespace", .string(namespace))])),
-            ("involvedObject", .object([("apiVersion", .string(CNPG.apiVersion)), ("kind", .string(kind)), ("name", .string(name)),
-                                        ("namespace", .string(namespace)), ("uid", .string(metadata.uid ?? ""))])),
+            (
+                "involvedObject",
+                .object([
+                    ("apiVersion", .string(CNPG.apiVersion)), ("kind", .string(kind)), ("name", .string(name)),
+                    ("namespace", .string(namespace)), ("uid", .string(metadata.uid ?? "")),
+                ])
+            ),
             ("reason", .string(reason)), ("message", .string(message)), ("type", .string(warning ? "Warning" : "Normal")),
             ("source", .object([("component", .string("cloudnative-pg"))])), ("reportingComponent", .string("cloudnative-pg")),
             ("firstTimestamp", .string(now)), ("lastTimestamp", .string(now)), ("count", .int(1)),

@@ -16,16 +16,20 @@ struct PoolerController: Sendable {
             group.addTask {
                 for await event in poolerEvents {
                     guard let object = event.current ?? event.previous, let name = object["metadata"]?["name"]?.stringValue,
-                          let namespace = object["metadata"]?["namespace"]?.stringValue else { continue }
+                        let namespace = object["metadata"]?["namespace"]?.stringValue
+                    else { continue }
                     await queue.add(PoolerReconciler.Key(namespace: namespace, name: name))
                 }
             }
             group.addTask {
-                await Informer(client: client, type: .deployments, namespace: namespace, labelSelector: CNPGLabels.poolerName,
-                               resyncPeriod: .seconds(600)).run { event in
+                await Informer(
+                    client: client, type: .deployments, namespace: namespace, labelSelector: CNPGLabels.poolerName,
+                    resyncPeriod: .seconds(600)
+                ).run { event in
                     if case .resync = event { return }
                     guard let object = event.current ?? event.previous, let name = object["metadata"]?["labels"]?[CNPGLabels.poolerName]?.stringValue,
-                          let namespace = object["metadata"]?["namespace"]?.stringValue else { return }
+                        let namespace = object["metadata"]?["namespace"]?.stringValue
+                    else { return }
                     await queue.add(PoolerReconciler.Key(namespace: namespace, name: name))
                 }
             }

@@ -49,16 +49,18 @@ struct PoolerReconciler: Sendable {
         try await sync.ensure(.deployments, namespace: key.namespace, deployment) { current in
             // A new spec hash means a changed Pooler: its pod template and replicas are rewritten.
             guard current["metadata"]?["annotations"]?[hashKey] != deployment["metadata"]?["annotations"]?[hashKey] else { return nil }
-            let annotations = (current["metadata"]?["annotations"] ?? .object([])).setting(hashKey, to: deployment["metadata"]?["annotations"]?[hashKey] ?? .null)
+            let annotations = (current["metadata"]?["annotations"] ?? .object([])).setting(
+                hashKey, to: deployment["metadata"]?["annotations"]?[hashKey] ?? .null)
             return current.setting("metadata", to: (current["metadata"] ?? .object([])).setting("annotations", to: annotations))
                 .setting("spec", to: deployment["spec"] ?? .null)
         }
         let service = PoolerBuilder.service(for: pooler)
         // Every field the Service should have (a serviceTemplate may set more than type, ports and selector).
-        let serviceFields = service["spec"].flatMap { spec -> [String]? in
-            guard case .object(let fields) = spec else { return nil }
-            return fields.map(\.0)
-        } ?? ["selector", "ports", "type"]
+        let serviceFields =
+            service["spec"].flatMap { spec -> [String]? in
+                guard case .object(let fields) = spec else { return nil }
+                return fields.map(\.0)
+            } ?? ["selector", "ports", "type"]
         try await sync.ensure(.services, namespace: key.namespace, service, update: ObjectSync.replacingSpec(serviceFields, from: service))
 
         // Status: the Secrets in use with their resourceVersions, and how many pods the Deployment runs.
@@ -72,8 +74,10 @@ struct PoolerReconciler: Sendable {
             return .object([("name", .string(name)), ("version", secret["metadata"]?["resourceVersion"] ?? .string(""))])
         }
         var secretStatus: [(String, JSONValue)] = []
-        for (field, name) in [("clientTLS", secrets.clientTLS), ("serverTLS", secrets.serverTLS), ("serverCA", secrets.serverCA),
-                              ("clientCA", secrets.clientCA)] as [(String, String?)] {
+        for (field, name) in [
+            ("clientTLS", secrets.clientTLS), ("serverTLS", secrets.serverTLS), ("serverCA", secrets.serverCA),
+            ("clientCA", secrets.clientCA),
+        ] as [(String, String?)] {
             if let value = await version(name) { secretStatus.append((field, value)) }
         }
         if let authQuery = await version(secrets.authQuery) {
@@ -84,8 +88,11 @@ struct PoolerReconciler: Sendable {
             ("secrets", .object(secretStatus)), ("instances", running?["status"]?["replicas"] ?? .int(0)),
             ("image", .string(PoolerBuilder.image(for: pooler))),
         ]
-        if !missing.isEmpty { fields.append(("error", .string("secrets not found: \(missing.sorted().joined(separator: ", "))"))) }
-        else if object["status"]?["error"] != nil { fields.append(("error", .null)) }
+        if !missing.isEmpty {
+            fields.append(("error", .string("secrets not found: \(missing.sorted().joined(separator: ", "))")))
+        } else if object["status"]?["error"] != nil {
+            fields.append(("error", .null))
+        }
         try await writeStatus(object, fields)
         // The integration certificate appears once the Cluster reconciler has seen this Pooler.
         return missing.isEmpty ? nil : .seconds(5)
@@ -97,8 +104,11 @@ struct PoolerReconciler: Sendable {
             if value == .null, object["status"]?[key] == nil { continue }
             changes.append((key, value))
         }
-        guard !changes.isEmpty, let name = object["metadata"]?["name"]?.stringValue, let namespace = object["metadata"]?["namespace"]?.stringValue else { return }
-        _ = try await client.patch(.poolers, namespace: namespace, name: name, .object([("status", .object(changes))]), patchType: .merge,
-                                   subresource: "status", fieldManager: nil)
+        guard !changes.isEmpty, let name = object["metadata"]?["name"]?.stringValue, let namespace = object["metadata"]?["namespace"]?.stringValue else {
+            return
+        }
+        _ = try await client.patch(
+            .poolers, namespace: namespace, name: name, .object([("status", .object(changes))]), patchType: .merge,
+            subresource: "status", fieldManager: nil)
     }
 }

@@ -15,7 +15,8 @@ struct ScheduledBackupReconciler: Sendable {
 
     func reconcile(_ key: Key) async throws -> Duration? {
         let object: JSONValue
-        do { object = try await client.get(.scheduledBackups, namespace: key.namespace, name: key.name) } catch let error as KubeAPIError where error.isNotFound {
+        do { object = try await client.get(.scheduledBackups, namespace: key.namespace, name: key.name) } catch let error as KubeAPIError where error.isNotFound
+        {
             return nil
         }
         let scheduled = try ObjectCodec.decode(ScheduledBackup.self, from: object)
@@ -47,8 +48,12 @@ struct ScheduledBackupReconciler: Sendable {
                 _ = try await client.create(.backups, namespace: key.namespace, ObjectCodec.encode(backup))
                 logger.info("scheduled backup created", metadata: ["scheduledBackup": "\(key)", "backup": "\(backup.metadata.name ?? "")"])
             } catch let error as KubeAPIError where error.code == 409 {}
-            try await writeStatus(key, [("lastCheckTime", .string(KubeTime.time(now))), ("lastScheduleTime", .string(KubeTime.time(scheduledAt))),
-                                        ("nextScheduleTime", .string(KubeTime.time(next))), ("error", .null)])
+            try await writeStatus(
+                key,
+                [
+                    ("lastCheckTime", .string(KubeTime.time(now))), ("lastScheduleTime", .string(KubeTime.time(scheduledAt))),
+                    ("nextScheduleTime", .string(KubeTime.time(next))), ("error", .null),
+                ])
             return wait(until: next, now: now)
         }
     }
@@ -59,7 +64,8 @@ struct ScheduledBackupReconciler: Sendable {
     }
 
     private func writeStatus(_ key: Key, _ fields: [(String, JSONValue)]) async throws {
-        _ = try await client.patch(.scheduledBackups, namespace: key.namespace, name: key.name, .object([("status", .object(fields))]),
-                                   patchType: .merge, subresource: "status", fieldManager: nil)
+        _ = try await client.patch(
+            .scheduledBackups, namespace: key.namespace, name: key.name, .object([("status", .object(fields))]),
+            patchType: .merge, subresource: "status", fieldManager: nil)
     }
 }

@@ -23,8 +23,11 @@ struct SnapshotBackupRun: Sendable {
         let instances = pods.filter { $0["metadata"]?["labels"]?[CNPGLabels.podRole]?.stringValue == "instance" && $0["metadata"]?["deletionTimestamp"] == nil }
         let reports = await reconciler.statuses.poll(instances, caPEM: try await serverCA())
         let ready = Set(instances.filter(PodReadiness.isReady).map(ObservedInstances.name))
-        guard let target = SnapshotBackupPlan.targetInstance(target: settings.target, primary: cluster.status?.currentPrimary,
-                                                             reports: reports, readyPods: ready) else {
+        guard
+            let target = SnapshotBackupPlan.targetInstance(
+                target: settings.target, primary: cluster.status?.currentPrimary,
+                reports: reports, readyPods: ready)
+        else {
             if backup.status?.phase != BackupPhase.pending.rawValue {
                 try await reconciler.writeStatus(backup, [("phase", .string(BackupPhase.pending.rawValue))])
             }
@@ -34,12 +37,15 @@ struct SnapshotBackupRun: Sendable {
         let containerID = pod?["status"]?["containerStatuses"]?.arrayValue?
             .first { $0["name"]?.stringValue == "postgres" }?["containerID"]?.stringValue
         let now = KubeTime.time(Date())
-        try await reconciler.writeStatus(backup, [
-            ("phase", .string(BackupPhase.started.rawValue)), ("method", .string("volumeSnapshot")), ("online", .bool(settings.online)),
-            ("startedAt", .string(now)), ("reconciliationStartedAt", .string(now)),
-            ("instanceID", .object([("podName", .string(target)), ("ContainerID", containerID.map(JSONValue.string) ?? .null)])),
-        ])
-        await reconciler.events.record(backup, reason: "Starting", message: "Backing up instance \(target) with volume snapshots (\(settings.online ? "online" : "cold"))")
+        try await reconciler.writeStatus(
+            backup,
+            [
+                ("phase", .string(BackupPhase.started.rawValue)), ("method", .string("volumeSnapshot")), ("online", .bool(settings.online)),
+                ("startedAt", .string(now)), ("reconciliationStartedAt", .string(now)),
+                ("instanceID", .object([("podName", .string(target)), ("ContainerID", containerID.map(JSONValue.string) ?? .null)])),
+            ])
+        await reconciler.events.record(
+            backup, reason: "Starting", message: "Backing up instance \(target) with volume snapshots (\(settings.online ? "online" : "cold"))")
         reconciler.logger.info("backup started", metadata: ["backup": "\(namespace)/\(backupName)", "instance": "\(target)", "online": "\(settings.online)"])
         return .milliseconds(100)
     }
@@ -67,8 +73,9 @@ struct SnapshotBackupRun: Sendable {
             guard backup.status?.phase == BackupPhase.started.rawValue else {
                 throw Failure(description: "the online backup session on \(backup.status?.instanceID?.podName ?? "") was lost (did the instance restart?)")
             }
-            let request = OnlineBackup.StartRequest(backupName: backupName, immediateCheckpoint: settings.immediateCheckpoint,
-                                                    waitForArchive: settings.waitForArchive)
+            let request = OnlineBackup.StartRequest(
+                backupName: backupName, immediateCheckpoint: settings.immediateCheckpoint,
+                waitForArchive: settings.waitForArchive)
             let answer = try await reconciler.statuses.onlineBackup(.POST, ip: ip, caPEM: caPEM, body: request)
             if let error = answer.error, error.retryable != true { throw Failure(description: "cannot start the online backup: \(error.message)") }
             return Self.poll
@@ -79,8 +86,12 @@ struct SnapshotBackupRun: Sendable {
             return Self.poll
         case .started:
             if backup.status?.phase != BackupPhase.running.rawValue {
-                try await reconciler.writeStatus(backup, [("phase", .string(BackupPhase.running.rawValue)),
-                                                          ("beginLSN", session.beginLSN.map(JSONValue.string) ?? .null)])
+                try await reconciler.writeStatus(
+                    backup,
+                    [
+                        ("phase", .string(BackupPhase.running.rawValue)),
+                        ("beginLSN", session.beginLSN.map(JSONValue.string) ?? .null),
+                    ])
             }
             guard try await snapshotsTaken(volumes) else { return Self.poll }
             let answer = try await reconciler.statuses.onlineBackup(.PUT, ip: ip, caPEM: caPEM, body: OnlineBackup.StopRequest(backupName: backupName))
@@ -88,8 +99,9 @@ struct SnapshotBackupRun: Sendable {
             return Self.poll
         case .completed:
             let label = session.labelFile.map { String(decoding: $0, as: UTF8.self) }
-            try await finalize(volumes, begin: session.beginLSN.flatMap(LSN.init), end: session.endLSN.flatMap(LSN.init),
-                               timeline: label.flatMap(SnapshotBackupPlan.timeline(inLabel:)), labelFile: session.labelFile, tablespaceMap: session.spcmapFile)
+            try await finalize(
+                volumes, begin: session.beginLSN.flatMap(LSN.init), end: session.endLSN.flatMap(LSN.init),
+                timeline: label.flatMap(SnapshotBackupPlan.timeline(inLabel:)), labelFile: session.labelFile, tablespaceMap: session.spcmapFile)
             return Self.poll
         }
     }
@@ -102,20 +114,26 @@ struct SnapshotBackupRun: Sendable {
         guard fields["Database cluster state"]?.hasPrefix("shut down") == true else { return Self.poll }
         let checkpoint = fields["Latest checkpoint location"].flatMap(LSN.init)
         if backup.status?.phase != BackupPhase.running.rawValue {
-            try await reconciler.writeStatus(backup, [("phase", .string(BackupPhase.running.rawValue)),
-                                                      ("beginLSN", checkpoint.map { .string($0.description) } ?? .null)])
+            try await reconciler.writeStatus(
+                backup,
+                [
+                    ("phase", .string(BackupPhase.running.rawValue)),
+                    ("beginLSN", checkpoint.map { .string($0.description) } ?? .null),
+                ])
         }
         guard try await snapshotsTaken(volumes) else { return Self.poll }
         try await setFence(podName, on: false)
-        try await finalize(volumes, begin: checkpoint, end: checkpoint, timeline: fields["Latest checkpoint's TimeLineID"].flatMap { Int($0) },
-                           labelFile: nil, tablespaceMap: nil)
+        try await finalize(
+            volumes, begin: checkpoint, end: checkpoint, timeline: fields["Latest checkpoint's TimeLineID"].flatMap { Int($0) },
+            labelFile: nil, tablespaceMap: nil)
         return Self.poll
     }
 
     private func setFence(_ podName: String, on: Bool) async throws {
         guard try await Self.setFence(client: client, namespace: namespace, cluster: clusterName, pod: podName, on: on) else { return }
-        await reconciler.events.record(backup, reason: on ? "FencePod" : "UnfencePod",
-                                       message: on ? "Fencing Pod \(podName) for a cold backup" : "Unfencing Pod \(podName)")
+        await reconciler.events.record(
+            backup, reason: on ? "FencePod" : "UnfencePod",
+            message: on ? "Fencing Pod \(podName) for a cold backup" : "Unfencing Pod \(podName)")
     }
 
     /// Adds the pod to (or removes it from) the Cluster's `cnpg.io/fencedInstances`; whether that changed anything.
@@ -130,9 +148,21 @@ struct SnapshotBackupRun: Sendable {
             guard fenced.names.contains(pod) else { return false }
             try fenced.unfence(pod)
         }
-        _ = try await client.patch(.clusters, namespace: namespace, name: cluster, .object([("metadata", .object([("annotations", .object([
-            (FencedInstances.annotation, fenced.annotationValue.map(JSONValue.string) ?? .null),
-        ]))]))]), patchType: .merge, subresource: nil, fieldManager: nil)
+        _ = try await client.patch(
+            .clusters, namespace: namespace, name: cluster,
+            .object([
+                (
+                    "metadata",
+                    .object([
+                        (
+                            "annotations",
+                            .object([
+                                (FencedInstances.annotation, fenced.annotationValue.map(JSONValue.string) ?? .null)
+                            ])
+                        )
+                    ])
+                )
+            ]), patchType: .merge, subresource: nil, fieldManager: nil)
         return true
     }
 
@@ -146,8 +176,9 @@ struct SnapshotBackupRun: Sendable {
             do {
                 snapshot = try await client.get(.volumeSnapshots, namespace: namespace, name: name)
             } catch let error as KubeAPIError where error.isNotFound {
-                let desired = SnapshotBackupPlan.snapshot(of: volume, backup: backup, cluster: cluster, online: settings.online,
-                                                          startedAt: startedAt, timeline: nil)
+                let desired = SnapshotBackupPlan.snapshot(
+                    of: volume, backup: backup, cluster: cluster, online: settings.online,
+                    startedAt: startedAt, timeline: nil)
                 _ = try await client.create(.volumeSnapshots, namespace: namespace, desired)
                 taken = false
                 continue
@@ -171,8 +202,10 @@ struct SnapshotBackupRun: Sendable {
     }
 
     /// Records what the backup holds on its snapshots and its status (phase `finalizing`).
-    private func finalize(_ volumes: [SnapshotBackupPlan.Volume], begin: LSN?, end: LSN?, timeline: Int?, labelFile: Data?,
-                          tablespaceMap: Data?) async throws {
+    private func finalize(
+        _ volumes: [SnapshotBackupPlan.Volume], begin: LSN?, end: LSN?, timeline: Int?, labelFile: Data?,
+        tablespaceMap: Data?
+    ) async throws {
         let now = KubeTime.time(Date())
         let beginWal = begin.flatMap { lsn in timeline.map { SnapshotBackupPlan.walFileName(lsn: lsn, timeline: $0) } }
         let endWal = end.flatMap { lsn in timeline.map { SnapshotBackupPlan.walFileName(lsn: lsn, timeline: $0) } }
@@ -188,8 +221,9 @@ struct SnapshotBackupRun: Sendable {
             }
             var metadata: [(String, JSONValue)] = [("annotations", .object(annotations))]
             if let timeline { metadata.append(("labels", .object([("cnpg.io/backupTimeline", .string(String(timeline)))]))) }
-            _ = try await client.patch(.volumeSnapshots, namespace: namespace, name: name, .object([("metadata", .object(metadata))]),
-                                       patchType: .merge, subresource: nil, fieldManager: nil)
+            _ = try await client.patch(
+                .volumeSnapshots, namespace: namespace, name: name, .object([("metadata", .object(metadata))]),
+                patchType: .merge, subresource: nil, fieldManager: nil)
             var element: [(String, JSONValue)] = [("name", .string(name)), ("type", .string(volume.role))]
             if let tablespace = volume.tablespace { element.append(("tablespaceName", .string(tablespace))) }
             elements.append(.object(element))
@@ -217,8 +251,12 @@ struct SnapshotBackupRun: Sendable {
             guard snapshot["status"]?["readyToUse"] == .bool(true) else { return Self.poll }
         }
         let now = KubeTime.time(Date())
-        try await reconciler.writeStatus(backup, [("phase", .string(BackupPhase.completed.rawValue)), ("stoppedAt", .string(now)),
-                                                  ("reconciliationTerminatedAt", .string(now))])
+        try await reconciler.writeStatus(
+            backup,
+            [
+                ("phase", .string(BackupPhase.completed.rawValue)), ("stoppedAt", .string(now)),
+                ("reconciliationTerminatedAt", .string(now)),
+            ])
         await reconciler.events.record(backup, reason: "Completed", message: "Backup completed")
         reconciler.logger.info("backup completed", metadata: ["backup": "\(namespace)/\(backupName)"])
         try await reconciler.recordOnCluster(backup, succeeded: true, message: "", at: now, method: "volumeSnapshot")
@@ -227,13 +265,16 @@ struct SnapshotBackupRun: Sendable {
 
     /// The instance's PVCs, with their roles.
     private func instanceVolumes(_ podName: String) async throws -> [SnapshotBackupPlan.Volume] {
-        let claims = try await client.list(.persistentVolumeClaims, namespace: namespace,
-                                           labelSelector: "\(CNPGLabels.instanceName)=\(podName)", fieldSelector: nil).items
+        let claims = try await client.list(
+            .persistentVolumeClaims, namespace: namespace,
+            labelSelector: "\(CNPGLabels.instanceName)=\(podName)", fieldSelector: nil
+        ).items
         return claims.compactMap { claim in
             guard let name = claim["metadata"]?["name"]?.stringValue, claim["metadata"]?["deletionTimestamp"] == nil else { return nil }
             let labels = claim["metadata"]?["labels"]
-            return SnapshotBackupPlan.Volume(claimName: name, role: labels?[CNPGLabels.pvcRole]?.stringValue ?? "PG_DATA",
-                                             tablespace: labels?[CNPGLabels.tablespaceName]?.stringValue)
+            return SnapshotBackupPlan.Volume(
+                claimName: name, role: labels?[CNPGLabels.pvcRole]?.stringValue ?? "PG_DATA",
+                tablespace: labels?[CNPGLabels.tablespaceName]?.stringValue)
         }.sorted { $0.claimName < $1.claimName }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import CNPGCore
+import Foundation
 import Logging
 
 /// A controller work queue as client-go's: a key is queued at most once, a key being processed

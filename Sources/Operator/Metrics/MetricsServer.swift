@@ -25,10 +25,11 @@ struct MetricsServer: ServiceLifecycle.Service {
         router.get("healthz") { _, _ -> Response in
             Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
         }
-        let application = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cnpg-metrics"),
-                                      onServerRunning: { channel in
-                                          logger.info("metrics server listening", metadata: ["address": "\(channel.localAddress?.description ?? "")"])
-                                      }, logger: logger)
+        let application = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cnpg-metrics"),
+            onServerRunning: { channel in
+                logger.info("metrics server listening", metadata: ["address": "\(channel.localAddress?.description ?? "")"])
+            }, logger: logger)
         try await application.run()
     }
 
@@ -37,7 +38,8 @@ struct MetricsServer: ServiceLifecycle.Service {
     static func parse(bindAddress: String) -> Binding? {
         if bindAddress == "0" { return .off }
         guard let colon = bindAddress.lastIndex(of: ":"), let port = Int(bindAddress[bindAddress.index(after: colon)...]),
-              (1...65535).contains(port) else { return nil }
+            (1...65535).contains(port)
+        else { return nil }
         let host = String(bindAddress[..<colon])
         return .address(host: host.isEmpty ? "0.0.0.0" : host, port: port)
     }

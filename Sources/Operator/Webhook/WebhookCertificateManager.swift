@@ -32,14 +32,17 @@ struct WebhookCertificateManager: Sendable {
     private func reconcileOnce(now: Date) async throws -> (serving: TLSKeyPair, nextRenewal: Date) {
         let ca = try await secretData(WebhookPKI.caSecretName)
         let certificate = try await secretData(WebhookPKI.certificateSecretName)
-        let plan = try WebhookPKI.reconcile(namespace: namespace, existingCA: ca?.data, existingCertificate: certificate?.data,
-                                            policy: policy, now: now)
+        let plan = try WebhookPKI.reconcile(
+            namespace: namespace, existingCA: ca?.data, existingCertificate: certificate?.data,
+            policy: policy, now: now)
         let owner = try await operatorDeployment()
         for planned in plan.secrets {
             var metadata = ObjectMeta(name: planned.name, namespace: namespace)
             if let owner { metadata.ownerReferences = [owner] }
-            var secret = ObjectCodec.encode(Secret(metadata: metadata, type: planned.kind == .certificateAuthority ? "Opaque" : "kubernetes.io/tls",
-                                                   stringValues: planned.data))
+            var secret = ObjectCodec.encode(
+                Secret(
+                    metadata: metadata, type: planned.kind == .certificateAuthority ? "Opaque" : "kubernetes.io/tls",
+                    stringValues: planned.data))
             let existing = planned.name == WebhookPKI.caSecretName ? ca?.object : certificate?.object
             if let existing {
                 secret = existing.setting("data", to: secret["data"] ?? .null)
@@ -72,14 +75,17 @@ struct WebhookCertificateManager: Sendable {
             return nil
         }
         guard let deployment = list.items.first, let name = deployment["metadata"]?["name"]?.stringValue,
-              let uid = deployment["metadata"]?["uid"]?.stringValue else { return nil }
+            let uid = deployment["metadata"]?["uid"]?.stringValue
+        else { return nil }
         return OwnerReference(apiVersion: "apps/v1", kind: "Deployment", name: name, uid: uid)
     }
 
     private func injectCABundle(_ pem: String) async throws {
         let suffix = configurationNameSuffix ? "-\(namespace)" : ""
-        for (type, name) in [(ResourceType.mutatingWebhookConfigurations, WebhookConfigurationBuilder.mutatingName + suffix),
-                             (ResourceType.validatingWebhookConfigurations, WebhookConfigurationBuilder.validatingName + suffix)] {
+        for (type, name) in [
+            (ResourceType.mutatingWebhookConfigurations, WebhookConfigurationBuilder.mutatingName + suffix),
+            (ResourceType.validatingWebhookConfigurations, WebhookConfigurationBuilder.validatingName + suffix),
+        ] {
             let current: JSONValue
             do {
                 current = try await client.get(type, namespace: nil, name: name)

@@ -37,13 +37,14 @@ struct WebhookServer: ServiceLifecycle.Service {
                 }
             }
         }
-        let application = Application(router: Self.router(configuration: configuration, logger: logger),
-                                      server: try .tls(.http1(), tlsConfiguration: try serving.serverConfiguration()),
-                                      configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cnpg-webhook"),
-                                      onServerRunning: { channel in
-                                          logger.info("webhook server listening", metadata: ["address": "\(channel.localAddress?.description ?? "")"])
-                                      },
-                                      logger: logger)
+        let application = Application(
+            router: Self.router(configuration: configuration, logger: logger),
+            server: try .tls(.http1(), tlsConfiguration: try serving.serverConfiguration()),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cnpg-webhook"),
+            onServerRunning: { channel in
+                logger.info("webhook server listening", metadata: ["address": "\(channel.localAddress?.description ?? "")"])
+            },
+            logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -78,8 +79,10 @@ struct WebhookServer: ServiceLifecycle.Service {
         return router
     }
 
-    static func answer(_ request: Request, endpoint: AdmissionWebhook.Endpoint, path: String, configuration: OperatorConfiguration,
-                       logger: Logger) async -> Response {
+    static func answer(
+        _ request: Request, endpoint: AdmissionWebhook.Endpoint, path: String, configuration: OperatorConfiguration,
+        logger: Logger
+    ) async -> Response {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumBodyBytes)
@@ -90,10 +93,12 @@ struct WebhookServer: ServiceLifecycle.Service {
             let review = try JSONText.parse(Array(buffer: body))
             let answer = try AdmissionWebhook.respond(to: review, at: endpoint, configuration: configuration)
             if answer["response"]?["allowed"] == .bool(false) {
-                logger.info("admission denied", metadata: [
-                    "path": "\(path)", "name": "\(review["request"]?["name"]?.stringValue ?? "")",
-                    "namespace": "\(review["request"]?["namespace"]?.stringValue ?? "")",
-                ])
+                logger.info(
+                    "admission denied",
+                    metadata: [
+                        "path": "\(path)", "name": "\(review["request"]?["name"]?.stringValue ?? "")",
+                        "namespace": "\(review["request"]?["namespace"]?.stringValue ?? "")",
+                    ])
             }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"

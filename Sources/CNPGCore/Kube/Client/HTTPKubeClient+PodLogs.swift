@@ -4,8 +4,10 @@ import NIOCore
 extension HTTPKubeClient {
     /// A container's log (`pods/log`), line by line; with `follow` the stream stays open for new
     /// lines until the container ends or the task is cancelled.
-    public func podLogLines(namespace: String, pod: String, container: String, follow: Bool = false, tailLines: Int? = nil,
-                            timestamps: Bool = false) -> AsyncThrowingStream<String, Error> {
+    public func podLogLines(
+        namespace: String, pod: String, container: String, follow: Bool = false, tailLines: Int? = nil,
+        timestamps: Bool = false
+    ) -> AsyncThrowingStream<String, Error> {
         var query: [(String, String)] = [("container", container)]
         if follow { query.append(("follow", "true")) }
         if let tailLines { query.append(("tailLines", String(tailLines))) }

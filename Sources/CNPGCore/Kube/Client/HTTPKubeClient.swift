@@ -74,20 +74,25 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         return try await send("PUT", path(type, namespace, name, subresource), body: object)
     }
 
-    public func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
-                      subresource: String?, fieldManager: String?) async throws -> JSONValue {
+    public func patch(
+        _ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
+        subresource: String?, fieldManager: String?
+    ) async throws -> JSONValue {
         var query: [(String, String)] = []
         if let fieldManager { query.append(("fieldManager", fieldManager)) }
         return try await send("PATCH", path(type, namespace, name, subresource), query: query, body: patch, contentType: patchType.rawValue)
     }
 
     public func delete(_ type: ResourceType, namespace: String?, name: String, propagation: DeletionPropagation) async throws {
-        _ = try await send("DELETE", path(type, namespace, name),
-                           body: .object([("kind", .string("DeleteOptions")), ("apiVersion", .string("v1")), ("propagationPolicy", .string(propagation.rawValue))]))
+        _ = try await send(
+            "DELETE", path(type, namespace, name),
+            body: .object([("kind", .string("DeleteOptions")), ("apiVersion", .string("v1")), ("propagationPolicy", .string(propagation.rawValue))]))
     }
 
-    public func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-                      fieldSelector: String?, timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
+    public func watch(
+        _ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
+        fieldSelector: String?, timeoutSeconds: Int
+    ) -> AsyncThrowingStream<KubeWatchEvent, Error> {
         var query: [(String, String)] = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds))]
         if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
@@ -202,8 +207,10 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         return request
     }
 
-    func send(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
-              contentType: String = "application/json", retry: Bool = false) async throws -> JSONValue {
+    func send(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        contentType: String = "application/json", retry: Bool = false
+    ) async throws -> JSONValue {
         let url = self.url(path, query)
         var attempt = 0
         while true {
@@ -234,7 +241,8 @@ public final class HTTPKubeClient: KubeClient, Sendable {
         } catch {
             Self.countRequest(method: method, code: "<error>")
             if let refused = error as? IOError, refused.errnoCode == ECONNREFUSED {
-                throw KubeAPIError.transport("the connection to the API server was refused (\(method) \(url)): is the server address right and the server running?")
+                throw KubeAPIError.transport(
+                    "the connection to the API server was refused (\(method) \(url)): is the server address right and the server running?")
             }
             throw KubeAPIError.transport("\(method) \(url): \(error)")
         }

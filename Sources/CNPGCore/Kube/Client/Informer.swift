@@ -43,8 +43,10 @@ public actor Informer {
     public private(set) var relists = 0
     public private(set) var hasSynced = false
 
-    public init(client: any KubeClient, type: ResourceType, namespace: String? = nil, labelSelector: String? = nil,
-                resyncPeriod: Duration = .seconds(300), watchTimeoutSeconds: Int = 300) {
+    public init(
+        client: any KubeClient, type: ResourceType, namespace: String? = nil, labelSelector: String? = nil,
+        resyncPeriod: Duration = .seconds(300), watchTimeoutSeconds: Int = 300
+    ) {
         self.client = client
         self.type = type
         self.namespace = namespace
@@ -70,8 +72,9 @@ public actor Informer {
                 var resourceVersion = try await relist(handler: handler)
                 backoff = .milliseconds(200)
                 while !Task.isCancelled {
-                    let stream = client.watch(type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector,
-                                              timeoutSeconds: watchTimeoutSeconds)
+                    let stream = client.watch(
+                        type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector,
+                        timeoutSeconds: watchTimeoutSeconds)
                     for try await event in stream {
                         if let version = event.resourceVersion { resourceVersion = version }
                         await apply(event, handler: handler)

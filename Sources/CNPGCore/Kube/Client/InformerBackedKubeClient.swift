@@ -35,7 +35,8 @@ public struct InformerBackedKubeClient: KubeClient {
     public func list(_ type: ResourceType, namespace: String?, labelSelector: String?, fieldSelector: String?) async throws -> KubeList {
         // No label selector asks for every object: only an informer without one holds them all.
         if fieldSelector == nil, let informer = await informer(for: type, namespace: namespace),
-           let requested = try? SelectorExpression(parsing: labelSelector ?? ""), Self.selector(requested, implies: informer.labelSelector) {
+            let requested = try? SelectorExpression(parsing: labelSelector ?? ""), Self.selector(requested, implies: informer.labelSelector)
+        {
             let items = await informer.items().filter { item in
                 (namespace == nil || item["metadata"]?["namespace"]?.stringValue == namespace)
                     && requested.matches(labels: item["metadata"]?["labels"]?.stringMap ?? [:])
@@ -68,8 +69,10 @@ public struct InformerBackedKubeClient: KubeClient {
         try await base.update(type, namespace: namespace, object, subresource: subresource)
     }
 
-    public func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
-                      subresource: String?, fieldManager: String?) async throws -> JSONValue {
+    public func patch(
+        _ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
+        subresource: String?, fieldManager: String?
+    ) async throws -> JSONValue {
         try await base.patch(type, namespace: namespace, name: name, patch, patchType: patchType, subresource: subresource, fieldManager: fieldManager)
     }
 
@@ -77,9 +80,12 @@ public struct InformerBackedKubeClient: KubeClient {
         try await base.delete(type, namespace: namespace, name: name, propagation: propagation)
     }
 
-    public func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-                      fieldSelector: String?, timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
-        base.watch(type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector,
-                   fieldSelector: fieldSelector, timeoutSeconds: timeoutSeconds)
+    public func watch(
+        _ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
+        fieldSelector: String?, timeoutSeconds: Int
+    ) -> AsyncThrowingStream<KubeWatchEvent, Error> {
+        base.watch(
+            type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector,
+            fieldSelector: fieldSelector, timeoutSeconds: timeoutSeconds)
     }
 }

@@ -29,7 +29,8 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func from(status code: Int, body: JSONValue?) -> KubeAPIError {
-        .status(code: code, reason: body?["reason"]?.stringValue ?? "Unknown",
-                message: body?["message"]?.stringValue ?? "the server answered HTTP \(code)")
+        .status(
+            code: code, reason: body?["reason"]?.stringValue ?? "Unknown",
+            message: body?["message"]?.stringValue ?? "the server answered HTTP \(code)")
     }
 }

@@ -1,6 +1,11 @@
 /// A change seen by a watch.
 public struct KubeWatchEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK" }
+    public enum Kind: String, Sendable {
+        case added = "ADDED"
+        case modified = "MODIFIED"
+        case deleted = "DELETED"
+        case bookmark = "BOOKMARK"
+    }
     public var kind: Kind
     public var object: JSONValue
     public var resourceVersion: String? { object["metadata"]?["resourceVersion"]?.stringValue }
@@ -25,13 +30,17 @@ public protocol KubeClient: Sendable {
     func list(_ type: ResourceType, namespace: String?, labelSelector: String?, fieldSelector: String?) async throws -> KubeList
     func create(_ type: ResourceType, namespace: String?, _ object: JSONValue) async throws -> JSONValue
     func update(_ type: ResourceType, namespace: String?, _ object: JSONValue, subresource: String?) async throws -> JSONValue
-    func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
-               subresource: String?, fieldManager: String?) async throws -> JSONValue
+    func patch(
+        _ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType,
+        subresource: String?, fieldManager: String?
+    ) async throws -> JSONValue
     func delete(_ type: ResourceType, namespace: String?, name: String, propagation: DeletionPropagation) async throws
     /// Changes after `resourceVersion`; the stream fails with `KubeAPIError` 410 when that version
     /// is too old (relist, then watch again).
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-               fieldSelector: String?, timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error>
+    func watch(
+        _ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
+        fieldSelector: String?, timeoutSeconds: Int
+    ) -> AsyncThrowingStream<KubeWatchEvent, Error>
 }
 
 extension KubeClient {
@@ -39,10 +48,13 @@ extension KubeClient {
         try ObjectCodec.decode(T.self, from: try await get(type, namespace: namespace, name: name))
     }
 
-    public func watch(_ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
-                      timeoutSeconds: Int) -> AsyncThrowingStream<KubeWatchEvent, Error> {
-        watch(type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector, fieldSelector: nil,
-              timeoutSeconds: timeoutSeconds)
+    public func watch(
+        _ type: ResourceType, namespace: String?, resourceVersion: String?, labelSelector: String?,
+        timeoutSeconds: Int
+    ) -> AsyncThrowingStream<KubeWatchEvent, Error> {
+        watch(
+            type, namespace: namespace, resourceVersion: resourceVersion, labelSelector: labelSelector, fieldSelector: nil,
+            timeoutSeconds: timeoutSeconds)
     }
 
     public func list(_ type: ResourceType, namespace: String?) async throws -> KubeList {

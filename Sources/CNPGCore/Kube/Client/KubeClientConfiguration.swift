@@ -29,8 +29,10 @@ public struct KubeClientConfiguration: Sendable, Equatable {
 
     /// Reads a kubeconfig: `path`, else the first existing file of `KUBECONFIG` (colon list),
     /// else `~/.kube/config`; `context` overrides `current-context`.
-    public static func fromKubeconfig(path: String? = nil, context: String? = nil,
-                                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KubeClientConfiguration {
+    public static func fromKubeconfig(
+        path: String? = nil, context: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> KubeClientConfiguration {
         let candidates: [String]
         if let path {
             candidates = [path]
@@ -63,7 +65,8 @@ public struct KubeClientConfiguration: Sendable, Equatable {
             throw ConfigurationError(description: "context \"\(contextName)\" not found in the kubeconfig")
         }
         guard let clusterName = contextValue["cluster"]?.stringValue, let (clusterFile, clusterEntry) = entry("clusters", clusterName),
-              let cluster = clusterEntry["cluster"], let server = cluster["server"]?.stringValue else {
+            let cluster = clusterEntry["cluster"], let server = cluster["server"]?.stringValue
+        else {
             throw ConfigurationError(description: "context \"\(contextName)\" names no usable cluster")
         }
         let base = URL(fileURLWithPath: clusterFile).deletingLastPathComponent()
@@ -93,7 +96,8 @@ public struct KubeClientConfiguration: Sendable, Equatable {
             } else if let tokenFile = user["tokenFile"]?.stringValue {
                 configuration.credentials = .tokenFile(tokenFile.hasPrefix("/") ? tokenFile : userBase.appendingPathComponent(tokenFile).path)
             } else if let certificate = try material(user, data: "client-certificate-data", file: "client-certificate", relativeTo: userBase),
-                      let key = try material(user, data: "client-key-data", file: "client-key", relativeTo: userBase) {
+                let key = try material(user, data: "client-key-data", file: "client-key", relativeTo: userBase)
+            {
                 configuration.credentials = .clientCertificate(certificatePEM: certificate, keyPEM: key)
             }
         }
@@ -104,15 +108,18 @@ public struct KubeClientConfiguration: Sendable, Equatable {
 
     /// Inside a pod: `KUBERNETES_SERVICE_HOST`/`_PORT`, the projected token (re-read when it rotates),
     /// the CA and the namespace files.
-    public static func inCluster(directory: String = serviceAccountDirectory,
-                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KubeClientConfiguration {
+    public static func inCluster(
+        directory: String = serviceAccountDirectory,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> KubeClientConfiguration {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"] else {
             throw ConfigurationError(description: "not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset")
         }
         let hostPart = host.contains(":") ? "[\(host)]" : host
         let ca = try? String(contentsOfFile: directory + "/ca.crt", encoding: .utf8)
         let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return KubeClientConfiguration(server: "https://\(hostPart):\(port)", certificateAuthorityPEM: ca,
-                                       credentials: .tokenFile(directory + "/token"), namespace: namespace ?? "default")
+        return KubeClientConfiguration(
+            server: "https://\(hostPart):\(port)", certificateAuthorityPEM: ca,
+            credentials: .tokenFile(directory + "/token"), namespace: namespace ?? "default")
     }
 }

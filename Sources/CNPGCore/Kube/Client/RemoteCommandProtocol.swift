@@ -54,7 +54,10 @@ public enum RemoteCommandProtocol {
         guard exitCode != 0 else { return .object([("metadata", .object([])), ("status", .string("Success"))]) }
         return .object([
             ("metadata", .object([])), ("status", .string("Failure")),
-            ("message", .string("command terminated with non-zero exit code: error executing command [\(command.joined(separator: " "))], exit code \(exitCode)")),
+            (
+                "message",
+                .string("command terminated with non-zero exit code: error executing command [\(command.joined(separator: " "))], exit code \(exitCode)")
+            ),
             ("reason", .string("NonZeroExitCode")),
             ("details", .object([("causes", .array([.object([("reason", .string("ExitCode")), ("message", .string(String(exitCode)))])]))])),
         ])
@@ -62,7 +65,9 @@ public enum RemoteCommandProtocol {
 
     /// A `Status` for a command that could not run at all.
     public static func failureStatus(_ message: String) -> JSONValue {
-        .object([("metadata", .object([])), ("status", .string("Failure")), ("message", .string(message)),
-                 ("reason", .string("InternalError")), ("code", .int(500))])
+        .object([
+            ("metadata", .object([])), ("status", .string("Failure")), ("message", .string(message)),
+            ("reason", .string("InternalError")), ("code", .int(500)),
+        ])
     }
 }

@@ -24,7 +24,10 @@ public struct Webhook: Codable, Sendable, Equatable {
     public var timeoutSeconds: Int32?
     public var admissionReviewVersions: [String]
     public var reinvocationPolicy: String?
-    public init(name: String, clientConfig: WebhookClientConfig, rules: [RuleWithOperations], failurePolicy: String, sideEffects: String, admissionReviewVersions: [String]) {
+    public init(
+        name: String, clientConfig: WebhookClientConfig, rules: [RuleWithOperations], failurePolicy: String, sideEffects: String,
+        admissionReviewVersions: [String]
+    ) {
         self.name = name
         self.clientConfig = clientConfig
         self.rules = rules

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Top-level core objects the operator creates.
 public struct Secret: Codable, Sendable, Equatable {
     public var apiVersion = "v1"
@@ -66,8 +68,6 @@ public struct PodDisruptionBudgetSpec: Codable, Sendable, Equatable {
         self.selector = selector
     }
 }
-
-import Foundation
 
 public struct Pod: Codable, Sendable, Equatable {
     public var apiVersion = "v1"

@@ -8,16 +8,23 @@ extension ClusterValidation {
         if let classes = spec.backup?.volumeSnapshot?.tablespaceClassName {
             let tablespaces = Set((spec.tablespaces ?? []).map(\.name))
             for name in classes.keys.sorted() where !tablespaces.contains(name) {
-                result.add(.invalid(backupPath.child("volumeSnapshot", "tablespaceClassName").key(name), name, "no tablespace with this name is defined in spec.tablespaces"))
+                result.add(
+                    .invalid(
+                        backupPath.child("volumeSnapshot", "tablespaceClassName").key(name), name, "no tablespace with this name is defined in spec.tablespaces"
+                    ))
             }
         }
         let plugins = spec.plugins ?? []
         let archivers = plugins.enumerated().filter { $0.element.enabled != false && $0.element.isWALArchiver == true }
         if archivers.count > 1 {
-            result.add(.invalid(Self.spec.child("plugins").index(archivers[1].offset).child("isWALArchiver"), true, "only one enabled plugin can be the WAL archiver"))
+            result.add(
+                .invalid(Self.spec.child("plugins").index(archivers[1].offset).child("isWALArchiver"), true, "only one enabled plugin can be the WAL archiver"))
         }
         if let first = archivers.first, spec.backup?.barmanObjectStore != nil {
-            result.add(.invalid(Self.spec.child("plugins").index(first.offset).child("isWALArchiver"), true, "a WAL archiver plugin cannot be used together with backup.barmanObjectStore"))
+            result.add(
+                .invalid(
+                    Self.spec.child("plugins").index(first.offset).child("isWALArchiver"), true,
+                    "a WAL archiver plugin cannot be used together with backup.barmanObjectStore"))
         }
         var pluginNames: Set<String> = []
         for (i, plugin) in plugins.enumerated() where !pluginNames.insert(plugin.name).inserted {
@@ -40,14 +47,21 @@ extension ClusterValidation {
                 errors.append(.forbidden(path.child("s3Credentials"), "inheritFromIAMRole cannot be used together with access keys"))
             } else if s3.inheritFromIAMRole != true {
                 if s3.accessKeyId == nil { errors.append(.required(path.child("s3Credentials", "accessKeyId"), "required unless inheritFromIAMRole is true")) }
-                if s3.secretAccessKey == nil { errors.append(.required(path.child("s3Credentials", "secretAccessKey"), "required unless inheritFromIAMRole is true")) }
+                if s3.secretAccessKey == nil {
+                    errors.append(.required(path.child("s3Credentials", "secretAccessKey"), "required unless inheritFromIAMRole is true"))
+                }
             }
         }
         if let azure = barman.azureCredentials {
-            let methods = [azure.inheritFromAzureAD == true, azure.connectionString != nil,
-                           azure.storageAccount != nil && (azure.storageKey != nil || azure.storageSasToken != nil)].filter { $0 }.count
+            let methods = [
+                azure.inheritFromAzureAD == true, azure.connectionString != nil,
+                azure.storageAccount != nil && (azure.storageKey != nil || azure.storageSasToken != nil),
+            ].filter { $0 }.count
             if methods != 1 || (azure.storageKey != nil && azure.storageSasToken != nil) {
-                errors.append(.invalid(path.child("azureCredentials"), "{...}", "exactly one of inheritFromAzureAD, connectionString or storageAccount with storageKey or storageSasToken is required"))
+                errors.append(
+                    .invalid(
+                        path.child("azureCredentials"), "{...}",
+                        "exactly one of inheritFromAzureAD, connectionString or storageAccount with storageKey or storageSasToken is required"))
             }
         }
         if let google = barman.googleCredentials, google.gkeEnvironment == true, google.applicationCredentials != nil {
@@ -69,8 +83,10 @@ extension ClusterValidation {
             if external.connectionParameters == nil, external.plugin == nil, external.barmanObjectStore == nil {
                 result.add(.required(path, "one of connectionParameters, plugin and barmanObjectStore is required"))
             }
-            let selectors: [(String, OptionalKeySelector?)] = [("sslCert", external.sslCert), ("sslKey", external.sslKey),
-                                                               ("sslRootCert", external.sslRootCert), ("password", external.password)]
+            let selectors: [(String, OptionalKeySelector?)] = [
+                ("sslCert", external.sslCert), ("sslKey", external.sslKey),
+                ("sslRootCert", external.sslRootCert), ("password", external.password),
+            ]
             for (field, selector) in selectors {
                 guard let selector else { continue }
                 if let name = selector.name, !isSafePathComponent(name) {

@@ -54,12 +54,16 @@ extension ClusterValidation {
         if let importSpec = initdb.import {
             let importPath = path.child("import")
             if !externalNames.contains(importSpec.source.externalCluster) {
-                result.add(.invalid(importPath.child("source", "externalCluster"), importSpec.source.externalCluster, "external cluster not found in spec.externalClusters"))
+                result.add(
+                    .invalid(
+                        importPath.child("source", "externalCluster"), importSpec.source.externalCluster, "external cluster not found in spec.externalClusters")
+                )
             }
             switch importSpec.type {
             case "microservice":
                 if importSpec.databases.count != 1 {
-                    result.add(.invalid(importPath.child("databases"), importSpec.databases.count, "the microservice import type requires exactly one database"))
+                    result.add(
+                        .invalid(importPath.child("databases"), importSpec.databases.count, "the microservice import type requires exactly one database"))
                 }
                 if importSpec.databases.contains("*") {
                     result.add(.invalid(importPath.child("databases"), "*", "wildcards are not allowed with the microservice import type"))
@@ -130,8 +134,10 @@ extension ClusterValidation {
 
     static func validateRecoveryTarget(_ target: RecoveryTarget, usesSnapshots: Bool, path: FieldPath) -> [FieldError] {
         var errors: [FieldError] = []
-        let setTargets = [target.targetImmediate == true, target.targetLSN != nil, target.targetName != nil,
-                          target.targetXID != nil, target.targetTime != nil].filter { $0 }.count
+        let setTargets = [
+            target.targetImmediate == true, target.targetLSN != nil, target.targetName != nil,
+            target.targetXID != nil, target.targetTime != nil,
+        ].filter { $0 }.count
         if setTargets > 1 {
             errors.append(.invalid(path, "{...}", "recoveryTarget allows at most one of targetImmediate, targetLSN, targetName, targetXID, targetTime"))
         }

@@ -23,13 +23,17 @@ extension ClusterValidation {
                 result.add(.forbidden(Self.spec.child("tablespaces"), "tablespace \(tablespace.name) cannot be removed"))
                 continue
             }
-            result.add(storageChange(old: tablespace.storage, new: newTablespaces[index].storage,
-                                     path: Self.spec.child("tablespaces").index(index).child("storage")))
+            result.add(
+                storageChange(
+                    old: tablespace.storage, new: newTablespaces[index].storage,
+                    path: Self.spec.child("tablespaces").index(index).child("storage")))
         }
         let oldWalLevel = old.spec.postgresql?.parameters?["wal_level"] ?? "logical"
         let newWalLevel = new.spec.postgresql?.parameters?["wal_level"] ?? "logical"
         if newWalLevel == "minimal", oldWalLevel != "minimal" {
-            result.add(.invalid(Self.spec.child("postgresql", "parameters").key("wal_level"), newWalLevel, "cannot change wal_level to minimal on an existing cluster"))
+            result.add(
+                .invalid(Self.spec.child("postgresql", "parameters").key("wal_level"), newWalLevel, "cannot change wal_level to minimal on an existing cluster")
+            )
         }
         result.merge(imageChange(old: old, new: new))
         if old.spec.replicationSlots?.highAvailability?.enabled != false {
@@ -38,7 +42,10 @@ extension ClusterValidation {
             if oldHA != nil, newHA == nil {
                 result.add(.forbidden(Self.spec.child("replicationSlots", "highAvailability"), "cannot be removed while high availability slots are enabled"))
             } else if let oldPrefix = oldHA?.slotPrefix, let newPrefix = newHA?.slotPrefix, oldPrefix != newPrefix, newHA?.enabled != false {
-                result.add(.invalid(Self.spec.child("replicationSlots", "highAvailability", "slotPrefix"), newPrefix, "cannot change the slot prefix while high availability slots are enabled"))
+                result.add(
+                    .invalid(
+                        Self.spec.child("replicationSlots", "highAvailability", "slotPrefix"), newPrefix,
+                        "cannot change the slot prefix while high availability slots are enabled"))
             }
         }
         if old.spec.replicationSlots?.synchronizeReplicas?.enabled == true, new.spec.replicationSlots?.synchronizeReplicas == nil {
@@ -61,18 +68,24 @@ extension ClusterValidation {
     static func imageChange(old: Cluster, new: Cluster) -> ValidationResult {
         var result = ValidationResult()
         guard let newImage = new.spec.imageName, let oldImage = old.spec.imageName, newImage != oldImage,
-              case .success(let newMajor) = ImageReference.postgresMajorVersion(of: newImage) else { return result }
-        let currentMajor: Int? = old.status?.pgDataImageInfo?.majorVersion
+            case .success(let newMajor) = ImageReference.postgresMajorVersion(of: newImage)
+        else { return result }
+        let currentMajor: Int? =
+            old.status?.pgDataImageInfo?.majorVersion
             ?? (try? ImageReference.postgresMajorVersion(of: oldImage).get())
         if let currentMajor {
             if newMajor < currentMajor {
-                result.add(.invalid(Self.spec.child("imageName"), newImage, "cannot downgrade the PostgreSQL major version from \(currentMajor) to \(newMajor)"))
+                result.add(
+                    .invalid(Self.spec.child("imageName"), newImage, "cannot downgrade the PostgreSQL major version from \(currentMajor) to \(newMajor)"))
             } else if newMajor > currentMajor, newMajor < 16 {
                 result.add(.invalid(Self.spec.child("imageName"), newImage, "major version upgrades are supported only to PostgreSQL 16 or later"))
             }
         }
         if new.spec.primaryUpdateMethod == "switchover", old.spec.postgresql?.parameters != new.spec.postgresql?.parameters {
-            result.add(.forbidden(Self.spec.child("imageName"), "with primaryUpdateMethod switchover, the image and the PostgreSQL parameters cannot change in the same update"))
+            result.add(
+                .forbidden(
+                    Self.spec.child("imageName"),
+                    "with primaryUpdateMethod switchover, the image and the PostgreSQL parameters cannot change in the same update"))
         }
         return result
     }

@@ -104,12 +104,15 @@ extension ClusterValidation {
                 let parameters = spec.postgresql?.parameters ?? [:]
                 let usesFailoverSlots = parameters.keys.contains { $0.hasPrefix("pg_failover_slots.") }
                 let major = spec.imageName.flatMap { try? ImageReference.postgresMajorVersion(of: $0).get() } ?? 0
-                let nativeSupport = major >= 17
+                let nativeSupport =
+                    major >= 17
                     && PostgresParameters.parseBool(parameters["hot_standby_feedback"] ?? "off") == true
                     && PostgresParameters.parseBool(parameters["sync_replication_slots"] ?? "off") == true
                 if !nativeSupport, !usesFailoverSlots {
-                    result.add(.invalid(path.child("highAvailability", "synchronizeLogicalDecoding"), true,
-                                        "requires PostgreSQL 17 or later with hot_standby_feedback and sync_replication_slots on, or pg_failover_slots"))
+                    result.add(
+                        .invalid(
+                            path.child("highAvailability", "synchronizeLogicalDecoding"), true,
+                            "requires PostgreSQL 17 or later with hot_standby_feedback and sync_replication_slots on, or pg_failover_slots"))
                 }
             }
         }
@@ -150,7 +153,8 @@ extension ClusterValidation {
             result.warn("spec.nodeMaintenanceWindow is deprecated: consider enablePDB instead")
         }
         if spec.backup?.barmanObjectStore != nil {
-            result.warn("spec.backup.barmanObjectStore: the in-tree Barman Cloud support is deprecated and will be removed in 1.31.0; use the Barman Cloud plugin")
+            result.warn(
+                "spec.backup.barmanObjectStore: the in-tree Barman Cloud support is deprecated and will be removed in 1.31.0; use the Barman Cloud plugin")
         }
         if spec.backup?.retentionPolicy != nil, spec.backup?.barmanObjectStore == nil {
             result.warn("spec.backup.retentionPolicy has no effect without spec.backup.barmanObjectStore")
@@ -168,14 +172,16 @@ extension ClusterValidation {
             result.warn("spec.postgresql.parameters.shared_buffers has no unit: it is read as MB")
         }
         if spec.monitoring?.enablePodMonitor == true || !(spec.monitoring?.podMonitorRelabelings ?? []).isEmpty
-            || !(spec.monitoring?.podMonitorMetricRelabelings ?? []).isEmpty {
+            || !(spec.monitoring?.podMonitorMetricRelabelings ?? []).isEmpty
+        {
             result.warn("spec.monitoring.enablePodMonitor and its relabelings are deprecated: create the PodMonitor yourself")
         }
         if let ttl = spec.monitoring?.metricsQueriesTTL, GoDuration.seconds(ttl) == 0 {
             result.warn("spec.monitoring.metricsQueriesTTL is 0: every scrape runs all monitoring queries")
         }
         if (spec.instances ?? 1) >= 2, !cluster.isReplicaCluster, spec.postgresql?.synchronous == nil,
-           (spec.minSyncReplicas ?? 0) == 0, (spec.maxSyncReplicas ?? 0) == 0 {
+            (spec.minSyncReplicas ?? 0) == 0, (spec.maxSyncReplicas ?? 0) == 0
+        {
             result.warn("the cluster has \(spec.instances ?? 1) instances but no synchronous replication: a failover may lose committed transactions")
         }
         switch cluster.metadata.annotation(CNPGAnnotations.validation) {

@@ -1,3 +1,5 @@
+import Foundation
+
 extension ClusterValidation {
     static func validatePostgresConfiguration(_ cluster: Cluster) -> ValidationResult {
         var result = ValidationResult()
@@ -34,7 +36,8 @@ extension ClusterValidation {
         } else if walLevel == "minimal" {
             let archiveMode = parameters["archive_mode"] ?? ClusterDefaulting.computedArchiveMode(cluster)
             if instances > 1 {
-                result.add(.invalid(parametersPath.key("wal_level"), walLevel, "`replica` or `logical` is required when the cluster has more than one instance"))
+                result.add(
+                    .invalid(parametersPath.key("wal_level"), walLevel, "`replica` or `logical` is required when the cluster has more than one instance"))
             }
             if archiveMode != "off" {
                 result.add(.invalid(parametersPath.key("wal_level"), walLevel, "`replica` or `logical` is required when WAL archiving is enabled"))
@@ -70,10 +73,14 @@ extension ClusterValidation {
         let usesFailoverSlots = parameters.keys.contains { $0.hasPrefix("pg_failover_slots.") }
         if usesFailoverSlots {
             if PostgresParameters.parseBool(parameters["hot_standby_feedback"] ?? "off") != true {
-                result.add(.invalid(parametersPath.key("hot_standby_feedback"), parameters["hot_standby_feedback"] ?? "", "must be on when pg_failover_slots is used"))
+                result.add(
+                    .invalid(parametersPath.key("hot_standby_feedback"), parameters["hot_standby_feedback"] ?? "", "must be on when pg_failover_slots is used"))
             }
             if spec.replicationSlots?.highAvailability?.enabled == false {
-                result.add(.invalid(Self.spec.child("replicationSlots", "highAvailability", "enabled"), false, "high availability replication slots must be enabled when pg_failover_slots is used"))
+                result.add(
+                    .invalid(
+                        Self.spec.child("replicationSlots", "highAvailability", "enabled"), false,
+                        "high availability replication slots must be enabled when pg_failover_slots is used"))
             }
         }
 
@@ -174,7 +181,10 @@ extension ClusterValidation {
                 var seen: Set<String> = []
                 for (j, entry) in (entries ?? []).enumerated() {
                     let entryPath = path.child(field).index(j)
-                    if entry.isEmpty { result.add(.required(entryPath)); continue }
+                    if entry.isEmpty {
+                        result.add(.required(entryPath))
+                        continue
+                    }
                     if !seen.insert(entry).inserted { result.add(.duplicate(entryPath, entry)) }
                     if entry.hasPrefix("/") || entry.split(separator: "/").contains("..") {
                         result.add(.invalid(entryPath, entry, "must be a relative path inside the extension image"))
@@ -202,5 +212,3 @@ extension ClusterValidation {
         return upper.hasPrefix("CNPG_") || upper.hasPrefix("PG") || ["POD_NAME", "NAMESPACE", "CLUSTER_NAME"].contains(upper)
     }
 }
-
-import Foundation

@@ -17,7 +17,8 @@ extension ClusterValidation {
             let name = tablespace.name
             if !names.insert(name.lowercased()).inserted { result.add(.duplicate(path.child("name"), name)) }
             if !name.matches("^[a-zA-Z_][a-zA-Z0-9_$]*$") {
-                result.add(.invalid(path.child("name"), name, "tablespace names must start with a letter or underscore and contain only letters, digits, _ and $"))
+                result.add(
+                    .invalid(path.child("name"), name, "tablespace names must start with a letter or underscore and contain only letters, digits, _ and $"))
             }
             if name.lowercased().hasPrefix("pg_") {
                 result.add(.invalid(path.child("name"), name, "tablespace names cannot start with pg_"))
@@ -66,7 +67,8 @@ extension ClusterValidation {
         let limits = resources.limits ?? [:]
         for name in ["cpu", "memory", "ephemeral-storage"] {
             if let request = requests[name], let limit = limits[name], request > limit {
-                result.add(.invalid(path.child("requests").key(name), request.text, "the \(name) request must be less than or equal to the limit (\(limit.text))"))
+                result.add(
+                    .invalid(path.child("requests").key(name), request.text, "the \(name) request must be less than or equal to the limit (\(limit.text))"))
             }
         }
         let hugepageNames = Set(requests.keys.filter { $0.hasPrefix("hugepages-") } + limits.keys.filter { $0.hasPrefix("hugepages-") })
@@ -79,8 +81,9 @@ extension ClusterValidation {
             result.add(.forbidden(path, "hugepages require a cpu or memory request or limit"))
         }
         if let sharedBuffersText = spec.postgresql?.parameters?["shared_buffers"],
-           let sharedBuffers = PostgresParameters.parseSize(sharedBuffersText, defaultUnitBytes: 1 << 20),
-           let memory = requests["memory"] {
+            let sharedBuffers = PostgresParameters.parseSize(sharedBuffersText, defaultUnitBytes: 1 << 20),
+            let memory = requests["memory"]
+        {
             let fitsHugepages = hugepageNames.contains { name in
                 let quantity = limits[name] ?? requests[name]
                 return (quantity?.integerValue ?? 0) >= sharedBuffers

@@ -43,7 +43,10 @@ public enum ClusterValidation {
         if let quorum = cluster.metadata.annotation(CNPGAnnotations.failoverQuorum) {
             if let enabled = Bool(quorum.lowercased()) {
                 if enabled, cluster.spec.postgresql?.synchronous == nil {
-                    result.add(.invalid(annotations.key(CNPGAnnotations.failoverQuorum), quorum, "failover quorum requires synchronous replication (spec.postgresql.synchronous)"))
+                    result.add(
+                        .invalid(
+                            annotations.key(CNPGAnnotations.failoverQuorum), quorum,
+                            "failover quorum requires synchronous replication (spec.postgresql.synchronous)"))
                 }
             } else {
                 result.add(.invalid(annotations.key(CNPGAnnotations.failoverQuorum), quorum, "must be a boolean"))
@@ -89,7 +92,8 @@ public enum ClusterValidation {
             switch ImageReference.postgresMajorVersion(of: imageName) {
             case .success(let major):
                 if major < 13 {
-                    result.add(.invalid(Self.spec.child("imageName"), imageName, "unsupported PostgreSQL version \(major): the minimum supported major version is 13"))
+                    result.add(
+                        .invalid(Self.spec.child("imageName"), imageName, "unsupported PostgreSQL version \(major): the minimum supported major version is 13"))
                 }
             case .failure(let reason):
                 result.add(.invalid(Self.spec.child("imageName"), imageName, reason.message))
@@ -120,31 +124,43 @@ public enum ClusterValidation {
             result.add(.forbidden(Self.spec.child("postgresql", "synchronous"), "cannot be used together with minSyncReplicas and maxSyncReplicas"))
         }
         if spec.primaryUpdateStrategy == "supervised", instances == 1 {
-            result.add(.invalid(Self.spec.child("primaryUpdateStrategy"), "supervised", "supervised update strategy is not allowed for clusters with a single instance"))
+            result.add(
+                .invalid(
+                    Self.spec.child("primaryUpdateStrategy"), "supervised", "supervised update strategy is not allowed for clusters with a single instance"))
         }
         if let synchronous {
             let path = Self.spec.child("postgresql", "synchronous")
             let pre = synchronous.standbyNamesPre?.count ?? 0
             let post = synchronous.standbyNamesPost?.count ?? 0
             if synchronous.number >= instances + pre + post {
-                result.add(.invalid(path.child("number"), synchronous.number, "synchronous number must be less than the total number of instances and the provided standby names"))
+                result.add(
+                    .invalid(
+                        path.child("number"), synchronous.number,
+                        "synchronous number must be less than the total number of instances and the provided standby names"))
             }
             if synchronous.dataDurability == "preferred", pre + post > 0 {
                 result.add(.forbidden(path, "standbyNamesPre and standbyNamesPost cannot be set when dataDurability is \"preferred\""))
             }
             if synchronous.failoverQuorum == true, synchronous.number <= pre + post {
-                result.add(.invalid(path.child("number"), synchronous.number, "failover quorum requires number to be greater than the number of standbyNamesPre and standbyNamesPost entries"))
+                result.add(
+                    .invalid(
+                        path.child("number"), synchronous.number,
+                        "failover quorum requires number to be greater than the number of standbyNamesPre and standbyNamesPost entries"))
             }
             if !(synchronous.podFailureDomainKeys ?? []).isEmpty, !(synchronous.nodeFailureDomainKeys ?? []).isEmpty {
                 result.add(.forbidden(path, "podFailureDomainKeys and nodeFailureDomainKeys are mutually exclusive"))
             }
             let hasFailureDomains = !(synchronous.podFailureDomainKeys ?? []).isEmpty || !(synchronous.nodeFailureDomainKeys ?? []).isEmpty
             if hasFailureDomains, cluster.spec.postgresql?.syncReplicaElectionConstraint != nil {
-                result.add(.forbidden(Self.spec.child("postgresql", "syncReplicaElectionConstraint"), "cannot be used together with synchronous failure domain keys"))
+                result.add(
+                    .forbidden(Self.spec.child("postgresql", "syncReplicaElectionConstraint"), "cannot be used together with synchronous failure domain keys"))
             }
         }
         if let constraint = spec.postgresql?.syncReplicaElectionConstraint, constraint.enabled, (constraint.nodeLabelsAntiAffinity ?? []).isEmpty {
-            result.add(.invalid(Self.spec.child("postgresql", "syncReplicaElectionConstraint", "nodeLabelsAntiAffinity"), "[]", "at least one node label is required when the constraint is enabled"))
+            result.add(
+                .invalid(
+                    Self.spec.child("postgresql", "syncReplicaElectionConstraint", "nodeLabelsAntiAffinity"), "[]",
+                    "at least one node label is required when the constraint is enabled"))
         }
         return result
     }
