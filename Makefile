@@ -29,8 +29,10 @@ format:
 
 test: deps build lint
 	@mkdir -p .build && ./scripts/leftovers.sh snapshot .build/leftovers-before
-	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" $(SWIFT) test
+	@rm -rf .build/secret-scan
+	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" CNPG_SECRET_SCAN_DIR="$$PWD/.build/secret-scan" $(SWIFT) test
 	@./scripts/leftovers.sh check .build/leftovers-before
+	@./scripts/secret-scan-check.sh .build/secret-scan
 
 generate: build
 	"$$($(SWIFT) build --show-bin-path)/cnpg-operator" generate crds > manifests/crds.yaml

@@ -88,6 +88,10 @@ struct AdmissionWebhookEndToEndTests {
         let caFile = try sandbox.directory.write("webhook-ca.crt", String(decoding: Data(base64Encoded: caPEM) ?? Data(), as: UTF8.self))
         let tls12 = try OpenSSL.run(["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"], stdin: "")
         #expect(tls12.status != 0, "TLS 1.2 must be refused")
+        let curlTool = try #require(ExternalTool.find("curl"))
+        let plain = try ExternalTool.run(
+            curlTool, ["-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/mutate-postgresql-cnpg-io-v1-cluster"])
+        #expect(plain.status != 0 && plain.output == "000", "plain HTTP gets no answer: \(plain.output) \(plain.error)")
         let firstSerial = try Self.servedSerial(port: port, caFile: caFile)
         #expect(firstSerial != nil)
 

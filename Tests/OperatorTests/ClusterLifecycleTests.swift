@@ -124,6 +124,8 @@ struct ClusterLifecycleTests {
             let current = try OpenSSL.run(["s_client", "-connect", "\(primaryIP):\(port)", "-tls1_3", "-CAfile", caFile] + starttls, stdin: "")
             #expect(current.output.contains("Verify return code: 0 (ok)") && current.output.contains("TLSv1.3"), "port \(port): \(current.output.suffix(400))")
         }
+        let plainStatus = try ExternalTool.run(curl, ["-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", "http://\(primaryIP):8000/pg/status"])
+        #expect(plainStatus.status != 0 && plainStatus.output == "000", "the status API answers no plain HTTP: \(plainStatus.output) \(plainStatus.error)")
         #expect(
             try PSQL.run(binaries, host: readWrite, password: password, "SHOW password_encryption").output
                 .trimmingCharacters(in: .whitespacesAndNewlines) == "scram-sha-256")

@@ -65,8 +65,9 @@ public final class RunningSandbox: @unchecked Sendable {
     }
 
     /// SIGTERM, and the exit status.
-    public func stop() -> Int32 {
+    public func stop(scanForSecrets: Bool = true) -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
+        if scanForSecrets { SecretScan.report(secretFindings(), context: "sandbox \(directory.url.lastPathComponent)") }
         process.terminate()
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning, Date() < deadline { usleep(50_000) }
@@ -75,6 +76,28 @@ public final class RunningSandbox: @unchecked Sendable {
         // A sandbox killed outright leaves its tmpfs volumes (--limit-volume-capacity) mounted.
         for mountPoint in leftoverMounts() { umount2(mountPoint, Int32(MNT_DETACH)) }
         return process.terminationStatus
+    }
+
+    /// Where the values of the sandbox's Secrets (and its admin token) appear in its logs (its own,
+    /// the operator's, every pod's, the audit log), its Events and its CNPG objects; read while it runs.
+    public func secretFindings() -> [String] {
+        let secrets = (try? kubectl(["get", "secrets", "-A", "-o", "json"]))?.output ?? ""
+        var needles = SecretScan.needles(secretList: Data(secrets.utf8))
+        let kubeconfigText = (try? String(contentsOfFile: kubeconfig, encoding: .utf8)) ?? ""
+        if let line = kubeconfigText.split(separator: "\n").first(where: { $0.contains("token:") }) {
+            let token = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if token.count >= 16 { needles.append(SecretScan.Needle(origin: "the sandbox's admin token", value: token)) }
+        }
+        guard !needles.isEmpty else { return [] }
+        var haystacks: [(name: String, text: String)] = []
+        for kind in ["events", "clusters.postgresql.cnpg.io", "poolers.postgresql.cnpg.io", "backups.postgresql.cnpg.io", "volumesnapshots"] {
+            if let listed = try? kubectl(["get", kind, "-A", "-o", "json"]), listed.status == 0 { haystacks.append((kind, listed.output)) }
+        }
+        for file in SecretScan.logFiles(under: directory.url) {
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+            haystacks.append((String(file.path.dropFirst(directory.url.path.count + 1)), text))
+        }
+        return SecretScan.findings(needles: needles, haystacks: haystacks)
     }
 
     /// Mount points under this sandbox's directory (tmpfs volumes): after `stop()`, there must be none.
