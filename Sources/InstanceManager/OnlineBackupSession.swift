@@ -13,6 +13,8 @@ actor OnlineBackupSession {
     private var current: OnlineBackup.Session?
     private var failure: OnlineBackup.Failure?
     private var connection: PostgresConnection?
+    /// What the current session's stop waits for (its start request's `waitForArchive`).
+    private var waitForArchive = true
     private var handlingRequest = false
     /// When the current session was last asked about (a session nobody asks about is abandoned).
     private var lastContact = ContinuousClock.now
@@ -48,6 +50,7 @@ actor OnlineBackupSession {
         }
         connection = opened
         lastContact = .now
+        waitForArchive = request.waitForArchive ?? true
         current = OnlineBackup.Session(backupName: request.backupName, phase: .starting)
         logger.info(
             "starting an online backup",
@@ -73,14 +76,11 @@ actor OnlineBackupSession {
         return Answer(status: 200, envelope: .init(data: current, error: nil))
     }
 
-    private var waitForArchive = true
-
     private func busy() -> Answer {
         Answer(status: 422, envelope: .init(data: current, error: .init(code: .anotherRequestInProgress, message: "another request is in progress")))
     }
 
     private func begin(_ request: OnlineBackup.StartRequest, on connection: PostgresConnection) async {
-        waitForArchive = request.waitForArchive ?? true
         let slot = OnlineBackup.slotName(for: request.backupName)
         let fast = request.immediateCheckpoint ?? false
         do {

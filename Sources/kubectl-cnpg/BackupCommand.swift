@@ -46,18 +46,11 @@ struct BackupCommand: AsyncParsableCommand {
         }
     }
 
-    static func defaultName(cluster: String, at time: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: time)
-        return String(format: "%@-%04d%02d%02d%02d%02d%02d", cluster, parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
-    }
-
     func run() async throws {
         let (client, namespace) = try connection.connect()
         defer { Task { try? await client.shutdown() } }
         _ = try await ClusterLookup.get(client, cluster, namespace: namespace)
-        let name = backupName ?? Self.defaultName(cluster: cluster, at: Date())
+        let name = backupName ?? "\(cluster)-\(KubeTime.compactStamp(Date()))"
         var spec = BackupSpec(cluster: LocalObjectReference(name: cluster))
         spec.target = target
         spec.method = method

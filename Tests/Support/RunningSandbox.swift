@@ -1,3 +1,4 @@
+import CNPGCore
 import Foundation
 
 /// A `kube-sandbox up` process for tests (state in a temporary directory), and the real kubectl against it.
@@ -83,10 +84,8 @@ public final class RunningSandbox: @unchecked Sendable {
     public func secretFindings() -> [String] {
         let secrets = (try? kubectl(["get", "secrets", "-A", "-o", "json"]))?.output ?? ""
         var needles = SecretScan.needles(secretList: Data(secrets.utf8))
-        let kubeconfigText = (try? String(contentsOfFile: kubeconfig, encoding: .utf8)) ?? ""
-        if let line = kubeconfigText.split(separator: "\n").first(where: { $0.contains("token:") }) {
-            let token = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if token.count >= 16 { needles.append(SecretScan.Needle(origin: "the sandbox's admin token", value: token)) }
+        if case .token(let token)? = (try? KubeClientConfiguration.fromKubeconfig(path: kubeconfig))?.credentials, token.count >= 16 {
+            needles.append(SecretScan.Needle(origin: "the sandbox's admin token", value: token))
         }
         guard !needles.isEmpty else { return [] }
         var haystacks: [(name: String, text: String)] = []

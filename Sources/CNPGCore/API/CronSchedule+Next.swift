@@ -6,8 +6,7 @@ extension CronSchedule {
     /// Nil when nothing matches within five years (`0 0 0 30 2 *`).
     public func next(after date: Date) -> Date? {
         if let every { return Date(timeIntervalSince1970: (date.timeIntervalSince1970 + every).rounded(.down)) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = KubeTime.utcCalendar
         let (seconds, minutes, hours, daysOfMonth, months, daysOfWeek) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
         let anyDayOfMonth = daysOfMonth == Set(1...31)
         let anyDayOfWeek = daysOfWeek == Set(0...6)

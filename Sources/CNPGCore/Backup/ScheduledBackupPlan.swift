@@ -34,11 +34,7 @@ public enum ScheduledBackupPlan {
 
     /// CNPG's name: `<scheduledbackup>-<YYYYMMDDhhmmss>` of the scheduled time (UTC).
     public static func backupName(_ scheduled: ScheduledBackup, at time: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: time)
-        let stamp = String(format: "%04d%02d%02d%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
-        return "\(scheduled.metadata.name ?? "")-\(stamp)"
+        "\(scheduled.metadata.name ?? "")-\(KubeTime.compactStamp(time))"
     }
 
     /// The Backup: the ScheduledBackup's method, target and online settings for its cluster, its

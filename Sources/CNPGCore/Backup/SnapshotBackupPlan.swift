@@ -97,7 +97,7 @@ public enum SnapshotBackupPlan {
         labels[CNPGLabels.pvcRole] = volume.role
         if let tablespace = volume.tablespace { labels[CNPGLabels.tablespaceName] = tablespace }
         labels["cnpg.io/backupName"] = backupName
-        let day = DateComponents.utc(startedAt)
+        let day = KubeTime.utcCalendar.dateComponents([.year, .month, .day], from: startedAt)
         labels["cnpg.io/backupDate"] = String(format: "%04d%02d%02d", day.year ?? 0, day.month ?? 0, day.day ?? 0)
         labels["cnpg.io/backupYear"] = String(day.year ?? 0)
         labels["cnpg.io/backupMonth"] = String(day.month ?? 0)
@@ -152,13 +152,5 @@ public enum SnapshotBackupPlan {
             return Int(line.dropFirst("START TIMELINE:".count).trimmingCharacters(in: .whitespaces))
         }
         return nil
-    }
-}
-
-extension DateComponents {
-    static func utc(_ date: Date) -> DateComponents {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.dateComponents([.year, .month, .day], from: date)
     }
 }

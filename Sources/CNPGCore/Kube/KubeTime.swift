@@ -24,6 +24,19 @@ public enum KubeTime {
         return formatter.date(from: text)
     }
 
+    /// The Gregorian calendar in UTC (cron schedules, backup names and dates are evaluated in UTC).
+    public static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    /// `YYYYMMDDhhmmss` in UTC, as CNPG stamps the Backups it names after a time.
+    public static func compactStamp(_ date: Date) -> String {
+        let parts = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02d%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+    }
+
     /// Go's `time.String()` for a UTC time, to the second (`2026-02-21 10:00:00 +0000 UTC`), as
     /// CNPG writes certificate expirations and its plugin prints times.
     public static func goTime(_ date: Date) -> String {

@@ -6,13 +6,7 @@
 public enum PoolerTemplate {
     public static func podTemplate(generated: JSONValue, userTemplate: JSONValue?) -> JSONValue {
         guard let userTemplate, case .object = userTemplate else { return generated }
-        var metadata = generated["metadata"] ?? .object([])
-        for key in ["labels", "annotations"] {
-            guard case .object(let added)? = userTemplate["metadata"]?[key] else { continue }
-            var merged = metadata[key] ?? .object([])
-            for (name, value) in added where merged[name] == nil { merged = merged.setting(name, to: value) }
-            metadata = metadata.setting(key, to: merged)
-        }
+        let metadata = addingLabelsAndAnnotations(of: userTemplate, to: generated["metadata"] ?? .object([]))
         var spec = generated["spec"] ?? .object([])
         if case .object(let fields)? = userTemplate["spec"] {
             for (key, value) in fields {
@@ -30,13 +24,7 @@ public enum PoolerTemplate {
     /// The user's service template as the base, with the operator's selector and `pgbouncer` port.
     public static func service(generated: JSONValue, userTemplate: JSONValue?) -> JSONValue {
         guard let userTemplate, case .object = userTemplate else { return generated }
-        var metadata = generated["metadata"] ?? .object([])
-        for key in ["labels", "annotations"] {
-            guard case .object(let added)? = userTemplate["metadata"]?[key] else { continue }
-            var merged = metadata[key] ?? .object([])
-            for (name, value) in added where merged[name] == nil { merged = merged.setting(name, to: value) }
-            metadata = metadata.setting(key, to: merged)
-        }
+        let metadata = addingLabelsAndAnnotations(of: userTemplate, to: generated["metadata"] ?? .object([]))
         var spec = userTemplate["spec"] ?? .object([])
         spec = spec.setting("selector", to: generated["spec"]?["selector"] ?? .null)
         if spec["type"] == nil { spec = spec.setting("type", to: generated["spec"]?["type"] ?? .string("ClusterIP")) }
@@ -45,6 +33,18 @@ public enum PoolerTemplate {
         for port in ours where !ports.contains(where: { $0["name"] == port["name"] }) { ports.append(port) }
         spec = spec.setting("ports", to: .array(ports))
         return generated.setting("metadata", to: metadata).setting("spec", to: spec)
+    }
+
+    /// The template's labels and annotations added to `metadata`, where it has none of that key.
+    static func addingLabelsAndAnnotations(of userTemplate: JSONValue, to metadata: JSONValue) -> JSONValue {
+        var metadata = metadata
+        for key in ["labels", "annotations"] {
+            guard case .object(let added)? = userTemplate["metadata"]?[key] else { continue }
+            var merged = metadata[key] ?? .object([])
+            for (name, value) in added where merged[name] == nil { merged = merged.setting(name, to: value) }
+            metadata = metadata.setting(key, to: merged)
+        }
+        return metadata
     }
 
     static func mergedByName(_ generated: JSONValue?, _ user: JSONValue, mergeEach: Bool) -> JSONValue {

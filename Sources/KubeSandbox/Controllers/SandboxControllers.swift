@@ -252,9 +252,8 @@ enum VolumeClaimBinder {
             do {
                 try paths.provide(directory, bytes: requested)
                 if let origin {
-                    let copied = try await ChildProcess.run("/bin/cp", ["-a", origin.path + "/.", directory.path + "/"], timeout: .seconds(600))
-                    guard copied.succeeded else {
-                        logger.warning("cannot restore pvc \(namespace)/\(name): \(copied.error)")
+                    if let failure = try await PersistentVolumePaths.copyContents(of: origin, into: directory) {
+                        logger.warning("cannot restore pvc \(namespace)/\(name): \(failure)")
                         return
                     }
                     logger.info("volume restored", metadata: ["pvc": "\(namespace)/\(name)", "from": "\(origin.lastPathComponent)"])

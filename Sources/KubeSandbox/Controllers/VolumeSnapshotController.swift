@@ -66,10 +66,9 @@ struct VolumeSnapshotController: Sendable {
         try? FileManager.default.removeItem(at: copy)
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         let source = volumes.directory(namespace: namespace, claim: claimName, uid: claimUID)
-        let result = try await ChildProcess.run("/bin/cp", ["-a", source.path + "/.", copy.path + "/"], timeout: .seconds(600))
-        guard result.succeeded else {
+        if let failure = try await PersistentVolumePaths.copyContents(of: source, into: copy) {
             try? FileManager.default.removeItem(at: copy)
-            throw Problem(description: "failed to copy the volume of \(claimName): \(result.error.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw Problem(description: "failed to copy the volume of \(claimName): \(failure)")
         }
         let size = claim["status"]?["capacity"]?["storage"]?.stringValue ?? claim["spec"]?["resources"]?["requests"]?["storage"]?.stringValue ?? "0"
         let bytes = (try? Quantity(size)).map { Int64(truncating: NSDecimalNumber(decimal: $0.value)) } ?? 0

@@ -17,6 +17,13 @@ struct PersistentVolumePaths: Sendable {
         root.deletingLastPathComponent().appendingPathComponent("volume-snapshots").appendingPathComponent(content)
     }
 
+    /// Copies everything in `source` into `destination` (`cp -a`: ownership, modes and links kept);
+    /// the copy's error output when it fails.
+    static func copyContents(of source: URL, into destination: URL) async throws -> String? {
+        let result = try await ChildProcess.run("/bin/cp", ["-a", source.path + "/.", destination.path + "/"], timeout: .seconds(600))
+        return result.succeeded ? nil : result.error.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     struct MountError: Error, CustomStringConvertible {
         let description: String
     }

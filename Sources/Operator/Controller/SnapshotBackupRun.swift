@@ -20,9 +20,10 @@ struct SnapshotBackupRun: Sendable {
     /// Chooses the instance and records it (phase `started`).
     func start() async throws -> Duration? {
         let pods = try await client.list(.pods, namespace: namespace, labelSelector: "\(CNPGLabels.cluster)=\(clusterName)", fieldSelector: nil).items
-        let instances = pods.filter { $0["metadata"]?["labels"]?[CNPGLabels.podRole]?.stringValue == "instance" && $0["metadata"]?["deletionTimestamp"] == nil }
+        let observed = ObservedInstances(clusterName: clusterName, pods: pods, jobs: [], claims: [])
+        let instances = observed.activePods
         let reports = await reconciler.statuses.poll(instances, caPEM: try await serverCA())
-        let ready = Set(instances.filter(PodReadiness.isReady).map(ObservedInstances.name))
+        let ready = observed.readyPodNames
         guard
             let target = SnapshotBackupPlan.targetInstance(
                 target: settings.target, primary: cluster.status?.currentPrimary,
