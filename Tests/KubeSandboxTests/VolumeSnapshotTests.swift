@@ -97,6 +97,10 @@ extension KubeletTests {
         #expect(
             restoredData == "before\n600",
             "ownership and modes are kept: \(restoredData) \((try? String(contentsOfFile: sandbox.logPath, encoding: .utf8).suffix(3000)) ?? "")")
+        // Copied once: events about the claim from before it was bound must not copy the snapshot over a volume in use.
+        let log = (try? String(contentsOfFile: sandbox.logPath, encoding: .utf8)) ?? ""
+        let copies = log.split(separator: "\n").filter { $0.contains("volume restored") && $0.contains("default/restored") }
+        #expect(copies.count == 1, "\(copies)")
 
         // A snapshot of a claim that does not exist, or of an unknown class, says why in its status.
         try Self.apply(

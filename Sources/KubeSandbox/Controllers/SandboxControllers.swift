@@ -243,6 +243,11 @@ enum VolumeClaimBinder {
                 await expandIfRequested(claim, directory: directory, bytes: requested, client: client, paths: paths, logger: logger)
                 return
             }
+            // Events queued while an earlier one bound the claim still say Pending: the stored claim decides,
+            // so a restored volume is copied once and never again over a volume in use.
+            guard let current = try? await client.get(.persistentVolumeClaims, namespace: namespace, name: name),
+                current["metadata"]?["uid"]?.stringValue == uid, current["status"]?["phase"]?.stringValue != "Bound"
+            else { return }
             // A claim with a data source binds only once its content is there (a snapshot not ready yet keeps it Pending).
             var origin: URL?
             if claim["spec"]?["dataSourceRef"] != nil || claim["spec"]?["dataSource"] != nil {
