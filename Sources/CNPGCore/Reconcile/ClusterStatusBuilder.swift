@@ -40,6 +40,8 @@ public enum ClusterStatusBuilder {
         public var hibernation: Hibernation.Step?
         /// Pods stopped for want of WAL space (`DiskSpace.podsOutOfSpace`).
         public var podsOutOfSpace: [String] = []
+        /// PVCs instances need and lack (`MissingStorage.problems`).
+        public var missingClaims: [MissingStorage.Problem] = []
         /// While a lost primary is given `spec.failoverDelay`: since when it is lost.
         public var failingSince: Date?
 
@@ -206,8 +208,13 @@ public enum ClusterStatusBuilder {
         {
             conditions.append(condition)
         }
+        if let condition = MissingStorage.condition(
+            input.missingClaims, previous: input.cluster.status?.conditions?.first { $0.type == MissingStorage.conditionType }, now: input.now)
+        {
+            conditions.append(condition)
+        }
         // Conditions other writers own (the backups' LastBackupSucceeded) stay as they are.
-        let owned: Set<String> = ["Ready", Hibernation.conditionType, DiskSpace.conditionType]
+        let owned: Set<String> = ["Ready", Hibernation.conditionType, DiskSpace.conditionType, MissingStorage.conditionType]
         for kept in input.cluster.status?.conditions ?? [] where !owned.contains(kept.type) {
             conditions.append(ObjectCodec.encode(kept))
         }

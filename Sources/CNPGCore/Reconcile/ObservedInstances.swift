@@ -8,11 +8,15 @@ public struct ObservedInstances: Sendable {
     /// The instances' PVCs, without those being deleted or detached (`kubectl cnpg destroy`):
     /// their instance is gone, and a new one gets a new serial.
     public var claims: [JSONValue]
+    /// Every PVC of the Cluster by name, with whether it is being deleted (`MissingStorage`).
+    public var claimsBeingDeleted: [String: Bool]
 
     public init(clusterName: String, pods: [JSONValue], jobs: [JSONValue], claims: [JSONValue]) {
         self.clusterName = clusterName
         self.pods = pods
         self.jobs = jobs
+        self.claimsBeingDeleted = Dictionary(
+            claims.map { (Self.name($0), $0["metadata"]?["deletionTimestamp"] != nil) }, uniquingKeysWith: { first, _ in first })
         self.claims = claims.filter { claim in
             claim["metadata"]?["deletionTimestamp"] == nil
                 && claim["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue != "detached"

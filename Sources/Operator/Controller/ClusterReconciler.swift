@@ -63,6 +63,7 @@ struct ClusterReconciler: Sendable {
         try await ensureClaimSizes(cluster, observed: observed)
         // Failing over from an instance out of WAL space would not help: hold everything until the volumes grow.
         let outOfSpace = await podsOutOfSpace(cluster, observed: observed, reports: reports)
+        let missingClaims = await missingClaims(cluster, observed: observed)
 
         var targetPrimary: String?
         var failingOver = false
@@ -123,6 +124,11 @@ struct ClusterReconciler: Sendable {
             action = .wait(reason: "failing over")
         } else if hibernation != nil {
             action = .wait(reason: "hibernation")
+        } else if let serial = MissingStorage.instanceToReplace(
+            missingClaims, observed: observed, primaries: Set([cluster.status?.currentPrimary, cluster.status?.targetPrimary].compactMap { $0 }))
+        {
+            logger.warning("replacing an instance that lacks a PVC", metadata: ["cluster": "\(key)", "instance": "\(key.name)-\(serial)"])
+            action = .deleteInstance(serial: serial)
         } else {
             action = InstancePlanner.next(cluster: cluster, observed: observed)
         }
@@ -144,6 +150,7 @@ struct ClusterReconciler: Sendable {
             certificateExpirations: pki.expirations, certificateNames: pki.names, rollout: rollout)
         input.hibernation = hibernation
         input.podsOutOfSpace = outOfSpace
+        input.missingClaims = missingClaims
         input.failingSince = failingSince
         var fields = ClusterStatusBuilder.fields(for: input)
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))

@@ -53,6 +53,25 @@ extension ClusterReconciler {
     }
 }
 
+extension ClusterReconciler {
+    /// PVCs the instances need and lack, with a Warning event whenever that list changes to a non-empty one.
+    func missingClaims(_ cluster: Cluster, observed: ObservedInstances) async -> [MissingStorage.Problem] {
+        var withStatus = cluster
+        if withStatus.status == nil { withStatus.status = ClusterStatus() }
+        let problems = MissingStorage.problems(observed: observed) { serial in
+            let pod = InstancePodBuilder.pod(for: withStatus, serial: serial, configuration: configuration)
+            return (pod.spec?.volumes ?? []).compactMap { $0.persistentVolumeClaim?.claimName }
+        }
+        let previous = cluster.status?.conditions?.first { $0.type == MissingStorage.conditionType }
+        if !problems.isEmpty, previous?.status != "False" || previous?.message != MissingStorage.message(problems) {
+            let key = "\(cluster.metadata.namespace ?? "")/\(cluster.metadata.name ?? "")"
+            logger.warning("instances lack PVCs", metadata: ["cluster": "\(key)", "problems": "\(problems)"])
+            await events.record(cluster, reason: MissingStorage.eventReason, message: MissingStorage.message(problems), warning: true)
+        }
+        return problems
+    }
+}
+
 /// The pods each Cluster had stopped for want of space, kept across passes until they are Ready again.
 actor DiskShortageMemory {
     private var stopped: [String: Set<String>] = [:]
