@@ -58,4 +58,15 @@ struct ClusterAccess: Sendable {
             .object([("status", .object(fields))]), patchType: .merge,
             subresource: "status", fieldManager: "instance-manager")
     }
+
+    /// The FailoverQuorum status this primary reports; nil empties it (before a reload changes the
+    /// synchronous replication, so the operator never decides on a stale report).
+    func reportFailoverQuorum(_ status: FailoverQuorumStatus?) async throws {
+        let value: JSONValue =
+            status.map { ObjectCodec.encode($0) }
+            ?? .object(["method", "standbyNames", "standbyNumber", "primary"].map { ($0, JSONValue.null) })
+        _ = try await client.patch(
+            .failoverQuorums, namespace: namespace, name: clusterName, .object([("status", value)]), patchType: .merge,
+            subresource: "status", fieldManager: "instance-manager")
+    }
 }

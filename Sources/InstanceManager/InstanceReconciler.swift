@@ -24,6 +24,8 @@ actor InstanceReconciler {
     private var systemRolesReady = false
     /// The pooler role and its auth function exist (made once a Pooler integration is listed).
     private var poolerIntegrationReady = false
+    /// The FailoverQuorum status last written (written again only when it changes).
+    private var reportedQuorum: FailoverQuorumStatus??
     /// Set when this primary stopped because it lost its Lease: nothing more is done until the
     /// manager exits and starts over.
     private var steppedDown = false
@@ -181,8 +183,17 @@ actor InstanceReconciler {
             return
         }
         let configuration = try writer.writeConfiguration(cluster: cluster, role: role(onDiskStandby: writer.isStandbyOnDisk))
+        let reportsQuorum = !writer.isStandbyOnDisk && FailoverQuorumCheck.isActive(cluster)
         if changed || configuration.changed {
+            if reportsQuorum, configuration.changed { try await reportFailoverQuorum(nil) }
             try await reloadConfiguration(expectedHash: configuration.configurationHash)
+        }
+        if reportsQuorum {
+            let metadata = try await database.withConnection { connection in
+                try await connection.text(
+                    "SELECT COALESCE(current_setting('cnpg.synchronous_standby_names_metadata', true), '')", logger: self.logger)
+            }
+            try await reportFailoverQuorum(FailoverQuorumCheck.status(metadata: metadata ?? "", primary: podName))
         }
         if !writer.isStandbyOnDisk {
             let duties = PrimaryDuties(database: database, podName: podName)
@@ -252,6 +263,13 @@ actor InstanceReconciler {
         try await database.execute(["CHECKPOINT"])
         try await access.patchStatus([("currentPrimary", .string(podName)), ("currentPrimaryTimestamp", .string(Self.now()))])
         logger.info("promoted", metadata: ["pod": "\(podName)"])
+    }
+
+    private func reportFailoverQuorum(_ status: FailoverQuorumStatus?) async throws {
+        guard reportedQuorum != .some(status) else { return }
+        try await access.reportFailoverQuorum(status)
+        reportedQuorum = .some(status)
+        logger.info("failover quorum reported", metadata: ["standbyNames": "\(status?.standbyNames ?? [])", "standbyNumber": "\(status?.standbyNumber ?? 0)"])
     }
 
     /// Reload and wait until the server runs the configuration just written (its hash).

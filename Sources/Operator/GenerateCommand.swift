@@ -21,7 +21,7 @@ struct GenerateCommand: ParsableCommand {
     struct CRDs: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "crds",
-            abstract: "Print the CustomResourceDefinitions of Cluster, Pooler, Backup and ScheduledBackup."
+            abstract: "Print the CustomResourceDefinitions of Cluster, Pooler, Backup, ScheduledBackup and FailoverQuorum."
         )
 
         @OptionGroup var options: OutputOptions

@@ -1,4 +1,4 @@
-/// Generates the `apiextensions.k8s.io/v1` CustomResourceDefinitions of the four CNPG kinds,
+/// Generates the `apiextensions.k8s.io/v1` CustomResourceDefinitions of the CNPG kinds we serve,
 /// with schemas derived from the Swift types.
 public enum CRDGenerator {
     public struct PrinterColumn: Sendable {
@@ -57,6 +57,9 @@ public enum CRDGenerator {
                 PrinterColumn(name: "Cluster", type: "string", jsonPath: ".spec.cluster.name"),
                 PrinterColumn(name: "Last Backup", type: "date", jsonPath: ".status.lastScheduleTime"),
             ], scale: nil),
+        KindInfo(
+            kind: FailoverQuorum.kind, plural: FailoverQuorum.plural, schema: { rootSchema(FailoverQuorum.self) },
+            columns: [age], scale: nil),
     ]
 
     public static func kindInfo(_ kind: String) -> KindInfo? { kinds.first { $0.kind == kind } }
@@ -67,7 +70,8 @@ public enum CRDGenerator {
         if let index = schema.properties.firstIndex(where: { $0.0 == "metadata" }) {
             schema.properties[index].1 = OpenAPISchema(type: "object")
         }
-        schema.required = ["metadata", "spec"]
+        // FailoverQuorum has a status only.
+        schema.required = schema.properties.contains { $0.0 == "spec" } ? ["metadata", "spec"] : ["metadata"]
         return schema
     }
 

@@ -49,6 +49,9 @@ extension ResourceType {
         group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotclasses",
         kind: "VolumeSnapshotClass", namespaced: false, shortNames: ["vsclass", "vsclasses"])
     public static let customResourceDefinitions = builtin("customresourcedefinitions")
+    public static let failoverQuorums = ResourceType(
+        group: CNPG.group, version: CNPG.version, plural: "failoverquorums",
+        kind: "FailoverQuorum", namespaced: true, hasStatusSubresource: true)
     public static let scheduledBackups = ResourceType(
         group: CNPG.group, version: CNPG.version, plural: "scheduledbackups",
         kind: "ScheduledBackup", namespaced: true, hasStatusSubresource: true)

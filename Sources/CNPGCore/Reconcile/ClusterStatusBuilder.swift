@@ -42,6 +42,8 @@ public enum ClusterStatusBuilder {
         public var podsOutOfSpace: [String] = []
         /// PVCs instances need and lack (`MissingStorage.problems`).
         public var missingClaims: [MissingStorage.Problem] = []
+        /// A failover this pass did not start for want of the failover quorum: why (`FailoverQuorumCheck`).
+        public var failoverQuorumRefusal: String?
         /// While a lost primary is given `spec.failoverDelay`: since when it is lost.
         public var failingSince: Date?
 
@@ -66,6 +68,7 @@ public enum ClusterStatusBuilder {
     public static func phase(for input: Input) -> (phase: String, reason: String) {
         let name = input.cluster.metadata.name ?? ""
         if !input.podsOutOfSpace.isEmpty { return (DiskSpace.phase, DiskSpace.phaseReason) }
+        if let refusal = input.failoverQuorumRefusal { return (Phase.waitingForInstances, FailoverQuorumCheck.phaseReason(refusal)) }
         if input.failingOver, let target = input.targetPrimary { return (Phase.failingOver, "Failing over to \(target)") }
         if let target = input.cluster.status?.targetPrimary, let current = input.cluster.status?.currentPrimary, target != current {
             return (Phase.switchover, "Switching over to \(target)")

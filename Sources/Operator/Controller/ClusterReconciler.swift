@@ -47,6 +47,7 @@ struct ClusterReconciler: Sendable {
 
         try await ensureRBAC(cluster)
         try await ensurePrimaryLease(cluster)
+        try await ensureFailoverQuorum(cluster)
         let poolerIntegration = try await hasPoolerIntegration(cluster)
         let pki = try await ensurePKI(cluster, poolerIntegration: poolerIntegration)
         nextRenewal = pki.nextRenewal
@@ -73,6 +74,7 @@ struct ClusterReconciler: Sendable {
             : .keep
         // spec.failoverDelay: a lost primary gets that long to come back.
         var failingSince: Date?
+        var quorumRefusal: String?
         if decision != .keep,
             case .wait(let since, let remaining) = FailoverDelay.gate(
                 delaySeconds: cluster.spec.failoverDelay, failingSince: cluster.status?.currentPrimaryFailingSinceTimestamp, now: Date())
@@ -83,6 +85,14 @@ struct ClusterReconciler: Sendable {
                     "cluster": "\(key)", "remaining": "\(Int(remaining.rounded(.up))) s",
                 ])
             failingSince = since
+            decision = .keep
+        }
+        if case .promote = decision, let refusal = await failoverQuorumRefusal(cluster, observed: observed, reports: reports) {
+            logger.warning("primary lost: no failover without the failover quorum", metadata: ["cluster": "\(key)", "reason": "\(refusal)"])
+            if cluster.status?.phaseReason != FailoverQuorumCheck.phaseReason(refusal) {
+                await events.record(cluster, reason: "FailoverQuorumNotReached", message: refusal, warning: true)
+            }
+            quorumRefusal = refusal
             decision = .keep
         }
         switch decision {
@@ -151,6 +161,7 @@ struct ClusterReconciler: Sendable {
         input.hibernation = hibernation
         input.podsOutOfSpace = outOfSpace
         input.missingClaims = missingClaims
+        input.failoverQuorumRefusal = quorumRefusal
         input.failingSince = failingSince
         var fields = ClusterStatusBuilder.fields(for: input)
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
@@ -182,6 +193,7 @@ struct ClusterReconciler: Sendable {
         if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }
         if !outOfSpace.isEmpty { return .seconds(10) }
         if failingSince != nil { return .seconds(1) }
+        if quorumRefusal != nil { return .seconds(2) }
         switch action {
         case .none, .unrecoverable, .wait:
             // A waiting Cluster too: jobs finishing and pods turning ready arrive as watch events,

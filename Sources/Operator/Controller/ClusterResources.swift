@@ -34,6 +34,27 @@ extension ClusterReconciler {
         try await sync.ensure(.leases, namespace: cluster.metadata.namespace ?? "default", PrimaryLease.object(for: cluster))
     }
 
+    /// The FailoverQuorum object `<cluster>` the primary reports into, while the failover quorum is on.
+    func ensureFailoverQuorum(_ cluster: Cluster) async throws {
+        guard FailoverQuorumCheck.isActive(cluster) else { return }
+        let metadata = ClusterObjectMetadata.make(for: cluster, name: cluster.metadata.name ?? "")
+        try await sync.ensure(.failoverQuorums, namespace: cluster.metadata.namespace ?? "default", ObjectCodec.encode(FailoverQuorum(metadata: metadata)))
+    }
+
+    /// With the failover quorum on, a failover only when R + W > N holds for the primary's last
+    /// report (`FailoverQuorumCheck`); the reason when it does not.
+    func failoverQuorumRefusal(_ cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus]) async -> String? {
+        guard FailoverQuorumCheck.isActive(cluster) else { return nil }
+        let object = try? await client.get(.failoverQuorums, namespace: cluster.metadata.namespace ?? "default", name: cluster.metadata.name ?? "")
+        let status = object.flatMap { try? ObjectCodec.decode(FailoverQuorum.self, from: $0) }?.status
+        switch FailoverQuorumCheck.verdict(status, readyAndReporting: observed.readyPodNames.intersection(reports.keys)) {
+        case .allowed(let reason):
+            logger.info("failover quorum", metadata: ["cluster": "\(cluster.metadata.name ?? "")", "verdict": "\(reason)"])
+            return nil
+        case .denied(let reason): return reason
+        }
+    }
+
     /// Frees the Lease of a primary confirmed gone (see `PrimaryLease.holderGone`) so the
     /// replica being promoted takes it at once; a primary that may still run keeps it until it
     /// expires. Failures only cost the new primary that wait.
