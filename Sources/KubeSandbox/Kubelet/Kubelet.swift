@@ -42,6 +42,8 @@ public actor Kubelet {
     let logger: Logger
     var workers: [String: PodWorker] = [:]
     var stopping: Set<String> = []
+    /// The node is cordoned (`spec.unschedulable`): new pods stay Pending (Kubelet+Scheduling).
+    var nodeUnschedulable = false
     var addresses: AddressPool
     let names = ServiceNames()
 
@@ -94,6 +96,11 @@ public actor Kubelet {
                 await informer.run { event in await self.handle(event, context: context) }
             }
             group.addTask { await controllers.run() }
+            group.addTask {
+                await Informer(client: self.client, type: .nodes, resyncPeriod: .seconds(30)).run { event in
+                    if let node = event.current { await self.nodeChanged(node) }
+                }
+            }
         }
         await stopAllPods()
         let unmounted = context.persistentVolumes.unmountAll()
@@ -172,7 +179,12 @@ public actor Kubelet {
         guard let uid = pod["metadata"]?["uid"]?.stringValue, let name = pod["metadata"]?["name"]?.stringValue else { return }
         let namespace = pod["metadata"]?["namespace"]?.stringValue ?? "default"
         guard let nodeName = pod["spec"]?["nodeName"]?.stringValue, !nodeName.isEmpty else {
-            await bind(namespace: namespace, name: name)
+            if pod["metadata"]?["deletionTimestamp"] == nil {
+                await schedule(pod, namespace: namespace, name: name)
+            } else {
+                // Never bound, nothing runs: it goes at once.
+                await finishDeletion(namespace: namespace, name: name, uid: uid)
+            }
             return
         }
         guard nodeName == configuration.nodeName else { return }

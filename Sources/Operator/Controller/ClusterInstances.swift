@@ -67,6 +67,23 @@ extension ClusterReconciler {
         }
     }
 
+    /// Node maintenance without reusing PVCs: the unschedulable pod and its PVCs go together (the
+    /// PVCs once nothing mounts them), so the next pass creates a new replica instead of the pod again.
+    func deleteInstanceAndClaims(_ cluster: Cluster, serial: Int, observed: ObservedInstances) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
+        let instance = "\(cluster.metadata.name ?? "")-\(serial)"
+        await events.record(cluster, reason: "DeletePod", message: "Deleting unschedulable pod \(instance)")
+        try await client.delete(.pods, namespace: namespace, name: instance, propagation: .background)
+        let claims = observed.claims.filter { ($0["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == instance }.map(ObservedInstances.name)
+        await events.record(cluster, reason: "DeletePVCs", message: "Deleting PVCs of unschedulable pod \(instance): \(claims.joined(separator: ", "))")
+        for claim in claims { try await client.delete(.persistentVolumeClaims, namespace: namespace, name: claim, propagation: .background) }
+        for job in observed.jobs(serial: serial) {
+            if let jobName = job["metadata"]?["name"]?.stringValue {
+                try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background)
+            }
+        }
+    }
+
     func createClaims(_ cluster: Cluster, serial: Int, restoringFrom sources: DataSource? = nil) async throws {
         let namespace = cluster.metadata.namespace ?? "default"
         for claim in try PVCBuilder.claims(for: cluster, serial: serial, restoringFrom: sources) {

@@ -134,6 +134,10 @@ struct ClusterReconciler: Sendable {
             action = .wait(reason: "failing over")
         } else if hibernation != nil {
             action = .wait(reason: "hibernation")
+        } else if let serial = NodeMaintenance.instanceToRecreate(cluster: cluster, observed: observed) {
+            logger.info("node maintenance without reusePVC: recreating an unschedulable instance", metadata: ["cluster": "\(key)", "serial": "\(serial)"])
+            try await deleteInstanceAndClaims(cluster, serial: serial, observed: observed)
+            action = .wait(reason: "recreating \(key.name)-\(serial) on another node")
         } else if let serial = MissingStorage.instanceToReplace(
             missingClaims, observed: observed, primaries: Set([cluster.status?.currentPrimary, cluster.status?.targetPrimary].compactMap { $0 }))
         {
