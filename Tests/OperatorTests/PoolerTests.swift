@@ -103,6 +103,32 @@ extension ClusterLifecycleTests {
         let signalled = (try? sandbox.kubectl(["logs", poolerPod, "-c", "pgbouncer"]).output) ?? ""
         #expect(signalled.contains("SIGUSR1") && signalled.contains("SIGUSR2"), "PgBouncer was not paused and resumed: \(signalled.suffix(1500))")
 
+        // monitoring.tls: a new pod serves the metrics over TLS 1.3 with PgBouncer's client certificate, and no longer in clear.
+        #expect(
+            try sandbox.kubectl(["patch", "pooler", "pooler-example-rw", "--type=merge", "-p", #"{"spec":{"monitoring":{"tls":{"enabled":true}}}}"#]).status
+                == 0)
+        let authority = try sandbox.directory.write("cluster-ca.crt", sandbox.secretValue("cluster-example-ca", #"ca\.crt"#))
+        var secured = ""
+        var metricsAddress = ""
+        let overTLS = await Eventually.check(within: 120) {
+            let pods = (try? sandbox.kubectl(["get", "pods", "-l", "cnpg.io/poolerName=pooler-example-rw", "-o", "name"]).output) ?? ""
+            guard let pod = pods.split(separator: "\n").first.map(String.init), pod != poolerPod else { return false }
+            metricsAddress = sandbox.jsonpath(pod, ".status.podIP")
+            let scrape = try? ExternalTool.run(
+                curl,
+                [
+                    "-sS", "--max-time", "10", "--tlsv1.3", "--cacert", authority, "--resolve", "cluster-example-rw:9127:\(metricsAddress)",
+                    "https://cluster-example-rw:9127/metrics",
+                ])
+            secured = (scrape?.output ?? "") + (scrape?.error ?? "")
+            guard scrape?.status == 0, secured.contains("cnpg_pgbouncer_last_collection_error 0") else { return false }
+            let clear = try? ExternalTool.run(curl, ["-sS", "--max-time", "5", "http://\(metricsAddress):9127/metrics"])
+            return clear?.output.contains("cnpg_pgbouncer") == false
+        }
+        #expect(overTLS, "\(secured.prefix(500)) \(diagnostics())")
+        let tls12 = try ExternalTool.run(curl, ["-sS", "--max-time", "10", "--tls-max", "1.2", "-k", "https://\(metricsAddress):9127/metrics"])
+        #expect(tls12.status != 0, "TLS 1.2 is refused: \(tls12.output.prefix(200))")
+
         // Least privilege: no refusal for the operator, the instance or the pooler pod.
         let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
         let refusals = audit.split(separator: "\n").filter { $0.contains("\"code\":403") }

@@ -89,6 +89,7 @@ public enum PoolerBuilder {
             EnvVar(name: "PGUSER", value: PgBouncerConfiguration.adminUser), EnvVar(name: "PGDATABASE", value: "pgbouncer"),
             EnvVar(name: "PGHOST", value: PgBouncerConfiguration.Paths.socketDirectory),
             EnvVar(name: "PSQL_HISTORY", value: "/controller/tmp/.psql_history"),
+            EnvVar(name: "METRICS_PORT_TLS", value: pooler.spec.monitoring?.tls?.enabled == true ? "true" : "false"),
         ]
         var readiness = Probe()
         readiness.tcpSocket = TCPSocketAction(port: .int(PgBouncerConfiguration.port), host: nil)

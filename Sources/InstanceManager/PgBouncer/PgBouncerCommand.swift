@@ -42,6 +42,11 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-port"), help: "Port of PgBouncer's Prometheus metrics (/metrics); 0 turns them off.")
     var metricsPort = Int(PoolerBuilder.metricsPort)
 
+    @Flag(
+        name: .customLong("metrics-port-tls"),
+        help: "Serve the metrics over TLS 1.3 with PgBouncer's client-facing certificate (on when $METRICS_PORT_TLS is true).")
+    var metricsTLS = false
+
     @Option(name: .customLong("refresh-seconds"), help: "How often the Pooler and its Secrets are read again.")
     var refreshSeconds = 10
 
@@ -69,26 +74,55 @@ struct PgBouncerRunCommand: AsyncParsableCommand {
         logger.info("PgBouncer found", metadata: ["path": "\(path)", "version": "\(version.major).\(version.minor)"])
         let configuration = kubeconfig.isEmpty ? try KubeClientConfiguration.inCluster() : try KubeClientConfiguration.fromKubeconfig(path: kubeconfig)
         let client = try HTTPKubeClient(configuration: configuration, requestTimeout: .seconds(10))
+        let metricsCertificate = metricsTLS || Self.environment["METRICS_PORT_TLS"] == "true" ? ServingCertificate() : nil
         let supervisor = PgBouncerSupervisor(
             client: client, namespace: namespace, poolerName: poolerName, executable: path,
             listenAddress: listenAddress, refresh: .seconds(refreshSeconds),
-            authDatabase: PgBouncerConfiguration.supportsAuthDatabase(version), logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: supervisor)]
-        if metricsPort > 0 {
-            let address = listenAddress == "*" ? "0.0.0.0" : listenAddress
-            services.append(
-                .init(
-                    service: try PgBouncerExporter.application(
-                        address: address, port: metricsPort, exporter: PgBouncerExporter(),
-                        logger: logger)))
-        }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            authDatabase: PgBouncerConfiguration.supportsAuthDatabase(version), metricsCertificate: metricsCertificate, logger: logger)
         var failure: Error?
-        do { try await group.run() } catch { failure = error }
+        do {
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: supervisor)]
+            if metricsPort > 0 {
+                let address = listenAddress == "*" ? "0.0.0.0" : listenAddress
+                let exporter = PgBouncerExporter()
+                let serverLogger = logger
+                if let metricsCertificate {
+                    // Over TLS the server starts once the supervisor has installed PgBouncer's certificate.
+                    services.append(
+                        .init(
+                            service: ServiceAfterCertificate(certificate: metricsCertificate) {
+                                try PgBouncerExporter.application(
+                                    address: address, port: metricsPort, exporter: exporter, certificate: metricsCertificate, logger: serverLogger)
+                            }))
+                } else {
+                    services.append(.init(service: try PgBouncerExporter.application(address: address, port: metricsPort, exporter: exporter, logger: logger)))
+                }
+            }
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: services,
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            failure = error
+        }
+        // Always: an HTTP client dropped without a shutdown traps.
         try? await client.shutdown()
         if let failure { throw failure }
+    }
+}
+
+/// A TLS server that can only start once its certificate is there: waits for it (returning early
+/// on a graceful shutdown), then runs the service `make` builds.
+struct ServiceAfterCertificate: ServiceLifecycle.Service {
+    let certificate: ServingCertificate
+    let make: @Sendable () throws -> any ServiceLifecycle.Service
+
+    func run() async throws {
+        while !certificate.isLoaded {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        try await make().run()
     }
 }

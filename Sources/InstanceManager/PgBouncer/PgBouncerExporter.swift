@@ -4,7 +4,8 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// PgBouncer's metrics on 9127 (`/metrics`), as CNPG's pooler pods export them: each scrape runs
+/// PgBouncer's metrics on 9127 (`/metrics`, over TLS 1.3 with PgBouncer's client certificate when
+/// the Pooler's `monitoring.tls.enabled`), as CNPG's pooler pods export them: each scrape runs
 /// `SHOW LISTS`, `SHOW POOLS` and `SHOW STATS` on the admin console, plus the collector's own
 /// bookkeeping (`cnpg_pgbouncer_collections_total`, `_last_collection_error`, `_collection_duration_seconds`).
 actor PgBouncerExporter {
@@ -39,13 +40,15 @@ actor PgBouncerExporter {
         return MetricsText.render(families)
     }
 
-    static func application(address: String, port: Int, exporter: PgBouncerExporter, logger: Logger) throws -> any ServiceLifecycle.Service {
+    static func application(
+        address: String, port: Int, exporter: PgBouncerExporter, certificate: ServingCertificate? = nil, logger: Logger
+    ) throws -> any ServiceLifecycle.Service {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
             InstanceHTTP.response(.ok, contentType: MetricsText.contentType, await exporter.scrape())
         }
         return try InstanceHTTP.application(
-            router: router, address: address, port: port, certificate: nil, serverName: "pgbouncer-metrics",
+            router: router, address: address, port: port, certificate: certificate, serverName: "pgbouncer-metrics",
             logger: logger)
     }
 }

@@ -13,6 +13,8 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
     let refresh: Duration
     /// PgBouncer 1.19+ (`auth_dbname`).
     let authDatabase: Bool
+    /// With metrics over TLS: the exporter presents PgBouncer's client-facing certificate, kept in step here.
+    var metricsCertificate: ServingCertificate?
     let logger: Logger
 
     func run() async throws {
@@ -95,6 +97,12 @@ struct PgBouncerSupervisor: ServiceLifecycle.Service {
                 throw PgBouncerFileSet.Problem(description: "cannot write \(file.path)")
             }
             guard rename(temporary, file.path) == 0 else { throw PgBouncerFileSet.Problem(description: "cannot replace \(file.path)") }
+        }
+        let content = { (name: String) in set.files.first { $0.path == PgBouncerConfiguration.Paths.certificate(name) }?.content }
+        if let metricsCertificate, let certificate = content("client-tls.crt"), let key = content("client-tls.key"),
+            try metricsCertificate.update(certificatePEM: certificate, privateKeyPEM: key)
+        {
+            logger.info("the metrics server presents PgBouncer's client certificate")
         }
     }
 }
