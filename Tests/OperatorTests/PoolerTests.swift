@@ -129,6 +129,53 @@ extension ClusterLifecycleTests {
         let tls12 = try ExternalTool.run(curl, ["-sS", "--max-time", "10", "--tls-max", "1.2", "-k", "https://\(metricsAddress):9127/metrics"])
         #expect(tls12.status != 0, "TLS 1.2 is refused: \(tls12.output.prefix(200))")
 
+        // PodMonitors: none while the Prometheus Operator's CRD is missing; with it, one for the Cluster and one for the
+        // Pooler (over TLS, as its metrics are now) while enablePodMonitor is on, deleted once it is off.
+        #expect(try sandbox.kubectl(["patch", cluster, "--type=merge", "-p", #"{"spec":{"monitoring":{"enablePodMonitor":true}}}"#]).status == 0)
+        try await Task.sleep(for: .seconds(3))
+        #expect(controller.output.contains("cannot keep the PodMonitor in step") == false, "\(controller.output.suffix(1500))")
+        let definition = try sandbox.kubectl(
+            ["apply", "-f", "-"],
+            stdin: """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: podmonitors.monitoring.coreos.com}
+                spec:
+                  group: monitoring.coreos.com
+                  names: {kind: PodMonitor, listKind: PodMonitorList, plural: podmonitors, singular: podmonitor}
+                  scope: Namespaced
+                  versions:
+                  - name: v1
+                    served: true
+                    storage: true
+                    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+                """)
+        #expect(definition.status == 0, "\(definition.error)")
+        let refused = try sandbox.kubectl(["patch", pooler, "--type=merge", "-p", #"{"spec":{"monitoring":{"enablePodMonitor":true}}}"#])
+        #expect(
+            refused.status != 0 && refused.error.contains("spec.pgbouncer.clientTLSSecret"), "TLS metrics scraped by a PodMonitor need it: \(refused.error)")
+        let monitoredPooler =
+            #"{"spec":{"monitoring":{"enablePodMonitor":true},"pgbouncer":{"clientTLSSecret":{"name":"cluster-example-server"},"clientCASecret":{"name":"cluster-example-ca"}}}}"#
+        let accepted = try sandbox.kubectl(["patch", pooler, "--type=merge", "-p", monitoredPooler])
+        #expect(accepted.status == 0, "\(accepted.error)")
+        // The CRD arrived after the last pass: a change to the Cluster makes the next one.
+        #expect(try sandbox.kubectl(["annotate", cluster, "cnpg.io/podMonitorProbe=1", "--overwrite"]).status == 0)
+        let monitored = await Eventually.check(within: 60) {
+            sandbox.jsonpath("podmonitor/cluster-example", ".spec.selector.matchLabels.cnpg\\.io/podRole") == "instance"
+                && sandbox.jsonpath("podmonitor/pooler-example-rw", ".spec.selector.matchLabels.cnpg\\.io/poolerName") == "pooler-example-rw"
+        }
+        #expect(monitored, "\((try? sandbox.kubectl(["get", "podmonitors", "-o", "yaml"]).output) ?? "") \(controller.output.suffix(1500))")
+        #expect(sandbox.jsonpath("podmonitor/cluster-example", ".spec.podMetricsEndpoints[0].port") == "metrics")
+        #expect(sandbox.jsonpath("podmonitor/pooler-example-rw", ".spec.podMetricsEndpoints[0].scheme") == "https")
+        #expect(sandbox.jsonpath("podmonitor/pooler-example-rw", ".spec.podMetricsEndpoints[0].tlsConfig.ca.secret.name") == "cluster-example-ca")
+        #expect(sandbox.jsonpath("podmonitor/cluster-example", ".metadata.ownerReferences[0].kind") == "Cluster")
+        #expect(try sandbox.kubectl(["patch", cluster, "--type=merge", "-p", #"{"spec":{"monitoring":{"enablePodMonitor":false}}}"#]).status == 0)
+        #expect(try sandbox.kubectl(["patch", pooler, "--type=merge", "-p", #"{"spec":{"monitoring":{"enablePodMonitor":false}}}"#]).status == 0)
+        let unmonitored = await Eventually.check(within: 60) {
+            ((try? sandbox.kubectl(["get", "podmonitors", "-o", "name"]).output) ?? "x").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        }
+        #expect(unmonitored, "\((try? sandbox.kubectl(["get", "podmonitors", "-o", "name"]).output) ?? "")")
+
         // Least privilege: no refusal for the operator, the instance or the pooler pod.
         let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
         let refusals = audit.split(separator: "\n").filter { $0.contains("\"code\":403") }

@@ -49,6 +49,8 @@ extension ResourceType {
         group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotclasses",
         kind: "VolumeSnapshotClass", namespaced: false, shortNames: ["vsclass", "vsclasses"])
     public static let customResourceDefinitions = builtin("customresourcedefinitions")
+    public static let podMonitors = ResourceType(
+        group: "monitoring.coreos.com", version: "v1", plural: "podmonitors", kind: "PodMonitor", namespaced: true)
     public static let failoverQuorums = ResourceType(
         group: CNPG.group, version: CNPG.version, plural: "failoverquorums",
         kind: "FailoverQuorum", namespaced: true, hasStatusSubresource: true)

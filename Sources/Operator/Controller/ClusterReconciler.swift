@@ -56,6 +56,9 @@ struct ClusterReconciler: Sendable {
         try await ensureDisruptionBudgets(cluster)
         try await ensureNetworkPolicy(cluster)
         await ensureDefaultMonitoringQueries(cluster)
+        await PodMonitorSync(client: client, logger: logger).reconcile(
+            PodMonitorBuilder.podMonitor(for: cluster), enabled: cluster.spec.monitoring?.enablePodMonitor == true,
+            namespace: key.namespace)
 
         let observed = try await observe(cluster)
         // Labels first: they follow the status this pass read, and a poll can wait for a slow instance.

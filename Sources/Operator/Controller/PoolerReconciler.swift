@@ -62,6 +62,8 @@ struct PoolerReconciler: Sendable {
                 return fields.map(\.0)
             } ?? ["selector", "ports", "type"]
         try await sync.ensure(.services, namespace: key.namespace, service, update: ObjectSync.replacingSpec(serviceFields, from: service))
+        await PodMonitorSync(client: client, logger: logger).reconcile(
+            PodMonitorBuilder.podMonitor(for: pooler), enabled: pooler.spec.monitoring?.enablePodMonitor == true, namespace: key.namespace)
 
         // Status: the Secrets in use with their resourceVersions, and how many pods the Deployment runs.
         var missing: [String] = []
