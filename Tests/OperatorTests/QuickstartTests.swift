@@ -36,7 +36,10 @@ struct QuickstartTests {
         let script = (["set -euo pipefail", "cd '\(root.path)'"] + blocks).joined(separator: "\n")
             .replacingOccurrences(of: "$PWD/.demo", with: demo)
         let binaries = try BuiltProducts.executable("cnpg-operator").deletingLastPathComponent().path
-        let environment = ["CNPG_DEMO_DIR=\(demo)", "CNPG_DEMO_ADDRESS_BLOCK=\(Int.random(in: 40...60) * 2)", "CNPG_BIN_DIR=\(binaries)"]
+        // PGCONNECT_TIMEOUT: a psql of the quickstart cannot wait forever on a connection.
+        let environment = [
+            "CNPG_DEMO_DIR=\(demo)", "CNPG_DEMO_ADDRESS_BLOCK=\(Int.random(in: 40...60) * 2)", "CNPG_BIN_DIR=\(binaries)", "PGCONNECT_TIMEOUT=20",
+        ]
         defer {
             // Whatever happened, nothing of the demo stays running.
             _ = try? ExternalTool.run(env, environment + [root.appendingPathComponent("scripts/demo-down.sh").path], timeout: 120)

@@ -32,17 +32,23 @@ public enum ExternalTool {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-        let deadline = Date().addingTimeInterval(timeout)
+        return reap(pid, until: Date().addingTimeInterval(timeout)) ?? -1
+    }
+
+    /// Waits for `pid` with waitpid until `deadline`, then SIGKILLs it: its exit status, -1 when
+    /// killed or signalled, nil when someone else (Foundation's own monitor) reaped it first.
+    static func reap(_ pid: pid_t, until deadline: Date) -> Int32? {
         var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1 }
+            if reaped == -1 { return nil }
             if Date() > deadline {
                 kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                return -1
+                return waitpid(pid, &status, 0) == pid ? -1 : nil
             }
             usleep(20_000)
         }
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
     }
 
     public static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Result {
@@ -68,13 +74,24 @@ public enum ExternalTool {
                 group.leave()
             }
         }
+        let deadline = Date().addingTimeInterval(timeout)
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
             _ = group.wait(timeout: .now() + 5)
         }
-        process.waitUntilExit()
+        // Not Process.waitUntilExit: on Linux it once missed a child's exit and waited forever
+        // (a CI run hung on a zombie bash); waitpid with a deadline cannot.
+        let status: Int32
+        if let reaped = reap(process.processIdentifier, until: max(deadline, Date()).addingTimeInterval(5)) {
+            status = reaped
+        } else {
+            // Foundation's monitor reaped it: its status arrives shortly.
+            let until = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < until { usleep(10_000) }
+            status = process.isRunning ? -1 : process.terminationStatus
+        }
         return Result(
-            status: process.terminationStatus,
+            status: status,
             output: String(decoding: outData.get(), as: UTF8.self),
             error: String(decoding: errData.get(), as: UTF8.self))
     }

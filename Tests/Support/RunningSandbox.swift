@@ -70,13 +70,14 @@ public final class RunningSandbox: @unchecked Sendable {
         guard process.isRunning else { return process.terminationStatus }
         if scanForSecrets { SecretScan.report(secretFindings(), context: "sandbox \(directory.url.lastPathComponent)") }
         process.terminate()
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        // waitpid with a deadline (SIGKILL after 30 s), not Process.waitUntilExit, which can miss an exit.
+        let reaped = ExternalTool.reap(process.processIdentifier, until: Date().addingTimeInterval(30))
         // A sandbox killed outright leaves its tmpfs volumes (--limit-volume-capacity) mounted.
         for mountPoint in leftoverMounts() { umount2(mountPoint, Int32(MNT_DETACH)) }
-        return process.terminationStatus
+        if let reaped { return reaped }
+        let until = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < until { usleep(10_000) }
+        return process.isRunning ? -1 : process.terminationStatus
     }
 
     /// Where the values of the sandbox's Secrets (and its admin token) appear in its logs (its own,
