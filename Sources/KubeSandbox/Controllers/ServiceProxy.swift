@@ -56,20 +56,37 @@ actor ServiceProxy {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { child in
-                guard let backend = table.pick(key) else { return child.close() }
-                return ClientBootstrap(group: child.eventLoop)
-                    .channelOption(.allowRemoteHalfClosure, value: true)
-                    .connectTimeout(.seconds(2))
-                    .connect(host: backend.ip, port: backend.port)
-                    .flatMapThrowing { upstream in
-                        let (downstreamGlue, upstreamGlue) = GlueHandler.matchedPair()
-                        try child.pipeline.syncOperations.addHandler(downstreamGlue)
-                        try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
-                        table.track(child, backend: backend, key: key)
-                        child.closeFuture.whenComplete { _ in table.untrack(child, key: key) }
-                    }
+                Self.backend(table, key: key, on: child.eventLoop, attempts: 10).flatMap { backend in
+                    guard let backend else { return child.close() }
+                    return Self.connect(child, to: backend, table: table, key: key)
+                }
             }
             .bind(host: address, port: port).get()
+    }
+
+    /// A ready backend, waiting up to `attempts` × 100 ms for one: the sandbox's controllers run on
+    /// separate watches, so a pod can be reported ready (a Deployment's readyReplicas) a moment
+    /// before its Service routes to it. Without one the connection is closed.
+    static func backend(_ table: ProxyTable, key: String, on loop: any EventLoop, attempts: Int) -> EventLoopFuture<ServiceController.Backend?> {
+        if let backend = table.pick(key) { return loop.makeSucceededFuture(backend) }
+        guard attempts > 0 else { return loop.makeSucceededFuture(nil) }
+        return loop.scheduleTask(in: .milliseconds(100)) {}.futureResult.flatMap {
+            backend(table, key: key, on: loop, attempts: attempts - 1)
+        }
+    }
+
+    static func connect(_ child: any Channel, to backend: ServiceController.Backend, table: ProxyTable, key: String) -> EventLoopFuture<Void> {
+        ClientBootstrap(group: child.eventLoop)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connectTimeout(.seconds(2))
+            .connect(host: backend.ip, port: backend.port)
+            .flatMapThrowing { upstream in
+                let (downstreamGlue, upstreamGlue) = GlueHandler.matchedPair()
+                try child.pipeline.syncOperations.addHandler(downstreamGlue)
+                try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
+                table.track(child, backend: backend, key: key)
+                child.closeFuture.whenComplete { _ in table.untrack(child, key: key) }
+            }
     }
 }
 
