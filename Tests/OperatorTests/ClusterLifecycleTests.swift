@@ -528,6 +528,14 @@ struct ClusterLifecycleTests {
 
     /// A Cluster of `instances`; a short smartShutdownTimeout keeps a pod that a test deletes from
     /// waiting the default 180 s for sessions to end before the fast shutdown.
+    /// cluster-example is healthy with exactly these instances, all ready.
+    static func isHealthy(_ sandbox: RunningSandbox, instances: [String]) -> Bool {
+        let cluster = "cluster/cluster-example"
+        return sandbox.jsonpath(cluster, ".status.readyInstances") == String(instances.count)
+            && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state"
+            && sandbox.jsonpath(cluster, ".status.instanceNames") == "[" + instances.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+
     static func apply(_ sandbox: RunningSandbox, instances: Int) throws {
         let result = try sandbox.kubectl(
             ["apply", "-f", "-"],

@@ -25,12 +25,9 @@ extension ClusterLifecycleTests {
         }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
-        let healthy = { (instances: String) in
-            sandbox.jsonpath(cluster, ".status.readyInstances") == "2" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state"
-                && sandbox.jsonpath(cluster, ".status.instanceNames") == instances
-        }
+        let healthy = { (instances: [String]) in Self.isHealthy(sandbox, instances: instances) }
         try #require(
-            await Eventually.check(within: 180) { healthy(#"["cluster-example-1","cluster-example-2"]"#) },
+            await Eventually.check(within: 180) { healthy(["cluster-example-1", "cluster-example-2"]) },
             "status: \(sandbox.jsonpath(cluster, ".status")) operator: \(controller.output.suffix(2000))")
         let password = sandbox.secretValue("cluster-example-app", "password")
         let readWrite = sandbox.jsonpath("service/cluster-example-rw", ".spec.clusterIP")
@@ -54,7 +51,7 @@ extension ClusterLifecycleTests {
         try await Task.sleep(for: .seconds(5))
         #expect(sandbox.jsonpath("pvc/cluster-example-2", ".metadata.uid") == volume, "the volume is kept")
         #expect(try sandbox.kubectl(["uncordon", "sandbox"]).status == 0)
-        let back = await Eventually.check(within: 120) { healthy(#"["cluster-example-1","cluster-example-2"]"#) }
+        let back = await Eventually.check(within: 120) { healthy(["cluster-example-1", "cluster-example-2"]) }
         #expect(back, "status: \(sandbox.jsonpath(cluster, ".status"))")
         #expect(sandbox.jsonpath("pvc/cluster-example-2", ".metadata.uid") == volume)
 
@@ -73,7 +70,7 @@ extension ClusterLifecycleTests {
         }
         #expect(recreated, "\(reasons()) \(controller.output.suffix(2000))")
         #expect(try sandbox.kubectl(["uncordon", "sandbox"]).status == 0)
-        let replaced = await Eventually.check(within: 180) { healthy(#"["cluster-example-1","cluster-example-3"]"#) }
+        let replaced = await Eventually.check(within: 180) { healthy(["cluster-example-1", "cluster-example-3"]) }
         #expect(replaced, "status: \(sandbox.jsonpath(cluster, ".status")) operator: \(controller.output.suffix(2000))")
         let replica = sandbox.jsonpath("pod/cluster-example-3", ".status.podIP")
         let streamed = await Eventually.check(within: 30) {
