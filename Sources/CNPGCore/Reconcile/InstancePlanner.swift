@@ -38,10 +38,7 @@ public enum InstancePlanner {
             if jobs.contains(where: { ObservedInstances.state(of: $0) == .running }) {
                 return .wait(reason: "waiting for the job of \(observed.clusterName)-\(serial)")
             }
-            let claimReady = observed.dataClaim(serial: serial)?["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue == "ready"
-            if claimReady || jobs.contains(where: { ObservedInstances.state(of: $0) == .succeeded }) {
-                return .createPod(serial: serial)
-            }
+            if observed.isBuilt(serial: serial) { return .createPod(serial: serial) }
             let isFirst = serials.count == 1 && (primary == nil || primary == "\(observed.clusterName)-\(serial)")
             return isFirst ? .createPrimary(serial: serial) : .createReplica(serial: serial)
         }

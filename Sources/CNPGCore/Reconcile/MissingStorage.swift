@@ -35,7 +35,7 @@ public enum MissingStorage {
             let needed: [String]
             if let pod = observed.pod(serial: serial) {
                 needed = claimNames(of: pod)
-            } else if isBuilt(serial, observed: observed) {
+            } else if observed.isBuilt(serial: serial) {
                 needed = desiredClaims(serial)
             } else {
                 return []
@@ -48,12 +48,6 @@ public enum MissingStorage {
                 }
             }
         }
-    }
-
-    /// As the planner decides to create an instance's pod: its data claim is marked ready, or its job succeeded.
-    static func isBuilt(_ serial: Int, observed: ObservedInstances) -> Bool {
-        observed.dataClaim(serial: serial)?["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue == "ready"
-            || observed.jobs(serial: serial).contains { ObservedInstances.state(of: $0) == .succeeded }
     }
 
     /// The PVCs a pod mounts.

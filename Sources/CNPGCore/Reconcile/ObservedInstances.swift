@@ -61,6 +61,13 @@ public struct ObservedInstances: Sendable {
 
     public func dataClaim(serial: Int) -> JSONValue? { claims.first { Self.name($0) == "\(clusterName)-\(serial)" } }
 
+    /// The instance's data is in place, so its pod can be created: its data claim is marked ready,
+    /// or its bootstrap job (initdb, join, ...) succeeded.
+    public func isBuilt(serial: Int) -> Bool {
+        dataClaim(serial: serial)?["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue == "ready"
+            || jobs(serial: serial).contains { Self.state(of: $0) == .succeeded }
+    }
+
     /// Jobs of one instance (initdb, join, ...).
     public func jobs(serial: Int) -> [JSONValue] { jobs.filter { Self.instance($0) == "\(clusterName)-\(serial)" } }
 
