@@ -16,10 +16,10 @@ import Testing
         )
     }
 
-    static func cluster(_ window: String?, primary: String = "pg-1") throws -> Cluster {
+    static func cluster(_ window: String?) throws -> Cluster {
         let spec = window.map { #","nodeMaintenanceWindow":\#($0)"# } ?? ""
         return try ObjectCodec.decode(
-            Cluster.self, from: try Fixtures.json(#"{"metadata":{"name":"pg"},"spec":{"instances":3\#(spec)},"status":{"currentPrimary":"\#(primary)"}}"#))
+            Cluster.self, from: try Fixtures.json(#"{"metadata":{"name":"pg"},"spec":{"instances":3\#(spec)}}"#))
     }
 
     @Test func onlyUnschedulableStandbysAreRecreatedAndOnlyWithoutReusePVC() throws {
@@ -29,11 +29,17 @@ import Testing
         #expect(NodeMaintenance.isUnschedulable(try Self.pod(3, scheduled: false)))
         #expect(!NodeMaintenance.isUnschedulable(try Self.pod(2, scheduled: true)))
         let withoutReuse = #"{"inProgress":true,"reusePVC":false}"#
-        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(withoutReuse), observed: observed) == 3, "never the primary")
-        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(withoutReuse, primary: "pg-2"), observed: observed) == 1)
-        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(#"{"inProgress":true,"reusePVC":true}"#), observed: observed) == nil)
-        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(#"{"inProgress":true}"#), observed: observed) == nil, "reusePVC defaults to true")
-        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(#"{"inProgress":false,"reusePVC":false}"#), observed: observed) == nil)
-        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(nil), observed: observed) == nil)
+        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(withoutReuse), observed: observed, primaries: ["pg-1"]) == 3, "never the primary")
+        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(withoutReuse), observed: observed, primaries: ["pg-2"]) == 1)
+        #expect(
+            NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(#"{"inProgress":true,"reusePVC":true}"#), observed: observed, primaries: ["pg-1"])
+                == nil)
+        #expect(
+            NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(#"{"inProgress":true}"#), observed: observed, primaries: ["pg-1"]) == nil,
+            "reusePVC defaults to true")
+        #expect(
+            NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(#"{"inProgress":false,"reusePVC":false}"#), observed: observed, primaries: ["pg-1"])
+                == nil)
+        #expect(NodeMaintenance.instanceToRecreate(cluster: try Self.cluster(nil), observed: observed, primaries: ["pg-1"]) == nil)
     }
 }

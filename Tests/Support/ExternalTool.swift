@@ -51,6 +51,15 @@ public enum ExternalTool {
         }
     }
 
+    /// A Foundation `Process`'s exit status, reaped with `reap` (SIGKILL at `deadline`); when
+    /// Foundation's own monitor reaped it first, the status it records shortly after.
+    static func exitStatus(of process: Process, until deadline: Date) -> Int32 {
+        if let reaped = reap(process.processIdentifier, until: deadline) { return reaped }
+        let until = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < until { usleep(10_000) }
+        return process.isRunning ? -1 : process.terminationStatus
+    }
+
     public static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Result {
         let process = Process()
         process.executableURL = executable
@@ -81,15 +90,7 @@ public enum ExternalTool {
         }
         // Not Process.waitUntilExit: on Linux it once missed a child's exit and waited forever
         // (a CI run hung on a zombie bash); waitpid with a deadline cannot.
-        let status: Int32
-        if let reaped = reap(process.processIdentifier, until: max(deadline, Date()).addingTimeInterval(5)) {
-            status = reaped
-        } else {
-            // Foundation's monitor reaped it: its status arrives shortly.
-            let until = Date().addingTimeInterval(5)
-            while process.isRunning, Date() < until { usleep(10_000) }
-            status = process.isRunning ? -1 : process.terminationStatus
-        }
+        let status = exitStatus(of: process, until: max(deadline, Date()).addingTimeInterval(5))
         return Result(
             status: status,
             output: String(decoding: outData.get(), as: UTF8.self),

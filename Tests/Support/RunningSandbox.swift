@@ -71,13 +71,10 @@ public final class RunningSandbox: @unchecked Sendable {
         if scanForSecrets { SecretScan.report(secretFindings(), context: "sandbox \(directory.url.lastPathComponent)") }
         process.terminate()
         // waitpid with a deadline (SIGKILL after 30 s), not Process.waitUntilExit, which can miss an exit.
-        let reaped = ExternalTool.reap(process.processIdentifier, until: Date().addingTimeInterval(30))
+        let status = ExternalTool.exitStatus(of: process, until: Date().addingTimeInterval(30))
         // A sandbox killed outright leaves its tmpfs volumes (--limit-volume-capacity) mounted.
         for mountPoint in leftoverMounts() { umount2(mountPoint, Int32(MNT_DETACH)) }
-        if let reaped { return reaped }
-        let until = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < until { usleep(10_000) }
-        return process.isRunning ? -1 : process.terminationStatus
+        return status
     }
 
     /// Where the values of the sandbox's Secrets (and its admin token) appear in its logs (its own,

@@ -16,10 +16,9 @@ public enum NodeMaintenance {
             }
     }
 
-    /// The first instance to recreate elsewhere: unschedulable and not the primary (current or target).
-    public static func instanceToRecreate(cluster: Cluster, observed: ObservedInstances) -> Int? {
+    /// The first instance to recreate elsewhere: unschedulable and not one of `primaries` (current or target).
+    public static func instanceToRecreate(cluster: Cluster, observed: ObservedInstances, primaries: Set<String>) -> Int? {
         guard isRecreatingInstances(cluster) else { return nil }
-        let primaries = Set([cluster.status?.currentPrimary, cluster.status?.targetPrimary].compactMap { $0 })
         return observed.activePods.filter { isUnschedulable($0) && !primaries.contains(ObservedInstances.name($0)) }
             .compactMap { observed.serial(of: ObservedInstances.name($0)) }.min()
     }

@@ -68,6 +68,9 @@ public struct ObservedInstances: Sendable {
             || jobs(serial: serial).contains { Self.state(of: $0) == .succeeded }
     }
 
+    /// The PVCs of one instance (data, WAL, tablespaces), by their `cnpg.io/instanceName` label.
+    public func claims(of instance: String) -> [JSONValue] { claims.filter { Self.instance($0) == instance } }
+
     /// Jobs of one instance (initdb, join, ...).
     public func jobs(serial: Int) -> [JSONValue] { jobs.filter { Self.instance($0) == "\(clusterName)-\(serial)" } }
 

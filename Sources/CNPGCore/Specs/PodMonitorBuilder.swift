@@ -15,12 +15,7 @@ public enum PodMonitorBuilder {
                 (
                     "tlsConfig",
                     .object([
-                        (
-                            "ca",
-                            .object([
-                                ("secret", .object([("name", .string(ClusterCertificateNames(cluster: cluster).serverCASecret)), ("key", .string("ca.crt"))]))
-                            ])
-                        ),
+                        ("ca", authority(ClusterCertificateNames(cluster: cluster).serverCASecret)),
                         ("serverName", .string("\(name)-rw")), ("insecureSkipVerify", .bool(true)),
                     ])
                 ),
@@ -38,13 +33,18 @@ public enum PodMonitorBuilder {
         if pooler.spec.monitoring?.tls?.enabled == true {
             var tls: [(String, JSONValue)] = [("insecureSkipVerify", .bool(true))]
             if let authority = pooler.status?.secrets?.clientCA?.name {
-                tls.insert(("ca", .object([("secret", .object([("name", .string(authority)), ("key", .string("ca.crt"))]))])), at: 0)
+                tls.insert(("ca", Self.authority(authority)), at: 0)
             }
             endpoint += [("scheme", .string("https")), ("tlsConfig", .object(tls))]
         }
         endpoint += relabelings(metric: pooler.spec.monitoring?.podMonitorMetricRelabelings, target: pooler.spec.monitoring?.podMonitorRelabelings)
         let metadata = PoolerBuilder.metadata(for: pooler)
         return object(metadata: ObjectCodec.encode(metadata), selector: .object([(CNPGLabels.poolerName, .string(name))]), endpoint: endpoint)
+    }
+
+    /// A TLS config's CA: key `ca.crt` of that secret.
+    static func authority(_ secret: String) -> JSONValue {
+        .object([("secret", .object([("name", .string(secret)), ("key", .string("ca.crt"))]))])
     }
 
     static func relabelings(metric: [JSONValue]?, target: [JSONValue]?) -> [(String, JSONValue)] {

@@ -27,7 +27,7 @@ extension ClusterReconciler {
                 await events.record(cluster, reason: "CreatingInstance", message: "Creating instance \(name)-\(serial)")
             }
         case .createPod(let serial):
-            for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == "\(name)-\(serial)" {
+            for claim in observed.claims(of: "\(name)-\(serial)") {
                 guard claim["metadata"]?["annotations"]?["cnpg.io/pvcStatus"]?.stringValue != "ready",
                     let claimName = claim["metadata"]?["name"]?.stringValue
                 else { continue }
@@ -36,9 +36,7 @@ extension ClusterReconciler {
                     .persistentVolumeClaims, namespace: namespace, name: claimName, patch, patchType: .merge,
                     subresource: nil, fieldManager: nil)
             }
-            var cluster = cluster
-            if cluster.status == nil { cluster.status = ClusterStatus() }
-            let pod = ObjectCodec.encode(InstancePodBuilder.pod(for: cluster, serial: serial, configuration: configuration))
+            let pod = ObjectCodec.encode(desiredPod(cluster, serial: serial))
             try await sync.ensure(.pods, namespace: namespace, podWithRole(pod, cluster: cluster))
         case .deleteInstance(let serial):
             let instance = "\(name)-\(serial)"
@@ -50,16 +48,7 @@ extension ClusterReconciler {
                 }
                 return
             }
-            for job in observed.jobs(serial: serial) {
-                if let jobName = job["metadata"]?["name"]?.stringValue {
-                    try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background)
-                }
-            }
-            for claim in observed.claims where (claim["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == instance {
-                if let claimName = claim["metadata"]?["name"]?.stringValue {
-                    try await client.delete(.persistentVolumeClaims, namespace: namespace, name: claimName, propagation: .background)
-                }
-            }
+            try await deleteJobsAndClaims(cluster, serial: serial, observed: observed)
         case .unrecoverable(let job):
             logger.error("instance job failed; the cluster needs manual intervention", metadata: ["job": "\(job)"])
         case .wait, .none:
@@ -70,17 +59,22 @@ extension ClusterReconciler {
     /// Node maintenance without reusing PVCs: the unschedulable pod and its PVCs go together (the
     /// PVCs once nothing mounts them), so the next pass creates a new replica instead of the pod again.
     func deleteInstanceAndClaims(_ cluster: Cluster, serial: Int, observed: ObservedInstances) async throws {
-        let namespace = cluster.metadata.namespace ?? "default"
         let instance = "\(cluster.metadata.name ?? "")-\(serial)"
         await events.record(cluster, reason: "DeletePod", message: "Deleting unschedulable pod \(instance)")
-        try await client.delete(.pods, namespace: namespace, name: instance, propagation: .background)
-        let claims = observed.claims.filter { ($0["metadata"]?["labels"]?[CNPGLabels.instanceName]?.stringValue) == instance }.map(ObservedInstances.name)
+        try await client.delete(.pods, namespace: cluster.metadata.namespace ?? "default", name: instance, propagation: .background)
+        let claims = observed.claims(of: instance).map(ObservedInstances.name)
         await events.record(cluster, reason: "DeletePVCs", message: "Deleting PVCs of unschedulable pod \(instance): \(claims.joined(separator: ", "))")
-        for claim in claims { try await client.delete(.persistentVolumeClaims, namespace: namespace, name: claim, propagation: .background) }
+        try await deleteJobsAndClaims(cluster, serial: serial, observed: observed)
+    }
+
+    /// An instance's jobs and PVCs (its pod already gone, or going with them).
+    func deleteJobsAndClaims(_ cluster: Cluster, serial: Int, observed: ObservedInstances) async throws {
+        let namespace = cluster.metadata.namespace ?? "default"
         for job in observed.jobs(serial: serial) {
-            if let jobName = job["metadata"]?["name"]?.stringValue {
-                try? await client.delete(.jobs, namespace: namespace, name: jobName, propagation: .background)
-            }
+            try? await client.delete(.jobs, namespace: namespace, name: ObservedInstances.name(job), propagation: .background)
+        }
+        for claim in observed.claims(of: "\(cluster.metadata.name ?? "")-\(serial)") {
+            try await client.delete(.persistentVolumeClaims, namespace: namespace, name: ObservedInstances.name(claim), propagation: .background)
         }
     }
 

@@ -131,19 +131,19 @@ struct ClusterReconciler: Sendable {
             hibernation = step
         }
         let action: InstancePlanner.Action
+        // Never replaced or recreated by the storage and maintenance rules below: a primary fails over first.
+        let primaries = Set([cluster.status?.currentPrimary, cluster.status?.targetPrimary].compactMap { $0 })
         if !outOfSpace.isEmpty {
             action = .wait(reason: "not enough disk space")
         } else if failingOver {
             action = .wait(reason: "failing over")
         } else if hibernation != nil {
             action = .wait(reason: "hibernation")
-        } else if let serial = NodeMaintenance.instanceToRecreate(cluster: cluster, observed: observed) {
+        } else if let serial = NodeMaintenance.instanceToRecreate(cluster: cluster, observed: observed, primaries: primaries) {
             logger.info("node maintenance without reusePVC: recreating an unschedulable instance", metadata: ["cluster": "\(key)", "serial": "\(serial)"])
             try await deleteInstanceAndClaims(cluster, serial: serial, observed: observed)
             action = .wait(reason: "recreating \(key.name)-\(serial) on another node")
-        } else if let serial = MissingStorage.instanceToReplace(
-            missingClaims, observed: observed, primaries: Set([cluster.status?.currentPrimary, cluster.status?.targetPrimary].compactMap { $0 }))
-        {
+        } else if let serial = MissingStorage.instanceToReplace(missingClaims, observed: observed, primaries: primaries) {
             logger.warning("replacing an instance that lacks a PVC", metadata: ["cluster": "\(key)", "instance": "\(key.name)-\(serial)"])
             action = .deleteInstance(serial: serial)
         } else {

@@ -4,11 +4,16 @@ import Foundation
 /// The rolling update's side effects: pods deleted (to come back on their volumes), the restart
 /// annotation carried to a primary restarted in place, events as CNPG records them.
 extension ClusterReconciler {
-    /// The `cnpg.io/podSpec` a pod of this instance would be created with now.
-    func desiredPodSpec(_ cluster: Cluster, serial: Int) -> String? {
+    /// The pod this instance would be created with now.
+    func desiredPod(_ cluster: Cluster, serial: Int) -> Pod {
         var cluster = cluster
         if cluster.status == nil { cluster.status = ClusterStatus() }
-        return InstancePodBuilder.pod(for: cluster, serial: serial, configuration: configuration).metadata.annotations?[RollingUpdatePlanner.podSpecAnnotation]
+        return InstancePodBuilder.pod(for: cluster, serial: serial, configuration: configuration)
+    }
+
+    /// The `cnpg.io/podSpec` a pod of this instance would be created with now.
+    func desiredPodSpec(_ cluster: Cluster, serial: Int) -> String? {
+        desiredPod(cluster, serial: serial).metadata.annotations?[RollingUpdatePlanner.podSpecAnnotation]
     }
 
     func performRollout(_ step: RollingUpdatePlanner.Step, cluster: Cluster) async throws {

@@ -56,11 +56,8 @@ extension ClusterReconciler {
 extension ClusterReconciler {
     /// PVCs the instances need and lack, with a Warning event whenever that list changes to a non-empty one.
     func missingClaims(_ cluster: Cluster, observed: ObservedInstances) async -> [MissingStorage.Problem] {
-        var withStatus = cluster
-        if withStatus.status == nil { withStatus.status = ClusterStatus() }
         let problems = MissingStorage.problems(observed: observed) { serial in
-            let pod = InstancePodBuilder.pod(for: withStatus, serial: serial, configuration: configuration)
-            return (pod.spec?.volumes ?? []).compactMap { $0.persistentVolumeClaim?.claimName }
+            (desiredPod(cluster, serial: serial).spec?.volumes ?? []).compactMap { $0.persistentVolumeClaim?.claimName }
         }
         let previous = cluster.status?.conditions?.first { $0.type == MissingStorage.conditionType }
         if !problems.isEmpty, previous?.status != "False" || previous?.message != MissingStorage.message(problems) {
