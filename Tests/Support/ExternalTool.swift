@@ -35,8 +35,8 @@ public enum ExternalTool {
         return reap(pid, until: Date().addingTimeInterval(timeout)) ?? -1
     }
 
-    /// Waits for `pid` with waitpid until `deadline`, then SIGKILLs it: its exit status, -1 when
-    /// killed or signalled, nil when someone else (Foundation's own monitor) reaped it first.
+    /// Waits for `pid` (a child spawned without Foundation) with waitpid until `deadline`, then
+    /// SIGKILLs it: its exit status, -1 when killed or signalled, nil when it was not ours to reap.
     static func reap(_ pid: pid_t, until deadline: Date) -> Int32? {
         var status: Int32 = 0
         while true {
@@ -51,13 +51,39 @@ public enum ExternalTool {
         }
     }
 
-    /// A Foundation `Process`'s exit status, reaped with `reap` (SIGKILL at `deadline`); when
-    /// Foundation's own monitor reaped it first, the status it records shortly after.
+    /// A Foundation `Process`'s exit status by `deadline` (SIGKILL then). Foundation records the exit
+    /// itself, except when a daemon the child left behind keeps its monitoring socket open: then
+    /// the child stays a zombie Foundation never reaps (`waitUntilExit` would wait forever), and it
+    /// is reaped here. Only a zombie is reaped: its pid cannot have been reused by another child.
     static func exitStatus(of process: Process, until deadline: Date) -> Int32 {
-        if let reaped = reap(process.processIdentifier, until: deadline) { return reaped }
+        let pid = process.processIdentifier
+        func settled(by limit: Date) -> Bool {
+            while process.isRunning, !isZombie(pid), Date() < limit { usleep(10_000) }
+            return !process.isRunning || isZombie(pid)
+        }
+        if !settled(by: deadline) {
+            kill(pid, SIGKILL)
+            _ = settled(by: Date().addingTimeInterval(5))
+        }
+        // A zombie Foundation normally reaps at once; one still there a second later is ours to reap.
+        let grace = Date().addingTimeInterval(1)
+        while process.isRunning, Date() < grace { usleep(10_000) }
+        if process.isRunning, isZombie(pid) {
+            var status: Int32 = 0
+            if waitpid(pid, &status, 0) == pid { return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1 }
+        }
         let until = Date().addingTimeInterval(5)
         while process.isRunning, Date() < until { usleep(10_000) }
         return process.isRunning ? -1 : process.terminationStatus
+    }
+
+    /// Whether `pid` is a zombie child of this process (state `Z` in /proc/PID/stat, parent us).
+    static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 && fields[0] == "Z" && Int32(fields[1]) == getpid()
     }
 
     public static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Result {
