@@ -1,3 +1,4 @@
+import CNPGCore
 import CNPGTestSupport
 import Foundation
 import Testing
@@ -111,16 +112,13 @@ struct ExecTests {
         defer { _ = sandbox.stop() }
         let marker = String(UInt32.random(in: 100_000...999_999))
         guard let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("kubectl is not installed") }
-        let client = Process()
-        client.executableURL = kubectl
-        client.arguments = ["--kubeconfig", sandbox.kubeconfig, "exec", "box", "-c", "main", "--", "sleep", "6\(marker)"]
-        client.standardOutput = FileHandle.nullDevice
-        client.standardError = FileHandle.nullDevice
-        try client.run()
+        let client = try ChildProcess.spawn(
+            kubectl.path, ["--kubeconfig", sandbox.kubeconfig, "exec", "box", "-c", "main", "--", "sleep", "6\(marker)"],
+            stdout: .discard, stderr: .discard)
         let started = await Eventually.check(within: 15) { !KubeletTests.processes(containing: "sleep 6\(marker)").isEmpty }
         #expect(started)
-        client.terminate()
-        client.waitUntilExit()
+        client.signal(SIGTERM)
+        _ = await client.wait()
         let ended = await Eventually.check(within: 15) { KubeletTests.processes(containing: "sleep 6\(marker)").isEmpty }
         #expect(ended, "still running: \(KubeletTests.processes(containing: "sleep 6\(marker)"))")
     }

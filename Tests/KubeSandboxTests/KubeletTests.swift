@@ -1,3 +1,4 @@
+import CNPGCore
 import CNPGTestSupport
 import Foundation
 import Testing
@@ -342,19 +343,19 @@ struct KubeletTests {
             """)
         let running = await Eventually.check(within: 30) { Self.processes(containing: "sleep \(marker)").count >= 2 }
         #expect(running)
-        kill(sandbox.process.processIdentifier, SIGKILL)
-        _ = await Eventually.check(within: 10) { !sandbox.process.isRunning }
+        sandbox.child.signal(SIGKILL)
+        _ = await Eventually.check(within: 10) { !sandbox.isRunning }
         #expect(!Self.processes(containing: "sleep \(marker)").isEmpty, "the container should outlive a SIGKILLed sandbox")
 
-        let again = Process()
-        again.executableURL = try BuiltProducts.executable("kube-sandbox")
-        again.arguments = ["up", "--dir", sandbox.stateDirectory.path, "--port", "0", "--address-block", "252"]
-        again.standardOutput = FileHandle.nullDevice
-        again.standardError = FileHandle.nullDevice
-        try again.run()
+        let again = try ChildProcess.spawn(
+            try BuiltProducts.executable("kube-sandbox").path,
+            ["up", "--dir", sandbox.stateDirectory.path, "--port", "0", "--address-block", "252"], stdout: .discard, stderr: .discard)
         let cleaned = await Eventually.check(within: 30) { Self.processes(containing: "sleep \(marker)").isEmpty }
-        if again.isRunning { again.terminate() }
-        _ = await Eventually.check(within: 30) { !again.isRunning }
+        again.signal(SIGTERM)
+        if await again.wait(timeout: .seconds(30)) == nil {
+            again.signal(SIGKILL)
+            _ = await again.wait()
+        }
         #expect(cleaned)
         for pid in Self.processes(containing: "sleep \(marker)") { kill(pid, SIGKILL) }
     }

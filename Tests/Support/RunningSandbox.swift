@@ -4,7 +4,10 @@ import Foundation
 /// A `kube-sandbox up` process for tests (state in a temporary directory), and the real kubectl against it.
 public final class RunningSandbox: @unchecked Sendable {
     public let directory: TemporaryDirectory
-    public let process = Process()
+    /// The `kube-sandbox up` process (posix_spawn: see `ExternalTool.run`).
+    public let child: ChildProcess
+    private let lock = NSLock()
+    private var exitCode: Int32?
     public var kubeconfig: String { directory.url.appendingPathComponent("state/kubeconfig").path }
 
     public var stateDirectory: URL { directory.url.appendingPathComponent("state") }
@@ -14,18 +17,25 @@ public final class RunningSandbox: @unchecked Sendable {
     /// Without `kubelet`, the API server alone (`--no-kubelet`): pods stay Pending.
     public init(kubelet: Bool = false, extraArguments: [String] = []) throws {
         directory = try TemporaryDirectory(prefix: "cnpg-sandbox")
-        process.executableURL = try BuiltProducts.executable("kube-sandbox")
-        process.arguments = ["up", "--dir", stateDirectory.path, "--port", "0"] + (kubelet ? [] : ["--no-kubelet"]) + extraArguments
-        _ = FileManager.default.createFile(atPath: directory.url.appendingPathComponent("sandbox.log").path, contents: nil)
-        let log = try FileHandle(forWritingTo: directory.url.appendingPathComponent("sandbox.log"))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let state = directory.url.appendingPathComponent("state")
+        let arguments = ["up", "--dir", state.path, "--port", "0"] + (kubelet ? [] : ["--no-kubelet"]) + extraArguments
+        let log = directory.url.appendingPathComponent("sandbox.log").path
+        child = try ChildProcess.spawn(try BuiltProducts.executable("kube-sandbox").path, arguments, stdout: .file(log), stderr: .file(log))
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: kubeconfig), Date() < deadline, process.isRunning { usleep(50_000) }
+        while !FileManager.default.fileExists(atPath: kubeconfig), Date() < deadline, isRunning { usleep(50_000) }
         guard FileManager.default.fileExists(atPath: kubeconfig) else {
-            process.terminate()
+            _ = stop(scanForSecrets: false)
             throw TestFailure("kube-sandbox did not write its kubeconfig")
+        }
+    }
+
+    /// Whether the sandbox process still runs (reaping it, and keeping its exit code, once it ended).
+    public var isRunning: Bool {
+        lock.withLock {
+            if exitCode == nil, let termination = child.poll() {
+                if case .exited(let code) = termination { exitCode = code } else { exitCode = -1 }
+            }
+            return exitCode == nil
         }
     }
 
@@ -67,11 +77,13 @@ public final class RunningSandbox: @unchecked Sendable {
 
     /// SIGTERM, and the exit status.
     public func stop(scanForSecrets: Bool = true) -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        if scanForSecrets { SecretScan.report(secretFindings(), context: "sandbox \(directory.url.lastPathComponent)") }
-        process.terminate()
-        // waitpid with a deadline (SIGKILL after 30 s), not Process.waitUntilExit, which can miss an exit.
-        let status = ExternalTool.exitStatus(of: process, until: Date().addingTimeInterval(30))
+        if isRunning {
+            if scanForSecrets { SecretScan.report(secretFindings(), context: "sandbox \(directory.url.lastPathComponent)") }
+            child.signal(SIGTERM)
+            let status = ExternalTool.reap(child.pid, until: Date().addingTimeInterval(30))
+            lock.withLock { exitCode = status ?? -1 }
+        }
+        let status = lock.withLock { exitCode ?? -1 }
         // A sandbox killed outright leaves its tmpfs volumes (--limit-volume-capacity) mounted.
         for mountPoint in leftoverMounts() { umount2(mountPoint, Int32(MNT_DETACH)) }
         return status
