@@ -125,6 +125,9 @@ actor InstanceReconciler {
     /// The postmaster (re)started: system roles must be checked again.
     func postmasterStarted() { systemRolesReady = false }
 
+    /// Whether the Cluster last read fences this instance (`cnpg.io/fencedInstances`).
+    var fencesThisInstance: Bool { cluster.map { FencedInstances(cluster: $0).contains(podName) } ?? false }
+
     /// One pass; failures are logged and retried on the next pass.
     func reconcile() async {
         do {

@@ -55,6 +55,32 @@ actor Postmaster {
         logger.info("postmaster started", metadata: ["pid": "\(child!.pid)"])
     }
 
+    /// The supervisor's first step: follow the postmaster this process started before it
+    /// re-executed itself (an online upgrade of the manager), else stay down while fenced (a
+    /// fenced instance must not take a single write), else start one.
+    func begin(fenced: Bool) throws {
+        guard child == nil else { return }
+        if let running = runningChild() {
+            child = running
+            logger.info("following the running postmaster (the instance manager was upgraded in place)", metadata: ["pid": "\(running.pid)"])
+            return
+        }
+        if fenced {
+            isFenced = true
+            logger.info("instance fenced: PostgreSQL not started")
+            return
+        }
+        try start()
+    }
+
+    /// The postmaster named by postmaster.pid, when it is this process's own child.
+    private func runningChild() -> ChildProcess? {
+        guard let text = try? String(contentsOfFile: paths.dataFile("postmaster.pid"), encoding: .utf8),
+            let pid = Int32(text.split(separator: "\n").first ?? "")
+        else { return nil }
+        return ChildProcess(adopting: pid, executable: binaries.path("postgres"))
+    }
+
     /// Waits for the running postmaster to exit and returns how it ended.
     func waitForExit() async -> ChildProcess.Termination? {
         guard let child else { return nil }

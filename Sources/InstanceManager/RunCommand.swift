@@ -83,6 +83,8 @@ struct RunCommand: AsyncParsableCommand {
         let statusServer = try StatusServer.application(
             address: address, port: statusPort, certificate: statusPortTLS ? serverCertificate : nil,
             collector: collector, postmaster: postmaster, backups: backups,
+            archiver: PartialWALArchiver(postmaster: postmaster, access: access, podName: options.podName, logger: logger),
+            upgrader: ManagerUpgrader(paths: paths, access: access, logger: logger),
             registeredOperator: { await reconciler.cluster?.status?.operatorCertificateFingerprint },
             apiServerReachable: { (try? await withTimeLimit(.milliseconds(500)) { try await access.cluster() }) != nil }, logger: logger)
         var servers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: statusServer)]
@@ -143,7 +145,7 @@ struct PostmasterService: ServiceLifecycle.Service {
     let logger: Logger
 
     func run() async throws {
-        try await postmaster.start()
+        try await postmaster.begin(fenced: await reconciler.fencesThisInstance)
         await reconciler.postmasterStarted()
         let postmaster = self.postmaster
         let (smart, stopDelay) = (smartShutdownTimeout, self.stopDelay)

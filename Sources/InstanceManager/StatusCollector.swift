@@ -115,7 +115,6 @@ struct StatusCollector: Sendable {
     }()
 
     static let executableHash: String = {
-        guard let data = FileManager.default.contents(atPath: "/proc/self/exe") else { return "" }
-        return sha256Hex(data)
+        sha256Hex(fileAtPath: "/proc/self/exe") ?? ""
     }()
 }

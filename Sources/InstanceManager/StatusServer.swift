@@ -12,7 +12,8 @@ import ServiceLifecycle
 enum StatusServer {
     static func application(
         address: String, port: Int, certificate: ServingCertificate?,
-        collector: StatusCollector, postmaster: Postmaster, backups: OnlineBackupSession, registeredOperator: @escaping @Sendable () async -> String?,
+        collector: StatusCollector, postmaster: Postmaster, backups: OnlineBackupSession,
+        archiver: PartialWALArchiver, upgrader: ManagerUpgrader, registeredOperator: @escaping @Sendable () async -> String?,
         apiServerReachable: @escaping @Sendable () async -> Bool, logger: Logger
     ) throws -> any ServiceLifecycle.Service {
         let router = Router(context: InstanceRequestContext.self)
@@ -46,6 +47,7 @@ enum StatusServer {
             do {
                 var status = await postmaster.isFenced ? collector.fenced() : try await collector.collect()
                 status.mightBeUnavailable = await postmaster.mightBeUnavailable
+                status.isInstanceManagerUpgrading = upgrader.isUpgrading
                 return json(ObjectCodec.encode(status))
             } catch {
                 return text(.internalServerError, "\(error)")
@@ -74,6 +76,27 @@ enum StatusServer {
             if let refusal = await refusal(context, registeredOperator) { return refusal }
             guard let stop = await decode(OnlineBackup.StopRequest.self, request) else { return unparsable() }
             return backupAnswer(await backups.stop(stop))
+        }
+        // Any method, as CNPG's handler.
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("pg/archive/partial", method: method) { _, context -> Response in
+                if let refusal = await refusal(context, registeredOperator) { return refusal }
+                switch await archiver.archive() {
+                case .success(let walFile):
+                    return json(.object([("data", .string(walFile))]))
+                case .failure(let refusal):
+                    let error = JSONValue.object([("code", .string(refusal.code.rawValue)), ("message", .string(refusal.message))])
+                    return InstanceHTTP.response(.badRequest, contentType: "application/json", JSONText.serialize(.object([("error", error)])))
+                }
+            }
+        }
+        router.put("update") { request, context -> Response in
+            if let refusal = await refusal(context, registeredOperator) { return refusal }
+            let answer = await upgrader.upgrade(request.body)
+            return text(answer.status, answer.message)
+        }
+        for method in [HTTPRequest.Method.get, .post, .patch, .delete] {
+            router.on("update", method: method) { _, _ -> Response in text(.methodNotAllowed, "wrong method used") }
         }
         // CNPG requests (never requires) a client certificate; whose it is, the handlers decide.
         return try InstanceHTTP.application(

@@ -242,6 +242,9 @@ final class InstanceHarness: @unchecked Sendable {
         return termination
     }
 
+    /// The pid of a running manager started here.
+    func pid(of name: String) -> pid_t? { processes[name]?.pid }
+
     /// SIGTERM to a running manager; its termination within `timeout`.
     func stop(_ name: String, timeout: Duration = .seconds(60)) async -> ChildProcess.Termination? {
         guard let child = processes.removeValue(forKey: name) else { return nil }
@@ -279,17 +282,18 @@ final class InstanceHarness: @unchecked Sendable {
 
     func https(
         _ serial: Int, port: Int, _ path: String, tls: [String] = ["--tlsv1.3"], method: String = "GET",
-        body: String? = nil
+        body: String? = nil, bodyFile: String? = nil, maxTime: Int = 10
     ) throws -> (status: Int32, body: String) {
         let caFile = root.appendingPathComponent("server-ca.crt").path
         if !FileManager.default.fileExists(atPath: caFile) { try write("server-ca.crt", secrets["\(clusterName)-ca"]?["ca.crt"] ?? "") }
         guard let curl = ExternalTool.find("curl") else { throw TestFailure("curl is not installed") }
-        let request = method == "GET" ? [] : ["-X", method, "-H", "Content-Type: application/json", "--data-binary", body ?? ""]
+        var request = method == "GET" ? [] : ["-X", method, "-H", "Content-Type: application/json", "--data-binary", body ?? ""]
+        if let bodyFile { request = ["-X", method, "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(bodyFile)"] }
         let result = try ExternalTool.run(
             curl,
             ["-sS"] + request + tls + [
                 "--cacert", caFile, "--resolve", "\(clusterName)-rw:\(port):\(address(serial))",
-                "--max-time", "10", "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(port)\(path)",
+                "--max-time", String(maxTime), "-w", "\n%{http_code}", "https://\(clusterName)-rw:\(port)\(path)",
             ])
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))

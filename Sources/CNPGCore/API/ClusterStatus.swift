@@ -151,6 +151,11 @@ public struct SwitchReplicaClusterStatus: Codable, Sendable, Equatable {
 public struct AvailableArchitecture: Codable, Sendable, Equatable {
     public var goArch: String
     public var hash: String
+
+    public init(goArch: String, hash: String) {
+        self.goArch = goArch
+        self.hash = hash
+    }
 }
 
 public struct PoolerIntegrations: Codable, Sendable, Equatable {

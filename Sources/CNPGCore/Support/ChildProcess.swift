@@ -36,6 +36,29 @@ public struct ChildProcess: Sendable {
     public let pid: pid_t
     public let executable: String
 
+    /// A child this process already has (started before it re-executed itself, say), when `pid`
+    /// is one: nil otherwise, so nothing else is ever waited on or signalled as ours.
+    public init?(adopting pid: pid_t, executable: String) {
+        guard pid > 0, Self.parent(of: pid) == getpid() else { return nil }
+        self.pid = pid
+        self.executable = executable
+    }
+
+    private init(spawned pid: pid_t, executable: String) {
+        self.pid = pid
+        self.executable = executable
+    }
+
+    /// The parent of a running process (from /proc/PID/stat), nil when there is no such process.
+    public static func parent(of pid: pid_t) -> pid_t? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return nil
+        }
+        // After "PID (comm)": state, then the parent's pid.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? pid_t(fields[1]) : nil
+    }
+
     /// Starts `executable` (an absolute path) with `arguments`. `environment` nil inherits ours.
     /// Standard input is /dev/null unless `stdin` names a descriptor. With `newProcessGroup` the child
     /// leads a group of its own, so `signalGroup` reaches whatever it forks too.
@@ -99,7 +122,7 @@ public struct ChildProcess: Sendable {
         guard status == 0 else {
             throw Failure(description: "cannot start \(executable): \(String(cString: strerror(status)))")
         }
-        return ChildProcess(pid: pid, executable: executable)
+        return ChildProcess(spawned: pid, executable: executable)
     }
 
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
