@@ -104,15 +104,7 @@ struct StatusCollector: Sendable {
         return identified(status)
     }
 
-    static let architecture: String = {
-        #if arch(x86_64)
-            "amd64"
-        #elseif arch(arm64)
-            "arm64"
-        #else
-            "unknown"
-        #endif
-    }()
+    static var architecture: String { ManagerUpgrade.currentArchitecture }
 
     static let executableHash: String = {
         sha256Hex(fileAtPath: "/proc/self/exe") ?? ""

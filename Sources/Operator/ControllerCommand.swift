@@ -108,11 +108,18 @@ struct ControllerCommand: AsyncParsableCommand {
         let operatorNamespace = self.operatorNamespace ?? environment["OPERATOR_NAMESPACE"] ?? environment["POD_NAMESPACE"] ?? "cnpg-system"
         let ownedInformers = ClusterController.ownedInformers(client: client, namespace: namespace)
         let poolerInformer = ClusterController.poolerInformer(client: client, namespace: namespace)
-        let reconciler = ClusterReconciler(
+        var reconciler = ClusterReconciler(
             client: InformerBackedKubeClient(base: client, informers: ownedInformers + [poolerInformer]),
             configuration: operatorConfiguration, operatorNamespace: operatorNamespace,
             statuses: InstanceStatusClient(http: http, timeout: .seconds(5), identity: identity), logger: logger,
             resyncPeriod: .seconds(Int64(resyncSeconds)))
+        let managerPath = operatorConfiguration.instanceManagerBinary
+        if let hash = sha256Hex(fileAtPath: managerPath) {
+            reconciler.managerBinary = ManagerUpgrade.Binary(path: managerPath, architecture: ManagerUpgrade.currentArchitecture, hash: hash)
+            logger.info("publishing the instance manager", metadata: ["path": "\(managerPath)", "executableHash": "\(hash)"])
+        } else {
+            logger.info("no instance manager binary to publish: no online upgrades", metadata: ["path": "\(managerPath)"])
+        }
         let poolers = PoolerController(
             client: client, namespace: namespace,
             reconciler: PoolerReconciler(client: client, configuration: operatorConfiguration, logger: logger), logger: logger)

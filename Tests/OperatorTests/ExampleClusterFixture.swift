@@ -15,12 +15,12 @@ struct ExampleClusterFixture {
     /// The address of the `-rw` service.
     let readWrite: String
 
-    static func start(sandboxArguments: [String] = []) async throws -> ExampleClusterFixture {
+    static func start(sandboxArguments: [String] = [], operatorEnvironment: [String: String] = [:]) async throws -> ExampleClusterFixture {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)] + sandboxArguments)
         let controller: OperatorProcess
         do {
-            controller = try await OperatorProcess.installedWithWebhooks(on: sandbox)
+            controller = try await OperatorProcess.installedWithWebhooks(on: sandbox, environment: operatorEnvironment)
         } catch {
             _ = sandbox.stop()
             throw error

@@ -22,6 +22,12 @@ public struct OperatorConfiguration: Sendable, Equatable {
     public var manageNetworkPolicies = false
     /// Webhook configuration names end with `-<operator namespace>` (several operators per cluster).
     public var webhookNamespaceSuffix = false
+    /// `ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES`: instances whose manager differs from the operator's
+    /// get the new binary over `PUT /update` and re-execute it, PostgreSQL left running.
+    public var instanceManagerInplaceUpdates = false
+    /// `INSTANCE_MANAGER_BINARY` (not in CNPG, whose image has it at `/manager`): the instance
+    /// manager the operator publishes in `status.availableArchitectures` and sends in online upgrades.
+    public var instanceManagerBinary = "/manager"
     /// Settings present but unusable, one message each naming the setting (the operator refuses to start).
     public var invalidSettings: [String] = []
 
@@ -57,6 +63,8 @@ public struct OperatorConfiguration: Sendable, Equatable {
         if let value = settings["MANAGE_WEBHOOK_CONFIGURATIONS"] { manageWebhookConfigurations = value.lowercased() != "false" }
         if let value = settings["MANAGE_NETWORK_POLICIES"] { manageNetworkPolicies = value.lowercased() == "true" }
         if let value = settings["ENABLE_WEBHOOK_NAMESPACE_SUFFIX"] { webhookNamespaceSuffix = value.lowercased() == "true" }
+        if let value = settings["ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES"] { instanceManagerInplaceUpdates = value.lowercased() == "true" }
+        if let value = settings["INSTANCE_MANAGER_BINARY"], !value.isEmpty { instanceManagerBinary = value }
     }
 }
 

@@ -3,6 +3,17 @@
 /// for this architecture in `status.availableArchitectures`, installs it in place of
 /// `/controller/manager` and re-executes itself there, PostgreSQL left running.
 public enum ManagerUpgrade {
+    /// This machine's architecture as Go names it (CNPG's `goArch`, `instanceArch`).
+    public static let currentArchitecture: String = {
+        #if arch(x86_64)
+            "amd64"
+        #elseif arch(arm64)
+            "arm64"
+        #else
+            "unknown"
+        #endif
+    }()
+
     /// Largest binary accepted (ours are tens of MiB stripped, ~200 MiB with debug information).
     public static let maximumBytes = 512 << 20
 
@@ -14,5 +25,55 @@ public enum ManagerUpgrade {
             return "the binary's SHA-256 \(hash) is not the operator's instance manager for \(architecture)"
         }
         return nil
+    }
+}
+
+extension ManagerUpgrade {
+    /// The operator's own instance manager: what it publishes and sends.
+    public struct Binary: Sendable, Equatable {
+        public var path: String
+        public var architecture: String
+        public var hash: String
+
+        public init(path: String, architecture: String, hash: String) {
+            self.path = path
+            self.architecture = architecture
+            self.hash = hash
+        }
+
+        public var published: AvailableArchitecture { AvailableArchitecture(goArch: architecture, hash: hash) }
+    }
+
+    public enum Step: Sendable, Equatable {
+        case none
+        /// Send the binary to this instance.
+        case upgrade(pod: String)
+        /// An instance runs on an architecture the operator has no binary for.
+        case missingArchitecture(pod: String, architecture: String)
+    }
+
+    public static let phase = "Online upgrade in progress"
+    public static let missingArchitecturePhase = "Cluster cannot execute instance online upgrade due to missing architecture binary"
+
+    /// The next instance whose manager differs from `binary` (one per pass, replicas first, the
+    /// primary last), among the ready ones that report themselves available and not fenced, once
+    /// the Cluster's status already publishes the binary (the instance checks the hash there).
+    public static func next(cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], binary: Binary) -> Step {
+        guard (cluster.status?.availableArchitectures ?? []).contains(binary.published) else { return .none }
+        let fenced = FencedInstances(cluster: cluster)
+        let ready = observed.readyPodNames
+        let primary = cluster.status?.currentPrimary
+        let outdated = reports.filter { name, report in
+            ready.contains(name) && !fenced.contains(name) && !report.mightBeUnavailable && !report.isInstanceManagerUpgrading
+                && !report.executableHash.isEmpty && report.executableHash != binary.hash
+        }
+        .keys.sorted { lhs, rhs in
+            (lhs == primary ? 1 : 0, observed.serial(of: lhs) ?? 0) < (rhs == primary ? 1 : 0, observed.serial(of: rhs) ?? 0)
+        }
+        guard let pod = outdated.first else { return .none }
+        if let architecture = reports[pod]?.instanceArch, !architecture.isEmpty, architecture != binary.architecture {
+            return .missingArchitecture(pod: pod, architecture: architecture)
+        }
+        return .upgrade(pod: pod)
     }
 }

@@ -46,6 +46,8 @@ public enum ClusterStatusBuilder {
         public var failoverQuorumRefusal: String?
         /// While a lost primary is given `spec.failoverDelay`: since when it is lost.
         public var failingSince: Date?
+        /// The online upgrade of an instance manager this pass made or could not make.
+        public var managerUpgrade: ManagerUpgrade.Step = .none
 
         public init(
             cluster: Cluster, observed: ObservedInstances, reports: [String: InstanceStatus], action: InstancePlanner.Action,
@@ -93,6 +95,12 @@ public enum ClusterStatusBuilder {
                 : (Phase.restartWithoutSwitchover, reason)
         case .switchover(let target, let primary, _): return (Phase.upgrading, "Switching over to \(target) to upgrade \(primary)")
         case .waitForUser: return (Phase.waitingForUser, "User must issue a supervised switchover")
+        }
+        switch input.managerUpgrade {
+        case .none: break
+        case .upgrade(let pod): return (ManagerUpgrade.phase, "Upgrading the instance manager of \(pod)")
+        case .missingArchitecture(let pod, let architecture):
+            return (ManagerUpgrade.missingArchitecturePhase, "No instance manager for \(architecture), the architecture of \(pod)")
         }
         switch input.action {
         case .createPrimary(let serial): return (Phase.firstPrimary, "Creating primary instance \(name)-\(serial)")

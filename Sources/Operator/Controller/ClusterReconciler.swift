@@ -17,6 +17,8 @@ struct ClusterReconciler: Sendable {
     let resyncPeriod: Duration
     /// Instances stopped for want of space, until they are Ready again (no failover meanwhile).
     let diskShortages = DiskShortageMemory()
+    /// The instance manager this operator publishes and sends (online upgrades); nil without one.
+    var managerBinary: ManagerUpgrade.Binary?
 
     struct Key: Hashable, Sendable, CustomStringConvertible {
         var namespace: String
@@ -160,6 +162,13 @@ struct ClusterReconciler: Sendable {
             if case .switchover(let target, _, _) = rollout { targetPrimary = target }
             try await performRollout(rollout, cluster: cluster)
         }
+        var managerUpgrade = ManagerUpgrade.Step.none
+        if rollout == .none, action == .none, !failingOver, hibernation == nil, configuration.instanceManagerInplaceUpdates,
+            let managerBinary
+        {
+            managerUpgrade = ManagerUpgrade.next(cluster: cluster, observed: observed, reports: reports, binary: managerBinary)
+            try await upgradeManager(managerUpgrade, cluster: cluster, observed: observed, binary: managerBinary, caPEM: pki.caPEM)
+        }
 
         var input = ClusterStatusBuilder.Input(
             cluster: cluster, observed: observed, reports: reports, action: action,
@@ -170,7 +179,9 @@ struct ClusterReconciler: Sendable {
         input.missingClaims = missingClaims
         input.failoverQuorumRefusal = quorumRefusal
         input.failingSince = failingSince
+        input.managerUpgrade = managerUpgrade
         var fields = ClusterStatusBuilder.fields(for: input)
+        if let managerBinary { fields.append(("availableArchitectures", ObjectCodec.encode([managerBinary.published]))) }
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
         // The primary's instance manager creates the auth_query role and function while this lists a secret.
         let integrationSecrets: [JSONValue] = poolerIntegration ? [.string(PoolerSecretNames.integrationSecret(cluster: key.name))] : []
@@ -200,7 +211,7 @@ struct ClusterReconciler: Sendable {
         if let hibernation { return hibernation == .hibernated ? resyncPeriod : .seconds(2) }
         if !outOfSpace.isEmpty { return .seconds(10) }
         if failingSince != nil { return .seconds(1) }
-        if quorumRefusal != nil { return .seconds(2) }
+        if quorumRefusal != nil || managerUpgrade != .none { return .seconds(2) }
         switch action {
         case .none, .unrecoverable, .wait:
             // A waiting Cluster too: jobs finishing and pods turning ready arrive as watch events,

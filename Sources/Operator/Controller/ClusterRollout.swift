@@ -39,3 +39,28 @@ extension ClusterReconciler {
         }
     }
 }
+
+extension ClusterReconciler {
+    /// CNPG's online upgrade of one instance's manager: the operator's binary over `PUT /update`.
+    func upgradeManager(
+        _ step: ManagerUpgrade.Step, cluster: Cluster, observed: ObservedInstances, binary: ManagerUpgrade.Binary, caPEM: String?
+    ) async throws {
+        switch step {
+        case .none:
+            return
+        case .missingArchitecture(let pod, let architecture):
+            logger.warning("online upgrade: no instance manager for the instance's architecture", metadata: ["pod": "\(pod)", "architecture": "\(architecture)"])
+        case .upgrade(let pod):
+            guard let serial = observed.serial(of: pod), let ip = observed.pod(serial: serial)?["status"]?["podIP"]?.stringValue else { return }
+            logger.info("online upgrade: sending the instance manager", metadata: ["pod": "\(pod)", "executableHash": "\(binary.hash)"])
+            do {
+                try await statuses.upgradeManager(ip: ip, caPEM: caPEM, binaryPath: binary.path)
+                await events.record(cluster, reason: "InstanceManagerUpgraded", message: "Upgraded the instance manager of \(pod)")
+            } catch {
+                logger.warning("online upgrade failed", metadata: ["pod": "\(pod)", "error": "\(error)"])
+                await events.record(
+                    cluster, reason: "InstanceManagerUpgradeFailed", message: "Error while upgrading the instance manager of \(pod): \(error)", warning: true)
+            }
+        }
+    }
+}

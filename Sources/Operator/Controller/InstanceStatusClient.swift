@@ -119,6 +119,28 @@ struct InstanceStatusClient: Sendable {
         return envelope
     }
 
+    /// `PUT /update` with the manager binary at `path`. The instance re-executes the new binary
+    /// without answering, so a connection closed after the upload is success; an answer is a refusal.
+    func upgradeManager(ip: String, caPEM: String?, binaryPath: String) async throws {
+        let binary = try Data(contentsOf: URL(fileURLWithPath: binaryPath))
+        var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)/update")
+        request.method = .PUT
+        request.tlsConfiguration = tlsConfiguration(caPEM: caPEM)
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: binary))
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .seconds(120))
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            return
+        } catch NIOSSLError.uncleanShutdown {
+            // The process image that held the TLS session is gone: no close_notify.
+            return
+        }
+        let text = String(buffer: (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer())
+        throw Refused(description: "\(response.status.code) \(text)")
+    }
+
     func poll(_ pods: [JSONValue], caPEM: String?) async -> [String: InstanceStatus] {
         let configuration = tlsConfiguration(caPEM: caPEM)
         return await withTaskGroup(of: (String, InstanceStatus?).self) { group in
