@@ -78,3 +78,21 @@ import Testing
         #expect(set.instanceManagerInplaceUpdates && set.instanceManagerBinary == "/opt/manager")
     }
 }
+
+extension OnlineUpgradePlanTests {
+    @Test("with online upgrades a new operator image in the bootstrap-controller alone does not roll a pod out")
+    func bootstrapImageIgnored() throws {
+        var cluster = try Fixture.cluster(instances: 1, current: "cluster-example-1", latest: 1)
+        var configuration = OperatorConfiguration()
+        configuration.operatorImageName = "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0"
+        let running = try #require(InstancePodBuilder.pod(for: cluster, serial: 1, configuration: configuration).metadata.annotations?["cnpg.io/podSpec"])
+        configuration.operatorImageName = "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.1"
+        let newOperator = try #require(InstancePodBuilder.pod(for: cluster, serial: 1, configuration: configuration).metadata.annotations?["cnpg.io/podSpec"])
+        #expect(newOperator != running)
+        #expect(ManagerUpgrade.podSpecIgnoringBootstrapImage(desired: newOperator, current: running) == running)
+        cluster.spec.imageName = "ghcr.io/cloudnative-pg/postgresql:16.4"
+        let newImageToo = try #require(InstancePodBuilder.pod(for: cluster, serial: 1, configuration: configuration).metadata.annotations?["cnpg.io/podSpec"])
+        #expect(ManagerUpgrade.podSpecIgnoringBootstrapImage(desired: newImageToo, current: running) == newImageToo, "any other change still counts")
+        #expect(ManagerUpgrade.podSpecIgnoringBootstrapImage(desired: newOperator, current: nil) == newOperator)
+    }
+}

@@ -77,3 +77,29 @@ extension ManagerUpgrade {
         return .upgrade(pod: pod)
     }
 }
+
+extension ManagerUpgrade {
+    /// With online upgrades the operator's image in the bootstrap-controller init container does
+    /// not roll pods out (as in CNPG): a new manager reaches them by `PUT /update`. Returns
+    /// `current` (so the comparison finds no change) when it differs from `desired` only there;
+    /// `desired` otherwise.
+    public static func podSpecIgnoringBootstrapImage(desired: String, current: String?) -> String {
+        guard let current, current != desired, let wanted = try? JSONText.parse(desired), let running = try? JSONText.parse(current),
+            let wantedImage = bootstrapImage(in: wanted)
+        else { return desired }
+        return withBootstrapImage(wantedImage, in: running) == wanted ? current : desired
+    }
+
+    static let bootstrapContainer = "bootstrap-controller"
+
+    static func bootstrapImage(in spec: JSONValue) -> JSONValue? {
+        guard case .array(let containers)? = spec["initContainers"] else { return nil }
+        return containers.first { $0["name"]?.stringValue == bootstrapContainer }?["image"]
+    }
+
+    static func withBootstrapImage(_ image: JSONValue, in spec: JSONValue) -> JSONValue {
+        guard case .array(let containers)? = spec["initContainers"] else { return spec }
+        let replaced = containers.map { $0["name"]?.stringValue == bootstrapContainer ? $0.setting("image", to: image) : $0 }
+        return spec.setting("initContainers", to: .array(replaced))
+    }
+}

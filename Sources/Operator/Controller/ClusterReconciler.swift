@@ -156,8 +156,12 @@ struct ClusterReconciler: Sendable {
 
         var rollout = RollingUpdatePlanner.Step.none
         if action == .none, !failingOver {
+            let inPlaceUpgrades = configuration.instanceManagerInplaceUpdates
             rollout = RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { serial in
-                desiredPodSpec(cluster, serial: serial)
+                guard let desired = desiredPodSpec(cluster, serial: serial) else { return nil }
+                guard inPlaceUpgrades else { return desired }
+                let current = observed.pod(serial: serial)?["metadata"]?["annotations"]?[RollingUpdatePlanner.podSpecAnnotation]?.stringValue
+                return ManagerUpgrade.podSpecIgnoringBootstrapImage(desired: desired, current: current)
             }
             if case .switchover(let target, _, _) = rollout { targetPrimary = target }
             try await performRollout(rollout, cluster: cluster)
