@@ -49,7 +49,8 @@ extension ClusterReconciler {
         case .none:
             return
         case .missingArchitecture(let pod, let architecture):
-            logger.warning("online upgrade: no instance manager for the instance's architecture", metadata: ["pod": "\(pod)", "architecture": "\(architecture)"])
+            logger.warning(
+                "online upgrade: no instance manager for the instance's architecture", metadata: ["pod": "\(pod)", "architecture": "\(architecture)"])
         case .upgrade(let pod):
             guard let serial = observed.serial(of: pod), let ip = observed.pod(serial: serial)?["status"]?["podIP"]?.stringValue else { return }
             logger.info("online upgrade: sending the instance manager", metadata: ["pod": "\(pod)", "executableHash": "\(binary.hash)"])
