@@ -198,14 +198,15 @@ struct ClusterLifecycleTests {
         #expect(!logs.contains(password), "the operator must never log a password")
     }
 
-    @Test("rolling updates (a restart-only parameter, a restart request, a new image) without a failover; fencing the primary; hibernation")
+    @Test("rolling updates (a restart-only parameter, a restart request, a new image) spaced by INSTANCES_ROLLOUT_DELAY without a failover; fencing the primary; hibernation")
     func rollingUpdates() async throws {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
         defer { _ = sandbox.stop() }
         let kubeconfig = try await OperatorInstallation.install(on: sandbox)
         let operatorLog = sandbox.directory.url.appendingPathComponent("operator.log").path
-        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog)
+        // Restarts within the cluster at least 8 s apart (CNPG's rollout coordinator).
+        let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog, environment: ["INSTANCES_ROLLOUT_DELAY": "8"])
         defer {
             controller.process.signal(SIGKILL)
             _ = controller.process.poll()
@@ -275,6 +276,8 @@ struct ClusterLifecycleTests {
         #expect(await Eventually.check(within: 30) { query("SELECT count(*) FROM kept") == "1" }, "no data lost")
         let events = (try? sandbox.kubectl(["get", "events", "-o", "jsonpath={.items[*].reason}"]).output) ?? ""
         #expect(events.contains("UpgradingInstance") && events.contains("InplacePrimaryRestart"), "\(events)")
+        #expect(events.contains("RolloutDelayed"), "the primary's restart waited INSTANCES_ROLLOUT_DELAY after the replica's: \(events)")
+        #expect(phases.seen.contains("Cluster upgrade delayed"), "\(phases.seen)")
 
         // 4. Fencing the primary: PostgreSQL stops, the pod stays (not ready), nothing fails over; unfencing brings it back.
         let fencingPrimaryUID = uid(primary)

@@ -28,6 +28,10 @@ public struct OperatorConfiguration: Sendable, Equatable {
     /// `INSTANCE_MANAGER_BINARY` (not in CNPG, whose image has it at `/manager`): the instance
     /// manager the operator publishes in `status.availableArchitectures` and sends in online upgrades.
     public var instanceManagerBinary = "/manager"
+    /// `CLUSTERS_ROLLOUT_DELAY` / `INSTANCES_ROLLOUT_DELAY` (seconds, default 0): the time between
+    /// two rolling-update restarts in different clusters / in the same cluster.
+    public var clustersRolloutDelay: TimeInterval = 0
+    public var instancesRolloutDelay: TimeInterval = 0
     /// Settings present but unusable, one message each naming the setting (the operator refuses to start).
     public var invalidSettings: [String] = []
 
@@ -63,6 +67,17 @@ public struct OperatorConfiguration: Sendable, Equatable {
         if let value = settings["MANAGE_WEBHOOK_CONFIGURATIONS"] { manageWebhookConfigurations = value.lowercased() != "false" }
         if let value = settings["MANAGE_NETWORK_POLICIES"] { manageNetworkPolicies = value.lowercased() == "true" }
         if let value = settings["ENABLE_WEBHOOK_NAMESPACE_SUFFIX"] { webhookNamespaceSuffix = value.lowercased() == "true" }
+        for (key, assign) in [
+            ("CLUSTERS_ROLLOUT_DELAY", { (value: TimeInterval, into: inout Self) in into.clustersRolloutDelay = value }),
+            ("INSTANCES_ROLLOUT_DELAY", { (value: TimeInterval, into: inout Self) in into.instancesRolloutDelay = value }),
+        ] {
+            guard let text = settings[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+            if let seconds = Int(text), seconds >= 0 {
+                assign(TimeInterval(seconds), &self)
+            } else {
+                invalidSettings.append("\(key): \"\(text)\" is not a whole number of seconds")
+            }
+        }
         if let value = settings["ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES"] { instanceManagerInplaceUpdates = value.lowercased() == "true" }
         if let value = settings["INSTANCE_MANAGER_BINARY"], !value.isEmpty { instanceManagerBinary = value }
     }

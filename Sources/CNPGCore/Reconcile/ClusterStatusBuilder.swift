@@ -46,6 +46,8 @@ public enum ClusterStatusBuilder {
         public var failoverQuorumRefusal: String?
         /// While a lost primary is given `spec.failoverDelay`: since when it is lost.
         public var failingSince: Date?
+        /// A rolling-update restart the rollout coordinator held back: the pod and how long for.
+        public var rolloutDelayed: (pod: String, remaining: TimeInterval)?
         /// The online upgrade of an instance manager this pass made or could not make.
         public var managerUpgrade: ManagerUpgrade.Step = .none
 
@@ -84,6 +86,9 @@ public enum ClusterStatusBuilder {
             input.observed.readyPodNames.count < desired || !input.observed.readyPodNames.contains(primary) || input.reports[primary]?.isPrimary != true
         {
             return (current!, input.cluster.status?.phaseReason ?? "")
+        }
+        if let delayed = input.rolloutDelayed {
+            return (RolloutCoordinator.phase, RolloutCoordinator.message(pod: delayed.pod, remaining: delayed.remaining))
         }
         switch input.rollout {
         case .none, .wait: break

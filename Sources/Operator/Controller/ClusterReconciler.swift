@@ -17,6 +17,8 @@ struct ClusterReconciler: Sendable {
     let resyncPeriod: Duration
     /// Instances stopped for want of space, until they are Ready again (no failover meanwhile).
     let diskShortages = DiskShortageMemory()
+    /// The last rolling-update restart of any cluster (CLUSTERS_ROLLOUT_DELAY, INSTANCES_ROLLOUT_DELAY).
+    let rollouts = RolloutCoordination()
     /// The instance manager this operator publishes and sends (online upgrades); nil without one.
     var managerBinary: ManagerUpgrade.Binary?
 
@@ -155,6 +157,7 @@ struct ClusterReconciler: Sendable {
         try await perform(action, cluster: cluster, observed: observed)
 
         var rollout = RollingUpdatePlanner.Step.none
+        var rolloutDelayed: (pod: String, remaining: TimeInterval)?
         if action == .none, !failingOver {
             let inPlaceUpgrades = configuration.instanceManagerInplaceUpdates
             rollout = RollingUpdatePlanner.next(cluster: cluster, observed: observed, reports: reports) { serial in
@@ -162,6 +165,17 @@ struct ClusterReconciler: Sendable {
                 guard inPlaceUpgrades else { return desired }
                 let current = observed.pod(serial: serial)?["metadata"]?["annotations"]?[RollingUpdatePlanner.podSpecAnnotation]?.stringValue
                 return ManagerUpgrade.podSpecIgnoringBootstrapImage(desired: desired, current: current)
+            }
+            if let pod = rollout.restartedPod,
+                case .delayed(let remaining) = await rollouts.coordinate(cluster: "\(key)", configuration: configuration)
+            {
+                rolloutDelayed = (pod, remaining)
+                let message = RolloutCoordinator.message(pod: pod, remaining: remaining)
+                logger.info("rolling update delayed", metadata: ["cluster": "\(key)", "pod": "\(pod)", "remaining": "\(Int(remaining.rounded(.up))) s"])
+                if cluster.status?.phase != RolloutCoordinator.phase {
+                    await events.record(cluster, reason: RolloutCoordinator.event, message: message)
+                }
+                rollout = .wait(reason: message)
             }
             if case .switchover(let target, _, _) = rollout { targetPrimary = target }
             try await performRollout(rollout, cluster: cluster)
@@ -184,6 +198,7 @@ struct ClusterReconciler: Sendable {
         input.failoverQuorumRefusal = quorumRefusal
         input.failingSince = failingSince
         input.managerUpgrade = managerUpgrade
+        input.rolloutDelayed = rolloutDelayed
         var fields = ClusterStatusBuilder.fields(for: input)
         if let managerBinary { fields.append(("availableArchitectures", ObjectCodec.encode([managerBinary.published]))) }
         fields.append(("operatorCertificateFingerprint", .string(statuses.identity.fingerprint)))
@@ -216,6 +231,7 @@ struct ClusterReconciler: Sendable {
         if !outOfSpace.isEmpty { return .seconds(10) }
         if failingSince != nil { return .seconds(1) }
         if quorumRefusal != nil || managerUpgrade != .none { return .seconds(2) }
+        if let rolloutDelayed { return .milliseconds(Int64(min(rolloutDelayed.remaining, 60) * 1000) + 100) }
         switch action {
         case .none, .unrecoverable, .wait:
             // A waiting Cluster too: jobs finishing and pods turning ready arrive as watch events,

@@ -65,3 +65,14 @@ extension ClusterReconciler {
         }
     }
 }
+
+/// The operator's one rollout coordinator, shared by every cluster's passes.
+actor RolloutCoordination {
+    private var coordinator = RolloutCoordinator(clustersDelay: 0, instancesDelay: 0)
+
+    func coordinate(cluster: String, configuration: OperatorConfiguration, now: Date = Date()) -> RolloutCoordinator.Decision {
+        coordinator.clustersDelay = configuration.clustersRolloutDelay
+        coordinator.instancesDelay = configuration.instancesRolloutDelay
+        return coordinator.coordinate(cluster: cluster, now: now)
+    }
+}
