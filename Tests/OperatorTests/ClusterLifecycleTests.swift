@@ -198,7 +198,7 @@ struct ClusterLifecycleTests {
         #expect(!logs.contains(password), "the operator must never log a password")
     }
 
-    @Test("rolling updates (a restart-only parameter, a restart request, a new image) spaced by INSTANCES_ROLLOUT_DELAY without a failover; fencing the primary; hibernation")
+    @Test("rolling updates (restart-only parameter, restart request, new image) spaced by INSTANCES_ROLLOUT_DELAY, no failover; fencing; hibernation")
     func rollingUpdates() async throws {
         let binaries = try PostgresServer.findBinaries()
         let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
