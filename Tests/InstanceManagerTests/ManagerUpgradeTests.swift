@@ -18,14 +18,6 @@ import Testing
         await harness.shutdown()
     }
 
-    static var architecture: String {
-        #if arch(x86_64)
-            "amd64"
-        #else
-            "arm64"
-        #endif
-    }
-
     func status(_ harness: InstanceHarness) throws -> InstanceStatus? {
         let answer = try harness.statusAPI(1, "/pg/status")
         guard answer.status == 200 else { return nil }
@@ -83,14 +75,14 @@ import Testing
         #expect(anonymous.status == 401, "\(anonymous)")
         let unpublished = try put(asOperator)
         #expect(unpublished.status == 400 && unpublished.body.contains("publishes no instance manager"), "\(unpublished)")
-        let other = AvailableArchitecture(goArch: Self.architecture, hash: String(repeating: "0", count: 64))
+        let other = AvailableArchitecture(goArch: ManagerUpgrade.currentArchitecture, hash: String(repeating: "0", count: 64))
         try await harness.setStatus([("availableArchitectures", ObjectCodec.encode([other]))])
         let mismatch = try put(asOperator)
         #expect(mismatch.status == 400 && mismatch.body.contains("is not the operator's instance manager"), "\(mismatch)")
         let kept = try FileManager.default.destinationOfSymbolicLink(atPath: installed)
         #expect(kept == (try BuiltProducts.executable("instance-manager").path), "a refused binary is not installed")
 
-        try await harness.setStatus([("availableArchitectures", ObjectCodec.encode([AvailableArchitecture(goArch: Self.architecture, hash: hash)]))])
+        try await harness.setStatus([("availableArchitectures", ObjectCodec.encode([AvailableArchitecture(goArch: ManagerUpgrade.currentArchitecture, hash: hash)]))])
         let accepted = try put(asOperator)
         #expect(accepted.status == 0 || accepted.status == 200, "the connection drops as the manager re-executes: \(accepted)")
         var after: InstanceStatus?
