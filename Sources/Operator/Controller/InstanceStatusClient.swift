@@ -16,30 +16,7 @@ struct InstanceStatusClient: Sendable {
     /// through `status.operatorCertificateFingerprint`), presented on every call.
     let identity: OperatorIdentity
     /// Since when each pod (by UID) has not answered, for the failover grace.
-    let silences = SilenceTracker()
-
-    final class SilenceTracker: Sendable {
-        private let since = Mutex<[String: ContinuousClock.Instant]>([:])
-
-        func record(uid: String, answered: Bool) {
-            since.withLock { since in
-                if answered { since[uid] = nil } else if since[uid] == nil { since[uid] = .now }
-            }
-        }
-
-        /// How long each of `pods` (by name) has not answered; pods that answered are absent.
-        func silence(of pods: [JSONValue]) -> [String: Duration] {
-            let now = ContinuousClock.now
-            return since.withLock { since in
-                var result: [String: Duration] = [:]
-                for pod in pods {
-                    guard let uid = pod["metadata"]?["uid"]?.stringValue, let start = since[uid] else { continue }
-                    result[ObservedInstances.name(pod)] = now - start
-                }
-                return result
-            }
-        }
-    }
+    let silences = InstanceSilences()
 
     /// The HTTP client for instance calls. A refused connection fails the call at once: by
     /// default AsyncHTTPClient retries connecting until the request's deadline, so a pod whose
