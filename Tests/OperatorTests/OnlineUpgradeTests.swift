@@ -3,29 +3,23 @@ import CNPGTestSupport
 import Foundation
 import Testing
 
-/// ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES end to end: an operator whose instance manager differs
-/// from the one the pods run publishes it in `status.availableArchitectures` and sends it to each
-/// instance; every manager re-executes the new binary in its running container, PostgreSQL never
-/// restarts, and the cluster ends healthy.
+/// ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES end to end: an operator restarted with an instance
+/// manager that differs from the one the pods run publishes it in `status.availableArchitectures`
+/// and sends it to each instance; every manager re-executes the new binary in its running
+/// container, PostgreSQL never restarts, writes through -rw lose nothing, the cluster ends healthy.
 @Suite(.serialized) struct OnlineUpgradeTests {
     @Test func operatorUpgradesEveryInstanceManagerInPlace() async throws {
-        // The operator's binary: the built manager with bytes appended (the pods start with the built one).
+        // The operator's binary starts as the pods' own (the built manager), so nothing is upgraded.
         let directory = try TemporaryDirectory(prefix: "cnpg-upgrade")
-        var bytes = try Data(contentsOf: BuiltProducts.executable("instance-manager"))
-        bytes.append(Data("\n# operator's manager \(UUID().uuidString)\n".utf8))
         let binary = directory.url.appendingPathComponent("manager").path
+        var bytes = try Data(contentsOf: BuiltProducts.executable("instance-manager"))
         try bytes.write(to: URL(fileURLWithPath: binary))
         chmod(binary, 0o755)
-        let hash = sha256Hex(bytes)
-
-        let fixture = try await ExampleClusterFixture.start(
-            operatorEnvironment: ["ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES": "true", "INSTANCE_MANAGER_BINARY": binary])
+        let environment = ["ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES": "true", "INSTANCE_MANAGER_BINARY": binary]
+        let fixture = try await ExampleClusterFixture.start(operatorEnvironment: environment)
         defer { fixture.tearDown() }
         let sandbox = fixture.sandbox
         let pods = (1...3).map { "cluster-example-\($0)" }
-        let published = sandbox.jsonpath("cluster/cluster-example", ".status.availableArchitectures[0].hash")
-        #expect(published == hash, "the operator publishes its manager's hash")
-
         func reportedHashes() -> [String] {
             pods.map { pod in
                 let ip = sandbox.jsonpath("pod/\(pod)", ".status.podIP")
@@ -34,12 +28,35 @@ import Testing
                 return (try? JSONText.parse(status?.output ?? ""))?["executableHash"]?.stringValue ?? ""
             }
         }
+        let original = sha256Hex(bytes)
+        #expect(sandbox.jsonpath("cluster/cluster-example", ".status.availableArchitectures[0].hash") == original)
+        #expect(reportedHashes() == [original, original, original])
+
+        // An operator upgrade that ships another manager: writes through -rw go on meanwhile.
+        let writer = try await ClusterLifecycleTests.startWrites(sandbox, binaries: fixture.binaries, host: fixture.readWrite, password: fixture.password)
+        let upgradeStarted = ContinuousClock.now
+        #expect(await fixture.stopOperator() == .exited(0))
+        bytes.append(Data("\n# operator's manager \(UUID().uuidString)\n".utf8))
+        try bytes.write(to: URL(fileURLWithPath: binary))
+        let hash = sha256Hex(bytes)
+        let kubeconfig = try await OperatorInstallation.install(on: sandbox)
+        let upgrader = try OperatorProcess.withWebhooks(
+            kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator-2.log").path,
+            port: try #require(fixture.controller.webhookPort), environment: environment)
+        defer {
+            upgrader.process.signal(SIGKILL)
+            _ = upgrader.process.poll()
+        }
         var hashes: [String] = []
         let upgraded = await Eventually.check(within: 180) {
             hashes = reportedHashes()
             return hashes == [hash, hash, hash] && fixture.isHealthy
         }
-        #expect(upgraded, "\(hashes) \(fixture.status) \(fixture.controller.output.suffix(1500))")
+        #expect(upgraded, "\(hashes) \(fixture.status) \(upgrader.output.suffix(1500))")
+        #expect(sandbox.jsonpath("cluster/cluster-example", ".status.availableArchitectures[0].hash") == hash)
+        try await ClusterLifecycleTests.finishWrites(
+            writer, since: upgradeStarted, scenario: "online upgrade of three instance managers", binaries: fixture.binaries,
+            host: fixture.readWrite, password: fixture.password)
 
         let events = try sandbox.kubectl(["get", "events", "--field-selector", "reason=InstanceManagerUpgraded", "-o", "jsonpath={.items[*].message}"])
         for pod in pods {
@@ -51,6 +68,6 @@ import Testing
         }
         let failures = try sandbox.kubectl(["get", "events", "--field-selector", "reason=InstanceManagerUpgradeFailed", "-o", "name"])
         #expect(failures.output.isEmpty, "\(failures.output)")
-        #expect(await fixture.stopOperator() == .exited(0))
+        #expect(await upgrader.stop() == .exited(0))
     }
 }
