@@ -216,3 +216,28 @@ import Testing
         #expect(try PVCBuilder.claims(for: cluster, serial: 2).allSatisfy { $0.spec?.dataSource == nil }, "later instances join by pg_basebackup")
     }
 }
+
+@Suite struct DeletedColdBackupTests {
+    func backup(online: Bool?, phase: String?, pod: String?) throws -> Backup {
+        var status: [(String, JSONValue)] = []
+        if let online { status.append(("online", .bool(online))) }
+        if let phase { status.append(("phase", .string(phase))) }
+        if let pod { status.append(("instanceID", .object([("podName", .string(pod))]))) }
+        var object = try JSONText.parse(
+            #"{"apiVersion":"postgresql.cnpg.io/v1","kind":"Backup","metadata":{"name":"b","namespace":"db"},"spec":{"cluster":{"name":"pg"}}}"#)
+        object = object.setting("status", to: .object(status))
+        return try ObjectCodec.decode(Backup.self, from: object)
+    }
+
+    @Test("a cold backup deleted while started or running releases its instance's fence; nothing else does")
+    func release() throws {
+        #expect(SnapshotBackupPlan.fencedInstanceToRelease(try backup(online: false, phase: "running", pod: "pg-2")) == "pg-2")
+        #expect(SnapshotBackupPlan.fencedInstanceToRelease(try backup(online: false, phase: "started", pod: "pg-2")) == "pg-2")
+        for phase in ["pending", "finalizing", "completed", "failed"] {
+            #expect(SnapshotBackupPlan.fencedInstanceToRelease(try backup(online: false, phase: phase, pod: "pg-2")) == nil, "\(phase)")
+        }
+        #expect(SnapshotBackupPlan.fencedInstanceToRelease(try backup(online: true, phase: "running", pod: "pg-2")) == nil)
+        #expect(SnapshotBackupPlan.fencedInstanceToRelease(try backup(online: nil, phase: "running", pod: "pg-2")) == nil)
+        #expect(SnapshotBackupPlan.fencedInstanceToRelease(try backup(online: false, phase: "running", pod: nil)) == nil)
+    }
+}

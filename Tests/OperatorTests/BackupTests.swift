@@ -240,6 +240,25 @@ extension ClusterLifecycleTests {
         #expect(sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").isEmpty, "unfenced after the restart")
         #expect(sandbox.jsonpath("volumesnapshot/stuck", ".spec.volumeSnapshotClassName") == "late-class")
 
+        // A cold backup deleted while it holds its instance fenced releases the fence.
+        #expect(
+            try sandbox.kubectl([
+                "patch", "cluster", "cluster-example", "--type=merge", "-p",
+                #"{"spec":{"backup":{"volumeSnapshot":{"className":"missing-class"}}}}"#,
+            ]).status == 0)
+        #expect(try plugin(["backup", "cluster-example", "--backup-name", "abandoned", "--method", "volumeSnapshot", "--online", "false"]).status == 0)
+        let holding = await Eventually.check(within: 60) {
+            sandbox.jsonpath("backup/abandoned", ".status.phase") == "running"
+                && !sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").isEmpty
+        }
+        #expect(holding, "\(sandbox.jsonpath("backup/abandoned", ".status"))")
+        #expect(try sandbox.kubectl(["delete", "backup", "abandoned"]).status == 0)
+        let released = await Eventually.check(within: 30) {
+            sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").isEmpty
+        }
+        #expect(released, "\(controller.output.suffix(1500))")
+        #expect(await Eventually.check(within: 120) { sandbox.jsonpath(cluster, ".status.readyInstances") == "2" }, "the instance serves again")
+
         // Least privilege: the operator's ClusterRole and the instances' Roles were enough throughout.
         let audit = try String(contentsOf: sandbox.stateDirectory.appendingPathComponent("audit.jsonl"), encoding: .utf8)
         // (The restored cluster's pods may still ask for their Cluster while its deletion collects their Role.)

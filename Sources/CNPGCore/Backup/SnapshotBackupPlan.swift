@@ -72,6 +72,15 @@ public enum SnapshotBackupPlan {
     }
 
     /// CNPG's names: `<backup>` for PG_DATA, `<backup>-wal`, `<backup>-tbs-<tablespace>`.
+    /// The instance a cold backup may hold fenced (it fences it while `started`/`running` and lifts
+    /// the fence before `finalizing`): what a Backup deleted meanwhile must release; nil otherwise.
+    public static func fencedInstanceToRelease(_ backup: Backup) -> String? {
+        guard backup.status?.online == false, let pod = backup.status?.instanceID?.podName, !pod.isEmpty,
+            let phase = backup.status?.phase.flatMap(BackupPhase.init(rawValue:)), phase == .started || phase == .running
+        else { return nil }
+        return pod
+    }
+
     public static func snapshotName(backup: String, volume: Volume) -> String {
         switch volume.role {
         case "PG_WAL": return "\(backup)-wal"

@@ -22,6 +22,7 @@ struct BackupController: Sendable {
                         guard let object = event.current ?? event.previous, let name = object["metadata"]?["name"]?.stringValue,
                             let namespace = object["metadata"]?["namespace"]?.stringValue
                         else { return }
+                        if type == .backups, case .deleted(let last) = event { await backups.released(last) }
                         await queue.add(BackupReconciler.Key(namespace: namespace, name: name))
                     }
                 }

@@ -34,6 +34,7 @@ struct BackupReconciler: Sendable {
         }
         let backup = try ObjectCodec.decode(Backup.self, from: object)
         let phase = backup.status?.phase.flatMap(BackupPhase.init(rawValue:))
+        if backup.metadata.deletionTimestamp != nil { await released(object) }
         guard backup.metadata.deletionTimestamp == nil, !(phase?.isFinal ?? false) else { return nil }
         let method = backup.spec.method ?? "barmanObjectStore"
         do {
@@ -63,6 +64,19 @@ struct BackupReconciler: Sendable {
             }
             try await fail(backup, method: method, message: failure.description)
             return nil
+        }
+    }
+
+    /// A cold backup deleted before it ended must not leave its instance fenced.
+    func released(_ object: JSONValue) async {
+        guard let backup = try? ObjectCodec.decode(Backup.self, from: object), let pod = SnapshotBackupPlan.fencedInstanceToRelease(backup) else { return }
+        let namespace = backup.metadata.namespace ?? "default"
+        do {
+            if try await SnapshotBackupRun.setFence(client: client, namespace: namespace, cluster: backup.spec.cluster.name, pod: pod, on: false) {
+                logger.info("a cold backup deleted before it ended: its instance is unfenced", metadata: ["backup": "\(namespace)/\(backup.metadata.name ?? "")", "pod": "\(pod)"])
+            }
+        } catch {
+            logger.warning("cannot unfence the instance of a deleted cold backup", metadata: ["pod": "\(pod)", "error": "\(error)"])
         }
     }
 
