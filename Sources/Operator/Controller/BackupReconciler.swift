@@ -73,7 +73,9 @@ struct BackupReconciler: Sendable {
         let namespace = backup.metadata.namespace ?? "default"
         do {
             if try await SnapshotBackupRun.setFence(client: client, namespace: namespace, cluster: backup.spec.cluster.name, pod: pod, on: false) {
-                logger.info("a cold backup deleted before it ended: its instance is unfenced", metadata: ["backup": "\(namespace)/\(backup.metadata.name ?? "")", "pod": "\(pod)"])
+                logger.info(
+                    "a cold backup deleted before it ended: its instance is unfenced",
+                    metadata: ["backup": "\(namespace)/\(backup.metadata.name ?? "")", "pod": "\(pod)"])
             }
         } catch {
             logger.warning("cannot unfence the instance of a deleted cold backup", metadata: ["pod": "\(pod)", "error": "\(error)"])
