@@ -38,8 +38,7 @@ struct AdmissionWebhookEndToEndTests {
             kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path,
             port: port, extraArguments: ["--metrics-bind-address", "127.0.0.1:\(metricsPort)"])
         defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
+            controller.killIfRunning()
         }
         try #require(await OperatorInstallation.webhooksAnswer(sandbox), "\(controller.output.suffix(800))")
 

@@ -12,13 +12,10 @@ extension ClusterLifecycleTests {
     @Test("Backups by volume snapshot (online from the standby, cold with fencing) and a ScheduledBackup")
     func volumeSnapshotBackups() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
-        var controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        let running = try await OperatorOnSandbox.start()
+        defer { running.tearDown() }
+        let sandbox = running.sandbox
+        var controller: OperatorProcess { running.controller }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
         try #require(
@@ -220,9 +217,7 @@ extension ClusterLifecycleTests {
                 && sandbox.jsonpath(cluster, ".metadata.annotations.cnpg\\.io/fencedInstances").contains("cluster-example-2")
         }
         #expect(stuck, "\(sandbox.jsonpath("backup/stuck", ".status")) \(sandbox.jsonpath("volumesnapshot/stuck", ".status"))")
-        controller.process.signal(SIGKILL)
-        _ = await controller.process.wait()
-        controller = try await Operator.installedWithWebhooks(on: sandbox)
+        try await running.restartOperator()
         #expect(sandbox.jsonpath("backup/stuck", ".status.phase") == "running")
         #expect(
             try sandbox.kubectl(

@@ -28,18 +28,10 @@ extension ClusterLifecycleTests {
     @Test("certificates renewed every 30 s: instances serve the new ones, reconnecting clients and webhooks never fail, nothing left behind")
     func certificateRotation() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
         let lifetime = 120.0
-        let controller = try await Operator.installedWithWebhooks(
-            on: sandbox, environment: ["CERTIFICATE_DURATION": "\(Int(lifetime))s", "EXPIRING_CHECK_THRESHOLD": "90s"])
-        var stopped = false
-        defer {
-            if !stopped {
-                controller.process.signal(SIGKILL)
-                _ = controller.process.poll()
-            }
-        }
+        let running = try await OperatorOnSandbox.start(environment: ["CERTIFICATE_DURATION": "\(Int(lifetime))s", "EXPIRING_CHECK_THRESHOLD": "90s"])
+        defer { running.tearDown() }
+        let (sandbox, controller) = (running.sandbox, running.controller)
 
         try Self.apply(sandbox, instances: 2)
         let healthy = await Eventually.check(within: 180) {
@@ -119,7 +111,6 @@ extension ClusterLifecycleTests {
                 + outcome.report.summary)
 
         // Nothing is left behind: no process runs from the sandbox's directory once it stopped.
-        stopped = true
         #expect(await controller.stop() == .exited(0))
         #expect(sandbox.stop() == 0)
         let leftovers = await Eventually.check(within: 10) { sandbox.leftoverProcesses().isEmpty }

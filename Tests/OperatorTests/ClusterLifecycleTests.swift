@@ -41,17 +41,10 @@ struct ClusterLifecycleTests {
     @Test("cluster-example becomes three healthy instances; killing the primary fails over without losing rows")
     func bootstrapAndFailover() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
+        let running = try await OperatorOnSandbox.start()
+        defer { running.tearDown() }
+        let (sandbox, controller) = (running.sandbox, running.controller)
         let operatorLog = controller.log
-        var stopped = false
-        defer {
-            if !stopped {
-                controller.process.signal(SIGKILL)
-                _ = controller.process.poll()
-            }
-        }
 
         let sample = BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path
         let applied = try sandbox.kubectl(["apply", "-f", sample])
@@ -192,7 +185,6 @@ struct ClusterLifecycleTests {
                     + unused.map(\.description).joined(separator: ", "))
         }
 
-        stopped = true
         #expect(await controller.stop() == .exited(0))
         let logs = (try? String(contentsOfFile: operatorLog, encoding: .utf8)) ?? ""
         #expect(!logs.contains(password), "the operator must never log a password")
@@ -208,8 +200,7 @@ struct ClusterLifecycleTests {
         // Restarts within the cluster at least 8 s apart (CNPG's rollout coordinator).
         let controller = try Operator(kubeconfig: kubeconfig, log: operatorLog, environment: ["INSTANCES_ROLLOUT_DELAY": "8"])
         defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
+            controller.killIfRunning()
         }
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
@@ -334,13 +325,9 @@ struct ClusterLifecycleTests {
     @Test("switchover with kubectl cnpg promote, scale 3 -> 5 -> 2, superuser toggle, and deletion collects everything")
     func switchoverScalingSuperuserAndDeletion() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 40...55) * 2)])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        let running = try await OperatorOnSandbox.start(addressBlocks: 40...55)
+        defer { running.tearDown() }
+        let sandbox = running.sandbox
         #expect(try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status == 0)
         let healthy = { (count: Int) -> Bool in
             sandbox.jsonpath("cluster/cluster-example", ".status.readyInstances") == String(count)
@@ -498,8 +485,7 @@ struct ClusterLifecycleTests {
         let second = try Operator(kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("second.log").path, extraArguments: arguments)
         defer {
             for candidate in [first, second] {
-                candidate.process.signal(SIGKILL)
-                _ = candidate.process.poll()
+                candidate.killIfRunning()
             }
         }
         let oneLeads = await Eventually.check(within: 30) { first.isLeader != second.isLeader }
@@ -517,8 +503,7 @@ struct ClusterLifecycleTests {
         #expect(!follower.isLeader, "only one operator may lead")
 
         // The leader dies without releasing: the follower takes over once the lease expires.
-        leader.process.signal(SIGKILL)
-        _ = await leader.process.wait()
+        await leader.kill()
         #expect(await Eventually.check(within: 30) { follower.isLeader }, "\(follower.output.suffix(800))")
         #expect(Self.leaseHolder(sandbox) != holder)
         #expect(try sandbox.kubectl(["patch", "cluster", "cluster-example", "--type=merge", "-p", #"{"spec":{"instances":2}}"#]).status == 0)

@@ -29,20 +29,9 @@ extension ClusterLifecycleTests {
     @Test("full WAL and data volumes: reported, never failed over; growing the volumes brings the same primary back with its data")
     func walVolumeFull() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(
-            kubelet: true,
-            extraArguments: [
-                "--address-block", String(Int.random(in: 64...79) * 2), "--limit-volume-capacity", "--max-restart-backoff", "2s",
-            ])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        var stopped = false
-        defer {
-            if !stopped {
-                controller.process.signal(SIGKILL)
-                _ = controller.process.poll()
-            }
-        }
+        let running = try await OperatorOnSandbox.start(sandboxArguments: ["--limit-volume-capacity", "--max-restart-backoff", "2s"])
+        defer { running.tearDown() }
+        let (sandbox, controller) = (running.sandbox, running.controller)
         let cluster = "cluster/cluster-example"
 
         try Self.applyWithSmallVolumes(sandbox, dataSize: "256Mi", walSize: "112Mi")
@@ -120,7 +109,6 @@ extension ClusterLifecycleTests {
         try await fillDataVolume(sandbox, binaries: binaries, host: readWrite, password: password, primary: primary, operatorOutput: { controller.output })
 
         let stop = await controller.stop()
-        stopped = true
         #expect(stop == .exited(0), "\(stop)")
     }
 

@@ -17,14 +17,8 @@ struct ExampleClusterFixture {
 
     static func start(sandboxArguments: [String] = [], operatorEnvironment: [String: String] = [:]) async throws -> ExampleClusterFixture {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)] + sandboxArguments)
-        let controller: OperatorProcess
-        do {
-            controller = try await OperatorProcess.installedWithWebhooks(on: sandbox, environment: operatorEnvironment)
-        } catch {
-            _ = sandbox.stop()
-            throw error
-        }
+        let running = try await OperatorOnSandbox.start(sandboxArguments: sandboxArguments, environment: operatorEnvironment)
+        let (sandbox, controller) = (running.sandbox, running.controller)
         let partial = ExampleClusterFixture(sandbox: sandbox, controller: controller, binaries: binaries, password: "", readWrite: "")
         do {
             let applied = try sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path])
@@ -98,10 +92,7 @@ struct ExampleClusterFixture {
     func stopOperator() async -> ChildProcess.Termination { await controller.stop() }
 
     func tearDown() {
-        if controller.process.poll() == nil {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        controller.killIfRunning()
         _ = sandbox.stop()
     }
 }

@@ -34,8 +34,7 @@ extension ClusterLifecycleTests {
         let controller = try Operator.withWebhooks(
             kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator.log").path, port: port)
         defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
+            controller.killIfRunning()
         }
         let applied = await Eventually.check(within: 60) {
             (try? sandbox.kubectl(["apply", "-f", BuiltProducts.samples.appendingPathComponent("cluster-example.yaml").path]).status) == 0

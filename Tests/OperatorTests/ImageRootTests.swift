@@ -42,8 +42,7 @@ extension ClusterLifecycleTests {
         defer { _ = sandbox.stop() }
         let controller = try await Operator.installedWithWebhooks(on: sandbox)
         defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
+            controller.killIfRunning()
         }
         try Self.apply(sandbox, instances: 1)
         let cluster = "cluster/cluster-example"

@@ -11,13 +11,9 @@ extension ClusterLifecycleTests {
     @Test("a standby's deleted WAL claim: reported while it runs, the instance replaced once it stops, condition True again")
     func missingClaimReplacesTheInstance() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        let running = try await OperatorOnSandbox.start()
+        defer { running.tearDown() }
+        let (sandbox, controller) = (running.sandbox, running.controller)
         try Self.applyWithSmallVolumes(sandbox, dataSize: "1Gi", walSize: "1Gi")
         let cluster = "cluster/cluster-example"
         let healthy = { (instances: [String]) in Self.isHealthy(sandbox, instances: instances) }

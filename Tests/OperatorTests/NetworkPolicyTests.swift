@@ -10,16 +10,9 @@ import Testing
 extension ClusterLifecycleTests {
     @Test("managed NetworkPolicy: only what the cluster needs, kubectl cnpg status keeps working; a policy without the API server breaks it")
     func managedNetworkPolicy() async throws {
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox, managingNetworkPolicies: true)
-        var stopped = false
-        defer {
-            if !stopped {
-                controller.process.signal(SIGKILL)
-                _ = controller.process.poll()
-            }
-        }
+        let running = try await OperatorOnSandbox.start(managingNetworkPolicies: true)
+        defer { running.tearDown() }
+        let (sandbox, controller) = (running.sandbox, running.controller)
         let applied = try sandbox.kubectl(
             ["apply", "-f", "-"],
             stdin: """
@@ -101,7 +94,6 @@ extension ClusterLifecycleTests {
         }
         #expect(restored, "\(report.output)")
         let stop = await controller.stop()
-        stopped = true
         #expect(stop == .exited(0), "\(stop)")
     }
 }

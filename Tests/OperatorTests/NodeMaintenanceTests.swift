@@ -13,16 +13,12 @@ extension ClusterLifecycleTests {
     @Test("node maintenance: reusePVC waits for the node and keeps the volume; reusePVC false recreates the instance")
     func nodeMaintenanceWindow() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
+        let running = try await OperatorOnSandbox.start()
         defer {
-            _ = try? sandbox.kubectl(["uncordon", "sandbox"])
-            _ = sandbox.stop()
+            _ = try? running.sandbox.kubectl(["uncordon", "sandbox"])
+            running.tearDown()
         }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        let (sandbox, controller) = (running.sandbox, running.controller)
         try Self.apply(sandbox, instances: 2)
         let cluster = "cluster/cluster-example"
         let healthy = { (instances: [String]) in Self.isHealthy(sandbox, instances: instances) }

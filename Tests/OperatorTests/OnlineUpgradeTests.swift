@@ -44,8 +44,7 @@ import Testing
             kubeconfig: kubeconfig, log: sandbox.directory.url.appendingPathComponent("operator-2.log").path,
             port: try #require(fixture.controller.webhookPort), environment: environment)
         defer {
-            upgrader.process.signal(SIGKILL)
-            _ = upgrader.process.poll()
+            upgrader.killIfRunning()
         }
         var hashes: [String] = []
         let upgraded = await Eventually.check(within: 180) {

@@ -19,14 +19,12 @@ extension ClusterLifecycleTests {
         defer { _ = sandbox.stop() }
         var controller = try await Operator.installedWithWebhooks(on: sandbox)
         defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
+            controller.killIfRunning()
         }
         var kills: [String] = []
         func killOperator(after milliseconds: Int, during phase: String) async throws {
             try await Task.sleep(for: .milliseconds(milliseconds))
-            controller.process.signal(SIGKILL)
-            _ = await controller.process.wait()
+            await controller.kill()
             kills.append("\(phase) +\(milliseconds) ms")
             controller = try await Operator.installedWithWebhooks(on: sandbox)
         }

@@ -13,13 +13,9 @@ extension ClusterLifecycleTests {
     )
     func pluginLogsAndMaintenance() async throws {
         guard let env = ExternalTool.find("env"), let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("env and kubectl are needed") }
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        let running = try await OperatorOnSandbox.start()
+        defer { running.tearDown() }
+        let sandbox = running.sandbox
         try Self.apply(sandbox, instances: 3)
         let cluster = "cluster/cluster-example"
         let healthy = { sandbox.jsonpath(cluster, ".status.readyInstances") == "3" && sandbox.jsonpath(cluster, ".status.phase") == "Cluster in healthy state" }

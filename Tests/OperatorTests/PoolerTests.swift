@@ -12,13 +12,9 @@ extension ClusterLifecycleTests {
     @Test("a Pooler (pooler-tls sample) runs PgBouncer: app clients go through it over TLS, paused holds queries, RBAC least privilege holds")
     func poolerWithAutomatedIntegration() async throws {
         let binaries = try PostgresServer.findBinaries()
-        let sandbox = try RunningSandbox(kubelet: true, extraArguments: ["--address-block", String(Int.random(in: 64...79) * 2)])
-        defer { _ = sandbox.stop() }
-        let controller = try await Operator.installedWithWebhooks(on: sandbox)
-        defer {
-            controller.process.signal(SIGKILL)
-            _ = controller.process.poll()
-        }
+        let running = try await OperatorOnSandbox.start()
+        defer { running.tearDown() }
+        let (sandbox, controller) = (running.sandbox, running.controller)
         try Self.apply(sandbox, instances: 1)
         let cluster = "cluster/cluster-example"
         try #require(

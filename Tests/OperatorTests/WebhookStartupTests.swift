@@ -29,8 +29,7 @@ extension AdmissionWebhookEndToEndTests {
             var stopped = false
             defer {
                 if !stopped {
-                    controller.process.signal(SIGKILL)
-                    _ = controller.process.poll()
+                    controller.killIfRunning()
                 }
             }
             var readyAfter: Duration?
