@@ -147,6 +147,21 @@ import Testing
         #expect(throws: ChildProcess.Failure.self) { try ChildProcess.spawn("/nonexistent/tool", []) }
     }
 
+    /// Once reaped a child's pid may be recycled: every copy keeps answering with how it ended and
+    /// never waits on or signals that pid again (two waiters used to see one real end and one -1).
+    @Test func aReapedChildAnswersTheSameToEveryCopy() async throws {
+        let child = try ChildProcess.spawn("/bin/sh", ["-c", "exit 7"], stdout: .discard, stderr: .discard)
+        let copy = child
+        async let first = child.wait()
+        async let second = copy.wait()
+        #expect(await first == .exited(7))
+        #expect(await second == .exited(7))
+        #expect(child.poll() == .exited(7))
+        child.signal(SIGKILL)
+        #expect(copy.poll() == .exited(7))
+        #expect(ChildProcess(adopting: child.pid, executable: "/bin/sh") == nil, "no longer our child")
+    }
+
     @Test func childProcessesInheritNoDescriptorBeyondStandardOnes() async throws {
         // A pipe made without O_CLOEXEC, like a socket some library left inheritable.
         var ends: [Int32] = [0, 0]

@@ -205,19 +205,19 @@ import Testing
             kubectl,
             ["--kubeconfig", sandbox.kubeconfig, "--cache-dir", cache, "get", "configmaps", "-w", "-o", "name", "--request-timeout=20s"],
             stdout: .file(seenPath), stderr: .discard)
-        defer { _ = ExternalTool.reap(watcher.pid, until: Date()) }
+        defer { ExternalTool.reap(watcher, until: Date()) }
         usleep(1_500_000)
         #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n").status == 0)
         usleep(1_000_000)
         watcher.signal(SIGTERM)
-        _ = ExternalTool.reap(watcher.pid, until: Date().addingTimeInterval(10))
+        ExternalTool.reap(watcher, until: Date().addingTimeInterval(10))
         let seen = (try? String(contentsOfFile: seenPath, encoding: .utf8)) ?? ""
         #expect(seen.contains("configmap/watched"), "\(seen)")
         let lingering = try ChildProcess.spawn(
             kubectl, ["--kubeconfig", sandbox.kubeconfig, "--cache-dir", cache, "get", "configmaps", "-w"], stdout: .discard, stderr: .discard)
         usleep(1_500_000)
         #expect(sandbox.stop() == 0, "an open watch does not keep the sandbox from stopping on SIGTERM")
-        #expect(ExternalTool.reap(lingering.pid, until: Date().addingTimeInterval(20)) == 0, "kubectl sees the watch end")
+        #expect(ExternalTool.reap(lingering, until: Date().addingTimeInterval(20)) == 0, "kubectl sees the watch end")
     }
 }
 

@@ -20,11 +20,12 @@ import Testing
         defer { fixture.tearDown() }
         let sandbox = fixture.sandbox
         let pods = (1...3).map { "cluster-example-\($0)" }
+        let curl = try #require(ExternalTool.find("curl"))
         func reportedHashes() -> [String] {
             pods.map { pod in
                 let ip = sandbox.jsonpath("pod/\(pod)", ".status.podIP")
                 let status = try? ExternalTool.run(
-                    URL(fileURLWithPath: "/usr/bin/curl"), ["-sk", "--max-time", "5", "https://\(ip):8000/pg/status"], timeout: 10)
+                    curl, ["-sk", "--max-time", "5", "https://\(ip):8000/pg/status"], timeout: 10)
                 return (try? JSONText.parse(status?.output ?? ""))?["executableHash"]?.stringValue ?? ""
             }
         }

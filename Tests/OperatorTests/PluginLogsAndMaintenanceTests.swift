@@ -58,10 +58,7 @@ extension ClusterLifecycleTests {
             ],
             stdout: .file(sandbox.directory.url.appendingPathComponent("follow.out").path),
             stderr: .file(sandbox.directory.url.appendingPathComponent("follow.err").path))
-        defer {
-            follower.signal(SIGKILL)
-            _ = follower.poll()
-        }
+        defer { ExternalTool.reap(follower, until: Date()) }
         let replica = sandbox.jsonpath(cluster, ".status.currentPrimary") == "cluster-example-3" ? "cluster-example-2" : "cluster-example-3"
         let readyLines = {
             ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")

@@ -22,27 +22,28 @@ public enum ExternalTool {
     /// daemon cannot hold anything of ours open; returns the exit status, within `timeout`.
     public static func runDetached(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120) throws -> Int32 {
         let child = try ChildProcess.spawn(executable.path, arguments, stdout: .discard, stderr: .discard)
-        return reap(child.pid, until: Date().addingTimeInterval(timeout)) ?? -1
+        return reap(child, until: Date().addingTimeInterval(timeout))
     }
 
-    /// Waits for `pid` (a child spawned with posix_spawn) with waitpid until `deadline`, then
-    /// SIGKILLs it: its exit status, -1 when killed or signalled, nil when it was not ours to reap.
-    public static func reap(_ pid: pid_t, until deadline: Date) -> Int32? {
-        var status: Int32 = 0
+    /// Waits for `child` to end until `deadline`, then SIGKILLs it: its exit status, -1 when it was
+    /// killed or signalled (or reaped elsewhere).
+    @discardableResult
+    public static func reap(_ child: ChildProcess, until deadline: Date) -> Int32 {
         while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { return exitCode(status) }
-            if reaped == -1 { return nil }
+            if let termination = child.poll() { return exitCode(termination) }
             if Date() > deadline {
-                kill(pid, SIGKILL)
-                return waitpid(pid, &status, 0) == pid ? -1 : nil
+                child.signal(SIGKILL)
+                while child.poll() == nil { usleep(10_000) }
+                return -1
             }
             usleep(10_000)
         }
     }
 
-    /// The exit code in a waitpid status, -1 for a child ended by a signal.
-    static func exitCode(_ status: Int32) -> Int32 { (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1 }
+    static func exitCode(_ termination: ChildProcess.Termination) -> Int32 {
+        if case .exited(let code) = termination { return code }
+        return -1
+    }
 
     /// Runs a command to completion within `timeout` (SIGKILL then). Started with posix_spawn, not
     /// Foundation's `Process`: Swift 6.3.1's `Process.run()` on Linux crashes now and then (an
@@ -61,7 +62,7 @@ public enum ExternalTool {
             defer { close(input) }
             child = try ChildProcess.spawn(executable.path, arguments, stdin: input, stdout: .file(outputPath), stderr: .file(errorPath))
         }
-        let status = reap(child.pid, until: Date().addingTimeInterval(timeout)) ?? -1
+        let status = reap(child, until: Date().addingTimeInterval(timeout))
         return Result(
             status: status,
             output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",

@@ -49,10 +49,10 @@ extension OperatorProcess {
         _ = await process.wait()
     }
 
-    /// SIGKILL unless it already ended (and was reaped), without waiting.
+    /// SIGKILL unless it already ended, and reap it (within 5 s; a zombie would hold its pid).
     public func killIfRunning() {
         guard process.poll() == nil else { return }
         process.signal(SIGKILL)
-        _ = process.poll()
+        for _ in 0..<500 where process.poll() == nil { usleep(10_000) }
     }
 }

@@ -6,8 +6,6 @@ public final class RunningSandbox: @unchecked Sendable {
     public let directory: TemporaryDirectory
     /// The `kube-sandbox up` process (posix_spawn: see `ExternalTool.run`).
     public let child: ChildProcess
-    private let lock = NSLock()
-    private var exitCode: Int32?
     public var kubeconfig: String { directory.url.appendingPathComponent("state/kubeconfig").path }
 
     public var stateDirectory: URL { directory.url.appendingPathComponent("state") }
@@ -29,15 +27,8 @@ public final class RunningSandbox: @unchecked Sendable {
         }
     }
 
-    /// Whether the sandbox process still runs (reaping it, and keeping its exit code, once it ended).
-    public var isRunning: Bool {
-        lock.withLock {
-            if exitCode == nil, let termination = child.poll() {
-                if case .exited(let code) = termination { exitCode = code } else { exitCode = -1 }
-            }
-            return exitCode == nil
-        }
-    }
+    /// Whether the sandbox process still runs (reaping it once it ended).
+    public var isRunning: Bool { child.poll() == nil }
 
     public func kubectl(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> ExternalTool.Result {
         guard let kubectl = ExternalTool.find("kubectl") else { throw TestFailure("kubectl is not installed") }
@@ -80,10 +71,8 @@ public final class RunningSandbox: @unchecked Sendable {
         if isRunning {
             if scanForSecrets { SecretScan.report(secretFindings(), context: "sandbox \(directory.url.lastPathComponent)") }
             child.signal(SIGTERM)
-            let status = ExternalTool.reap(child.pid, until: Date().addingTimeInterval(30))
-            lock.withLock { exitCode = status ?? -1 }
         }
-        let status = lock.withLock { exitCode ?? -1 }
+        let status = ExternalTool.reap(child, until: Date().addingTimeInterval(30))
         // A sandbox killed outright leaves its tmpfs volumes (--limit-volume-capacity) mounted.
         for mountPoint in leftoverMounts() { umount2(mountPoint, Int32(MNT_DETACH)) }
         return status

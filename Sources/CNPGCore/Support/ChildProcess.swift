@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -35,6 +36,13 @@ public struct ChildProcess: Sendable {
 
     public let pid: pid_t
     public let executable: String
+    /// How it ended, once reaped, shared by every copy: after that its pid may be another
+    /// process's (pids are recycled), so nothing waits on it or signals it again.
+    private let reaped = Reaped()
+
+    private final class Reaped: Sendable {
+        let termination = Mutex<Termination?>(nil)
+    }
 
     /// A child this process already has (started before it re-executed itself, say), when `pid`
     /// is one: nil otherwise, so nothing else is ever waited on or signalled as ours.
@@ -134,17 +142,31 @@ public struct ChildProcess: Sendable {
     private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
         .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
-    public func signal(_ signal: Int32) { kill(pid, signal) }
+    /// Signals the child, unless it was reaped already (its pid may be another process's by now).
+    public func signal(_ signal: Int32) {
+        reaped.termination.withLock { termination in
+            if termination == nil { kill(pid, signal) }
+        }
+    }
 
     /// Signals the child's whole process group (it must have been spawned with `newProcessGroup`).
+    /// Still safe once the leader is reaped: a pid is not recycled while a group carries it.
     public func signalGroup(_ signal: Int32) { kill(-pid, signal) }
 
-    /// The termination if the child has ended (and reaps it), nil while it runs.
+    /// The termination if the child has ended (and reaps it), nil while it runs. Once reaped, the
+    /// same answer every time. A child someone else reaped reads as `exited(-1)`.
     public func poll() -> Termination? {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        guard result == pid else { return result < 0 ? .exited(-1) : nil }
-        return Self.termination(status)
+        reaped.termination.withLock { termination in
+            if let termination { return termination }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                termination = Self.termination(status)
+            } else if result < 0, errno != EINTR {
+                termination = .exited(-1)
+            }
+            return termination
+        }
     }
 
     /// Waits for the child to end, checking every `interval`. Cancellation does not end the wait
