@@ -108,7 +108,8 @@ import Testing
 
     func checkPartialArchive(_ harness: InstanceHarness, asOperator: [String]) async throws {
         func archive() throws -> (status: Int32, json: JSONValue) {
-            let answer = try harness.https(1, port: harness.statusPort, "/pg/archive/partial", tls: asOperator, method: "POST")
+            // pg_controldata, then the manager's wal-archive (a large debug binary to start): slow on a busy machine.
+            let answer = try harness.https(1, port: harness.statusPort, "/pg/archive/partial", tls: asOperator, method: "POST", maxTime: 90)
             return (answer.status, (try? JSONText.parse(answer.body)) ?? .string(answer.body))
         }
         let anonymous = try harness.https(1, port: harness.statusPort, "/pg/archive/partial", method: "POST")
