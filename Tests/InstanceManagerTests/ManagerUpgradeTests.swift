@@ -82,7 +82,9 @@ import Testing
         let kept = try FileManager.default.destinationOfSymbolicLink(atPath: installed)
         #expect(kept == (try BuiltProducts.executable("instance-manager").path), "a refused binary is not installed")
 
-        try await harness.setStatus([("availableArchitectures", ObjectCodec.encode([AvailableArchitecture(goArch: ManagerUpgrade.currentArchitecture, hash: hash)]))])
+        try await harness.setStatus([
+            ("availableArchitectures", ObjectCodec.encode([AvailableArchitecture(goArch: ManagerUpgrade.currentArchitecture, hash: hash)]))
+        ])
         let accepted = try put(asOperator)
         #expect(accepted.status == 0 || accepted.status == 200, "the connection drops as the manager re-executes: \(accepted)")
         var after: InstanceStatus?
