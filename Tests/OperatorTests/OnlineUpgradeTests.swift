@@ -7,8 +7,11 @@ import Testing
 /// manager that differs from the one the pods run publishes it in `status.availableArchitectures`
 /// and sends it to each instance; every manager re-executes the new binary in its running
 /// container, PostgreSQL never restarts, writes through -rw lose nothing, the cluster ends healthy.
-@Suite(.serialized) struct OnlineUpgradeTests {
-    @Test func operatorUpgradesEveryInstanceManagerInPlace() async throws {
+/// Part of the serialized end-to-end suite: run beside the other clusters it would compete for the
+/// machine (a CI run saw its writer unable to start while the suites' first minutes ran together).
+extension ClusterLifecycleTests {
+    @Test("an operator with another instance manager upgrades every instance in place while writes go on")
+    func operatorUpgradesEveryInstanceManagerInPlace() async throws {
         // The operator's binary starts as the pods' own (the built manager), so nothing is upgraded.
         let directory = try TemporaryDirectory(prefix: "cnpg-upgrade")
         let binary = directory.url.appendingPathComponent("manager").path
