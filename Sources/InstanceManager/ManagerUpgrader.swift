@@ -46,7 +46,7 @@ final class ManagerUpgrader: Sendable {
         } catch {
             return (.serviceUnavailable, "cannot read the cluster to check the binary: \(error)")
         }
-        if let refusal = ManagerUpgrade.refusal(hash: hash, architecture: StatusCollector.architecture, cluster: cluster) {
+        if let refusal = ManagerUpgrade.refusal(hash: hash, architecture: ManagerUpgrade.currentArchitecture, cluster: cluster) {
             logger.warning("instance manager upgrade refused", metadata: ["reason": "\(refusal)"])
             return (.badRequest, refusal)
         }

@@ -17,10 +17,7 @@ struct PartialWALArchiver: Sendable {
         let cluster = fenced ? try? await access.cluster() : nil
         if let refusal = PartialWALArchive.refusal(fenced: fenced, cluster: cluster, podName: podName) { return .failure(refusal) }
         let paths = postmaster.paths
-        let controldata = try? await ChildProcess.run(
-            postmaster.binaries.path("pg_controldata"), ["-D", paths.dataDirectory], timeout: .seconds(20),
-            scratchDirectory: paths.temporaryDirectory)
-        guard let controldata, controldata.succeeded, let walFile = PartialWALArchive.redoWALFile(controldata: controldata.output) else {
+        guard case .success(let controldata) = await postmaster.controldata(), let walFile = PartialWALArchive.redoWALFile(controldata: controldata) else {
             return .failure(.init(.couldNotParseRedoWALFile, "pg_controldata names no REDO WAL file"))
         }
         let partial = PartialWALArchive.partialPath(of: walFile)

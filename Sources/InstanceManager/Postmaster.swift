@@ -211,6 +211,17 @@ actor Postmaster {
         guard result.succeeded else { throw Failure(description: "pg_ctl promote failed: \(result.error)") }
     }
 
+    /// `pg_controldata -D PGDATA`: its output, or nil with the reason when it failed.
+    func controldata() async -> Result<String, Failure> {
+        do {
+            let result = try await ChildProcess.run(
+                binaries.path("pg_controldata"), ["-D", paths.dataDirectory], timeout: .seconds(20), scratchDirectory: paths.temporaryDirectory)
+            return result.succeeded ? .success(result.output) : .failure(Failure(description: "pg_controldata failed: \(result.error)"))
+        } catch {
+            return .failure(Failure(description: "pg_controldata failed: \(error)"))
+        }
+    }
+
     /// `pg_ctl -D PGDATA ARGUMENTS`, killed after `timeoutSeconds`.
     private func pgCtl(_ arguments: [String], timeoutSeconds: Int) async throws -> CommandResult {
         try await ChildProcess.run(

@@ -89,7 +89,7 @@ struct StatusCollector: Sendable {
         var status = report
         status.pod = InstanceStatus.PodStub(name: podName)
         status.instanceManagerVersion = CNPG.operatorVersion
-        status.instanceArch = Self.architecture
+        status.instanceArch = ManagerUpgrade.currentArchitecture
         status.sessionID = sessionID
         status.executableHash = Self.executableHash
         status.volumes = volumes?.usage()
@@ -103,8 +103,6 @@ struct StatusCollector: Sendable {
         status.mightBeUnavailable = true
         return identified(status)
     }
-
-    static var architecture: String { ManagerUpgrade.currentArchitecture }
 
     static let executableHash: String = {
         sha256Hex(fileAtPath: "/proc/self/exe") ?? ""

@@ -55,11 +55,10 @@ enum StatusServer {
         }
         router.get("pg/controldata") { _, context -> Response in
             if let refusal = await refusal(context, registeredOperator) { return refusal }
-            let result = try await ChildProcess.run(
-                postmaster.binaries.path("pg_controldata"), ["-D", postmaster.paths.dataDirectory],
-                timeout: .seconds(20))
-            guard result.succeeded else { return text(.internalServerError, "pg_controldata failed: \(result.error)") }
-            return json(.object([("data", .string(result.output))]))
+            switch await postmaster.controldata() {
+            case .success(let output): return json(.object([("data", .string(output))]))
+            case .failure(let failure): return text(.internalServerError, failure.description)
+            }
         }
         router.get("pg/mode/backup") { _, context -> Response in
             if let refusal = await refusal(context, registeredOperator) { return refusal }

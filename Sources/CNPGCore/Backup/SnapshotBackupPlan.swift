@@ -71,7 +71,6 @@ public enum SnapshotBackupPlan {
         }
     }
 
-    /// CNPG's names: `<backup>` for PG_DATA, `<backup>-wal`, `<backup>-tbs-<tablespace>`.
     /// The instance a cold backup may hold fenced (it fences it while `started`/`running` and lifts
     /// the fence before `finalizing`): what a Backup deleted meanwhile must release; nil otherwise.
     public static func fencedInstanceToRelease(_ backup: Backup) -> String? {
@@ -81,6 +80,7 @@ public enum SnapshotBackupPlan {
         return pod
     }
 
+    /// CNPG's names: `<backup>` for PG_DATA, `<backup>-wal`, `<backup>-tbs-<tablespace>`.
     public static func snapshotName(backup: String, volume: Volume) -> String {
         switch volume.role {
         case "PG_WAL": return "\(backup)-wal"
