@@ -42,7 +42,7 @@ format:
 test: deps build lint sbom
 	@mkdir -p .build && ./scripts/leftovers.sh snapshot .build/leftovers-before
 	@rm -rf .build/secret-scan
-	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" CNPG_SECRET_SCAN_DIR="$$PWD/.build/secret-scan" $(SWIFT) test
+	CNPG_BIN_DIR="$$($(SWIFT) build --show-bin-path)" CNPG_SECRET_SCAN_DIR="$$PWD/.build/secret-scan" SWIFT=$(SWIFT) ./scripts/swift-test.sh
 	CNPG_SECRET_SCAN_DIR="$$PWD/.build/secret-scan" ./scripts/image-test.sh
 	@./scripts/leftovers.sh check .build/leftovers-before
 	@./scripts/secret-scan-check.sh .build/secret-scan

@@ -115,11 +115,11 @@ struct ExecTests {
         let client = try ChildProcess.spawn(
             kubectl.path, ["--kubeconfig", sandbox.kubeconfig, "exec", "box", "-c", "main", "--", "sleep", "6\(marker)"],
             stdout: .discard, stderr: .discard)
-        let started = await Eventually.check(within: 15) { !KubeletTests.processes(containing: "sleep 6\(marker)").isEmpty }
+        let started = await Eventually.check(within: 60) { !KubeletTests.processes(containing: "sleep 6\(marker)").isEmpty }
         #expect(started)
         client.signal(SIGTERM)
         _ = await client.wait()
-        let ended = await Eventually.check(within: 15) { KubeletTests.processes(containing: "sleep 6\(marker)").isEmpty }
+        let ended = await Eventually.check(within: 60) { KubeletTests.processes(containing: "sleep 6\(marker)").isEmpty }
         #expect(ended, "still running: \(KubeletTests.processes(containing: "sleep 6\(marker)"))")
     }
 

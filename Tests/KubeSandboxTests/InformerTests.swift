@@ -25,7 +25,7 @@ final class EventLog: @unchecked Sendable {
     }
 
     /// Waits (bounded) until `predicate` holds.
-    func wait(seconds: Double = 10, until predicate: ([String]) -> Bool) async -> Bool {
+    func wait(seconds: Double = 60, until predicate: ([String]) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if predicate(all) { return true }
@@ -86,7 +86,7 @@ final class EventLog: @unchecked Sendable {
         let task = Task { await informer.run { _ in } }
         defer { task.cancel() }
         let cached = InformerBackedKubeClient(base: client, informers: [informer])
-        #expect(await Eventually.check(within: 10) { await informer.hasSynced })
+        #expect(await Eventually.check(within: 60) { await informer.hasSynced })
 
         let audit = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
         let requests = {
@@ -110,7 +110,7 @@ final class EventLog: @unchecked Sendable {
         // Writes go to the API server; the watch brings them into the cache.
         _ = try await cached.patch(configMaps, namespace: "default", name: "a-2", .object([("data", .object([("v", .string("changed"))]))]))
         #expect(
-            await Eventually.check(within: 10) { (try? await cached.get(configMaps, namespace: "default", name: "a-2"))?["data"]?["v"] == .string("changed") })
+            await Eventually.check(within: 60) { (try? await cached.get(configMaps, namespace: "default", name: "a-2"))?["data"]?["v"] == .string("changed") })
         try await client.shutdown()
     }
 
@@ -125,7 +125,7 @@ final class EventLog: @unchecked Sendable {
         let task = Task { await informer.run { _ in } }
         defer { task.cancel() }
         let cached = InformerBackedKubeClient(base: client, informers: [informer])
-        #expect(await Eventually.check(within: 10) { await informer.hasSynced })
+        #expect(await Eventually.check(within: 60) { await informer.hasSynced })
         let audit = sandbox.stateDirectory.appendingPathComponent("audit.jsonl").path
         let lists = {
             (try? String(contentsOfFile: audit, encoding: .utf8))?.split(separator: "\n").filter {

@@ -61,14 +61,14 @@ struct KubeletTests {
         let ip = Self.jsonpath(sandbox, "pod/hello", ".status.podIP")
         #expect(ip.hasPrefix("127.") && ip != "127.0.0.1")
         let expected = "uid=1000 ip=\(ip) host=hello ns=default"
-        let logged = await Eventually.check(within: 15) { (try? sandbox.kubectl(["logs", "hello"]).output)?.contains(expected) == true }
+        let logged = await Eventually.check(within: 60) { (try? sandbox.kubectl(["logs", "hello"]).output)?.contains(expected) == true }
         #expect(logged, "logs: \((try? sandbox.kubectl(["logs", "hello"]).output) ?? "")")
         let followed = try sandbox.kubectl(["logs", "hello", "-f", "--tail=1", "--pod-running-timeout=5s"], timeout: 4)
         let ticks = followed.output.split(separator: "\n").filter { $0.hasPrefix("tick ") }
         #expect(!followed.output.contains("uid=") && ticks.count >= 5, "follow with --tail=1: \(followed.output)")
         // Ready comes from the exec probe, which reads a file that exists only inside the container's root.
         #expect(!FileManager.default.fileExists(atPath: "/tmp/ready-inside"))
-        let ready = await Eventually.check(within: 15) { Self.jsonpath(sandbox, "pod/hello", ".status.containerStatuses[0].ready") == "true" }
+        let ready = await Eventually.check(within: 60) { Self.jsonpath(sandbox, "pod/hello", ".status.containerStatuses[0].ready") == "true" }
         #expect(ready)
         let table = try sandbox.kubectl(["get", "pods"]).output
         #expect(table.contains("1/1") && table.contains("Running"), "\(table)")
@@ -216,7 +216,7 @@ struct KubeletTests {
                 """)
         let address = await {
             var found = ""
-            _ = await Eventually.check(within: 10) {
+            _ = await Eventually.check(within: 60) {
                 found = Self.jsonpath(sandbox, "service/web-rw", ".spec.clusterIP")
                 return !found.isEmpty
             }
@@ -234,7 +234,7 @@ struct KubeletTests {
 
         #expect(try sandbox.kubectl(["label", "pod", "alpha", "role=replica", "--overwrite"]).status == 0)
         #expect(try sandbox.kubectl(["label", "pod", "beta", "role=primary", "--overwrite"]).status == 0)
-        let servedByBeta = await Eventually.check(within: 10) { fetch() == "beta" }
+        let servedByBeta = await Eventually.check(within: 60) { fetch() == "beta" }
         #expect(servedByBeta)
         #expect(Self.jsonpath(sandbox, "endpointslice/web-rw-sandbox", ".endpoints[0].addresses[0]") == Self.jsonpath(sandbox, "pod/beta", ".status.podIP"))
     }

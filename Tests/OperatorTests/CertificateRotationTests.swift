@@ -93,7 +93,7 @@ extension ClusterLifecycleTests {
         #expect(outcome.missing.isEmpty && outcome.readBack.status == 0, "\(outcome.missing.prefix(10)) \(outcome.readBack.error)")
         // Streaming, as the primary's exporter (pg_monitor) sees it: the app user cannot read the state.
         let curl = try #require(ExternalTool.find("curl"))
-        let streaming = await Eventually.check(within: 10) {
+        let streaming = await Eventually.check(within: 60) {
             let text = (try? ExternalTool.run(curl, ["-sS", "--max-time", "5", "http://\(primaryIP):9187/metrics"]).output) ?? ""
             return text.contains("cnpg_pg_replication_streaming_replicas 1")
         }
@@ -113,7 +113,7 @@ extension ClusterLifecycleTests {
         // Nothing is left behind: no process runs from the sandbox's directory once it stopped.
         #expect(await controller.stop() == .exited(0))
         #expect(sandbox.stop() == 0)
-        let leftovers = await Eventually.check(within: 10) { sandbox.leftoverProcesses().isEmpty }
+        let leftovers = await Eventually.check(within: 30) { sandbox.leftoverProcesses().isEmpty }
         #expect(leftovers, "processes left behind: \(sandbox.leftoverProcesses())")
     }
 }

@@ -14,7 +14,7 @@ extension ClusterLifecycleTests {
         let cluster = try await ExampleClusterFixture.start()
         defer { cluster.tearDown() }
         let primary = cluster.currentPrimary
-        #expect(await Eventually.check(within: 10) { cluster.leaseHolder == primary }, "the primary holds the Lease: \(cluster.leaseHolder)")
+        #expect(await Eventually.check(within: 60) { cluster.leaseHolder == primary }, "the primary holds the Lease: \(cluster.leaseHolder)")
 
         let writer = try await Self.startWrites(cluster.sandbox, binaries: cluster.binaries, host: cluster.readWrite, password: cluster.password)
         let container = try cluster.containerProcess(of: primary)
