@@ -82,7 +82,7 @@ struct ExecTests {
             if pid == 0:
                 os.execv(sys.argv[1], [sys.argv[1], "--kubeconfig", sys.argv[2], "exec", "-it", "box", "-c", "main", "--", "sh", "-c", "tty; stty size; read line; echo got:$line"])
             fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
-            out, sent, deadline = b"", False, time.time() + 30
+            out, sent, deadline = b"", False, time.time() + 90
             while time.time() < deadline:
                 ready, _, _ = select.select([fd], [], [], 0.2)
                 if ready:
@@ -96,10 +96,16 @@ struct ExecTests {
                 if b"33 101" in out and not sent:
                     os.write(fd, b"typed-here\\r")
                     sent = True
-            _, status = os.waitpid(pid, 0)
+            done, status, end = 0, 0, time.time() + 10
+            while done == 0 and time.time() < end:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                time.sleep(0 if done else 0.1)
+            if done == 0:
+                os.kill(pid, 9)
+                _, status = os.waitpid(pid, 0)
             print(repr(out.decode(errors="replace")), os.waitstatus_to_exitcode(status))
             """
-        let result = try ExternalTool.run(python, ["-c", script, kubectl.path, sandbox.kubeconfig], timeout: 60)
+        let result = try ExternalTool.run(python, ["-c", script, kubectl.path, sandbox.kubeconfig], timeout: 120)
         #expect(result.output.contains("/dev/pts/"), "\(result.output) \(result.error)")
         #expect(result.output.contains("33 101"))
         #expect(result.output.contains("got:typed-here"))

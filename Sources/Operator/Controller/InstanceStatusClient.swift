@@ -99,12 +99,12 @@ struct InstanceStatusClient: Sendable {
     /// `PUT /update` with the manager binary at `path`. The instance re-executes the new binary
     /// without answering, so a connection closed after the upload is success; an answer is a refusal.
     func upgradeManager(ip: String, caPEM: String?, binaryPath: String) async throws {
-        let binary = try Data(contentsOf: URL(fileURLWithPath: binaryPath))
+        let binary = FileChunks(path: binaryPath)
         var request = HTTPClientRequest(url: "https://\(ip):\(InstancePodBuilder.statusPort)/update")
         request.method = .PUT
         request.tlsConfiguration = tlsConfiguration(caPEM: caPEM)
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = .bytes(ByteBuffer(bytes: binary))
+        request.body = .stream(binary, length: .known(Int64(try binary.size())))
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(120))
