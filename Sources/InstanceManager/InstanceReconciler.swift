@@ -177,6 +177,12 @@ actor InstanceReconciler {
             }
             try await promote()
         }
+        if !writer.isStandbyOnDisk, isTarget, cluster.status?.currentPrimary != podName {
+            // Right after the promotion, or on a later pass when recording it failed or the manager
+            // restarted in between: the operator and the former primary wait for this record.
+            guard await lease.acquire(cluster: cluster) else { return }
+            try await recordAsCurrentPrimary()
+        }
         if !writer.isStandbyOnDisk, isTarget, cluster.status?.phase == ClusterStatusBuilder.Phase.inPlaceRestart {
             // Passes interleave at each await: only one of them restarts.
             guard !restartingInPlace else { return }
@@ -258,11 +264,17 @@ actor InstanceReconciler {
         logger.warning("the former primary still streams after 30 s: promoting anyway", metadata: ["former": "\(former)"])
     }
 
-    /// `pg_ctl promote`, then the status records this instance as the current primary.
+    /// `pg_ctl promote`; `recordAsCurrentPrimary` follows in the same pass.
     private func promote() async throws {
         logger.info("promoting this instance to primary")
         try await postmaster.promote()
         for _ in 0..<600 where writer.isStandbyOnDisk { try await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// The status names this instance the current primary, after a checkpoint: a former primary
+    /// rewinds from this one once it reads the record, and pg_rewind reads the new timeline from
+    /// the control file the checkpoint writes.
+    private func recordAsCurrentPrimary() async throws {
         try await database.execute(["CHECKPOINT"])
         try await access.patchStatus([("currentPrimary", .string(podName)), ("currentPrimaryTimestamp", .string(Self.now()))])
         logger.info("promoted", metadata: ["pod": "\(podName)"])

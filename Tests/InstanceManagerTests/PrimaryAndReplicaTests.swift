@@ -200,6 +200,14 @@ import Testing
         let nothingToStop = try call("PUT", #"{"backupName":"nightly-1"}"#)
         #expect(nothingToStop.status == 400 && nothingToStop.envelope["error"]?["code"]?.stringValue == "NO_ONGOING_BACKUP", "\(nothingToStop)")
 
+        // The Backup exists, as when the operator calls: the manager's sweeper (every minute) ends a
+        // session whose Backup is gone or over.
+        let backup = JSONValue.object([
+            ("apiVersion", .string("postgresql.cnpg.io/v1")), ("kind", .string("Backup")),
+            ("metadata", .object([("name", .string("nightly-1")), ("namespace", .string(harness.namespace))])),
+            ("spec", .object([("cluster", .object([("name", .string(harness.clusterName))])), ("method", .string("volumeSnapshot"))])),
+        ])
+        _ = try await harness.admin.create(.backups, namespace: harness.namespace, backup)
         let started = try call("POST", #"{"backupName":"nightly-1","immediateCheckpoint":true,"waitForArchive":true}"#)
         #expect(started.status == 200 && started.envelope["data"]?["backupName"]?.stringValue == "nightly-1", "\(started)")
         var state = started
@@ -354,6 +362,14 @@ import Testing
             return object.status?.currentPrimary == replica
         }
         #expect(currentPrimary)
+        // A promotion whose record is lost (here overwritten; a failed API call or a manager restarted
+        // between promoting and recording leaves the same state) is recorded on a later pass: the
+        // operator and the former primary wait for it.
+        try await harness.setStatus([("currentPrimary", .string(primary))])
+        let recordedAgain = try await harness.eventually(30) {
+            try await harness.admin.get(Cluster.self, .clusters, namespace: harness.namespace, name: cluster).status?.currentPrimary == replica
+        }
+        #expect(recordedAgain, "\(harness.recentLogs)")
         #expect(try harness.localSQL(2, "SELECT count(*) FROM rows", database: "app").output == "100\n", "no committed row lost")
 
         // The former primary comes back: pg_rewind onto the new timeline, then it streams from the new primary.
