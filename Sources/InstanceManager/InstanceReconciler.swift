@@ -128,12 +128,15 @@ actor InstanceReconciler {
     /// Whether the Cluster last read fences this instance (`cnpg.io/fencedInstances`).
     var fencesThisInstance: Bool { cluster.map { FencedInstances(cluster: $0).contains(podName) } ?? false }
 
-    /// One pass; failures are logged and retried on the next pass.
-    func reconcile() async {
+    /// One pass; failures are logged and retried on the next pass. False when it failed.
+    @discardableResult
+    func reconcile() async -> Bool {
         do {
             try await reconcileOnce()
+            return true
         } catch {
             logger.error("instance reconcile failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -175,13 +178,14 @@ actor InstanceReconciler {
             if let former = cluster.status?.currentPrimary, !former.isEmpty, former != podName {
                 await waitForFormerPrimaryToStopStreaming(former)
             }
+            promotionUnrecorded = true
             try await promote()
         }
-        if !writer.isStandbyOnDisk, isTarget, cluster.status?.currentPrimary != podName {
-            // Right after the promotion, or on a later pass when recording it failed or the manager
-            // restarted in between: the operator and the former primary wait for this record.
-            guard await lease.acquire(cluster: cluster) else { return }
-            try await recordAsCurrentPrimary()
+        if promotionUnrecorded, !writer.isStandbyOnDisk {
+            // Right after the promotion, or on a later pass when `pg_ctl promote`, the checkpoint or
+            // the status patch failed: the operator and the former primary wait for this record.
+            if isTarget, cluster.status?.currentPrimary != podName { try await recordAsCurrentPrimary() }
+            promotionUnrecorded = false
         }
         if !writer.isStandbyOnDisk, isTarget, cluster.status?.phase == ClusterStatusBuilder.Phase.inPlaceRestart {
             // Passes interleave at each await: only one of them restarts.
@@ -263,6 +267,11 @@ actor InstanceReconciler {
         }
         logger.warning("the former primary still streams after 30 s: promoting anyway", metadata: ["former": "\(former)"])
     }
+
+    /// Set when this process asks PostgreSQL to promote, cleared once the status records it. Only a
+    /// promotion made here is recorded: a primary on disk that the status does not name (a former
+    /// primary targeted before it rejoined) must not claim the role on its old timeline.
+    private var promotionUnrecorded = false
 
     /// `pg_ctl promote`; `recordAsCurrentPrimary` follows in the same pass.
     private func promote() async throws {

@@ -208,8 +208,10 @@ struct ClusterFollower: ServiceLifecycle.Service {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         while !Task.isCancelled {
-                            await reconciler.reconcile()
-                            try await Task.sleep(for: resync)
+                            // A failed pass (the API server refused or did not answer) is retried soon:
+                            // a promotion not yet recorded holds the switchover until it is.
+                            let succeeded = await reconciler.reconcile()
+                            try await Task.sleep(for: succeeded ? resync : .seconds(2))
                         }
                     }
                     group.addTask {

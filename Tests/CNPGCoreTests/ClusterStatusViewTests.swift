@@ -128,9 +128,15 @@ import Testing
         #expect(PodExecInvocation.size(fromDiskUsage: "") == nil)
     }
 
-    @Test("promote refuses a pod of another cluster, a fenced instance and a pod that is not ready")
+    @Test(
+        "promote refuses a pod of another cluster, a fenced instance, a pod that is not ready, an instance not reported as a replica, and any promotion while a switchover or failover is under way"
+    )
     func promotionCheck() throws {
         var cluster = try Fixture.cluster(instances: 3, current: "cluster-example-1", latest: 3)
+        cluster.status?.instancesReportedState = [
+            "cluster-example-1": InstanceReportedState(isPrimary: true, timeLineID: 1, ip: "127.0.1.1"),
+            "cluster-example-2": InstanceReportedState(isPrimary: false, timeLineID: 1, ip: "127.0.1.2"),
+        ]
         let labelled = { (pod: JSONValue, cluster: String) in
             pod.setting("metadata", to: (pod["metadata"] ?? .object([])).setting("labels", to: .object([("cnpg.io/cluster", .string(cluster))])))
         }
@@ -142,6 +148,20 @@ import Testing
         #expect(
             PromotionCheck.problem(pod: labelled(try Fixture.pod(2, ready: true), "other"), cluster: cluster)
                 == "pod \"cluster-example-2\" is not an instance of cluster \"cluster-example\"")
+        // A former primary right after a failover away from it: ready, but not (yet) a replica.
+        let formerPrimary = labelled(try Fixture.pod(1, ready: true), "cluster-example")
+        cluster.status?.currentPrimary = "cluster-example-2"
+        cluster.status?.targetPrimary = "cluster-example-2"
+        #expect(
+            PromotionCheck.problem(pod: formerPrimary, cluster: cluster)
+                == "instance cluster-example-1 is not reported as a replica (status.instancesReportedState): only a healthy replica can be promoted")
+        cluster.status?.instancesReportedState?["cluster-example-1"] = nil
+        #expect(PromotionCheck.problem(pod: formerPrimary, cluster: cluster)?.hasPrefix("instance cluster-example-1 is not reported as a replica") == true)
+        cluster.status?.targetPrimary = "cluster-example-3"
+        #expect(
+            PromotionCheck.problem(pod: ready, cluster: cluster) == "a switchover or failover to cluster-example-3 is in progress: wait until it completes")
+        cluster.status?.currentPrimary = "cluster-example-1"
+        cluster.status?.targetPrimary = "cluster-example-1"
         cluster.metadata.annotations = ["cnpg.io/fencedInstances": #"["*"]"#]
         #expect(PromotionCheck.problem(pod: ready, cluster: cluster) == "instance cluster-example-2 is fenced: unfence it before promoting it")
     }

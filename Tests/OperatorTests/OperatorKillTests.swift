@@ -60,10 +60,17 @@ extension ClusterLifecycleTests {
         let afterFailover = try fixture.instancesRunningAsPrimary()
         #expect(afterFailover == [fixture.currentPrimary], "exactly one primary: \(afterFailover)")
 
-        // Switchover: kubectl cnpg promote, then the operator killed at a random moment of it.
+        // Switchover: kubectl cnpg promote, then the operator killed at a random moment of it. The
+        // plugin refuses an instance not yet reported as a replica (the former primary may still be
+        // rejoining although the cluster already reads healthy): it is asked again until it accepts.
         let target = ["cluster-example-1", "cluster-example-2", "cluster-example-3"].first { $0 != fixture.currentPrimary }!
-        let promoted = try BuiltProducts.run("kubectl-cnpg", ["promote", "cluster-example", target, "--kubeconfig", sandbox.kubeconfig])
-        #expect(promoted.status == 0, "\(promoted.error)")
+        var refusal = ""
+        let accepted = await Eventually.check(within: 90) {
+            let promoted = try? BuiltProducts.run("kubectl-cnpg", ["promote", "cluster-example", target, "--kubeconfig", sandbox.kubeconfig])
+            refusal = promoted?.error ?? "not run"
+            return promoted?.status == 0
+        }
+        #expect(accepted, "\(refusal)")
         try await killOperator(after: Int.random(in: 0...3000, using: &random), during: "switchover")
         try #require(
             await Eventually.check(within: 180) { fixture.currentPrimary == target && fixture.isHealthy },

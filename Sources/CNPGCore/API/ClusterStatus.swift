@@ -58,6 +58,12 @@ public struct InstanceReportedState: Codable, Sendable, Equatable {
     public var isPrimary: Bool
     public var timeLineID: Int?
     public var ip: String
+
+    public init(isPrimary: Bool, timeLineID: Int?, ip: String) {
+        self.isPrimary = isPrimary
+        self.timeLineID = timeLineID
+        self.ip = ip
+    }
 }
 
 public struct ManagedRoles: Codable, Sendable, Equatable {
