@@ -76,11 +76,13 @@ struct ExecTests {
         let sandbox = try await Self.startWithPod()
         defer { _ = sandbox.stop() }
         // kubectl only asks for a terminal when its own input is one: run it under a pseudo-terminal of 33x101.
+        // The size is read after the typed line: kubectl sends it on the resize stream once connected,
+        // and a command started first (a loaded machine) would see 0x0; input comes after it, in order.
         let script = """
             import os, pty, select, struct, sys, time, fcntl, termios
             pid, fd = pty.fork()
             if pid == 0:
-                os.execv(sys.argv[1], [sys.argv[1], "--kubeconfig", sys.argv[2], "exec", "-it", "box", "-c", "main", "--", "sh", "-c", "tty; stty size; read line; echo got:$line"])
+                os.execv(sys.argv[1], [sys.argv[1], "--kubeconfig", sys.argv[2], "exec", "-it", "box", "-c", "main", "--", "sh", "-c", "tty; read line; stty size; echo got:$line"])
             fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
             out, sent, deadline = b"", False, time.time() + 90
             while time.time() < deadline:
@@ -93,7 +95,7 @@ struct ExecTests {
                     if not data:
                         break
                     out += data
-                if b"33 101" in out and not sent:
+                if b"/dev/pts/" in out and not sent:
                     os.write(fd, b"typed-here\\r")
                     sent = True
             done, status, end = 0, 0, time.time() + 10
