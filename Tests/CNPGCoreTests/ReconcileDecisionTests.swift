@@ -77,6 +77,18 @@ import Testing
         #expect(InstancePlanner.next(cluster: running, observed: failed) == .unrecoverable(job: "cluster-example-2-join"))
     }
 
+    @Test("a first primary whose creation was not recorded (the status patch failed) is named targetPrimary on a later pass")
+    func unrecordedFirstPrimary() throws {
+        let lost = try Self.cluster(instances: 3)
+        let first = Self.observed(jobs: [try Self.job(1, role: "initdb", condition: "Complete")], claims: [try Self.claim(1, ready: true)])
+        #expect(InstancePlanner.unrecordedFirstPrimary(cluster: lost, observed: first) == "cluster-example-1")
+        #expect(InstancePlanner.unrecordedFirstPrimary(cluster: lost, observed: Self.observed()) == nil)
+        let recorded = try Self.cluster(instances: 3, target: "cluster-example-1", latest: 1)
+        #expect(InstancePlanner.unrecordedFirstPrimary(cluster: recorded, observed: first) == nil)
+        let two = Self.observed(claims: [try Self.claim(1, ready: true), try Self.claim(2, ready: true)])
+        #expect(InstancePlanner.unrecordedFirstPrimary(cluster: lost, observed: two) == nil)
+    }
+
     @Test func scaleDownRemovesTheHighestSerialReplicaNeverThePrimary() throws {
         let pods = try [1, 2, 3].map { try Self.pod($0, ready: true) }
         let claims = try [1, 2, 3].map { try Self.claim($0, ready: true) }

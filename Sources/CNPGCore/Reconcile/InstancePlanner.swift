@@ -54,4 +54,13 @@ public enum InstancePlanner {
         }
         return .none
     }
+
+    /// The first instance, created as primary, when the status names no primary yet: the pass that
+    /// created it could not write its status (an API error), and its instance manager runs it as
+    /// primary only once `targetPrimary` names it, while the operator waits for it to be ready.
+    public static func unrecordedFirstPrimary(cluster: Cluster, observed: ObservedInstances) -> String? {
+        guard (cluster.status?.targetPrimary ?? "").isEmpty, (cluster.status?.currentPrimary ?? "").isEmpty else { return nil }
+        guard observed.serials.count == 1, let serial = observed.serials.first else { return nil }
+        return "\(observed.clusterName)-\(serial)"
+    }
 }

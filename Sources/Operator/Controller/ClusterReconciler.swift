@@ -153,7 +153,11 @@ struct ClusterReconciler: Sendable {
         } else {
             action = InstancePlanner.next(cluster: cluster, observed: observed)
         }
-        if case .createPrimary(let serial) = action { targetPrimary = "\(key.name)-\(serial)" }
+        if case .createPrimary(let serial) = action {
+            targetPrimary = "\(key.name)-\(serial)"
+        } else if let first = InstancePlanner.unrecordedFirstPrimary(cluster: cluster, observed: observed) {
+            targetPrimary = first
+        }
         try await perform(action, cluster: cluster, observed: observed)
 
         var rollout = RollingUpdatePlanner.Step.none
