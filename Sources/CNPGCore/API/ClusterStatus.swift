@@ -54,6 +54,15 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
     public init() {}
 }
 
+extension ClusterStatus {
+    /// The instance a switchover or failover is handing the primary role to: `targetPrimary` while
+    /// it differs from a recorded `currentPrimary`; nil otherwise (a bootstrap records none yet).
+    public var handoverTarget: String? {
+        guard let current = currentPrimary, !current.isEmpty, let target = targetPrimary, target != current else { return nil }
+        return target
+    }
+}
+
 public struct InstanceReportedState: Codable, Sendable, Equatable {
     public var isPrimary: Bool
     public var timeLineID: Int?

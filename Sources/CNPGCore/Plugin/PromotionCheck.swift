@@ -8,7 +8,7 @@ public enum PromotionCheck {
             return "pod \"\(name)\" is not an instance of cluster \"\(cluster.metadata.name ?? "")\""
         }
         if FencedInstances(cluster: cluster).contains(name) { return "instance \(name) is fenced: unfence it before promoting it" }
-        if let target = cluster.status?.targetPrimary, let current = cluster.status?.currentPrimary, !current.isEmpty, target != current {
+        if let target = cluster.status?.handoverTarget {
             return "a switchover or failover to \(target) is in progress: wait until it completes"
         }
         guard PodReadiness.isReady(pod) else { return "instance \(name) is not ready: only a healthy replica can be promoted" }

@@ -43,7 +43,7 @@ public enum FailoverPolicy {
     ) -> Decision {
         guard let current = cluster.status?.currentPrimary, !current.isEmpty else { return .keep }
         // A switchover or failover already under way is left to finish.
-        if let target = cluster.status?.targetPrimary, target != current { return .keep }
+        if cluster.status?.handoverTarget != nil { return .keep }
         // A restart the rolling update asked for is not a failure (CNPG holds failover off too),
         // and a fenced primary was stopped on purpose: it is never failed over.
         if ClusterStatusBuilder.Phase.heldOffFailover(cluster.status?.phase) { return .keep }
